@@ -1,0 +1,3 @@
+from common.urls import handler400, handler403, handler404, handler500, platform_urls  # noqa: F401
+
+urlpatterns = platform_urls()

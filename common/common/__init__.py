@@ -1,0 +1,1 @@
+"""Plumbing shared by every bookstore service, written once."""

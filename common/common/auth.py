@@ -1,0 +1,71 @@
+"""Stateless JWT identity shared by every service.
+
+customer_service issues the tokens; every service verifies them with
+simplejwt's JWTStatelessUserAuthentication (signature and expiry only, no
+database lookup) and gets a ClaimsUser built from the claims. Services calling
+each other use short-lived service tokens minted here.
+"""
+
+import threading
+import time
+from datetime import timedelta
+from functools import cached_property
+
+from django.conf import settings
+from rest_framework_simplejwt.models import TokenUser
+from rest_framework_simplejwt.tokens import AccessToken
+
+
+class ClaimsUser(TokenUser):
+    """The caller, as the token describes it: user_id, username, is_staff, and
+    `service` for service tokens (which carry no user)."""
+
+    @cached_property
+    def service(self) -> str | None:
+        return self.token.get("service")
+
+    @property
+    def is_service(self) -> bool:
+        return self.service is not None
+
+
+def mint_access_token(
+    *, user_id: int | None, username: str = "", is_staff: bool = False, service: str | None = None, lifetime=None
+) -> str:
+    """A signed access token with our claims (for customer_service's login, service calls and tests)."""
+    token = AccessToken()
+    if lifetime is not None:
+        token.set_exp(lifetime=lifetime)
+    token["user_id"] = user_id
+    token["username"] = username
+    token["is_staff"] = is_staff
+    if service is not None:
+        token["service"] = service
+    return str(token)
+
+
+class _ServiceTokenCache:
+    """One service token per process, renewed when less than a third of its life is left,
+    so service calls do not sign a token each time."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._renew_at = 0.0
+
+    def get(self) -> str:
+        now = time.monotonic()
+        with self._lock:
+            if self._token is None or now >= self._renew_at:
+                lifetime = settings.SERVICE_TOKEN_LIFETIME_SECONDS
+                self._token = mint_access_token(
+                    user_id=None,
+                    username=f"service:{settings.SERVICE_NAME}",
+                    service=settings.SERVICE_NAME,
+                    lifetime=timedelta(seconds=lifetime),
+                )
+                self._renew_at = now + lifetime * 2 / 3
+            return self._token
+
+
+service_token = _ServiceTokenCache().get

@@ -1,0 +1,97 @@
+"""The one way a service calls another.
+
+One pooled requests.Session per target service, connect and read timeouts on
+every call, retries of idempotent calls on connection errors only, the request
+id and a token passed on. A peer that cannot be reached, times out or fails
+with a 5xx raises ServiceUnavailable (503) or ServiceTimeout (504) naming it;
+a 4xx is returned for the caller to interpret.
+"""
+
+import threading
+from typing import Any
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from common.auth import service_token
+from common.errors import ServiceTimeout, ServiceUnavailable
+from common.request_id import HEADER as REQUEST_ID_HEADER
+from common.request_id import current_request_id
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class _ConnectRetry(Retry):
+    """Retry connection failures (nothing reached the peer) of idempotent methods
+    only; a POST is never sent twice by the client."""
+
+    def increment(self, method=None, *args, **kwargs):
+        if method is not None and method.upper() not in IDEMPOTENT_METHODS:
+            return Retry(total=0).increment(method, *args, **kwargs)  # raises at once
+        return super().increment(method, *args, **kwargs)
+
+
+class ServiceClient:
+    def __init__(self, service: str, base_url: str, *, connect_timeout: float, read_timeout: float, retries: int):
+        self.service = service
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout, read_timeout)
+        self.session = requests.Session()
+        retry = _ConnectRetry(total=retries, connect=retries, read=0, status=0, other=0, backoff_factor=0.1)
+        self.session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=32, max_retries=retry))
+        self.session.mount("https://", HTTPAdapter(pool_connections=1, pool_maxsize=32, max_retries=retry))
+
+    def request(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> requests.Response:
+        """Call the peer. `token` is the caller's bearer token to pass on; without
+        it the call carries this service's own service token."""
+        headers = kwargs.pop("headers", None) or {}
+        headers.setdefault("Authorization", f"Bearer {token or service_token()}")
+        if request_id := current_request_id.get():
+            headers.setdefault(REQUEST_ID_HEADER, request_id)
+        kwargs.setdefault("timeout", self.timeout)
+        try:
+            response = self.session.request(method, f"{self.base_url}{path}", headers=headers, **kwargs)
+        except requests.ConnectTimeout:
+            raise ServiceUnavailable(self.service, f"The {self.service} service cannot be reached.") from None
+        except requests.Timeout:
+            raise ServiceTimeout(self.service, f"The {self.service} service did not answer in time.") from None
+        except requests.RequestException:
+            raise ServiceUnavailable(self.service, f"The {self.service} service is unavailable.") from None
+        if response.status_code >= 500:
+            raise ServiceUnavailable(self.service, f"The {self.service} service failed ({response.status_code}).")
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+
+_clients: dict[str, ServiceClient] = {}
+_clients_lock = threading.Lock()
+
+
+def client_for(service: str) -> ServiceClient:
+    """The process-wide client of one peer service (created on first use)."""
+    client = _clients.get(service)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(service)
+            if client is None:
+                client = _clients[service] = ServiceClient(
+                    service,
+                    settings.SERVICE_URLS[service],
+                    connect_timeout=settings.SERVICE_CONNECT_TIMEOUT,
+                    read_timeout=settings.SERVICE_READ_TIMEOUT,
+                    retries=settings.SERVICE_RETRIES,
+                )
+    return client

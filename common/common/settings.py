@@ -1,0 +1,227 @@
+"""Settings helpers: every service's settings.py is a few lines on top of these.
+
+All configuration comes from the environment, with defaults that run the whole
+system on one machine with SQLite and nothing else installed.
+"""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+from common.services import SERVICES
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ImproperlyConfiguredEnv(ValueError):
+    """An environment variable has a value the settings cannot use."""
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfiguredEnv(f"{name}={raw!r} is not a boolean (use 1/0, true/false)")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    try:
+        return default if raw is None else int(raw)
+    except ValueError:
+        raise ImproperlyConfiguredEnv(f"{name}={raw!r} is not a whole number") from None
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    try:
+        return default if raw is None else float(raw)
+    except ValueError:
+        raise ImproperlyConfiguredEnv(f"{name}={raw!r} is not a number") from None
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def service_port(name: str) -> int:
+    service = SERVICES[name]
+    return env_int(service.port_var, service.default_port)
+
+
+def service_url(name: str) -> str:
+    """Base URL of a service, from <FOLDER>_URL or its port on this machine."""
+    service = SERVICES[name]
+    return env_str(service.url_var, f"http://127.0.0.1:{service_port(name)}").rstrip("/")
+
+
+def var_dir(repo_dir: Path) -> Path:
+    return Path(env_str("VAR_DIR", str(repo_dir / "var")))
+
+
+def database_url(name: str, repo_dir: Path) -> str:
+    """DATABASE_URL, else <DATABASE_SERVER_URL>/bookstore_<name>, else a SQLite file."""
+    if url := env_str("DATABASE_URL"):
+        return url
+    if server := env_str("DATABASE_SERVER_URL"):
+        return f"{server.rstrip('/')}/{SERVICES[name].database_name}"
+    folder = var_dir(repo_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / f'{name}.sqlite3'}"
+
+
+def database_config(url: str) -> dict[str, Any]:
+    config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Several gunicorn workers write to one file: WAL lets readers go on
+        # while one writes, IMMEDIATE takes the write lock at BEGIN (no
+        # deadlock on upgrade), and the timeout waits for the lock instead of
+        # failing with "database is locked".
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {
+            "timeout": env_float("SQLITE_BUSY_TIMEOUT", 20.0),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return config
+
+
+def _logging(level: str) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "common.request_id.RequestIdLogFilter"}},
+        "formatters": {
+            "line": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        },
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": "line",
+                "filters": ["request_id"],
+            },
+        },
+        "root": {"handlers": ["stdout"], "level": level},
+        # Django logs every 4xx/5xx itself; our exception handler logs what matters.
+        "loggers": {"django.request": {"level": "ERROR"}},
+    }
+
+
+def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str, Any]:
+    """The full settings of one service; its settings.py adds what is its own."""
+    repo_dir = base_dir.parent
+    folder = SERVICES[name].folder
+    debug = env_bool("DEBUG", False)
+    return {
+        "SERVICE_NAME": name,
+        "BASE_DIR": base_dir,
+        "SECRET_KEY": env_str("SECRET_KEY", f"insecure-dev-key-{name}-change-me"),
+        "DEBUG": debug,
+        "ALLOWED_HOSTS": env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"),
+        # Services sit behind the gateway, which sets these headers, so links
+        # they build (pagination) point at the gateway, not at themselves.
+        "USE_X_FORWARDED_HOST": env_bool("USE_X_FORWARDED_HOST", True),
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+        "INSTALLED_APPS": [
+            "django.contrib.admin",
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+            "django.contrib.staticfiles",
+            "rest_framework",
+            "drf_spectacular",
+            "drf_spectacular_sidecar",
+            "common",
+            *apps,
+        ],
+        "MIDDLEWARE": [
+            "common.request_id.RequestIdMiddleware",
+            "django.middleware.security.SecurityMiddleware",
+            "whitenoise.middleware.WhiteNoiseMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        ],
+        "ROOT_URLCONF": f"{folder}.urls",
+        "WSGI_APPLICATION": f"{folder}.wsgi.application",
+        "TEMPLATES": [
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "DIRS": [],
+                "APP_DIRS": True,
+                "OPTIONS": {
+                    "context_processors": [
+                        "django.template.context_processors.request",
+                        "django.contrib.auth.context_processors.auth",
+                        "django.contrib.messages.context_processors.messages",
+                    ],
+                },
+            },
+        ],
+        "DATABASES": {"default": database_config(database_url(name, repo_dir))},
+        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "LANGUAGE_CODE": "en-us",
+        "TIME_ZONE": "UTC",
+        "USE_I18N": True,
+        "USE_TZ": True,
+        "STATIC_URL": "static/",
+        # Served by whitenoise straight from the apps' static folders, so admin
+        # and Swagger UI are styled under gunicorn without a collectstatic step.
+        "WHITENOISE_USE_FINDERS": True,
+        "LOGGING": _logging(env_str("LOG_LEVEL", "INFO")),
+        "SERVICE_URLS": {other: service_url(other) for other in SERVICES},
+        "SERVICE_CONNECT_TIMEOUT": env_float("SERVICE_CONNECT_TIMEOUT", 1.0),
+        "SERVICE_READ_TIMEOUT": env_float("SERVICE_READ_TIMEOUT", 5.0),
+        "SERVICE_RETRIES": env_int("SERVICE_RETRIES", 2),
+        "SERVICE_TOKEN_LIFETIME_SECONDS": env_int("SERVICE_TOKEN_LIFETIME_SECONDS", 300),
+        "REST_FRAMEWORK": {
+            "DEFAULT_AUTHENTICATION_CLASSES": [
+                "rest_framework_simplejwt.authentication.JWTStatelessUserAuthentication",
+            ],
+            "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+            "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+            "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+            "DEFAULT_PAGINATION_CLASS": "common.pagination.PageNumberPagination",
+            "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+            "EXCEPTION_HANDLER": "common.errors.exception_handler",
+            "TEST_REQUEST_DEFAULT_FORMAT": "json",
+        },
+        "SIMPLE_JWT": {
+            "SIGNING_KEY": env_str("JWT_SIGNING_KEY", "insecure-dev-jwt-key-change-me-0123456789"),
+            "ALGORITHM": "HS256",
+            "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15)),
+            "REFRESH_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_REFRESH_MINUTES", 24 * 60)),
+            "USER_ID_CLAIM": "user_id",
+            "AUTH_HEADER_TYPES": ("Bearer",),
+            "TOKEN_USER_CLASS": "common.auth.ClaimsUser",
+            "UPDATE_LAST_LOGIN": False,
+        },
+        "SPECTACULAR_SETTINGS": {
+            "TITLE": f"Bookstore {name} API",
+            "VERSION": "1.0.0",
+            "SERVE_INCLUDE_SCHEMA": False,
+            "COMPONENT_SPLIT_REQUEST": True,
+            "SWAGGER_UI_DIST": "SIDECAR",
+            "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+            "REDOC_DIST": "SIDECAR",
+        },
+    }
+

@@ -1,0 +1,64 @@
+"""pytest plugin loaded by every service's suite (`-p common.testing.plugin`).
+
+Fast settings for tests and clients that carry a token for a user, staff or a service.
+"""
+
+import pytest
+import responses
+
+# Django is configured only after this plugin is loaded: DRF and simplejwt are
+# imported inside the fixtures.
+
+
+@pytest.fixture(autouse=True)
+def _fast_test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def bearer_client(token: str | None):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if token:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+@pytest.fixture
+def api_client():
+    """No token: an anonymous caller."""
+    return bearer_client(None)
+
+
+@pytest.fixture
+def user_client():
+    """user_client(user_id) -> a client acting as that (non-staff) user."""
+
+    from common.auth import mint_access_token
+
+    def make(user_id: int, username: str | None = None):
+        return bearer_client(mint_access_token(user_id=user_id, username=username or f"user{user_id}"))
+
+    return make
+
+
+@pytest.fixture
+def staff_client():
+    from common.auth import mint_access_token
+
+    return bearer_client(mint_access_token(user_id=9000, username="staff", is_staff=True))
+
+
+@pytest.fixture
+def service_client():
+    from common.auth import mint_access_token
+
+    return bearer_client(mint_access_token(user_id=None, username="service:test", service="test"))
+
+
+@pytest.fixture
+def mocked_responses():
+    """Other services, faked at the HTTP layer; every registered call must be made."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock

@@ -1,0 +1,24 @@
+"""URLs every service serves, and Django's error handlers in the common shape.
+
+A service's urls.py: `urlpatterns = platform_urls() + [path("api/", include(...))]`
+and `from common.urls import handler400, handler403, handler404, handler500`.
+"""
+
+from django.contrib import admin
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from common import health
+from common.errors import handler400, handler403, handler404, handler500
+
+__all__ = ["platform_urls", "handler400", "handler403", "handler404", "handler500"]
+
+
+def platform_urls(*, health_view=health.health):
+    return [
+        path("health/", health_view, name="health"),
+        path("ready/", health.ready, name="ready"),
+        path("admin/", admin.site.urls),
+        path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    ]

@@ -1,0 +1,5 @@
+#!/usr/bin/env python
+from common.entrypoints import manage
+
+if __name__ == "__main__":
+    manage("customer_service.settings")

@@ -1,0 +1,102 @@
+"""Forwarding one request to a service and its answer back, over urllib3 pools.
+
+This is the gateway's hot path: plain Django, one keep-alive pool per service,
+no retries (the client decides whether to repeat a request) and no re-encoding
+of bodies.
+"""
+
+import threading
+
+import urllib3
+from django.conf import settings
+from django.http import HttpResponse
+from urllib3.exceptions import HTTPError, ReadTimeoutError
+
+from common.errors import ErrorCode, error_response
+from common.request_id import HEADER as REQUEST_ID_HEADER
+
+# Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are not forwarded.
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding",
+     "upgrade", "proxy-connection"}
+)
+# Set by the gateway itself (Host and Content-Length by urllib3 for the upstream request).
+_NOT_COPIED_IN = HOP_BY_HOP | {"host", "content-length", "x-request-id", "x-forwarded-proto", "x-forwarded-host"}
+_NOT_COPIED_OUT = HOP_BY_HOP | {"content-length"}
+
+_pools: dict[str, urllib3.HTTPConnectionPool] = {}
+_pools_lock = threading.Lock()
+
+
+def pool_for(service: str) -> urllib3.HTTPConnectionPool:
+    pool = _pools.get(service)
+    if pool is None:
+        with _pools_lock:
+            pool = _pools.get(service)
+            if pool is None:
+                # block=False: under a burst, extra connections are opened rather than waiting.
+                pool = _pools[service] = urllib3.connection_from_url(
+                    settings.SERVICE_URLS[service], maxsize=32, block=False, retries=False
+                )
+    return pool
+
+
+def _header_name(meta_key: str) -> str:
+    return meta_key[5:].replace("_", "-").title()
+
+
+def upstream_headers(request) -> dict[str, str]:
+    meta = request.META
+    connection_tokens = {t.strip().lower() for t in meta.get("HTTP_CONNECTION", "").split(",")}
+    headers = {}
+    for key, value in meta.items():
+        if key.startswith("HTTP_"):
+            name = _header_name(key)
+            lowered = name.lower()
+            if lowered not in _NOT_COPIED_IN and lowered not in connection_tokens:
+                headers[name] = value
+    if content_type := meta.get("CONTENT_TYPE"):
+        headers["Content-Type"] = content_type
+    remote = meta.get("REMOTE_ADDR", "")
+    forwarded_for = meta.get("HTTP_X_FORWARDED_FOR")
+    headers["X-Forwarded-For"] = f"{forwarded_for}, {remote}" if forwarded_for else remote
+    headers["X-Forwarded-Proto"] = request.scheme
+    headers["X-Forwarded-Host"] = request.get_host()
+    headers[REQUEST_ID_HEADER] = request.request_id
+    return headers
+
+
+def upstream_target(request) -> str:
+    # gunicorn keeps the request target exactly as the client sent it.
+    raw = request.META.get("RAW_URI", "")
+    return raw if raw.startswith("/") else request.get_full_path()
+
+
+def forward(request, service: str, target: str | None = None) -> HttpResponse:
+    timeout = urllib3.Timeout(connect=settings.GATEWAY_CONNECT_TIMEOUT, read=settings.GATEWAY_READ_TIMEOUT)
+    try:
+        upstream = pool_for(service).urlopen(
+            request.method,
+            target or upstream_target(request),
+            body=request.body or None,
+            headers=upstream_headers(request),
+            timeout=timeout,
+            redirect=False,
+            assert_same_host=False,
+            decode_content=False,
+        )
+    except ReadTimeoutError:
+        return error_response(
+            504, ErrorCode.SERVICE_TIMEOUT, f"The {service} service did not answer in time.", {"service": service}
+        )
+    except HTTPError:
+        return error_response(
+            503, ErrorCode.SERVICE_UNAVAILABLE, f"The {service} service is unavailable.", {"service": service}
+        )
+    response = HttpResponse(upstream.data, status=upstream.status)
+    if "content-type" not in upstream.headers:
+        del response["Content-Type"]
+    for name in upstream.headers:
+        if name.lower() not in _NOT_COPIED_OUT:
+            response[name] = upstream.headers[name]
+    return response

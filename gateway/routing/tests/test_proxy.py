@@ -1,0 +1,88 @@
+import pytest
+
+from routing import proxy
+from routing.routes import ROUTES
+
+
+def test_forwards_method_path_query_body_and_headers(client, upstream):
+    response = client.generic(
+        "POST",
+        "/api/books/?author=3&q=%20x",
+        data=b'{"title": "T"}',
+        content_type="application/json",
+        HTTP_AUTHORIZATION="Bearer abc",
+        HTTP_IDEMPOTENCY_KEY="key-1",
+        HTTP_CONNECTION="close, X-Private",
+        HTTP_X_PRIVATE="connection-only",
+        HTTP_KEEP_ALIVE="300",
+        HTTP_X_REQUEST_ID="req-42",
+    )
+    [seen] = upstream.seen
+    assert seen["method"] == "POST"
+    assert seen["target"] == "/api/books/?author=3&q=%20x"
+    assert seen["body"] == b'{"title": "T"}'
+    headers = seen["headers"]
+    assert headers["Authorization"] == "Bearer abc"
+    assert headers["Idempotency-Key"] == "key-1"
+    assert headers["Content-Type"] == "application/json"
+    assert headers["X-Request-ID"] == "req-42"
+    assert headers["X-Forwarded-For"] == "127.0.0.1"
+    assert headers["X-Forwarded-Proto"] == "http"
+    assert headers["X-Forwarded-Host"] == "testserver"
+    assert "X-Private" not in headers and "Keep-Alive" not in headers
+    assert response.status_code == 201
+    assert response["X-Upstream"] == "book"
+    assert response["X-Request-ID"] == "req-42"
+    assert response.json() == {"ok": True, "path": "/api/books/?author=3&q=%20x"}
+
+
+def test_appends_to_an_existing_forwarded_for(client, upstream):
+    client.get("/api/authors/", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert upstream.seen[0]["headers"]["X-Forwarded-For"] == "203.0.113.9, 127.0.0.1"
+
+
+@pytest.mark.parametrize("resource", sorted(r for r, s in ROUTES.items() if s == "book"))
+def test_every_book_prefix_goes_to_book_service(client, upstream, resource):
+    assert client.get(f"/api/{resource}/1/").status_code == 201
+    assert upstream.seen[0]["target"] == f"/api/{resource}/1/"
+
+
+def test_slow_service_is_504_within_the_read_timeout(client, upstream, settings):
+    settings.GATEWAY_READ_TIMEOUT = 0.2
+    response = client.get("/api/books/slow/")
+    assert response.status_code == 504
+    error = response.json()["error"]
+    assert error["code"] == "service_timeout"
+    assert error["details"] == {"service": "book"}
+    assert error["request_id"] == response["X-Request-ID"]
+
+
+def test_stopped_service_is_503(client, settings, monkeypatch, closed_port_url):
+    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "cart": closed_port_url}
+    monkeypatch.setattr(proxy, "_pools", {})
+    response = client.delete("/api/carts/7/items/")
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert error["code"] == "service_unavailable"
+    assert error["details"] == {"service": "cart"}
+
+
+def test_unknown_resource_is_404_without_calling_anyone(client, upstream):
+    response = client.get("/api/unicorns/1/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert upstream.seen == []
+
+
+def test_service_schema_is_proxied_from_the_service(client, upstream):
+    response = client.get("/api/schema/book/")
+    assert response.status_code == 201  # whatever the service answered, unchanged
+    assert upstream.seen[0]["target"] == "/api/schema/"
+    assert client.get("/api/schema/unicorn/").status_code == 404
+
+
+def test_health_reports_each_service(client, upstream):
+    body = client.get("/health/").json()
+    assert body["services"]["book"]["status"] == "ready"
+    assert body["services"]["cart"]["status"] in {"down", "not_ready"}
+    assert body["status"] == "degraded"

@@ -1,0 +1,82 @@
+"""`make run`: every service under gunicorn, one log stream, Ctrl-C stops them all."""
+
+import errno
+import os
+import shlex
+import socket
+import sys
+import threading
+
+from honcho.manager import Manager
+from honcho.printer import Printer
+
+from common.services import SERVICES
+from common.settings import env_str, service_port
+from tools import pg
+from tools.stack import REPO_DIR, serve_command, wait_ready
+
+
+def port_problems(host: str) -> list[str]:
+    """Binds each port once, as gunicorn will, so a clash is reported before anything starts."""
+    problems = []
+    for service in SERVICES.values():
+        port = service_port(service.name)
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((host, port))
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    why = "is already in use"
+                elif exc.errno == errno.EACCES:
+                    why = "cannot be bound without root (ports below 1024 are privileged)"
+                else:
+                    why = f"cannot be bound ({exc.strerror})"
+                problems.append(
+                    f"{service.folder}: port {port} on {host} {why}; set {service.port_var} to use another port."
+                )
+    return problems
+
+
+def banner(host: str) -> str:
+    shown = "localhost" if host in {"127.0.0.1", "0.0.0.0", "::"} else host  # noqa: S104 (only a display name)
+    lines = ["", "Bookstore services:"]
+    for service in SERVICES.values():
+        base = f"http://{shown}:{service_port(service.name)}"
+        lines.append(f"  {service.folder:<22} {base}/   docs {base}/api/docs/   admin {base}/admin/")
+    gateway = f"http://{shown}:{service_port('gateway')}"
+    lines += [f"Clients use the gateway: {gateway}/api/...   health of all: {gateway}/health/", ""]
+    return "\n".join(lines)
+
+
+def announce_when_ready(host: str) -> None:
+    probe_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
+    urls = {name: f"http://{probe_host}:{service_port(name)}" for name in SERVICES}
+    missing = wait_ready(urls, timeout=120)
+    if missing:
+        print(f"\n*** Not ready after 120 s: {', '.join(missing)} (see their log lines above).\n", flush=True)
+    else:
+        print(banner(host) + "All services are ready. Ctrl-C stops them all.\n", flush=True)
+
+
+def main() -> int:
+    host = env_str("HOST", "127.0.0.1")
+    problems = port_problems(host)
+    if problems:
+        print("Cannot start the bookstore:", *problems, sep="\n  ", file=sys.stderr)
+        return 1
+    if server := env_str("DATABASE_SERVER_URL"):
+        pg.create_databases(server, [s.database_name for s in SERVICES.values()], exist_ok=True)
+    print(banner(host), flush=True)
+
+    manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    for name in SERVICES:
+        manager.add_process(name, shlex.join(serve_command(name)), env=env, cwd=str(REPO_DIR))
+    threading.Thread(target=announce_when_ready, args=(host,), daemon=True).start()
+    manager.loop()
+    return manager.returncode or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
