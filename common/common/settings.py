@@ -224,4 +224,3 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
             "REDOC_DIST": "SIDECAR",
         },
     }
-

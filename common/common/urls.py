@@ -11,7 +11,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from common import health
 from common.errors import handler400, handler403, handler404, handler500
 
-__all__ = ["platform_urls", "handler400", "handler403", "handler404", "handler500"]
+__all__ = ["handler400", "handler403", "handler404", "handler500", "platform_urls"]
 
 
 def platform_urls(*, health_view=health.health):

@@ -1,8 +1,8 @@
 """Forwarding one request to a service and its answer back, over urllib3 pools.
 
 This is the gateway's hot path: plain Django, one keep-alive pool per service,
-no retries (the client decides whether to repeat a request) and no re-encoding
-of bodies.
+no re-encoding of bodies, and no retry except once for an idempotent request
+on a kept-alive connection that went stale.
 """
 
 import threading
@@ -11,18 +11,42 @@ import urllib3
 from django.conf import settings
 from django.http import HttpResponse
 from urllib3.exceptions import HTTPError, ReadTimeoutError
+from urllib3.util.retry import Retry
 
 from common.errors import ErrorCode, error_response
 from common.request_id import HEADER as REQUEST_ID_HEADER
 
 # Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are not forwarded.
 HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding",
-     "upgrade", "proxy-connection"}
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "proxy-connection",
+    }
 )
 # Set by the gateway itself (Host and Content-Length by urllib3 for the upstream request).
 _NOT_COPIED_IN = HOP_BY_HOP | {"host", "content-length", "x-request-id", "x-forwarded-proto", "x-forwarded-host"}
 _NOT_COPIED_OUT = HOP_BY_HOP | {"content-length"}
+
+
+class _StaleConnectionRetry(Retry):
+    """One more try for an idempotent request whose kept-alive connection the
+    service had just closed (or that could not connect); never after a read
+    timeout, which would double the wait on a slow service."""
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if isinstance(error, ReadTimeoutError):
+            raise error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+_RETRY = _StaleConnectionRetry(total=1, connect=1, read=1, status=0, other=0, redirect=False)
 
 _pools: dict[str, urllib3.HTTPConnectionPool] = {}
 _pools_lock = threading.Lock()
@@ -36,7 +60,7 @@ def pool_for(service: str) -> urllib3.HTTPConnectionPool:
             if pool is None:
                 # block=False: under a burst, extra connections are opened rather than waiting.
                 pool = _pools[service] = urllib3.connection_from_url(
-                    settings.SERVICE_URLS[service], maxsize=32, block=False, retries=False
+                    settings.SERVICE_URLS[service], maxsize=32, block=False, retries=_RETRY
                 )
     return pool
 

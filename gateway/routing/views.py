@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from urllib3.exceptions import HTTPError
 
 from common.errors import ErrorCode, error_response
+from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.services import SERVICES
 from routing.proxy import forward, pool_for
 from routing.routes import ROUTES
@@ -31,10 +32,11 @@ def service_schema(request, service: str):
     return forward(request, service, target="/api/schema/")
 
 
-def _probe(service: str) -> dict:
+def _probe(service: str, request_id: str) -> dict:
     timeout = urllib3.Timeout(total=settings.GATEWAY_HEALTH_TIMEOUT)
+    headers = {REQUEST_ID_HEADER: request_id}
     try:
-        response = pool_for(service).urlopen("GET", "/ready/", timeout=timeout, redirect=False)
+        response = pool_for(service).urlopen("GET", "/ready/", headers=headers, timeout=timeout, redirect=False)
     except HTTPError as exc:
         return {"status": "down", "error": type(exc).__name__}
     return {"status": "ready" if response.status == 200 else "not_ready", "http_status": response.status}
@@ -43,6 +45,7 @@ def _probe(service: str) -> dict:
 @require_GET
 def health(request):
     """The gateway is up (always 200); the body reports each service's /ready/."""
-    results = dict(zip(_PEERS, _probe_executor.map(_probe, _PEERS), strict=True))
+    probes = _probe_executor.map(_probe, _PEERS, [request.request_id] * len(_PEERS))
+    results = dict(zip(_PEERS, probes, strict=True))
     overall = "ok" if all(r["status"] == "ready" for r in results.values()) else "degraded"
     return JsonResponse({"status": overall, "service": "gateway", "services": results})

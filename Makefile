@@ -1,0 +1,50 @@
+# Bookstore microservices. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt common/pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e ./common
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the pinned requirements
+
+run: install ## Migrate and start all eight services (Ctrl-C stops them)
+	$(PY) -m tools.run
+
+test: install ## Every service's tests and the end-to-end suite (PostgreSQL if DATABASE_SERVER_URL is set)
+	$(PY) -m tools.test $(SUITES)
+
+test-postgres: install ## The same suites on PostgreSQL ($(POSTGRES_URL)), one database per service
+	DATABASE_SERVER_URL=$(POSTGRES_URL) $(PY) -m tools.test $(SUITES)
+
+lint: install ## ruff lint and format check (no changes)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+fmt: install ## Fix lint and format what can be fixed
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+check-compose: install ## Check docker-compose.yml against the services' ports and settings
+	$(PY) -m tools.check_compose
+
+requirements: install ## Re-pin requirements*.txt from requirements*.in
+	$(PY) -m pip install --quiet pip-tools
+	$(PY) -m piptools compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
+	$(PY) -m piptools compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
+
+clean: ## Remove databases, test reports and caches (keeps .venv)
+	rm -rf var .pytest_cache .ruff_cache
+
+.PHONY: help install run test test-postgres lint fmt check-compose requirements clean

@@ -1,0 +1,151 @@
+"""Starts all eight services as real gunicorn processes on free ports, each with a
+fresh database, and always stops them again.
+
+Each service runs in its own process group (so it can be stopped, paused or
+killed with its workers) and dies with the test process if that is killed.
+"""
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common.services import SERVICES
+from tools import pg
+from tools.stack import REPO_DIR, serve_command, wait_ready
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # runs in the child before exec
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    database_server: str | None = None
+    ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    databases: list[str] = field(default_factory=list)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    @property
+    def gateway(self) -> str:
+        return self.url("gateway")
+
+    def log_path(self, name: str) -> Path:
+        return self.workdir / f"{name}.log"
+
+    def env_for(self, name: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DATABASE_SERVER_URL"}}
+        env.update(
+            {SERVICES[n].port_var: str(port) for n, port in self.ports.items()},
+            HOST="127.0.0.1",
+            VAR_DIR=str(self.workdir),
+            WEB_CONCURRENCY="1",
+            GUNICORN_THREADS="8",
+            GATEWAY_READ_TIMEOUT="2",
+            SERVICE_READ_TIMEOUT="2",
+            PYTHONUNBUFFERED="1",
+        )
+        if self.database_server:
+            env["DATABASE_URL"] = f"{self.database_server.rstrip('/')}/{self._database_name(name)}"
+        return env
+
+    def _database_name(self, name: str) -> str:
+        return f"e2e_{os.getpid()}_{name}"
+
+    def start(self) -> None:
+        self.ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+        if self.database_server:
+            self.databases = [self._database_name(name) for name in SERVICES]
+            pg.create_databases(self.database_server, self.databases, exist_ok=False)
+        for name in SERVICES:
+            self.start_service(name, migrate=True)
+        self.wait_ready(list(SERVICES))
+
+    def start_service(self, name: str, *, migrate: bool) -> None:
+        command = serve_command(name) + ([] if migrate else ["--no-migrate"])
+        with self.log_path(name).open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                command,
+                cwd=REPO_DIR,
+                env=self.env_for(name),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+
+    def wait_ready(self, names: list[str], timeout: float = 90) -> None:
+        missing = wait_ready(
+            {name: self.url(name) for name in names},
+            timeout=timeout,
+            still_running=lambda name: self.processes[name].poll() is None,
+        )
+        if missing:
+            logs = "\n".join(f"--- {n} log ---\n{self.log_tail(n)}" for n in missing)
+            raise RuntimeError(f"services not ready: {', '.join(missing)}\n{logs}")
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        return "\n".join(self.log_path(name).read_text(errors="replace").splitlines()[-lines:])
+
+    def signal(self, name: str, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.processes[name].pid, sig)
+
+    def stop_service(self, name: str) -> None:
+        process = self.processes[name]
+        self.signal(name, signal.SIGCONT)  # a paused service cannot act on SIGTERM
+        self.signal(name, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.signal(name, signal.SIGKILL)
+            process.wait(timeout=5)
+        # Workers left behind by a killed master still hold the group: end them too.
+        self.signal(name, signal.SIGKILL)
+
+    @contextlib.contextmanager
+    def stopped(self, name: str):
+        """The service is stopped inside the block and running again after it."""
+        self.stop_service(name)
+        try:
+            yield
+        finally:
+            self.start_service(name, migrate=False)
+            self.wait_ready([name])
+
+    @contextlib.contextmanager
+    def paused(self, name: str):
+        """The service accepts connections but answers nothing inside the block."""
+        self.signal(name, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            self.signal(name, signal.SIGCONT)
+
+    def stop(self) -> None:
+        for name in list(self.processes):
+            self.stop_service(name)
+        if self.databases:
+            pg.drop_databases(self.database_server, self.databases)

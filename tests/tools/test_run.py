@@ -1,0 +1,35 @@
+"""`make run` refuses to start when a port cannot be bound, naming what to change."""
+
+import errno
+import socket
+
+from tools.run import port_problems
+
+
+def test_a_taken_port_names_the_service_port_and_variable(monkeypatch):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("CART_SERVICE_PORT", str(port))
+        problems = port_problems("127.0.0.1")
+    assert any(
+        p.startswith(f"cart_service: port {port} ") and "already in use" in p and "CART_SERVICE_PORT" in p
+        for p in problems
+    ), problems
+
+
+def test_a_privileged_port_says_it_needs_root(monkeypatch):
+    real_bind = socket.socket.bind
+
+    def bind(self, address):
+        if address[1] == 1000:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_bind(self, ("127.0.0.1", 0))
+
+    monkeypatch.setattr(socket.socket, "bind", bind)
+    problems = port_problems("127.0.0.1")
+    assert problems == [
+        "gateway: port 1000 on 127.0.0.1 cannot be bound without root (ports below 1024 are privileged); "
+        "set GATEWAY_PORT to use another port."
+    ]

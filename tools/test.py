@@ -1,0 +1,113 @@
+"""`make test`: every service's suite (in parallel, each with its own settings),
+then the end-to-end suite; a summary line at the end.
+
+    python -m tools.test                    all suites
+    python -m tools.test book_service e2e   only these (common, a service folder, or e2e)
+    python -m tools.test book_service -- -k search   extra pytest arguments after --
+
+With DATABASE_SERVER_URL set (postgres://user@host:port), every suite runs on
+PostgreSQL: one test database per service, created and dropped by the run.
+"""
+
+import os
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from common.services import SERVICES
+from tools.stack import REPO_DIR
+
+REPORTS = REPO_DIR / "var" / "test-reports"
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    cwd: Path
+    args: tuple[str, ...]
+
+
+def all_suites() -> dict[str, Suite]:
+    plugin = ("-p", "common.testing.plugin")
+    suites = {"common": Suite("common", REPO_DIR / "common", (*plugin, "--ds=tests.settings", "tests"))}
+    for service in SERVICES.values():
+        suites[service.folder] = Suite(
+            service.folder, REPO_DIR / service.folder, (*plugin, f"--ds={service.folder}.settings")
+        )
+    suites["tools"] = Suite("tools", REPO_DIR, ("tests/tools",))
+    suites["e2e"] = Suite("e2e", REPO_DIR, ("tests/e2e",))
+    return suites
+
+
+@dataclass
+class Result:
+    suite: str
+    returncode: int
+    output: str
+    seconds: float
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+def run(suite: Suite, extra: list[str]) -> Result:
+    report = REPORTS / f"{suite.name}.xml"
+    report.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", *suite.args]
+    started = time.monotonic()
+    done = subprocess.run(command + extra, cwd=suite.cwd, capture_output=True, text=True)
+    result = Result(suite.name, done.returncode, done.stdout + done.stderr, time.monotonic() - started)
+    if report.exists():
+        totals = ET.parse(report).getroot().find("testsuite").attrib  # noqa: S314 (our own report)
+        result.failed = int(totals["failures"]) + int(totals["errors"])
+        result.skipped = int(totals["skipped"])
+        result.passed = int(totals["tests"]) - result.failed - result.skipped
+    return result
+
+
+def show(result: Result) -> None:
+    status = "ok" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
+    print(f"\n===== {result.suite}: {status} in {result.seconds:.1f}s =====", flush=True)
+    print(result.output.rstrip(), flush=True)
+
+
+def main(argv: list[str]) -> int:
+    names, extra = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
+    suites = all_suites()
+    unknown = [n for n in names if n not in suites]
+    if unknown:
+        print(f"unknown suite(s): {', '.join(unknown)}; choose from {', '.join(suites)}", file=sys.stderr)
+        return 2
+    chosen = [suites[n] for n in (names or suites)]
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    database = os.environ.get("DATABASE_SERVER_URL") or "SQLite"
+    print(f"Running {len(chosen)} suite(s) on {database}", flush=True)
+
+    started = time.monotonic()
+    units = [s for s in chosen if s.name != "e2e"]
+    results = []
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for result in pool.map(lambda s: run(s, extra), units):
+            show(result)
+            results.append(result)
+    if any(s.name == "e2e" for s in chosen):
+        results.append(run(suites["e2e"], extra))
+        show(results[-1])
+
+    print(f"\n===== summary ({database}, {time.monotonic() - started:.0f}s) =====")
+    for r in results:
+        print(f"  {r.suite:<22} {r.passed:>4} passed {r.failed:>3} failed {r.skipped:>3} skipped  {r.seconds:6.1f}s")
+    passed, failed = sum(r.passed for r in results), sum(r.failed for r in results)
+    broken = [r.suite for r in results if r.returncode != 0]
+    print(f"total: {passed} passed, {failed} failed")
+    if broken:
+        print(f"failing suites: {', '.join(broken)}")
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
