@@ -39,7 +39,9 @@ class ServiceClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self.session = requests.Session()
-        retry = _ConnectRetry(total=retries, connect=retries, read=0, status=0, other=0, backoff_factor=0.1)
+        # read=False: a read error is raised as it is (a read timeout stays a timeout);
+        # read=0 would wrap it in MaxRetryError, which requests turns into a ConnectionError.
+        retry = _ConnectRetry(total=retries, connect=retries, read=False, status=0, other=0, backoff_factor=0.1)
         self.session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=32, max_retries=retry))
         self.session.mount("https://", HTTPAdapter(pool_connections=1, pool_maxsize=32, max_retries=retry))
 

@@ -1,5 +1,6 @@
 """The gateway in front of the real services: routing, health and failures."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -56,6 +57,10 @@ def test_a_service_404_comes_back_unchanged(stack, http):
 
 def test_request_id_reaches_the_service_log(stack, http):
     http.get(f"{stack.gateway}/api/carts/1/", headers={"X-Request-ID": "e2e-trace-7f3a"})
+    # gunicorn writes the access line just after sending the response: wait for it, briefly.
+    deadline = time.monotonic() + 10
+    while "[e2e-trace-7f3a]" not in stack.log_path("cart").read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert "[e2e-trace-7f3a]" in stack.log_path("cart").read_text()
 
 

@@ -1,0 +1,206 @@
+"""common.http: the one way a service calls another."""
+
+import socket
+
+import pytest
+import requests
+from django.conf import settings
+from urllib3.connection import HTTPConnection
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from common.auth import service_token
+from common.errors import ServiceTimeout, ServiceUnavailable
+from common.http import ServiceClient, _ConnectRetry, client_for
+from common.request_id import current_request_id
+from common.testing.platform_tests import assert_error_shape
+
+BASE = "http://inventory.test"
+STOCK = f"{BASE}/api/stock/1/"
+
+
+@pytest.fixture
+def inventory():
+    client = ServiceClient("inventory", BASE + "/", connect_timeout=0.5, read_timeout=0.5, retries=2)
+    yield client
+    client.session.close()
+
+
+@pytest.fixture
+def request_id():
+    token = current_request_id.set("trace-77")
+    yield "trace-77"
+    current_request_id.reset(token)
+
+
+def test_call_carries_service_token_and_request_id(inventory, mocked_responses, request_id):
+    mocked_responses.get(STOCK, json={"quantity": 3})
+
+    response = inventory.get("/api/stock/1/")
+
+    assert response.json() == {"quantity": 3}
+    sent = mocked_responses.calls[0].request.headers
+    assert sent["Authorization"] == f"Bearer {service_token()}"
+    assert sent["X-Request-ID"] == request_id
+
+
+def test_call_carries_the_given_token(inventory, mocked_responses):
+    mocked_responses.post(STOCK, status=201)
+
+    inventory.post("/api/stock/1/", token="callers-token", json={"quantity": 1})
+
+    assert mocked_responses.calls[0].request.headers["Authorization"] == "Bearer callers-token"
+
+
+def test_no_request_id_outside_a_request(inventory, mocked_responses):
+    mocked_responses.get(STOCK, json={})
+
+    inventory.get("/api/stock/1/")
+
+    assert "X-Request-ID" not in mocked_responses.calls[0].request.headers
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_5xx_raises_service_unavailable(inventory, mocked_responses, status):
+    mocked_responses.get(STOCK, status=status)
+
+    with pytest.raises(ServiceUnavailable) as raised:
+        inventory.get("/api/stock/1/")
+
+    assert raised.value.status_code == 503
+    assert raised.value.code == "service_unavailable"
+    assert raised.value.details == {"service": "inventory"}
+
+
+@pytest.mark.parametrize("status", [400, 404, 409])
+def test_4xx_is_returned(inventory, mocked_responses, status):
+    mocked_responses.get(STOCK, status=status, json={"error": {"code": "x"}})
+
+    assert inventory.get("/api/stock/1/").status_code == status
+
+
+@pytest.mark.parametrize(
+    ("failure", "error", "status"),
+    [
+        (requests.ConnectionError("refused"), ServiceUnavailable, 503),
+        (requests.ConnectTimeout("no answer to SYN"), ServiceUnavailable, 503),
+        (requests.ReadTimeout("slow"), ServiceTimeout, 504),
+    ],
+)
+def test_transport_failures(inventory, mocked_responses, failure, error, status):
+    mocked_responses.get(STOCK, body=failure)
+
+    with pytest.raises(error) as raised:
+        inventory.get("/api/stock/1/")
+
+    assert type(raised.value) is error
+    assert raised.value.status_code == status
+    assert raised.value.details == {"service": "inventory"}
+
+
+@pytest.fixture
+def local_client():
+    """local_client(port, read_timeout) -> a client of a peer on this machine, closed after the test."""
+    clients = []
+
+    def make(port, *, read_timeout=0.5):
+        client = ServiceClient(
+            "inventory", f"http://127.0.0.1:{port}", connect_timeout=0.5, read_timeout=read_timeout, retries=1
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.session.close()
+
+
+def test_closed_port_is_service_unavailable(local_client):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # the socket is closed: nothing listens on the port any more
+
+    with pytest.raises(ServiceUnavailable) as raised:
+        local_client(port).get("/api/stock/1/")
+
+    assert raised.value.details == {"service": "inventory"}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_peer_that_never_answers_is_service_timeout(local_client, method):
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()  # the kernel accepts the connection; nothing ever answers
+        client = local_client(server.getsockname()[1], read_timeout=0.2)
+
+        with pytest.raises(ServiceTimeout) as raised:
+            client.request(method, "/api/stock/1/")
+
+    assert raised.value.status_code == 504
+    assert raised.value.details == {"service": "inventory"}
+
+
+def connection_error():
+    return NewConnectionError(HTTPConnection("127.0.0.1", 1), "Connection refused")
+
+
+def test_connect_retry_retries_idempotent_calls():
+    retry = _ConnectRetry(total=2, connect=2, read=False, status=0, other=0)
+
+    again = retry.increment("GET", "/api/stock/1/", error=connection_error())
+
+    assert isinstance(again, _ConnectRetry)
+    assert again.connect == 1
+    assert again.total == 1
+
+
+def test_connect_retry_never_resends_a_post():
+    retry = _ConnectRetry(total=2, connect=2, read=False, status=0, other=0)
+
+    with pytest.raises(MaxRetryError):
+        retry.increment("POST", "/api/orders/", error=connection_error())
+
+
+def test_client_for_is_one_client_per_service():
+    client = client_for("inventory")
+
+    assert client_for("inventory") is client
+    assert client.base_url == settings.SERVICE_URLS["inventory"]
+    assert client.timeout == (settings.SERVICE_CONNECT_TIMEOUT, settings.SERVICE_READ_TIMEOUT)
+
+
+def peer_url(path):
+    return f"{client_for('inventory').base_url}{path}"
+
+
+def test_view_passes_the_request_id_on(user_client, mocked_responses):
+    mocked_responses.get(peer_url("/api/stock/1/"), json={"quantity": 3})
+
+    response = user_client(5).get("/peer-stock/1/", HTTP_X_REQUEST_ID="trace-88")
+
+    assert response.status_code == 200
+    assert response.json() == {"quantity": 3}
+    assert mocked_responses.calls[0].request.headers["X-Request-ID"] == "trace-88"
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "code"),
+    [
+        (requests.ConnectionError("refused"), 503, "service_unavailable"),
+        (requests.ReadTimeout("slow"), 504, "service_timeout"),
+    ],
+)
+def test_dependency_error_in_a_view_is_the_error_shape(user_client, mocked_responses, failure, status, code):
+    mocked_responses.get(peer_url("/api/stock/1/"), body=failure)
+
+    error = assert_error_shape(user_client(5).get("/peer-stock/1/"), status, code)
+
+    assert error["details"] == {"service": "inventory"}
+
+
+def test_peer_5xx_in_a_view_is_503(user_client, mocked_responses):
+    mocked_responses.get(peer_url("/api/stock/1/"), status=500)
+
+    error = assert_error_shape(user_client(5).get("/peer-stock/1/"), 503, "service_unavailable")
+
+    assert error["details"] == {"service": "inventory"}
