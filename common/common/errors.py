@@ -29,7 +29,7 @@ class ErrorCode(StrEnum):
     PARSE_ERROR = "parse_error"
     NOT_AUTHENTICATED = "not_authenticated"
     AUTHENTICATION_FAILED = "authentication_failed"
-    TOKEN_NOT_VALID = "token_not_valid"  # simplejwt: expired, badly signed or malformed token
+    TOKEN_NOT_VALID = "token_not_valid"  # noqa: S105 (simplejwt's code: expired, badly signed or malformed)
     PERMISSION_DENIED = "permission_denied"
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
