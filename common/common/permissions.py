@@ -53,3 +53,14 @@ class IsOwnerOrStaff(BasePermission):
     def has_object_permission(self, request, view, obj):
         owner_field = getattr(view, "owner_field", self.owner_field)
         return is_staff_or_service(request.user) or is_owner(request.user, getattr(obj, owner_field, None))
+
+
+class IsStaffOrReadOnly(BasePermission):
+    """Anyone may read; only staff may write (catalog data, for example)."""
+
+    message = "Only staff may change this."
+
+    def has_permission(self, request, view):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return bool(request.user and request.user.is_authenticated and request.user.is_staff)

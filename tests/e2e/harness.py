@@ -11,14 +11,19 @@ import os
 import signal
 import socket
 import subprocess
+import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import jwt
 
 from common.services import SERVICES
 from tools import pg
 from tools.stack import REPO_DIR, serve_command, wait_ready
 
 _PR_SET_PDEATHSIG = 1
+JWT_SIGNING_KEY = "e2e-signing-key-not-a-secret-0123456789abcdef"
 
 
 def _die_with_parent() -> None:  # runs in the child before exec
@@ -66,6 +71,7 @@ class Stack:
             GATEWAY_READ_TIMEOUT="2",
             SERVICE_READ_TIMEOUT="2",
             PYTHONUNBUFFERED="1",
+            JWT_SIGNING_KEY=JWT_SIGNING_KEY,
         )
         if self.database_server:
             env["DATABASE_URL"] = f"{self.database_server.rstrip('/')}/{self._database_name(name)}"
@@ -105,6 +111,13 @@ class Stack:
         if missing:
             logs = "\n".join(f"--- {n} log ---\n{self.log_tail(n)}" for n in missing)
             raise RuntimeError(f"services not ready: {', '.join(missing)}\n{logs}")
+
+    def token(self, *, user_id: int, is_staff: bool = False) -> str:
+        """An access token as customer_service would issue it (the claims of common.auth)."""
+        now = int(time.time())
+        claims = {"token_type": "access", "exp": now + 600, "iat": now, "jti": uuid.uuid4().hex}
+        claims |= {"user_id": user_id, "username": f"user{user_id}", "is_staff": is_staff}
+        return jwt.encode(claims, JWT_SIGNING_KEY, algorithm="HS256")
 
     def log_tail(self, name: str, lines: int = 40) -> str:
         return "\n".join(self.log_path(name).read_text(errors="replace").splitlines()[-lines:])

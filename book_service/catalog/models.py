@@ -1,0 +1,48 @@
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from common.models import TimeStampedModel
+
+
+class Author(TimeStampedModel):
+    name = models.CharField(max_length=200)
+    name_folded = models.CharField(max_length=200, editable=False, db_index=True)
+    email = models.EmailField(max_length=254, unique=True)  # stored lower-case
+    address = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(TimeStampedModel):
+    name = models.CharField(max_length=100)
+    name_folded = models.CharField(max_length=100, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "categories"
+        constraints = [models.UniqueConstraint(Lower("name"), name="category_name_unique_ci")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Book(TimeStampedModel):
+    title = models.CharField(max_length=300)
+    title_folded = models.CharField(max_length=300, editable=False, db_index=True)
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="books")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="books")
+    published_date = models.DateField()
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["price"]), models.Index(fields=["published_date"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,70 @@
+from rest_framework import serializers
+
+from catalog.models import Author, Book, Category
+
+
+class AuthorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Author
+        fields = ["id", "name", "email", "address", "created_at"]
+        # Uniqueness is the service's rule (409), not a serializer's 400.
+        extra_kwargs = {"email": {"validators": []}}
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "created_at"]
+
+
+class BookSerializer(serializers.ModelSerializer):
+    author_id = serializers.IntegerField(min_value=1)
+    category_id = serializers.IntegerField(min_value=1)
+    author_name = serializers.CharField(source="author.name", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+
+    class Meta:
+        model = Book
+        fields = [
+            "id",
+            "title",
+            "author_id",
+            "author_name",
+            "category_id",
+            "category_name",
+            "published_date",
+            "price",
+            "description",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class BookSearchQuerySerializer(serializers.Serializer):
+    search_term = serializers.CharField(max_length=200, trim_whitespace=True)
+
+
+class BookListQuerySerializer(serializers.Serializer):
+    ids = serializers.CharField(required=False)
+    author = serializers.IntegerField(required=False, min_value=1)
+    category = serializers.IntegerField(required=False, min_value=1)
+    min_price = serializers.DecimalField(required=False, max_digits=10, decimal_places=2, min_value=0)
+    max_price = serializers.DecimalField(required=False, max_digits=10, decimal_places=2, min_value=0)
+    ordering = serializers.ChoiceField(
+        required=False,
+        choices=["title", "-title", "price", "-price", "published_date", "-published_date", "id", "-id"],
+    )
+
+    def validate_ids(self, raw: str) -> list[int]:
+        from catalog.selectors import MAX_BATCH_IDS
+
+        try:
+            ids = sorted({int(part) for part in raw.split(",") if part.strip()})
+        except ValueError:
+            raise serializers.ValidationError("ids must be whole numbers separated by commas.") from None
+        if not ids:
+            raise serializers.ValidationError("Give at least one id.")
+        if len(ids) > MAX_BATCH_IDS:
+            raise serializers.ValidationError(f"At most {MAX_BATCH_IDS} ids per request.")
+        return ids

@@ -1,0 +1,106 @@
+"""Writes to the catalog: one transaction each."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from rest_framework.exceptions import ValidationError
+
+from catalog.errors import CatalogErrorCode
+from catalog.folding import fold
+from catalog.models import Author, Book, Category
+from common.errors import Conflict
+
+
+@transaction.atomic
+def author_create(*, name: str, email: str, address: str = "") -> Author:
+    email = email.strip().lower()
+    if Author.objects.filter(email=email).exists():
+        raise Conflict(
+            "An author with this email already exists.",
+            code=CatalogErrorCode.EMAIL_TAKEN,
+            details={"email": ["An author with this email already exists."]},
+        )
+    return Author.objects.create(name=name, name_folded=fold(name), email=email, address=address)
+
+
+@transaction.atomic
+def category_create(*, name: str) -> Category:
+    if Category.objects.filter(name__iexact=name).exists():
+        raise Conflict(
+            "A category with this name already exists.",
+            code=CatalogErrorCode.CATEGORY_NAME_TAKEN,
+            details={"name": ["A category with this name already exists."]},
+        )
+    try:
+        with transaction.atomic():
+            return Category.objects.create(name=name, name_folded=fold(name))
+    except IntegrityError:  # a concurrent create of the same name won the race
+        raise Conflict("A category with this name already exists.", code=CatalogErrorCode.CATEGORY_NAME_TAKEN) from None
+
+
+def _existing(model, pk: int, field: str):
+    instance = model.objects.filter(pk=pk).first()
+    if instance is None:
+        raise ValidationError({field: [f"There is no {model._meta.verbose_name} with id {pk}."]})
+    return instance
+
+
+@transaction.atomic
+def book_create(
+    *,
+    title: str,
+    author_id: int,
+    category_id: int,
+    published_date: date,
+    price: Decimal,
+    description: str = "",
+) -> Book:
+    return Book.objects.create(
+        title=title,
+        title_folded=fold(title),
+        author=_existing(Author, author_id, "author_id"),
+        category=_existing(Category, category_id, "category_id"),
+        published_date=published_date,
+        price=price,
+        description=description,
+    )
+
+
+@transaction.atomic
+def book_update(*, book: Book, **changes) -> Book:
+    if "author_id" in changes:
+        book.author = _existing(Author, changes.pop("author_id"), "author_id")
+    if "category_id" in changes:
+        book.category = _existing(Category, changes.pop("category_id"), "category_id")
+    for field, value in changes.items():
+        setattr(book, field, value)
+    book.title_folded = fold(book.title)
+    book.save()
+    return book
+
+
+@transaction.atomic
+def book_delete(*, book: Book) -> None:
+    book.delete()
+
+
+@transaction.atomic
+def author_delete(*, author: Author) -> None:
+    _delete_unused(author)
+
+
+@transaction.atomic
+def category_delete(*, category: Category) -> None:
+    _delete_unused(category)
+
+
+def _delete_unused(instance: Author | Category) -> None:
+    count = instance.books.count()
+    if count:
+        raise Conflict(
+            f"{count} book(s) still use this {instance._meta.verbose_name}; delete or move them first.",
+            code=CatalogErrorCode.STILL_IN_USE,
+            details={"books": count},
+        )
+    instance.delete()

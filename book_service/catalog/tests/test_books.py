@@ -1,0 +1,80 @@
+import pytest
+
+from catalog.selectors import MAX_BATCH_IDS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def refs(make_book):
+    book = make_book("Seed")
+    return {"author_id": book.author_id, "category_id": book.category_id}
+
+
+def book_body(refs, **overrides):
+    return {"title": "Số đỏ", "published_date": "1936-10-01", "price": "45.50", "description": "", **refs, **overrides}
+
+
+def test_staff_creates_reads_updates_and_deletes_a_book(staff_client, api_client, refs):
+    created = staff_client.post("/api/books/", book_body(refs))
+    assert created.status_code == 201, created.json()
+    book_id = created.json()["id"]
+    assert api_client.get(f"/api/books/{book_id}/").json()["price"] == "45.50"
+    patched = staff_client.patch(f"/api/books/{book_id}/", {"price": "50"})
+    assert patched.json()["price"] == "50.00"
+    assert staff_client.delete(f"/api/books/{book_id}/").status_code == 204
+    assert api_client.get(f"/api/books/{book_id}/").status_code == 404
+    assert staff_client.delete(f"/api/books/{book_id}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"author_id": 999999}, "author_id"),
+        ({"category_id": 999999}, "category_id"),
+        ({"author_id": "abc"}, "author_id"),
+        ({"price": "-1.00"}, "price"),
+        ({"price": "ten"}, "price"),
+        ({"price": "1.234"}, "price"),
+        ({"published_date": "2023-02-30"}, "published_date"),
+        ({"title": "x" * 301}, "title"),
+        ({"title": ["not", "a", "string"]}, "title"),
+    ],
+)
+def test_bad_book_input_is_400_naming_the_field(staff_client, refs, overrides, field):
+    response = staff_client.post("/api/books/", book_body(refs, **overrides), format="json")
+    assert response.status_code == 400, response.json()
+    assert field in response.json()["error"]["details"]
+
+
+def test_a_body_that_is_not_json_is_400(staff_client):
+    response = staff_client.generic("POST", "/api/books/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+
+
+def test_batch_read_returns_what_exists_in_one_query(make_book, api_client, django_assert_num_queries):
+    books = [make_book(f"Book {i}") for i in range(3)]
+    ids = ",".join(str(b.id) for b in books) + ",999999"
+    with django_assert_num_queries(1):
+        body = api_client.get("/api/books/", {"ids": ids}).json()
+    assert sorted(b["id"] for b in body["results"]) == sorted(b.id for b in books)
+    assert body["missing_ids"] == [999999]
+    assert body["results"][0]["title"].startswith("Book")
+
+
+@pytest.mark.parametrize("ids", ["a,b", ",", ",".join(str(i) for i in range(1, MAX_BATCH_IDS + 2))])
+def test_bad_batch_ids_are_400(api_client, ids):
+    response = api_client.get("/api/books/", {"ids": ids})
+    assert response.status_code == 400
+    assert "ids" in response.json()["error"]["details"]
+
+
+def test_list_filters_and_ordering(make_book, api_client):
+    cheap = make_book("Cheap", price="5.00")
+    mid = make_book("Mid", price="20.00", author="Other Author")
+    make_book("Dear", price="90.00", category="Khoa học")
+    body = api_client.get("/api/books/", {"min_price": "1", "max_price": "50", "ordering": "-price"}).json()
+    assert [b["id"] for b in body["results"]] == [mid.id, cheap.id]
+    assert [b["id"] for b in api_client.get("/api/books/", {"author": mid.author_id}).json()["results"]] == [mid.id]
+    assert api_client.get("/api/books/", {"ordering": "bogus"}).status_code == 400

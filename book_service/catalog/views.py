@@ -1,0 +1,150 @@
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import selectors, services
+from catalog.folding import fold
+from catalog.models import Author, Book, Category
+from catalog.serializers import (
+    AuthorSerializer,
+    BookListQuerySerializer,
+    BookSearchQuerySerializer,
+    BookSerializer,
+    CategorySerializer,
+)
+from common.permissions import IsStaffOrReadOnly
+
+
+def _query(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class AuthorListCreateView(generics.ListAPIView):
+    """2.1.1 create an author (staff); 2.1.5 find authors by ?name= (partial, any case or accents)."""
+
+    permission_classes = [IsStaffOrReadOnly]
+    serializer_class = AuthorSerializer
+
+    def get_queryset(self):
+        authors = Author.objects.all()
+        if name := self.request.query_params.get("name", "").strip():
+            authors = authors.filter(name_folded__contains=fold(name))
+        return authors
+
+    def post(self, request):
+        serializer = AuthorSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        author = services.author_create(**serializer.validated_data)
+        return Response(AuthorSerializer(author).data, status=status.HTTP_201_CREATED)
+
+
+class AuthorDetailView(generics.RetrieveAPIView):
+    permission_classes = [IsStaffOrReadOnly]
+    serializer_class = AuthorSerializer
+    queryset = Author.objects.all()
+
+    def delete(self, request, pk):
+        services.author_delete(author=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CategoryListCreateView(generics.ListAPIView):
+    """2.1.2 create a category (staff); 2.1.6 find categories by ?name=."""
+
+    permission_classes = [IsStaffOrReadOnly]
+    serializer_class = CategorySerializer
+
+    def get_queryset(self):
+        categories = Category.objects.all()
+        if name := self.request.query_params.get("name", "").strip():
+            categories = categories.filter(name_folded__contains=fold(name))
+        return categories
+
+    def post(self, request):
+        serializer = CategorySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        category = services.category_create(**serializer.validated_data)
+        return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
+
+
+class CategoryDetailView(generics.RetrieveAPIView):
+    permission_classes = [IsStaffOrReadOnly]
+    serializer_class = CategorySerializer
+    queryset = Category.objects.all()
+
+    def delete(self, request, pk):
+        services.category_delete(category=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BookListCreateView(generics.ListAPIView):
+    """2.1.3 create a book (staff); list with ?author=&category=&min_price=&max_price=&ordering=;
+    batch read with ?ids=1,2,3 (at most 100 ids, one query, only the books that exist)."""
+
+    permission_classes = [IsStaffOrReadOnly]
+    serializer_class = BookSerializer
+
+    def list(self, request, *args, **kwargs):
+        query = _query(BookListQuerySerializer, request)
+        if "ids" in query:
+            books = BookSerializer(selectors.books_by_ids(query["ids"]), many=True).data
+            found = {book["id"] for book in books}
+            missing = [book_id for book_id in query["ids"] if book_id not in found]
+            return Response({"count": len(books), "results": books, "missing_ids": missing})
+        self.filters = query
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):
+        books = selectors.book_list()
+        filters = getattr(self, "filters", {})
+        if "author" in filters:
+            books = books.filter(author_id=filters["author"])
+        if "category" in filters:
+            books = books.filter(category_id=filters["category"])
+        if "min_price" in filters:
+            books = books.filter(price__gte=filters["min_price"])
+        if "max_price" in filters:
+            books = books.filter(price__lte=filters["max_price"])
+        return books.order_by(filters.get("ordering", "id"), "id")
+
+    def post(self, request):
+        serializer = BookSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        book = services.book_create(**serializer.validated_data)
+        return Response(BookSerializer(book).data, status=status.HTTP_201_CREATED)
+
+
+class BookDetailView(APIView):
+    """Read, update (PATCH) and 2.1.4 delete one book."""
+
+    permission_classes = [IsStaffOrReadOnly]
+
+    def get_book(self, pk: int) -> Book:
+        return generics.get_object_or_404(selectors.book_list(), pk=pk)
+
+    def get(self, request, pk):
+        return Response(BookSerializer(self.get_book(pk)).data)
+
+    def patch(self, request, pk):
+        book = self.get_book(pk)
+        serializer = BookSerializer(book, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        book = services.book_update(book=book, **serializer.validated_data)
+        return Response(BookSerializer(book).data)
+
+    def delete(self, request, pk):
+        services.book_delete(book=self.get_book(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BookSearchView(generics.ListAPIView):
+    """2.1.7 find books: exact id, or part of the title, author or category name."""
+
+    permission_classes = [IsStaffOrReadOnly]
+    serializer_class = BookSerializer
+
+    def get_queryset(self):
+        term = _query(BookSearchQuerySerializer, self.request)["search_term"]
+        return selectors.book_search(term)
