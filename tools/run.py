@@ -70,7 +70,7 @@ def main() -> int:
     print(banner(host), flush=True)
 
     manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {"LOAD_DEMO_DATA": "1", **os.environ, "PYTHONUNBUFFERED": "1"}
     for name in SERVICES:
         manager.add_process(name, shlex.join(serve_command(name)), env=env, cwd=str(REPO_DIR))
     threading.Thread(target=announce_when_ready, args=(host,), daemon=True).start()

@@ -3,6 +3,7 @@
     python -m tools.serve book        (HOST and BOOK_SERVICE_PORT say where it listens)
 
 `make run`, docker-compose.yml and the end-to-end tests all start services this way.
+With LOAD_DEMO_DATA=1 it also loads the service's demo data, if it has any.
 """
 
 import argparse
@@ -25,6 +26,10 @@ def main() -> None:
     folder = service_dir(service)
     if not args.no_migrate:
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=folder, check=True)
+    # LOAD_DEMO_DATA=1 (set by `make run`): services that have demo data load it; the
+    # command adds only what is missing, so it runs on every start but loads once.
+    if env_str("LOAD_DEMO_DATA") == "1" and list(folder.glob("*/management/commands/load_demo_data.py")):
+        subprocess.run([sys.executable, "manage.py", "load_demo_data"], cwd=folder, check=True)
     bind = f"{env_str('HOST', '127.0.0.1')}:{service_port(args.service)}"
     gunicorn = [sys.executable, "-m", "gunicorn", "-c", "python:common.gunicorn_conf", "--chdir", str(folder)]
     gunicorn += ["--bind", bind, "--name", f"bookstore-{service.name}", f"{service.folder}.wsgi:application"]
