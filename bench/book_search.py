@@ -1,0 +1,162 @@
+"""Benchmark: book search and batch read latency at 1,000 / 10,000 / 100,000 books.
+
+    .venv/bin/python -m bench.book_search                      SQLite and PostgreSQL
+    .venv/bin/python -m bench.book_search --databases sqlite --sizes 1000,10000
+
+For each database and size it grows one catalog with `generate_books`, starts
+book_service under gunicorn (one worker) and times sequential HTTP requests
+from one client: a search for a common word, a rare word, an author's name and a
+book id, and a batch read of 50 ids. Medians and 95th percentiles go to
+bench/results/book_search.{json,md} with the machine they ran on.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from bench.machine import describe
+from common.services import SERVICES
+from tests.e2e.harness import free_ports
+from tools import pg
+from tools.stack import REPO_DIR, serve_command, wait_ready
+
+BOOK_DIR = REPO_DIR / "book_service"
+RESULTS = REPO_DIR / "bench" / "results"
+PG_SERVER = os.environ.get("DATABASE_SERVER_URL", "postgres://postgres@127.0.0.1:5432")
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=BOOK_DIR, env=env, check=True)
+
+
+def analyze(env: dict) -> None:
+    """Fresh planner statistics after a bulk load, as autovacuum would give later."""
+    code = "from django.db import connection; connection.cursor().execute('ANALYZE')"
+    manage(env, "shell", "-c", code)
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def time_requests(http: requests.Session, url: str, params: dict, count: int) -> dict:
+    for _ in range(10):  # warm-up: connections, caches, lazy imports
+        http.get(url, params=params).raise_for_status()
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = http.get(url, params=params)
+        samples.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+    return {
+        "median_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(percentile(samples, 0.95), 2),
+        "results": response.json()["count"],
+    }
+
+
+def measure(base: str, count: int) -> dict:
+    with requests.Session() as http:
+        books = http.get(f"{base}/api/books/", params={"page_size": 50}).json()["results"]
+        author = books[0]["author_name"]  # an author who has books
+        ids = ",".join(str(book["id"]) for book in books)
+        search = f"{base}/api/books/search/"
+        return {
+            "search common word (history)": time_requests(http, search, {"search_term": "history"}, count),
+            "search rare word (zephyrine)": time_requests(http, search, {"search_term": "zephyrine"}, count),
+            f"search author name ({author})": time_requests(http, search, {"search_term": author}, count),
+            "search id (500)": time_requests(http, search, {"search_term": "500"}, count),
+            "batch read 50 ids": time_requests(http, f"{base}/api/books/", {"ids": ids}, count),
+        }
+
+
+def run_database(kind: str, sizes: list[int], count: int, workdir: Path) -> dict:
+    env = {**os.environ, "VAR_DIR": str(workdir), "WEB_CONCURRENCY": "1", "LOG_LEVEL": "WARNING"}
+    env.pop("DATABASE_SERVER_URL", None)
+    database = f"bench_book_{os.getpid()}"
+    if kind == "postgres":
+        pg.create_databases(PG_SERVER, [database], exist_ok=False)
+        env["DATABASE_URL"] = f"{PG_SERVER}/{database}"
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench_book.sqlite3'}"
+    results = {}
+    try:
+        manage(env, "migrate", "--noinput", "-v", "0")
+        loaded = 0
+        for size in sizes:
+            manage(env, "generate_books", str(size - loaded))
+            loaded = size
+            analyze(env)
+            port = free_ports(1)[0]
+            service_env = {**env, SERVICES["book"].port_var: str(port), "HOST": "127.0.0.1"}
+            log = (workdir / f"book-{kind}-{size}.log").open("wb")
+            server = subprocess.Popen(
+                [*serve_command("book"), "--no-migrate"], cwd=REPO_DIR, env=service_env, stdout=log, stderr=log
+            )
+            try:
+                base = f"http://127.0.0.1:{port}"
+                if wait_ready({"book": base}, timeout=60):
+                    raise RuntimeError(f"book_service did not start; see {log.name}")
+                results[str(size)] = measure(base, count)
+                print(f"{kind} {size}: {json.dumps(results[str(size)])}", flush=True)
+            finally:
+                server.terminate()
+                server.wait(timeout=15)
+                log.close()
+    finally:
+        if kind == "postgres":
+            pg.drop_databases(PG_SERVER, [database])
+    return results
+
+
+def write_markdown(report: dict) -> str:
+    lines = ["# Book search benchmark", "", "Written by `python -m bench.book_search`; do not edit by hand.", ""]
+    lines += ["Machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()), ""]
+    lines += [
+        f"{report['requests']} sequential requests per row after 10 warm-up requests, one client, "
+        "book_service under gunicorn with one worker; times in ms.",
+        "",
+    ]
+    for kind, by_size in report["databases"].items():
+        lines += [f"## {kind}", "", "| books | request | median | p95 | matches |", "|---|---|---|---|---|"]
+        for size, rows in by_size.items():
+            for name, row in rows.items():
+                lines.append(f"| {int(size):,} | {name} | {row['median_ms']} | {row['p95_ms']} | {row['results']} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    kinds = args.databases.split(",")
+    report = {
+        "machine": describe(PG_SERVER if "postgres" in kinds else None),
+        "requests": args.requests,
+        "databases": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-book-") as tmp:
+        for kind in kinds:
+            report["databases"][kind] = run_database(kind, sizes, args.requests, Path(tmp))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "book_search.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    (RESULTS / "book_search.md").write_text(write_markdown(report))
+    print(f"written to {RESULTS / 'book_search.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
