@@ -20,6 +20,7 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
     def save_model(self, request, obj, form, change):
+        obj.name_key = obj.name.casefold()
         obj.name_folded = fold(obj.name)
         super().save_model(request, obj, form, change)
 

@@ -1,6 +1,5 @@
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
 
 from common.models import TimeStampedModel
 
@@ -20,12 +19,14 @@ class Author(TimeStampedModel):
 
 class Category(TimeStampedModel):
     name = models.CharField(max_length=100)
+    # name.casefold(), computed in Python: SQLite's lower() folds ASCII letters only,
+    # so a database-side Lower() would let "VĂN HỌC" beside "Văn học" there.
+    name_key = models.CharField(max_length=100, unique=True, editable=False)
     name_folded = models.CharField(max_length=100, editable=False, db_index=True)
 
     class Meta:
         ordering = ["name", "id"]
         verbose_name_plural = "categories"
-        constraints = [models.UniqueConstraint(Lower("name"), name="category_name_unique_ci")]
 
     def __str__(self) -> str:
         return self.name

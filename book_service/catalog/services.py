@@ -12,31 +12,33 @@ from catalog.models import Author, Book, Category
 from common.errors import Conflict
 
 
+def _taken(code: str, field: str, message: str) -> Conflict:
+    return Conflict(message, code=code, details={field: [message]})
+
+
 @transaction.atomic
 def author_create(*, name: str, email: str, address: str = "") -> Author:
     email = email.strip().lower()
+    taken = _taken(CatalogErrorCode.EMAIL_TAKEN, "email", "An author with this email already exists.")
     if Author.objects.filter(email=email).exists():
-        raise Conflict(
-            "An author with this email already exists.",
-            code=CatalogErrorCode.EMAIL_TAKEN,
-            details={"email": ["An author with this email already exists."]},
-        )
-    return Author.objects.create(name=name, name_folded=fold(name), email=email, address=address)
+        raise taken
+    try:
+        with transaction.atomic():
+            return Author.objects.create(name=name, name_folded=fold(name), email=email, address=address)
+    except IntegrityError:  # a concurrent create with the same email won the race
+        raise taken from None
 
 
 @transaction.atomic
 def category_create(*, name: str) -> Category:
-    if Category.objects.filter(name__iexact=name).exists():
-        raise Conflict(
-            "A category with this name already exists.",
-            code=CatalogErrorCode.CATEGORY_NAME_TAKEN,
-            details={"name": ["A category with this name already exists."]},
-        )
+    taken = _taken(CatalogErrorCode.CATEGORY_NAME_TAKEN, "name", "A category with this name already exists.")
+    if Category.objects.filter(name_key=name.casefold()).exists():
+        raise taken
     try:
         with transaction.atomic():
-            return Category.objects.create(name=name, name_folded=fold(name))
+            return Category.objects.create(name=name, name_key=name.casefold(), name_folded=fold(name))
     except IntegrityError:  # a concurrent create of the same name won the race
-        raise Conflict("A category with this name already exists.", code=CatalogErrorCode.CATEGORY_NAME_TAKEN) from None
+        raise taken from None
 
 
 def _existing(model, pk: int, field: str):

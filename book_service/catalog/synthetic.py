@@ -33,7 +33,9 @@ def _authors(rng: random.Random, count: int) -> list[Author]:
 def _categories(count: int) -> list[Category]:
     existing = set(Category.objects.values_list("name", flat=True))
     names = [f"Synthetic category {i}" for i in range(count)]
-    Category.objects.bulk_create([Category(name=n, name_folded=fold(n)) for n in names if n not in existing])
+    Category.objects.bulk_create(
+        [Category(name=n, name_key=n.casefold(), name_folded=fold(n)) for n in names if n not in existing]
+    )
     return list(Category.objects.only("id"))
 
 

@@ -58,6 +58,12 @@ def test_category_name_is_unique_regardless_of_case(staff_client, api_client):
     assert api_client.get("/api/categories/", {"name": "fict"}).json()["count"] == 1
 
 
+def test_category_uniqueness_folds_vietnamese_case_on_every_database(staff_client):
+    assert staff_client.post("/api/categories/", {"name": "Văn học"}).status_code == 201
+    assert staff_client.post("/api/categories/", {"name": "VĂN HỌC"}).status_code == 409
+    assert staff_client.post("/api/categories/", {"name": "Văn hóa"}).status_code == 201
+
+
 def test_deleting_an_author_or_category_in_use_is_409(make_book, staff_client):
     book = make_book("Mắt biếc")
     author = staff_client.delete(f"/api/authors/{book.author_id}/")
