@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from catalog.models import Author, Book, Category
+from catalog.selectors import MAX_BATCH_IDS
 
 
 class AuthorSerializer(serializers.ModelSerializer):
@@ -57,8 +58,6 @@ class BookListQuerySerializer(serializers.Serializer):
     )
 
     def validate_ids(self, raw: str) -> list[int]:
-        from catalog.selectors import MAX_BATCH_IDS
-
         try:
             ids = sorted({int(part) for part in raw.split(",") if part.strip()})
         except ValueError:
