@@ -32,9 +32,21 @@ class Category(TimeStampedModel):
         return self.name
 
 
+class FoldedTextField(models.CharField):
+    """Folded search text compared code point by code point: the "C" collation on
+    PostgreSQL (SQLite's default BINARY already is), so one btree index serves
+    both a prefix range and ORDER BY, whatever the server's default collation."""
+
+    def db_parameters(self, connection):
+        parameters = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            parameters["collation"] = "C"
+        return parameters
+
+
 class Book(TimeStampedModel):
     title = models.CharField(max_length=300)
-    title_folded = models.CharField(max_length=300, editable=False, db_index=True)
+    title_folded = FoldedTextField(max_length=300, editable=False, db_index=True)
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="books")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="books")
     published_date = models.DateField()

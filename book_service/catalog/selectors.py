@@ -1,6 +1,8 @@
 """Reads of the catalog that are more than a one-line queryset."""
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+import sys
+
+from django.db.models import Q, QuerySet
 
 from catalog.folding import fold
 from catalog.models import Author, Book, Category
@@ -17,29 +19,87 @@ def books_by_ids(ids: list[int]) -> QuerySet[Book]:
     return book_list().filter(id__in=ids)
 
 
-def book_search(term: str) -> QuerySet[Book]:
-    """Books matching an exact id, or part of the title, author or category name,
-    accent- and case-insensitively; best matches first:
-    exact id (0), title starts with the term (1), title contains it (2), author or category (3)."""
-    folded = fold(term)
-    exact_id = int(term) if term.strip().isdigit() and len(term.strip()) < 19 else None
-    # Matching authors and categories are looked up first (small tables, trigram
-    # indexes), so the books query is an OR of indexed conditions on one table that
-    # PostgreSQL answers with a BitmapOr instead of scanning a three-table join.
-    author_ids = list(Author.objects.filter(name_folded__contains=folded).values_list("id", flat=True))
-    category_ids = list(Category.objects.filter(name_folded__contains=folded).values_list("id", flat=True))
-    match = Q(title_folded__contains=folded) | Q(author_id__in=author_ids) | Q(category_id__in=category_ids)
-    whens = []
-    if exact_id is not None:
-        match |= Q(id=exact_id)
-        whens.append(When(id=exact_id, then=Value(0)))
-    whens += [
-        When(title_folded__startswith=folded, then=Value(1)),
-        When(title_folded__contains=folded, then=Value(2)),
-    ]
-    return (
-        book_list()
-        .filter(match)
-        .annotate(rank=Case(*whens, default=Value(3), output_field=IntegerField()))
-        .order_by("rank", "title_folded", "id")
-    )
+class BookSearch:
+    """Books matching a term: an exact id, or part of the title, author or category
+    name, accent- and case-insensitively; best matches first.
+
+    Matches are ranked in four tiers, each ordered by title then id: the exact id,
+    titles starting with the term, titles containing it elsewhere, and books whose
+    author or category matches. One query reads the ids and titles of up to
+    COUNT_CAP matches. Below the cap that is every match: the count is exact and
+    they are ranked here. At the cap (a common word) the count stops there and a
+    page is read tier by tier instead, each tier walking the title index in order
+    and stopping after the rows the page needs. Either way the cost follows the
+    page and the cap, not the size of the catalog.
+    """
+
+    COUNT_CAP = 1000
+
+    def __init__(self, term: str):
+        self.folded = fold(term)
+        digits = term.strip()
+        self.exact_id = int(digits) if digits.isdigit() and len(digits) < 19 else None
+        # Matching authors and categories are looked up first (small tables), so each
+        # books query filters indexed columns of one table instead of a join.
+        self.author_ids = list(
+            Author.objects.filter(name_folded__contains=self.folded).order_by().values_list("id", flat=True)
+        )
+        self.category_ids = list(
+            Category.objects.filter(name_folded__contains=self.folded).order_by().values_list("id", flat=True)
+        )
+        match = Q(title_folded__contains=self.folded) | self._by_author_or_category()
+        if self.exact_id is not None:
+            match |= Q(id=self.exact_id)
+        self.first_matches = list(
+            Book.objects.filter(match).order_by().values_list("id", "title_folded")[: self.COUNT_CAP]
+        )
+
+    def count(self) -> int:
+        """The number of matches, or COUNT_CAP when there are at least that many."""
+        return len(self.first_matches)
+
+    def page(self, offset: int, limit: int) -> list[Book]:
+        if len(self.first_matches) < self.COUNT_CAP:
+            ranked = [book_id for book_id, _ in sorted(self.first_matches, key=self._rank)]
+        else:
+            ranked = self._ranked_ids_by_tier(offset + limit)
+        page_ids = ranked[offset : offset + limit]
+        books = book_list().in_bulk(page_ids)
+        return [books[book_id] for book_id in page_ids if book_id in books]
+
+    def _rank(self, match: tuple[int, str]) -> tuple[int, str, int]:
+        book_id, title = match
+        if book_id == self.exact_id:
+            return (0, title, book_id)
+        if title.startswith(self.folded):
+            return (1, title, book_id)
+        return (2 if self.folded in title else 3, title, book_id)
+
+    def _ranked_ids_by_tier(self, wanted: int) -> list[int]:
+        ids: list[int] = []
+        for tier in self._tiers():
+            ids += tier.values_list("id", flat=True)[: wanted - len(ids)]
+            if len(ids) >= wanted:
+                break
+        return ids
+
+    def _tiers(self) -> list[QuerySet[Book]]:
+        """The same ranking as _rank, as queries."""
+        books = Book.objects.exclude(id=self.exact_id) if self.exact_id is not None else Book.objects.all()
+        tiers = [Book.objects.filter(id=self.exact_id)] if self.exact_id is not None else []
+        tiers.append(books.filter(self._title_starts()))
+        tiers.append(books.filter(title_folded__contains=self.folded).exclude(self._title_starts()))
+        if self.author_ids or self.category_ids:
+            tiers.append(books.filter(self._by_author_or_category()).exclude(title_folded__contains=self.folded))
+        return [tier.order_by("title_folded", "id") for tier in tiers]
+
+    def _title_starts(self) -> Q:
+        # A range on the "C"-collated column instead of LIKE 'term%', so the plain
+        # btree index serves it on both databases, in the same order as Python's.
+        last = ord(self.folded[-1])
+        if last == sys.maxunicode:
+            return Q(title_folded__startswith=self.folded)
+        return Q(title_folded__gte=self.folded, title_folded__lt=self.folded[:-1] + chr(last + 1))
+
+    def _by_author_or_category(self) -> Q:
+        return Q(author_id__in=self.author_ids) | Q(category_id__in=self.category_ids)

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from catalog.folding import fold
 from catalog.models import Author, Book, Category
 from catalog.selectors import MAX_BATCH_IDS
 
@@ -44,6 +45,11 @@ class BookSerializer(serializers.ModelSerializer):
 
 class BookSearchQuerySerializer(serializers.Serializer):
     search_term = serializers.CharField(max_length=200, trim_whitespace=True)
+
+    def validate_search_term(self, value: str) -> str:
+        if not fold(value):  # only combining marks, say: nothing left to match
+            raise serializers.ValidationError("Enter letters or digits to search for.")
+        return value
 
 
 class BookListQuerySerializer(serializers.Serializer):

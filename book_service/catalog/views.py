@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 from catalog import selectors, services
 from catalog.folding import fold
 from catalog.models import Author, Book, Category
+from catalog.pagination import BookSearchPagination
 from catalog.serializers import (
     AuthorSerializer,
     BookListQuerySerializer,
@@ -144,7 +145,8 @@ class BookSearchView(generics.ListAPIView):
 
     permission_classes = [IsStaffOrReadOnly]
     serializer_class = BookSerializer
+    pagination_class = BookSearchPagination
 
-    def get_queryset(self):
+    def get_queryset(self) -> selectors.BookSearch:
         term = _query(BookSearchQuerySerializer, self.request)["search_term"]
-        return selectors.book_search(term)
+        return selectors.BookSearch(term)

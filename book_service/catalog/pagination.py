@@ -1,0 +1,49 @@
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from catalog.models import Book
+from catalog.selectors import BookSearch
+from common.pagination import PageNumberPagination
+
+
+class BookSearchPagination(PageNumberPagination):
+    """Pages of a BookSearch: count is exact below BookSearch.COUNT_CAP, and
+    `count_exact` is false when there are at least that many matches (only the
+    first COUNT_CAP matches can be paged through; a narrower term finds the rest)."""
+
+    def paginate_queryset(self, search: BookSearch, request, view=None) -> list[Book]:
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        try:
+            self.page_number = int(request.query_params.get(self.page_query_param, 1))
+        except ValueError:
+            raise NotFound("Invalid page.") from None
+        self.count = search.count()
+        offset = (self.page_number - 1) * self.page_size
+        if self.page_number < 1 or (offset and offset >= self.count):
+            raise NotFound("Invalid page.")
+        return search.page(offset, min(self.page_size, self.count - offset))
+
+    def get_paginated_response(self, data) -> Response:
+        return Response(
+            {
+                "count": self.count,
+                "count_exact": self.count < BookSearch.COUNT_CAP,
+                "next": self._link(self.page_number + 1) if self.page_number * self.page_size < self.count else None,
+                "previous": self._link(self.page_number - 1) if self.page_number > 1 else None,
+                "results": data,
+            }
+        )
+
+    def _link(self, page_number: int) -> str:
+        url = self.request.build_absolute_uri()
+        if page_number == 1:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, page_number)
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["count_exact"] = {"type": "boolean", "example": True}
+        paginated["required"].append("count_exact")
+        return paginated
