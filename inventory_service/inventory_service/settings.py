@@ -4,4 +4,4 @@ from pathlib import Path
 
 from common.settings import service_settings
 
-globals().update(service_settings("inventory", base_dir=Path(__file__).resolve().parent.parent, apps=[]))
+globals().update(service_settings("inventory", base_dir=Path(__file__).resolve().parent.parent, apps=["stock"]))

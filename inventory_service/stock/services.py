@@ -1,0 +1,248 @@
+"""Writes to warehouses, stock and reservations: one transaction each.
+
+Exactness under concurrency: every write first locks the warehouse row
+(SELECT ... FOR UPDATE on PostgreSQL; on SQLite every transaction is BEGIN
+IMMEDIATE, so writers already take turns). Checks of capacity and stock and the
+changes they allow therefore happen with no other writer in between, and all
+writers take their locks in the same order (warehouse, then stock rows), so they
+cannot deadlock. The updates are conditional as well (`available >= n`) and the
+database refuses negative stock, so a bug here fails loudly instead of overselling.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from common.errors import Conflict
+from stock.clients import books
+from stock.errors import StockErrorCode
+from stock.models import CAPACITY_FIELDS, ProductType, Reservation, ReservationLine, StockItem, Warehouse
+from stock.selectors import stock_item_get, type_usage, warehouse_get_default, warehouse_usage
+
+DEFAULT_WAREHOUSE_NAME = "Main warehouse"
+DEFAULT_CAPACITIES = {"book_quantity": 10_000, "clothes_quantity": 5_000, "electronic_quantity": 2_000}
+
+
+def _require_active(warehouse: Warehouse) -> None:
+    if warehouse.status != Warehouse.Status.ACTIVE:
+        raise Conflict(
+            f"The warehouse is {warehouse.status}; it takes in and reserves stock only when active.",
+            code=StockErrorCode.WAREHOUSE_NOT_ACTIVE,
+            details={"status": warehouse.status},
+        )
+
+
+@transaction.atomic
+def warehouse_create(*, address: str = "", status: str = Warehouse.Status.ACTIVE, **capacities: int) -> Warehouse:
+    """8.1: the default warehouse, with DEFAULT_CAPACITIES unless given."""
+
+    def exists(warehouse_id: int | None) -> Conflict:
+        return Conflict(
+            "The default warehouse already exists; change it with PATCH /api/warehouse/.",
+            code=StockErrorCode.WAREHOUSE_EXISTS,
+            details={"warehouse_id": warehouse_id},
+        )
+
+    if existing := Warehouse.objects.filter(is_default=True).first():
+        raise exists(existing.id)
+    try:
+        with transaction.atomic():
+            return Warehouse.objects.create(
+                name=DEFAULT_WAREHOUSE_NAME,
+                is_default=True,
+                address=address,
+                status=status,
+                **(DEFAULT_CAPACITIES | capacities),
+            )
+    except IntegrityError:  # a concurrent create won the race
+        raise exists(Warehouse.objects.filter(is_default=True).values_list("id", flat=True).first()) from None
+
+
+@transaction.atomic
+def warehouse_update(**changes) -> Warehouse:
+    """8.2: any of address, status and the capacities; a capacity below the units
+    already on the shelves (available and reserved) is a 409."""
+    warehouse = warehouse_get_default(for_update=True)
+    usage = warehouse_usage(warehouse=warehouse)
+    for product_type, field in CAPACITY_FIELDS.items():
+        if field in changes and changes[field] < usage[product_type].used:
+            used = usage[product_type].used
+            message = f"The warehouse holds {used} {product_type} units; the capacity cannot be below that."
+            raise Conflict(message, code=StockErrorCode.CAPACITY_BELOW_STOCK, details={field: [message], "used": used})
+    for field, value in changes.items():
+        setattr(warehouse, field, value)
+    warehouse.save()
+    return warehouse
+
+
+def stock_add(*, product_id: int, quantity: int, product_type: str = ProductType.BOOK) -> StockItem:
+    """8.3: puts units of a product on the shelves of the default warehouse.
+
+    A book must exist in book_service. That call is made before the transaction,
+    so the warehouse is never locked while waiting for another service; the
+    rules that depend on the warehouse are checked again under the lock.
+    """
+    _require_active(warehouse_get_default())
+    if product_type == ProductType.BOOK and not books.book_exists(book_id=product_id):
+        raise ValidationError({"product_id": [f"There is no book with id {product_id}."]})
+    return _stock_add_locked(product_id=product_id, quantity=quantity, product_type=product_type)
+
+
+@transaction.atomic
+def _stock_add_locked(*, product_id: int, quantity: int, product_type: str) -> StockItem:
+    warehouse = warehouse_get_default(for_update=True)
+    _require_active(warehouse)
+    usage = type_usage(warehouse=warehouse, product_type=product_type)
+    if quantity > usage.free:
+        raise Conflict(
+            f"Only {usage.free} {product_type} units fit in the warehouse; {quantity} were given.",
+            code=StockErrorCode.CAPACITY_EXCEEDED,
+            details={
+                "product_type": product_type,
+                "capacity": usage.capacity,
+                "free": usage.free,
+                "requested": quantity,
+            },
+        )
+    item, _ = StockItem.objects.get_or_create(warehouse=warehouse, product_type=product_type, product_id=product_id)
+    StockItem.objects.filter(pk=item.pk).update(available=F("available") + quantity, updated_at=timezone.now())
+    item.refresh_from_db()
+    return item
+
+
+def _insufficient(item: StockItem | None, product_type: str, product_id: int, requested: int) -> dict:
+    return {
+        "product_id": product_id,
+        "product_type": product_type,
+        "requested": requested,
+        "available": item.available if item else 0,
+    }
+
+
+def _take(item: StockItem, quantity: int, *, reserve: bool) -> None:
+    """Takes `quantity` available units off `item`, into reserved if `reserve`. The
+    update is conditional: it changes nothing if the units are not there."""
+    changes = {"available": F("available") - quantity, "updated_at": timezone.now()}
+    if reserve:
+        changes["reserved"] = F("reserved") + quantity
+    taken = StockItem.objects.filter(pk=item.pk, available__gte=quantity).update(**changes)
+    if taken != 1:  # the warehouse lock makes this unreachable; never oversell if it is not
+        raise Conflict(
+            "The stock changed while this request was served; try again.",
+            code=StockErrorCode.INSUFFICIENT_STOCK,
+            details={"items": [_insufficient(item, item.product_type, item.product_id, quantity)]},
+        )
+
+
+@transaction.atomic
+def stock_remove(*, product_id: int, quantity: int, product_type: str = ProductType.BOOK) -> StockItem:
+    """8.5: takes available units off the shelves; reserved units stay held."""
+    warehouse = warehouse_get_default(for_update=True)
+    item = stock_item_get(warehouse=warehouse, product_type=product_type, product_id=product_id)
+    if quantity > item.available:
+        message = f"Only {item.available} units of {product_type} {product_id} are available; {quantity} were asked."
+        raise Conflict(
+            message,
+            code=StockErrorCode.INSUFFICIENT_STOCK,
+            details={"quantity": [message], "items": [_insufficient(item, product_type, product_id, quantity)]},
+        )
+    _take(item, quantity, reserve=False)
+    item.refresh_from_db()
+    return item
+
+
+@dataclass(frozen=True)
+class ReservationItem:
+    product_id: int
+    quantity: int
+    product_type: str = ProductType.BOOK
+
+
+def _same_items(reservation: Reservation, items: list[ReservationItem]) -> bool:
+    held = sorted(
+        (line.stock_item.product_type, line.stock_item.product_id, line.quantity) for line in reservation.lines.all()
+    )
+    return held == sorted((item.product_type, item.product_id, item.quantity) for item in items)
+
+
+@transaction.atomic
+def reservation_create(*, reference: str, items: list[ReservationItem]) -> tuple[Reservation, bool]:
+    """Reserves every line or none (409 naming the short lines), for checkout.
+
+    Returns the reservation and whether it was made now. The reference makes it
+    idempotent: a replay with the same lines gets the same reservation and takes
+    nothing twice; other lines under a used reference, or a reference already
+    released, are a 409.
+    """
+    warehouse = warehouse_get_default(for_update=True)
+    existing = Reservation.objects.filter(reference=reference).prefetch_related("lines__stock_item").first()
+    if existing is not None:
+        if existing.status == Reservation.Status.RELEASED:
+            raise Conflict(
+                f"Reservation {reference} was released; use a new reference.",
+                code=StockErrorCode.RESERVATION_RELEASED,
+                details={"reference": reference},
+            )
+        if not _same_items(existing, items):
+            raise Conflict(
+                f"Reservation {reference} already holds other items.",
+                code=StockErrorCode.RESERVATION_REFERENCE_REUSED,
+                details={"reference": reference},
+            )
+        return existing, False
+    _require_active(warehouse)
+    stocked = {
+        (item.product_type, item.product_id): item
+        for item in StockItem.objects.filter(warehouse=warehouse, product_id__in={i.product_id for i in items})
+    }
+    short = []
+    for item in items:
+        stock = stocked.get((item.product_type, item.product_id))
+        if stock is None or stock.available < item.quantity:
+            short.append(_insufficient(stock, item.product_type, item.product_id, item.quantity))
+    if short:
+        raise Conflict(
+            f"Not enough stock for {len(short)} of {len(items)} line(s); nothing was reserved.",
+            code=StockErrorCode.INSUFFICIENT_STOCK,
+            details={"items": short},
+        )
+    reservation = Reservation.objects.create(warehouse=warehouse, reference=reference)
+    lines = []
+    for item in items:
+        stock = stocked[(item.product_type, item.product_id)]
+        _take(stock, item.quantity, reserve=True)
+        lines.append(ReservationLine(reservation=reservation, stock_item=stock, quantity=item.quantity))
+    ReservationLine.objects.bulk_create(lines)
+    return Reservation.objects.prefetch_related("lines__stock_item").get(pk=reservation.pk), True
+
+
+@transaction.atomic
+def reservation_release(*, reference: str) -> Reservation:
+    """Puts the reserved units back on sale; releasing again changes nothing.
+
+    An unknown reference is recorded as released with no lines: if the
+    reservation it names was only delayed (a checkout that timed out and gave
+    up), it is then refused when it arrives instead of holding stock forever.
+    """
+    warehouse = warehouse_get_default(for_update=True)
+    reservation = Reservation.objects.filter(reference=reference).prefetch_related("lines").first()
+    if reservation is None:
+        return Reservation.objects.create(
+            warehouse=warehouse, reference=reference, status=Reservation.Status.RELEASED, released_at=timezone.now()
+        )
+    if reservation.status == Reservation.Status.RELEASED:
+        return reservation
+    now = timezone.now()
+    for line in reservation.lines.all():
+        returned = StockItem.objects.filter(pk=line.stock_item_id, reserved__gte=line.quantity).update(
+            available=F("available") + line.quantity, reserved=F("reserved") - line.quantity, updated_at=now
+        )
+        if returned != 1:  # reserved units only leave through a reservation: this is a bug, not a client's error
+            raise RuntimeError(f"Reservation {reference} holds more than is reserved; nothing was released.")
+    reservation.status = Reservation.Status.RELEASED
+    reservation.released_at = now
+    reservation.save(update_fields=["status", "released_at", "updated_at"])
+    return reservation

@@ -1,0 +1,130 @@
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.permissions import IsService, IsStaff, IsStaffOrReadOnly
+from stock import selectors, services
+from stock.serializers import (
+    CapacityQuerySerializer,
+    ReservationCreateSerializer,
+    ReservationReferenceSerializer,
+    ReservationSerializer,
+    StockAddSerializer,
+    StockBatchQuerySerializer,
+    StockItemPathSerializer,
+    StockItemSerializer,
+    StockRemoveQuerySerializer,
+    WarehouseSerializer,
+)
+
+# Set on a reservation replayed by its reference, so a caller can tell without the
+# body changing (the name Stripe uses for its idempotency keys).
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def _with_path(request, **path) -> dict:
+    return request.query_params.dict() | path
+
+
+def _valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class WarehouseView(APIView):
+    """8.1 create the default warehouse (POST, {} for the default capacities),
+    8.2 change it (PATCH), 8.4 its info (GET). Staff only."""
+
+    permission_classes = [IsStaff]
+
+    def get(self, request):
+        return Response(WarehouseSerializer(selectors.warehouse_get_default()).data)
+
+    def post(self, request):
+        warehouse = services.warehouse_create(**_valid(WarehouseSerializer, request.data))
+        return Response(WarehouseSerializer(warehouse).data, status=status.HTTP_201_CREATED)
+
+    def patch(self, request):
+        serializer = WarehouseSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        warehouse = services.warehouse_update(**serializer.validated_data)
+        return Response(WarehouseSerializer(warehouse).data)
+
+
+class StockItemListView(APIView):
+    """8.3 add stock (staff); the stock levels of many products in one call
+    (?ids=1,2,3, public), with the ids the warehouse does not stock."""
+
+    permission_classes = [IsStaffOrReadOnly]
+
+    def get(self, request):
+        query = _valid(StockBatchQuerySerializer, request.query_params)
+        items = selectors.stock_items_by_ids(
+            warehouse=selectors.warehouse_get_default(), product_type=query["product_type"], ids=query["ids"]
+        )
+        results = StockItemSerializer(items, many=True).data
+        found = {item["product_id"] for item in results}
+        missing = [product_id for product_id in query["ids"] if product_id not in found]
+        return Response({"count": len(results), "results": results, "missing_ids": missing})
+
+    def post(self, request):
+        item = services.stock_add(**_valid(StockAddSerializer, request.data))
+        return Response(StockItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class StockItemDetailView(APIView):
+    """One product's stock level (public); 8.5 remove stock, ?quantity= (staff)."""
+
+    permission_classes = [IsStaffOrReadOnly]
+
+    def get(self, request, product_id):
+        query = _valid(StockItemPathSerializer, _with_path(request, product_id=product_id))
+        item = selectors.stock_item_get(warehouse=selectors.warehouse_get_default(), **query)
+        return Response(StockItemSerializer(item).data)
+
+    def delete(self, request, product_id):
+        item = services.stock_remove(**_valid(StockRemoveQuerySerializer, _with_path(request, product_id=product_id)))
+        return Response(StockItemSerializer(item).data)
+
+
+class CapacityView(APIView):
+    """8.6 does ?quantity= more of ?product_id= fit? Free units of that product's type (staff)."""
+
+    permission_classes = [IsStaff]
+
+    def get(self, request):
+        query = _valid(CapacityQuerySerializer, request.query_params)
+        usage = selectors.type_usage(warehouse=selectors.warehouse_get_default(), product_type=query["product_type"])
+        return Response(
+            {
+                "product_id": query["product_id"],
+                "product_type": query["product_type"],
+                "requested": query["quantity"],
+                "free": usage.free,
+                "fits": query["quantity"] <= usage.free,
+            }
+        )
+
+
+class ReservationListView(APIView):
+    """Reserve stock for a checkout: every line or none; idempotent per reference (services only)."""
+
+    permission_classes = [IsService]
+
+    def post(self, request):
+        reservation, created = services.reservation_create(**_valid(ReservationCreateSerializer, request.data))
+        response = Response(ReservationSerializer(reservation).data, status=status.HTTP_201_CREATED)
+        if not created:
+            response[REPLAYED_HEADER] = "true"
+        return response
+
+
+class ReservationDetailView(APIView):
+    """Release a reservation: its units go back on sale; safe to repeat (services only)."""
+
+    permission_classes = [IsService]
+
+    def delete(self, request, reference):
+        reference = _valid(ReservationReferenceSerializer, {"reference": reference})["reference"]
+        return Response(ReservationSerializer(services.reservation_release(reference=reference)).data)
