@@ -2,6 +2,10 @@
 
 from pathlib import Path
 
-from common.settings import service_settings
+from common.settings import env_float, service_settings
 
-globals().update(service_settings("cart", base_dir=Path(__file__).resolve().parent.parent, apps=[]))
+globals().update(service_settings("cart", base_dir=Path(__file__).resolve().parent.parent, apps=["carts"]))
+
+# How long the cart waits for book details. Shorter than the gateway's read timeout,
+# so a hanging book_service still leaves time to answer the cart without them.
+CART_BOOK_READ_TIMEOUT = env_float("CART_BOOK_READ_TIMEOUT", 1.0)

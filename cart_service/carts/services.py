@@ -1,0 +1,106 @@
+"""Writes to carts: one transaction each.
+
+Every writer locks the cart row first (select_for_update; on SQLite the IMMEDIATE
+transaction already serializes writers), so changes to one cart happen one at a
+time and always take their locks in the same order: cart, then its lines.
+"""
+
+from django.db import IntegrityError, transaction
+
+from carts.clients import books
+from carts.errors import CartErrorCode, NotFound, cart_not_found
+from carts.models import MAX_LINE_QUANTITY, Cart, CartItem
+from common.errors import ApiError, Conflict
+
+# One batched call to book_service reads the whole cart, so a cart has at most
+# as many lines as that call takes ids.
+MAX_LINES = books.MAX_IDS_PER_CALL
+
+
+@transaction.atomic
+def cart_create(*, user_id: int) -> tuple[Cart, bool]:
+    """5.1: the cart of user_id, created if it does not exist yet; (cart, created)."""
+    cart = Cart.objects.filter(user_id=user_id).first()
+    if cart is not None:
+        return cart, False
+    try:
+        with transaction.atomic():
+            return Cart.objects.create(user_id=user_id), True
+    except IntegrityError:  # a concurrent create for the same user won the race
+        return Cart.objects.get(user_id=user_id), False
+
+
+def cart_item_add(*, user_id: int, product_id: int, quantity: int) -> tuple[CartItem, bool]:
+    """5.2: add `quantity` of a book, raising the quantity of its line if it has one;
+    (line, created). Creates the cart if the user has none yet."""
+    # Asked before the transaction, so no lock is held while book_service answers;
+    # if it is down, this raises and nothing has changed.
+    if product_id not in books.books_fetch(ids=[product_id]):
+        message = f"There is no book with id {product_id}."
+        raise ApiError(message, code=CartErrorCode.UNKNOWN_PRODUCT, details={"product_id": [message]})
+    return _cart_item_add(user_id=user_id, product_id=product_id, quantity=quantity)
+
+
+@transaction.atomic
+def _cart_item_add(*, user_id: int, product_id: int, quantity: int) -> tuple[CartItem, bool]:
+    cart, _ = cart_create(user_id=user_id)
+    cart = Cart.objects.select_for_update().get(pk=cart.pk)
+    line = cart.items.filter(product_id=product_id).first()
+    if line is None:
+        if cart.items.count() >= MAX_LINES:
+            raise Conflict(
+                f"A cart holds at most {MAX_LINES} different products.",
+                code=CartErrorCode.CART_FULL,
+                details={"product_id": [f"The cart already has {MAX_LINES} products."]},
+            )
+        line = CartItem.objects.create(cart=cart, product_id=product_id, quantity=quantity)
+        created = True
+    else:
+        if line.quantity + quantity > MAX_LINE_QUANTITY:
+            message = (
+                f"The cart has {line.quantity} of this product; adding {quantity} would pass "
+                f"the limit of {MAX_LINE_QUANTITY} per line."
+            )
+            raise Conflict(
+                message,
+                code=CartErrorCode.LINE_QUANTITY_LIMIT,
+                details={"quantity": [message], "in_cart": line.quantity},
+            )
+        line.quantity += quantity
+        line.save(update_fields=["quantity", "updated_at"])
+        created = False
+    cart.save(update_fields=["updated_at"])
+    return line, created
+
+
+@transaction.atomic
+def cart_item_remove(*, user_id: int, product_id: int, quantity: int | None = None) -> CartItem | None:
+    """5.3: take `quantity` off a line, or the whole line when quantity is None or
+    at least what is there; the line left, or None when it is gone."""
+    cart = _locked_cart(user_id)
+    line = cart.items.filter(product_id=product_id).first() if cart else None
+    if line is None:
+        raise NotFound(f"Product {product_id} is not in the cart of user {user_id}.", code=CartErrorCode.ITEM_NOT_FOUND)
+    if quantity is None or quantity >= line.quantity:
+        line.delete()
+        line = None
+    else:
+        line.quantity -= quantity
+        line.save(update_fields=["quantity", "updated_at"])
+    cart.save(update_fields=["updated_at"])
+    return line
+
+
+@transaction.atomic
+def cart_clear(*, user_id: int) -> int:
+    """5.5: remove every line; the number of lines removed."""
+    cart = _locked_cart(user_id)
+    if cart is None:
+        raise cart_not_found(user_id)
+    removed, _ = cart.items.all().delete()
+    cart.save(update_fields=["updated_at"])
+    return removed
+
+
+def _locked_cart(user_id: int) -> Cart | None:
+    return Cart.objects.select_for_update().filter(user_id=user_id).first()

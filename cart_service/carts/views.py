@@ -1,0 +1,82 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from carts import selectors, services
+from carts.serializers import (
+    CartCreateSerializer,
+    CartDetailSerializer,
+    CartItemAddSerializer,
+    CartItemRemoveQuerySerializer,
+    CartItemSerializer,
+    CartSerializer,
+)
+from common.permissions import IsOwnerOrStaff, is_owner, is_staff_or_service
+
+
+def _valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class CartCreateView(APIView):
+    """5.1 create the cart of a user (a customer their own; staff and services any user's)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=CartCreateSerializer, responses={200: CartSerializer, 201: CartSerializer})
+    def post(self, request):
+        user_id = _valid(CartCreateSerializer, request.data)["user_id"]
+        if not (is_staff_or_service(request.user) or is_owner(request.user, user_id)):
+            raise exceptions.PermissionDenied("A customer may create only their own cart.")
+        cart, created = services.cart_create(user_id=user_id)
+        return Response(CartSerializer(cart).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class CartDetailView(APIView):
+    """5.4 view a cart: lines with title, unit price and line total (one batched call to
+    book_service), total quantity and price."""
+
+    permission_classes = [IsOwnerOrStaff]
+
+    @extend_schema(responses=CartDetailSerializer)
+    def get(self, request, user_id):
+        return Response(CartDetailSerializer(selectors.cart_detail(user_id=user_id)).data)
+
+
+class CartItemListView(APIView):
+    """5.2 add an item (POST); 5.5 clear the cart (DELETE)."""
+
+    permission_classes = [IsOwnerOrStaff]
+
+    @extend_schema(request=CartItemAddSerializer, responses={200: CartItemSerializer, 201: CartItemSerializer})
+    def post(self, request, user_id):
+        item, created = services.cart_item_add(user_id=user_id, **_valid(CartItemAddSerializer, request.data))
+        answer = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(CartItemSerializer(item).data, status=answer)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, user_id):
+        services.cart_clear(user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CartItemDetailView(APIView):
+    """5.3 remove ?quantity= of a product, or its whole line without quantity."""
+
+    permission_classes = [IsOwnerOrStaff]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("quantity", int, required=False)],
+        responses={200: CartItemSerializer, 204: None},
+    )
+    def delete(self, request, user_id, product_id):
+        # A plain dict, so that a blank ?quantity= is an error rather than "no quantity" (the whole line).
+        quantity = _valid(CartItemRemoveQuerySerializer, request.query_params.dict()).get("quantity")
+        item = services.cart_item_remove(user_id=user_id, product_id=product_id, quantity=quantity)
+        if item is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(CartItemSerializer(item).data)
