@@ -160,6 +160,11 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
             "django.contrib.messages.middleware.MessageMiddleware",
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
         ],
+        # Local users first (createsuperuser), then staff logins of customer_service.
+        "AUTHENTICATION_BACKENDS": [
+            "django.contrib.auth.backends.ModelBackend",
+            "common.admin_auth.CustomerServiceAdminBackend",
+        ],
         "ROOT_URLCONF": f"{folder}.urls",
         "WSGI_APPLICATION": f"{folder}.wsgi.application",
         "TEMPLATES": [

@@ -2,6 +2,25 @@
 
 from pathlib import Path
 
-from common.settings import service_settings
+from common.settings import env_int, service_settings
 
-globals().update(service_settings("customer", base_dir=Path(__file__).resolve().parent.parent, apps=[]))
+globals().update(
+    service_settings("customer", base_dir=Path(__file__).resolve().parent.parent, apps=["accounts", "customers"])
+)
+
+AUTH_USER_MODEL = "accounts.Account"
+# This service owns the accounts: its admin checks passwords in its own database
+# (the other services' admins ask this service, see common.admin_auth).
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Failed logins counted in a table of this service's database, so every gunicorn
+# worker sees the same count (see accounts/throttling.py).
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
+LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)

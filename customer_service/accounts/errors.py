@@ -1,0 +1,28 @@
+from enum import StrEnum
+
+from rest_framework import status
+
+from common.errors import ApiError
+
+
+class AccountErrorCode(StrEnum):
+    USERNAME_TAKEN = "username_taken"
+    EMAIL_TAKEN = "email_taken"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    ACCOUNT_GONE = "account_gone"
+    LOGIN_THROTTLED = "login_throttled"
+
+
+class Unauthenticated(ApiError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+
+
+class LoginThrottled(ApiError):
+    """429; DRF's handler turns `wait` into the Retry-After header."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    code = AccountErrorCode.LOGIN_THROTTLED
+
+    def __init__(self, message: str, *, wait: int):
+        super().__init__(message, details={"retry_after_seconds": wait})
+        self.wait = wait

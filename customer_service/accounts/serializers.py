@@ -1,0 +1,36 @@
+from django.contrib.auth.validators import ASCIIUsernameValidator
+from rest_framework import serializers
+
+from accounts.models import Account
+
+
+class AccountCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, validators=[ASCIIUsernameValidator()])
+    email = serializers.EmailField(max_length=254)
+    # Not trimmed: spaces are part of a password. Capped so hashing stays cheap.
+    password = serializers.CharField(max_length=256, write_only=True, trim_whitespace=False)
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Account
+        fields = ["id", "username", "email", "is_staff", "date_joined"]
+        read_only_fields = fields
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=4096)
+
+
+class AccessSerializer(serializers.Serializer):
+    access = serializers.CharField()

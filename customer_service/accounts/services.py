@@ -1,0 +1,115 @@
+"""Writes to accounts: sign-up, login, token refresh, deletion."""
+
+import logging
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts import throttling
+from accounts.errors import AccountErrorCode, LoginThrottled, Unauthenticated
+from accounts.models import Account, LoginFailure
+from accounts.tokens import refresh_token_for, token_pair_for
+from common.errors import Conflict, ErrorCode
+
+logger = logging.getLogger(__name__)
+
+
+def _taken(code: str, field: str, message: str) -> Conflict:
+    return Conflict(message, code=code, details={field: [message]})
+
+
+def _check_free(*, username: str, email: str) -> None:
+    if Account.objects.filter(username__iexact=username).exists():
+        raise _taken(AccountErrorCode.USERNAME_TAKEN, "username", "An account with this username already exists.")
+    if Account.objects.filter(email__iexact=email).exists():
+        raise _taken(AccountErrorCode.EMAIL_TAKEN, "email", "An account with this email already exists.")
+
+
+@transaction.atomic
+def account_create(*, username: str, email: str, password: str, is_staff: bool = False) -> Account:
+    """4.1: the password must pass AUTH_PASSWORD_VALIDATORS and is kept only as a hash."""
+    email = email.strip().lower()
+    candidate = Account(username=username, email=email)
+    try:
+        validate_password(password, user=candidate)
+    except DjangoValidationError as error:
+        raise ValidationError({"password": list(error.messages)}) from None
+    _check_free(username=username, email=email)
+    try:
+        with transaction.atomic():
+            return Account.objects.create_user(username, email, password, is_staff=is_staff)
+    except IntegrityError:  # a concurrent sign-up with the same username or email won the race
+        _check_free(username=username, email=email)
+        raise
+
+
+@transaction.atomic
+def account_delete(*, account: Account) -> None:
+    """4.2: its customer, full names and addresses go with it (foreign keys cascade)."""
+    account.delete()
+
+
+@transaction.atomic
+def login_failure_record(*, username: str, address: str) -> None:
+    now = timezone.now()
+    LoginFailure.objects.create(username_key=throttling.username_key(username), address=address, failed_at=now)
+    # Failures older than the window count for nothing any more.
+    LoginFailure.objects.filter(failed_at__lte=throttling.window_start(now)).delete()
+
+
+@transaction.atomic
+def login_failures_clear(*, username: str) -> None:
+    LoginFailure.objects.filter(username_key=throttling.username_key(username)).delete()
+
+
+def account_login(*, username: str, password: str, address: str) -> dict[str, str]:
+    """Access and refresh tokens for a right username and password.
+
+    Not one transaction: a failure must stay recorded while the 401 is raised.
+    A throttled username or address is refused before the password is checked, so
+    guessing on does not tell right from wrong.
+    """
+    blocked = throttling.login_blocked(username=username, address=address)
+    if blocked is not None:
+        logger.warning("login throttled: too many failures for this %s", blocked.reason)
+        raise LoginThrottled(
+            f"Too many failed logins for this {blocked.reason}; try again in {blocked.retry_after_seconds} s.",
+            wait=blocked.retry_after_seconds,
+        )
+    # Django's backend hashes the password even for an unknown username, so both
+    # mistakes take the same time and get the same answer.
+    account = authenticate(username=username, password=password)
+    if account is None:
+        login_failure_record(username=username, address=address)
+        raise Unauthenticated("Wrong username or password.", code=AccountErrorCode.INVALID_CREDENTIALS)
+    login_failures_clear(username=username)
+    return token_pair_for(account)
+
+
+def tokens_refresh(*, refresh: str) -> dict[str, str]:
+    """A new access token from a refresh token, with the claims read again from the
+    account, which must still exist and be active (simplejwt's own refresh view
+    answers 500 for a deleted account)."""
+    try:
+        token = RefreshToken(refresh)
+    except TokenError as error:
+        raise Unauthenticated(str(error), code=ErrorCode.TOKEN_NOT_VALID) from None
+    account = Account.objects.filter(pk=_int_or_none(token.get("user_id")), is_active=True).first()
+    if account is None:
+        raise Unauthenticated(
+            "The account of this token no longer exists or is disabled.", code=AccountErrorCode.ACCOUNT_GONE
+        )
+    return {"access": str(refresh_token_for(account).access_token)}
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,60 @@
+"""Throttling of failed logins, per username and per client address.
+
+Failures are rows of LoginFailure in this service's database, not counters in a
+per-process cache, so all gunicorn workers count the same failures, and a count
+is one indexed query. Only failures count: a user who logs in successfully is
+never slowed down by their own successful logins.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from rest_framework.request import Request
+
+from accounts.models import LoginFailure
+
+
+def client_address(request: Request) -> str:
+    """The caller's address: the last X-Forwarded-For entry, which the gateway
+    appends (an earlier entry could be written by the client itself), else the
+    peer's address when the service is called directly."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded.strip():
+        return forwarded.split(",")[-1].strip()[:45]
+    return request.META.get("REMOTE_ADDR", "")[:45]
+
+
+def username_key(username: str) -> str:
+    return username.strip().lower()[:150]
+
+
+@dataclass(frozen=True)
+class Blocked:
+    reason: str  # "username" or "address"
+    retry_after_seconds: int
+
+
+def window_start(now: datetime) -> datetime:
+    return now - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+
+
+def login_blocked(*, username: str, address: str) -> Blocked | None:
+    """Whether this username or address has failed too often within the window, and
+    for how long: until its oldest failure in the window leaves the window."""
+    now = timezone.now()
+    since = window_start(now)
+    limits = (
+        ("username", {"username_key": username_key(username)}, settings.LOGIN_FAILURES_PER_USERNAME),
+        ("address", {"address": address}, settings.LOGIN_FAILURES_PER_ADDRESS),
+    )
+    for reason, match, limit in limits:
+        failures = LoginFailure.objects.filter(failed_at__gt=since, **match)
+        if failures.count() >= limit:
+            # The failure that must leave the window for the count to drop below the limit.
+            times = failures.order_by("-failed_at").values_list("failed_at", flat=True)
+            unblocks_at = times[limit - 1] + timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+            return Blocked(reason, max(1, math.ceil((unblocks_at - now).total_seconds())))
+    return None

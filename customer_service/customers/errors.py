@@ -1,0 +1,5 @@
+from enum import StrEnum
+
+
+class CustomerErrorCode(StrEnum):
+    CUSTOMER_EXISTS = "customer_exists"

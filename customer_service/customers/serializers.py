@@ -1,0 +1,47 @@
+from rest_framework import serializers
+
+from customers.models import Address, Customer, FullName
+
+MAX_ID = 2**63 - 1  # the largest id the databases store; more is a 400, not a database error
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class FullNameSerializer(serializers.ModelSerializer):
+    account_id = id_field(required=False, help_text="Staff only: the account this is for (default: your own).")
+
+    class Meta:
+        model = FullName
+        fields = ["id", "account_id", "first_name", "last_name", "created_at"]
+
+
+class AddressSerializer(serializers.ModelSerializer):
+    account_id = id_field(required=False, help_text="Staff only: the account this is for (default: your own).")
+
+    class Meta:
+        model = Address
+        fields = ["id", "account_id", "address", "city", "country", "created_at"]
+
+
+class CustomerCreateSerializer(serializers.Serializer):
+    account_id = id_field()
+    fullname_id = id_field()
+    address_id = id_field()
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="account.username", read_only=True)
+    email = serializers.EmailField(source="account.email", read_only=True)
+    fullname = FullNameSerializer(read_only=True)
+    address = AddressSerializer(read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "account_id", "username", "email", "fullname", "address", "created_at"]
+
+
+class CustomerListQuerySerializer(serializers.Serializer):
+    search = serializers.CharField(required=False, max_length=200)
+    account_id = id_field(required=False)
