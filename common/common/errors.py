@@ -33,6 +33,7 @@ class ErrorCode(StrEnum):
     PERMISSION_DENIED = "permission_denied"
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
     CONFLICT = "conflict"
     THROTTLED = "throttled"
     INTERNAL_ERROR = "internal_error"

@@ -3,9 +3,11 @@
 from pathlib import Path
 
 from common.services import SERVICES
-from common.settings import env_float, service_settings
+from common.settings import env_float, env_int, env_list, service_settings
+from routing.rates import env_rate
 
-_base = service_settings("gateway", base_dir=Path(__file__).resolve().parent.parent, apps=["routing"])
+_base = service_settings("gateway", base_dir=Path(__file__).resolve().parent.parent, apps=["corsheaders", "routing"])
+_base["MIDDLEWARE"].insert(1, "corsheaders.middleware.CorsMiddleware")  # after the request id, before anything answers
 # Swagger UI at /api/docs/ offers every service's schema (proxied from /api/schema/<service>/).
 _base["SPECTACULAR_SETTINGS"] |= {
     "TITLE": "Bookstore gateway API",
@@ -23,3 +25,18 @@ USE_X_FORWARDED_HOST = False
 GATEWAY_CONNECT_TIMEOUT = env_float("GATEWAY_CONNECT_TIMEOUT", 1.0)
 GATEWAY_READ_TIMEOUT = env_float("GATEWAY_READ_TIMEOUT", 10.0)
 GATEWAY_HEALTH_TIMEOUT = env_float("GATEWAY_HEALTH_TIMEOUT", 1.0)
+GATEWAY_BREAKER_FAILURES = env_int("GATEWAY_BREAKER_FAILURES", 5)
+GATEWAY_BREAKER_RESET_SECONDS = env_int("GATEWAY_BREAKER_RESET_SECONDS", 15)
+GATEWAY_RATE_LIMITS = {
+    "signup": env_rate("GATEWAY_RATE_SIGNUP", "20/hour"),  # per client address
+    "login": env_rate("GATEWAY_RATE_LOGIN", "10/min"),  # per client address
+    "writes": env_rate("GATEWAY_RATE_WRITES", "120/min"),  # per user, or per address without a token
+}
+# Bodies are small JSON documents; a bigger one is refused (413) before it is read.
+GATEWAY_MAX_BODY_BYTES = env_int("GATEWAY_MAX_BODY_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = GATEWAY_MAX_BODY_BYTES
+
+# Browsers on these origins may call the API (comma-separated, e.g. https://shop.example.com).
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "idempotency-key", "x-request-id")
+CORS_EXPOSE_HEADERS = ("x-request-id", "retry-after")

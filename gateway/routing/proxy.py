@@ -7,6 +7,7 @@ on a kept-alive connection that went stale.
 
 import threading
 
+import pybreaker
 import urllib3
 from django.conf import settings
 from django.http import HttpResponse
@@ -15,6 +16,7 @@ from urllib3.util.retry import Retry
 
 from common.errors import ErrorCode, error_response
 from common.request_id import HEADER as REQUEST_ID_HEADER
+from routing.breakers import breaker_for, seconds_until_trial
 
 # Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are not forwarded.
 HOP_BY_HOP = frozenset(
@@ -96,19 +98,30 @@ def upstream_target(request) -> str:
     return raw if raw.startswith("/") else request.get_full_path()
 
 
-def forward(request, service: str, target: str | None = None) -> HttpResponse:
+def forward(request, service: str, *, body: bytes = b"", target: str | None = None) -> HttpResponse:
     timeout = urllib3.Timeout(connect=settings.GATEWAY_CONNECT_TIMEOUT, read=settings.GATEWAY_READ_TIMEOUT)
+    breaker = breaker_for(service)
     try:
-        upstream = pool_for(service).urlopen(
+        upstream = breaker.call(
+            pool_for(service).urlopen,
             request.method,
             target or upstream_target(request),
-            body=request.body or None,
+            body=body or None,
             headers=upstream_headers(request),
             timeout=timeout,
             redirect=False,
             assert_same_host=False,
             decode_content=False,
         )
+    except pybreaker.CircuitBreakerError:
+        response = error_response(
+            503,
+            ErrorCode.SERVICE_UNAVAILABLE,
+            f"The {service} service is failing; the gateway is not calling it for a moment.",
+            {"service": service},
+        )
+        response["Retry-After"] = str(seconds_until_trial(breaker))
+        return response
     except ReadTimeoutError:
         return error_response(
             504, ErrorCode.SERVICE_TIMEOUT, f"The {service} service did not answer in time.", {"service": service}

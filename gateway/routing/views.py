@@ -1,3 +1,4 @@
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import urllib3
@@ -10,6 +11,9 @@ from urllib3.exceptions import HTTPError
 from common.errors import ErrorCode, error_response
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.services import SERVICES
+from routing import rate_limits
+from routing.access_log import log_request
+from routing.edge_auth import EdgeAuthError, edge_user
 from routing.proxy import forward, pool_for
 from routing.routes import ROUTES
 
@@ -17,12 +21,58 @@ _PEERS = [name for name in SERVICES if name != "gateway"]
 _probe_executor = ThreadPoolExecutor(max_workers=len(_PEERS), thread_name_prefix="health-probe")
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
+def _read_body(request) -> bytes:
+    """The request body, refusing one over GATEWAY_MAX_BODY_BYTES before reading it
+    (by its Content-Length) or while reading it (a chunked body)."""
+    limit = settings.GATEWAY_MAX_BODY_BYTES
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise BodyTooLarge
+    return body
+
+
 @csrf_exempt
 def proxy(request, resource: str):
+    """Route /api/<resource>/... to its service: edge auth, rate limits and the body
+    size limit first, so a refused request never reaches a service."""
+    started = time.perf_counter()
     service = ROUTES.get(resource)
-    if service is None:
-        return error_response(404, ErrorCode.NOT_FOUND, f"No route for {request.method} {request.path}.")
-    return forward(request, service)
+    user = None
+    try:
+        if service is None:
+            response = error_response(404, ErrorCode.NOT_FOUND, f"No route for {request.method} {request.path}.")
+        else:
+            body = _read_body(request)
+            user = edge_user(request)
+            refusal = rate_limits.check(request, user)
+            response = _too_many(refusal) if refusal else forward(request, service, body=body)
+    except BodyTooLarge:
+        limit = settings.GATEWAY_MAX_BODY_BYTES
+        response = error_response(
+            413, ErrorCode.PAYLOAD_TOO_LARGE, f"The request body is over {limit} bytes.", {"max_bytes": limit}
+        )
+    except EdgeAuthError as refused:
+        response = refused.response
+    log_request(request, service=service, status=response.status_code, started=started, user=user)
+    return response
+
+
+def _too_many(refusal: rate_limits.Refusal):
+    response = error_response(
+        429,
+        ErrorCode.THROTTLED,
+        f"Too many requests ({refusal.kind}); try again in {refusal.retry_after} s.",
+        {"limit": refusal.kind, "retry_after": refusal.retry_after},
+    )
+    response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 @require_GET
@@ -35,17 +85,25 @@ def service_schema(request, service: str):
 def _probe(service: str, request_id: str) -> dict:
     timeout = urllib3.Timeout(total=settings.GATEWAY_HEALTH_TIMEOUT)
     headers = {REQUEST_ID_HEADER: request_id}
+    started = time.perf_counter()
     try:
         response = pool_for(service).urlopen("GET", "/ready/", headers=headers, timeout=timeout, redirect=False)
     except HTTPError as exc:
-        return {"status": "down", "error": type(exc).__name__}
-    return {"status": "ready" if response.status == 200 else "not_ready", "http_status": response.status}
+        result = {"status": "down", "error": type(exc).__name__}
+    else:
+        result = {"status": "ready" if response.status == 200 else "not_ready", "http_status": response.status}
+    result["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return result
 
 
 @require_GET
 def health(request):
-    """The gateway is up (always 200); the body reports each service's /ready/."""
+    """Every service's /ready/, probed in parallel: 200 when all are ready, else 503
+    naming the ones that are not."""
     probes = _probe_executor.map(_probe, _PEERS, [request.request_id] * len(_PEERS))
     results = dict(zip(_PEERS, probes, strict=True))
-    overall = "ok" if all(r["status"] == "ready" for r in results.values()) else "degraded"
-    return JsonResponse({"status": overall, "service": "gateway", "services": results})
+    not_ready = [name for name, result in results.items() if result["status"] != "ready"]
+    body = {"status": "degraded" if not_ready else "ok", "service": "gateway", "services": results}
+    if not_ready:
+        body["not_ready"] = not_ready
+    return JsonResponse(body, status=503 if not_ready else 200)

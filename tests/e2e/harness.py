@@ -72,6 +72,13 @@ class Stack:
             SERVICE_READ_TIMEOUT="2",
             PYTHONUNBUFFERED="1",
             JWT_SIGNING_KEY=JWT_SIGNING_KEY,
+            # The suite signs up and writes far more from one address than a person would;
+            # tests of the limits themselves run their own gateway with low ones.
+            GATEWAY_RATE_SIGNUP="100000/min",
+            GATEWAY_RATE_LOGIN="100000/min",
+            GATEWAY_RATE_WRITES="100000/min",
+            # Drills stop services on purpose; the breaker should not outlast a restart.
+            GATEWAY_BREAKER_RESET_SECONDS="1",
         )
         if self.database_server:
             env["DATABASE_URL"] = f"{self.database_server.rstrip('/')}/{self._database_name(name)}"
@@ -112,12 +119,41 @@ class Stack:
             logs = "\n".join(f"--- {n} log ---\n{self.log_tail(n)}" for n in missing)
             raise RuntimeError(f"services not ready: {', '.join(missing)}\n{logs}")
 
-    def token(self, *, user_id: int, is_staff: bool = False) -> str:
+    def token(self, *, user_id: int, is_staff: bool = False, lifetime_seconds: int = 600) -> str:
         """An access token as customer_service would issue it (the claims of common.auth)."""
         now = int(time.time())
-        claims = {"token_type": "access", "exp": now + 600, "iat": now, "jti": uuid.uuid4().hex}
+        claims = {"token_type": "access", "exp": now + lifetime_seconds, "iat": now, "jti": uuid.uuid4().hex}
         claims |= {"user_id": user_id, "username": f"user{user_id}", "is_staff": is_staff}
         return jwt.encode(claims, JWT_SIGNING_KEY, algorithm="HS256")
+
+    @contextlib.contextmanager
+    def extra_gateway(self, **env: str):
+        """A second gateway in front of the same services, with its own settings
+        (e.g. low rate limits) and its own database; yields its URL."""
+        port = free_ports(1)[0]
+        service_env = self.env_for("gateway") | {SERVICES["gateway"].port_var: str(port)} | env
+        service_env["VAR_DIR"] = str(self.workdir / f"gateway-{port}")
+        Path(service_env["VAR_DIR"]).mkdir()
+        service_env.pop("DATABASE_URL", None)  # SQLite of its own even on PostgreSQL runs
+        with (self.workdir / f"gateway-{port}.log").open("ab") as log:
+            process = subprocess.Popen(
+                serve_command("gateway"),
+                cwd=REPO_DIR,
+                env=service_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            if wait_ready({"gateway": url}, timeout=60, still_running=lambda _: process.poll() is None):
+                raise RuntimeError(f"the extra gateway did not start; see gateway-{port}.log")
+            yield url
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=15)
 
     def log_tail(self, name: str, lines: int = 40) -> str:
         return "\n".join(self.log_path(name).read_text(errors="replace").splitlines()[-lines:])

@@ -1,16 +1,19 @@
 import pytest
 
+from common.auth import mint_access_token
 from routing import proxy
 from routing.routes import ROUTES
 
 
+@pytest.mark.django_db
 def test_forwards_method_path_query_body_and_headers(client, upstream):
+    token = mint_access_token(user_id=1, username="staff", is_staff=True)
     response = client.generic(
         "POST",
         "/api/books/?author=3&q=%20x",
         data=b'{"title": "T"}',
         content_type="application/json",
-        HTTP_AUTHORIZATION="Bearer abc",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
         HTTP_IDEMPOTENCY_KEY="key-1",
         HTTP_CONNECTION="close, X-Private",
         HTTP_X_PRIVATE="connection-only",
@@ -22,7 +25,7 @@ def test_forwards_method_path_query_body_and_headers(client, upstream):
     assert seen["target"] == "/api/books/?author=3&q=%20x"
     assert seen["body"] == b'{"title": "T"}'
     headers = seen["headers"]
-    assert headers["Authorization"] == "Bearer abc"
+    assert headers["Authorization"] == f"Bearer {token}"
     assert headers["Idempotency-Key"] == "key-1"
     assert headers["Content-Type"] == "application/json"
     assert headers["X-Request-ID"] == "req-42"
@@ -58,10 +61,12 @@ def test_slow_service_is_504_within_the_read_timeout(client, upstream, settings)
     assert error["request_id"] == response["X-Request-ID"]
 
 
+@pytest.mark.django_db
 def test_stopped_service_is_503(client, settings, monkeypatch, closed_port_url):
     settings.SERVICE_URLS = {**settings.SERVICE_URLS, "cart": closed_port_url}
     monkeypatch.setattr(proxy, "_pools", {})
-    response = client.delete("/api/carts/7/items/")
+    token = mint_access_token(user_id=7, username="u7")
+    response = client.delete("/api/carts/7/items/", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 503
     error = response.json()["error"]
     assert error["code"] == "service_unavailable"
@@ -82,8 +87,23 @@ def test_service_schema_is_proxied_from_the_service(client, upstream):
     assert client.get("/api/schema/unicorn/").status_code == 404
 
 
-def test_health_reports_each_service(client, upstream):
-    body = client.get("/health/").json()
+def test_health_is_503_naming_the_services_that_are_not_ready(client, upstream):
+    response = client.get("/health/")
+    assert response.status_code == 503
+    body = response.json()
     assert body["services"]["book"]["status"] == "ready"
+    assert body["services"]["book"]["latency_ms"] >= 0
     assert body["services"]["cart"]["status"] in {"down", "not_ready"}
     assert body["status"] == "degraded"
+    assert "cart" in body["not_ready"]
+    assert "book" not in body["not_ready"]
+
+
+def test_health_is_200_when_every_service_is_ready(client, upstream, settings, monkeypatch):
+    url = settings.SERVICE_URLS["book"]
+    settings.SERVICE_URLS = {name: url for name in settings.SERVICE_URLS}
+    monkeypatch.setattr(proxy, "_pools", {})
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert "not_ready" not in response.json()
