@@ -71,6 +71,22 @@ class StockItemSerializer(serializers.ModelSerializer):
         return item.available > 0
 
 
+class StockBatchSerializer(serializers.Serializer):
+    """The stock levels of many products, and the ids the warehouse does not stock."""
+
+    count = serializers.IntegerField()
+    results = StockItemSerializer(many=True)
+    missing_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class CapacityCheckSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    product_type = serializers.CharField()
+    requested = serializers.IntegerField()
+    free = serializers.IntegerField()
+    fits = serializers.BooleanField()
+
+
 class StockAddSerializer(serializers.Serializer):
     product_id = product_id_field()
     quantity = quantity_field()

@@ -1,16 +1,20 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.permissions import IsService, IsStaff, IsStaffOrReadOnly
 from stock import selectors, services
+from stock.models import ProductType
 from stock.serializers import (
+    CapacityCheckSerializer,
     CapacityQuerySerializer,
     ReservationCreateSerializer,
     ReservationReferenceSerializer,
     ReservationSerializer,
     StockAddSerializer,
     StockBatchQuerySerializer,
+    StockBatchSerializer,
     StockItemPathSerializer,
     StockItemSerializer,
     StockRemoveQuerySerializer,
@@ -20,6 +24,7 @@ from stock.serializers import (
 # Set on a reservation replayed by its reference, so a caller can tell without the
 # body changing (the name Stripe uses for its idempotency keys).
 REPLAYED_HEADER = "Idempotent-Replayed"
+PRODUCT_TYPE_PARAMETER = OpenApiParameter("product_type", str, enum=ProductType.values, default=ProductType.BOOK)
 
 
 def _with_path(request, **path) -> dict:
@@ -37,6 +42,7 @@ class WarehouseView(APIView):
     8.2 change it (PATCH), 8.4 its info (GET). Staff only."""
 
     permission_classes = [IsStaff]
+    serializer_class = WarehouseSerializer  # for the OpenAPI schema
 
     def get(self, request):
         return Response(WarehouseSerializer(selectors.warehouse_get_default()).data)
@@ -58,6 +64,9 @@ class StockItemListView(APIView):
 
     permission_classes = [IsStaffOrReadOnly]
 
+    @extend_schema(
+        operation_id="warehouse_items_batch", parameters=[StockBatchQuerySerializer], responses=StockBatchSerializer
+    )
     def get(self, request):
         query = _valid(StockBatchQuerySerializer, request.query_params)
         items = selectors.stock_items_by_ids(
@@ -68,6 +77,7 @@ class StockItemListView(APIView):
         missing = [product_id for product_id in query["ids"] if product_id not in found]
         return Response({"count": len(results), "results": results, "missing_ids": missing})
 
+    @extend_schema(request=StockAddSerializer, responses={201: StockItemSerializer})
     def post(self, request):
         item = services.stock_add(**_valid(StockAddSerializer, request.data))
         return Response(StockItemSerializer(item).data, status=status.HTTP_201_CREATED)
@@ -78,11 +88,16 @@ class StockItemDetailView(APIView):
 
     permission_classes = [IsStaffOrReadOnly]
 
+    @extend_schema(parameters=[PRODUCT_TYPE_PARAMETER], responses=StockItemSerializer)
     def get(self, request, product_id):
         query = _valid(StockItemPathSerializer, _with_path(request, product_id=product_id))
         item = selectors.stock_item_get(warehouse=selectors.warehouse_get_default(), **query)
         return Response(StockItemSerializer(item).data)
 
+    @extend_schema(
+        parameters=[OpenApiParameter("quantity", int, required=True), PRODUCT_TYPE_PARAMETER],
+        responses=StockItemSerializer,
+    )
     def delete(self, request, product_id):
         item = services.stock_remove(**_valid(StockRemoveQuerySerializer, _with_path(request, product_id=product_id)))
         return Response(StockItemSerializer(item).data)
@@ -93,18 +108,18 @@ class CapacityView(APIView):
 
     permission_classes = [IsStaff]
 
+    @extend_schema(parameters=[CapacityQuerySerializer], responses=CapacityCheckSerializer)
     def get(self, request):
         query = _valid(CapacityQuerySerializer, request.query_params)
         usage = selectors.type_usage(warehouse=selectors.warehouse_get_default(), product_type=query["product_type"])
-        return Response(
-            {
-                "product_id": query["product_id"],
-                "product_type": query["product_type"],
-                "requested": query["quantity"],
-                "free": usage.free,
-                "fits": query["quantity"] <= usage.free,
-            }
-        )
+        check = {
+            "product_id": query["product_id"],
+            "product_type": query["product_type"],
+            "requested": query["quantity"],
+            "free": usage.free,
+            "fits": query["quantity"] <= usage.free,
+        }
+        return Response(CapacityCheckSerializer(check).data)
 
 
 class ReservationListView(APIView):
@@ -112,6 +127,7 @@ class ReservationListView(APIView):
 
     permission_classes = [IsService]
 
+    @extend_schema(request=ReservationCreateSerializer, responses={201: ReservationSerializer})
     def post(self, request):
         reservation, created = services.reservation_create(**_valid(ReservationCreateSerializer, request.data))
         response = Response(ReservationSerializer(reservation).data, status=status.HTTP_201_CREATED)
@@ -125,6 +141,7 @@ class ReservationDetailView(APIView):
 
     permission_classes = [IsService]
 
+    @extend_schema(responses=ReservationSerializer)
     def delete(self, request, reference):
         reference = _valid(ReservationReferenceSerializer, {"reference": reference})["reference"]
         return Response(ReservationSerializer(services.reservation_release(reference=reference)).data)

@@ -420,3 +420,22 @@ def test_bad_reservation_input_is_400_naming_the_field(service_client, warehouse
 
 def test_releasing_with_a_bad_reference_is_400(service_client, warehouse):
     assert "reference" in error_of(service_client.delete(f"/api/warehouse/reservations/{'x' * 101}/"), 400)["details"]
+
+
+def test_the_openapi_schema_documents_every_route_with_its_body(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    paths = schema["paths"]
+    assert set(paths) == {
+        "/api/warehouse/",
+        "/api/warehouse/items/",
+        "/api/warehouse/items/{product_id}/",
+        "/api/warehouse/capacity/",
+        "/api/warehouse/reservations/",
+        "/api/warehouse/reservations/{reference}/",
+    }
+    assert "requestBody" in paths["/api/warehouse/reservations/"]["post"]
+    assert {p["name"] for p in paths["/api/warehouse/items/{product_id}/"]["delete"]["parameters"]} == {
+        "product_id",
+        "quantity",
+        "product_type",
+    }
