@@ -36,7 +36,14 @@ def _require_active(warehouse: Warehouse) -> None:
 
 
 @transaction.atomic
-def warehouse_create(*, address: str = "", status: str = Warehouse.Status.ACTIVE, **capacities: int) -> Warehouse:
+def warehouse_create(
+    *,
+    address: str = "",
+    status: str = Warehouse.Status.ACTIVE,
+    book_quantity: int = DEFAULT_CAPACITIES["book_quantity"],
+    clothes_quantity: int = DEFAULT_CAPACITIES["clothes_quantity"],
+    electronic_quantity: int = DEFAULT_CAPACITIES["electronic_quantity"],
+) -> Warehouse:
     """8.1: the default warehouse, with DEFAULT_CAPACITIES unless given."""
 
     def exists(warehouse_id: int | None) -> Conflict:
@@ -55,16 +62,33 @@ def warehouse_create(*, address: str = "", status: str = Warehouse.Status.ACTIVE
                 is_default=True,
                 address=address,
                 status=status,
-                **(DEFAULT_CAPACITIES | capacities),
+                book_quantity=book_quantity,
+                clothes_quantity=clothes_quantity,
+                electronic_quantity=electronic_quantity,
             )
     except IntegrityError:  # a concurrent create won the race
         raise exists(Warehouse.objects.filter(is_default=True).values_list("id", flat=True).first()) from None
 
 
 @transaction.atomic
-def warehouse_update(**changes) -> Warehouse:
-    """8.2: any of address, status and the capacities; a capacity below the units
-    already on the shelves (available and reserved) is a 409."""
+def warehouse_update(
+    *,
+    address: str | None = None,
+    status: str | None = None,
+    book_quantity: int | None = None,
+    clothes_quantity: int | None = None,
+    electronic_quantity: int | None = None,
+) -> Warehouse:
+    """8.2: any of address, status and the capacities (None: unchanged); a capacity
+    below the units already on the shelves (available and reserved) is a 409."""
+    given = {
+        "address": address,
+        "status": status,
+        "book_quantity": book_quantity,
+        "clothes_quantity": clothes_quantity,
+        "electronic_quantity": electronic_quantity,
+    }
+    changes = {field: value for field, value in given.items() if value is not None}
     warehouse = warehouse_get_default(for_update=True)
     usage = warehouse_usage(warehouse=warehouse)
     for product_type, field in CAPACITY_FIELDS.items():
