@@ -1,0 +1,204 @@
+"""Carts through the gateway, with the real book_service behind them."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+
+@pytest.fixture(scope="module")
+def books(stack):
+    """Three books in the catalog, made by staff."""
+    staff = {"Authorization": f"Bearer {stack.token(user_id=1, is_staff=True)}"}
+    with requests.Session() as http:
+        author = http.post(
+            f"{stack.gateway}/api/authors/",
+            json={"name": "Nam Cao", "email": "namcao.cart@example.com", "address": "Hà Nam"},
+            headers=staff,
+        )
+        assert author.status_code == 201, author.text
+        category = http.post(f"{stack.gateway}/api/categories/", json={"name": "Truyện ngắn (cart)"}, headers=staff)
+        assert category.status_code == 201, category.text
+        made = []
+        for title, price in [("Lão Hạc", "12.50"), ("Chí Phèo", "30.00"), ("Đời thừa", "8.25")]:
+            book = http.post(
+                f"{stack.gateway}/api/books/",
+                json={
+                    "title": title,
+                    "author_id": author.json()["id"],
+                    "category_id": category.json()["id"],
+                    "published_date": "1941-01-01",
+                    "price": price,
+                    "description": "",
+                },
+                headers=staff,
+            )
+            assert book.status_code == 201, book.text
+            made.append(book.json())
+    return made
+
+
+class Customer:
+    """One customer's calls to their cart through the gateway."""
+
+    def __init__(self, stack, http, user_id: int, *, is_staff: bool = False):
+        self.base = f"{stack.gateway}/api/carts/{user_id}"
+        self.user_id = user_id
+        self.stack = stack
+        self.http = http
+        self.headers = {"Authorization": f"Bearer {stack.token(user_id=user_id, is_staff=is_staff)}"}
+
+    def create(self, user_id: int | None = None):
+        body = {"user_id": self.user_id if user_id is None else user_id}
+        return self.http.post(f"{self.stack.gateway}/api/carts/", json=body, headers=self.headers)
+
+    def add(self, product_id: int, quantity: int = 1, *, session=None):
+        body = {"product_id": product_id, "quantity": quantity}
+        return (session or self.http).post(f"{self.base}/items/", json=body, headers=self.headers)
+
+    def remove(self, product_id: int, quantity: int | None = None):
+        params = {} if quantity is None else {"quantity": quantity}
+        return self.http.delete(f"{self.base}/items/{product_id}/", params=params, headers=self.headers)
+
+    def clear(self):
+        return self.http.delete(f"{self.base}/items/", headers=self.headers)
+
+    def view(self):
+        return self.http.get(f"{self.base}/", headers=self.headers)
+
+
+def test_a_customer_fills_views_and_empties_their_cart(stack, http, books):
+    lao_hac, chi_pheo, doi_thua = books
+    customer = Customer(stack, http, 501)
+
+    created = customer.create()
+    assert created.status_code == 201, created.text
+    again = customer.create()
+    assert (again.status_code, again.json()["id"]) == (200, created.json()["id"])
+
+    assert customer.add(lao_hac["id"], 2).status_code == 201
+    raised = customer.add(lao_hac["id"], 3)
+    assert (raised.status_code, raised.json()["quantity"]) == (200, 5)
+    assert customer.add(chi_pheo["id"]).status_code == 201
+    assert customer.add(doi_thua["id"], 4).status_code == 201
+
+    cart = customer.view().json()
+    assert cart["details_available"] is True
+    assert [(i["title"], i["quantity"], i["unit_price"], i["line_total"]) for i in cart["items"]] == [
+        ("Lão Hạc", 5, "12.50", "62.50"),
+        ("Chí Phèo", 1, "30.00", "30.00"),
+        ("Đời thừa", 4, "8.25", "33.00"),
+    ]
+    assert (cart["total_quantity"], cart["total_price"]) == (10, "125.50")
+
+    left = customer.remove(lao_hac["id"], 4)
+    assert (left.status_code, left.json()["quantity"]) == (200, 1)
+    assert customer.remove(doi_thua["id"]).status_code == 204
+    assert customer.remove(doi_thua["id"]).status_code == 404
+    assert customer.view().json()["total_price"] == "42.50"
+
+    assert customer.clear().status_code == 204
+    cart = customer.view().json()
+    assert (cart["items"], cart["total_quantity"], cart["total_price"]) == ([], 0, "0.00")
+
+
+def test_an_unknown_book_is_400_naming_product_id(stack, http, books):
+    response = Customer(stack, http, 502).add(987654321)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "unknown_product"
+    assert "product_id" in response.json()["error"]["details"]
+
+
+def test_only_the_owner_staff_or_a_service_touch_a_cart(stack, http, books):
+    owner = Customer(stack, http, 503)
+    assert owner.add(books[0]["id"]).status_code == 201
+    intruder = Customer(stack, http, 504)
+    intruder.base = owner.base  # the intruder's token on the owner's cart
+
+    for response in (intruder.view(), intruder.add(books[0]["id"]), intruder.clear(), intruder.create(503)):
+        assert response.status_code == 403, response.text
+        assert response.json()["error"]["code"] == "permission_denied"
+    anonymous = http.get(f"{owner.base}/")
+    assert (anonymous.status_code, anonymous.json()["error"]["code"]) == (401, "not_authenticated")
+
+    staff = Customer(stack, http, 1, is_staff=True)
+    staff.base = owner.base
+    assert staff.view().json()["total_quantity"] == 1
+    assert staff.create(505).status_code == 201
+
+
+def test_a_deleted_book_shows_as_unavailable(stack, http, books):
+    staff = {"Authorization": f"Bearer {stack.token(user_id=1, is_staff=True)}"}
+    refs = {field: books[0][field] for field in ("author_id", "category_id", "published_date")}
+    body = {**refs, "title": "Gone", "price": "5"}
+    doomed = http.post(f"{stack.gateway}/api/books/", json=body, headers=staff).json()
+    customer = Customer(stack, http, 506)
+    customer.add(books[1]["id"], 2)
+    customer.add(doomed["id"], 3)
+    assert http.delete(f"{stack.gateway}/api/books/{doomed['id']}/", headers=staff).status_code == 204
+
+    cart = customer.view().json()
+
+    assert [(i["product_id"], i["available"], i["unit_price"]) for i in cart["items"]] == [
+        (books[1]["id"], True, "30.00"),
+        (doomed["id"], False, None),
+    ]
+    assert (cart["total_quantity"], cart["total_price"]) == (5, "60.00")
+
+
+@pytest.mark.parametrize(("target", "user_id"), [("cart", 507), ("gateway", 517)])
+def test_simultaneous_adds_of_one_product_sum_in_one_line(stack, books, target, user_id):
+    """Adds released at the same instant, of a product not yet in a cart that does not
+    exist yet: one cart, one line, the exact sum. Straight to cart_service (8 threads,
+    so up to 8 adds inside it at once; without the cart lock this loses updates on
+    PostgreSQL) and through the gateway, which spreads them out more."""
+    customer = Customer(stack, None, user_id)
+    customer.base = f"{stack.url(target)}/api/carts/{user_id}"
+    quantities = list(range(1, 25))
+    start = threading.Barrier(len(quantities))
+
+    def add(quantity: int) -> int:
+        with requests.Session() as session:
+            session.get(f"{stack.url(target)}/health/").raise_for_status()  # connected before the start
+            start.wait(timeout=30)
+            return customer.add(books[2]["id"], quantity, session=session).status_code
+
+    with ThreadPoolExecutor(max_workers=len(quantities)) as pool:
+        statuses = list(pool.map(add, quantities))
+
+    assert sorted(statuses) == [200] * (len(quantities) - 1) + [201]  # one add made the line, the others raised it
+    with requests.Session() as http:
+        customer.http = http
+        cart = customer.view().json()
+    assert [(i["product_id"], i["quantity"]) for i in cart["items"]] == [(books[2]["id"], sum(quantities))]
+
+
+def test_book_service_down_add_is_503_and_view_still_answers(stack, http, books):
+    customer = Customer(stack, http, 508)
+    assert customer.add(books[0]["id"], 2).status_code == 201
+
+    with stack.stopped("book"):
+        refused = customer.add(books[1]["id"])
+        cart = customer.view()
+
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["error"]["details"] == {"service": "book"}
+    assert cart.status_code == 200, cart.text
+    body = cart.json()
+    assert body["details_available"] is False
+    assert [(i["product_id"], i["quantity"], i["title"]) for i in body["items"]] == [(books[0]["id"], 2, None)]
+    assert (body["total_quantity"], body["total_price"]) == (2, None)
+    assert customer.view().json()["details_available"] is True  # back once book_service is
+
+
+def test_a_hanging_book_service_does_not_hang_the_cart(stack, http, books):
+    customer = Customer(stack, http, 509)
+    assert customer.add(books[0]["id"]).status_code == 201
+
+    with stack.paused("book"):
+        cart = customer.view()
+
+    assert cart.status_code == 200, cart.text
+    assert cart.json()["details_available"] is False
+    assert cart.elapsed.total_seconds() < 2
