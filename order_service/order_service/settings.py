@@ -4,4 +4,8 @@ from pathlib import Path
 
 from common.settings import service_settings
 
-globals().update(service_settings("order", base_dir=Path(__file__).resolve().parent.parent, apps=[]))
+# common.outbox: order.created / order.status_changed events and the cart-clearing
+# and stock-release calls, written in the transaction of the change.
+APPS = ["common.outbox", "orders"]
+
+globals().update(service_settings("order", base_dir=Path(__file__).resolve().parent.parent, apps=APPS))

@@ -1,0 +1,98 @@
+"""Outbox settings: each read from Django settings if set there (tests), else the environment.
+
+EVENT_SUBSCRIBERS   JSON object: event type -> list of subscribers, each a service name
+                    (delivered to that service's POST /api/events/) or a full URL.
+                    Replaces DEFAULT_SUBSCRIBERS when set.
+OUTBOX_POLL_SECONDS         how often a dispatcher looks for due deliveries (1)
+OUTBOX_BACKOFF_SECONDS      wait after the first failure, doubled after each next one (1)
+OUTBOX_BACKOFF_MAX_SECONDS  the longest wait between tries (300)
+OUTBOX_LEASE_SECONDS        how long a taken delivery is left to its dispatcher (60)
+OUTBOX_BATCH                deliveries taken per round (50)
+OUTBOX_FAST_PATH            try delivery in a background thread right after commit (true)
+"""
+
+import json
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from common.settings import ImproperlyConfiguredEnv, env_bool, env_float, env_int, env_str
+
+EVENTS_PATH = "/api/events/"
+
+# Who hears what by default (the architecture diagram's dotted arrows).
+DEFAULT_SUBSCRIBERS: dict[str, list[str]] = {
+    "order.created": ["notification"],
+    "order.status_changed": ["notification"],
+    "payment.succeeded": ["order", "notification"],
+    "payment.failed": ["notification"],
+    "payment.refunded": ["order", "notification"],
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    target: str  # service name or base URL (scheme://host:port)
+    path: str
+
+
+def _setting(name: str, from_env):
+    return getattr(settings, name) if hasattr(settings, name) else from_env()
+
+
+def poll_seconds() -> float:
+    return _setting("OUTBOX_POLL_SECONDS", lambda: env_float("OUTBOX_POLL_SECONDS", 1.0))
+
+
+def backoff_seconds() -> float:
+    return _setting("OUTBOX_BACKOFF_SECONDS", lambda: env_float("OUTBOX_BACKOFF_SECONDS", 1.0))
+
+
+def backoff_max_seconds() -> float:
+    return _setting("OUTBOX_BACKOFF_MAX_SECONDS", lambda: env_float("OUTBOX_BACKOFF_MAX_SECONDS", 300.0))
+
+
+def lease_seconds() -> float:
+    return _setting("OUTBOX_LEASE_SECONDS", lambda: env_float("OUTBOX_LEASE_SECONDS", 60.0))
+
+
+def batch_size() -> int:
+    return _setting("OUTBOX_BATCH", lambda: env_int("OUTBOX_BATCH", 50))
+
+
+def fast_path() -> bool:
+    return _setting("OUTBOX_FAST_PATH", lambda: env_bool("OUTBOX_FAST_PATH", True))
+
+
+def _subscribers_from_env() -> dict[str, list[str]]:
+    raw = env_str("EVENT_SUBSCRIBERS")
+    if not raw:
+        return DEFAULT_SUBSCRIBERS
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        raise ImproperlyConfiguredEnv("EVENT_SUBSCRIBERS is not JSON") from None
+    if not isinstance(parsed, dict) or not all(
+        isinstance(v, list) and all(isinstance(s, str) for s in v) for v in parsed.values()
+    ):
+        raise ImproperlyConfiguredEnv('EVENT_SUBSCRIBERS must look like {"order.created": ["notification"]}')
+    return parsed
+
+
+def subscribers() -> dict[str, list[str]]:
+    return _setting("EVENT_SUBSCRIBERS", _subscribers_from_env)
+
+
+def endpoint_of(subscriber: str) -> Endpoint:
+    """A service name goes to that service's events route; a URL is used as it is."""
+    if "://" not in subscriber:
+        if subscriber not in settings.SERVICE_URLS:
+            raise ImproperlyConfiguredEnv(f"EVENT_SUBSCRIBERS names an unknown service {subscriber!r}")
+        return Endpoint(subscriber, EVENTS_PATH)
+    parts = urlsplit(subscriber)
+    return Endpoint(f"{parts.scheme}://{parts.netloc}", parts.path or EVENTS_PATH)
+
+
+def endpoints_for(event_type: str) -> list[Endpoint]:
+    return [endpoint_of(subscriber) for subscriber in subscribers().get(event_type, [])]

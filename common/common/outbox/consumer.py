@@ -1,0 +1,58 @@
+"""The consumer side: handle each event id once, however often it is delivered."""
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from django.db import IntegrityError, transaction
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.outbox.models import ProcessedEvent
+from common.permissions import IsService
+
+
+@contextmanager
+def consume_once(*, event_id: uuid.UUID, event_type: str) -> Iterator[bool]:
+    """Yields True the first time this id is seen, False after. The mark and the
+    handler's writes share one transaction: a handler that fails leaves the id
+    unseen, so the redelivery is handled."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                ProcessedEvent.objects.create(id=event_id, event_type=event_type)
+        except IntegrityError:  # seen before, or a concurrent delivery of it just won
+            yield False
+            return
+        yield True
+
+
+class EventEnvelopeSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    type = serializers.CharField(max_length=100)
+    source = serializers.CharField(max_length=50, required=False, default="")
+    occurred_at = serializers.DateTimeField(required=False)
+    payload = serializers.DictField()
+
+
+class EventReceiverView(APIView):
+    """POST /api/events/ for a consuming service: subclass and set `handlers`
+    ({event type: function(payload)}); only services may post. An unknown type is
+    acknowledged and ignored, so publishers do not retry what nobody here wants."""
+
+    permission_classes = [IsService]
+    handlers: dict[str, Callable[[dict], None]] = {}
+
+    def post(self, request):
+        envelope = EventEnvelopeSerializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        event = envelope.validated_data
+        handler = self.handlers.get(event["type"])
+        if handler is None:
+            return Response({"id": str(event["id"]), "status": "ignored"})
+        with consume_once(event_id=event["id"], event_type=event["type"]) as first_time:
+            if first_time:
+                handler(event["payload"])
+        outcome = "processed" if first_time else "duplicate"
+        return Response({"id": str(event["id"]), "status": outcome}, status=status.HTTP_200_OK)

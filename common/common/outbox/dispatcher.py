@@ -1,0 +1,179 @@
+"""Delivering the outbox: take due deliveries, make the calls, record the outcome.
+
+A delivery is taken in a short transaction that moves its next_attempt_at a lease
+ahead, so no other dispatcher (or fast-path thread) takes it while the call is under
+way; on PostgreSQL the rows are read with SELECT ... FOR UPDATE SKIP LOCKED, on
+SQLite the IMMEDIATE transaction serializes takers. The HTTP call is made outside
+any transaction. A dispatcher that dies mid-call leaves the row to be taken again
+when the lease ends: delivery is at least once, and consumers ignore ids they have seen.
+"""
+
+import logging
+import threading
+import uuid
+from datetime import timedelta
+
+from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.utils import timezone
+
+from common.errors import DependencyError
+from common.http import ServiceClient, client_for
+from common.outbox import conf
+from common.outbox.models import OutboxDelivery, OutboxEvent
+from common.request_id import current_request_id
+
+logger = logging.getLogger(__name__)
+
+_url_clients: dict[str, ServiceClient] = {}
+_url_clients_lock = threading.Lock()
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait after the `attempts`-th failure: base, 2x base, 4x base ... up to the maximum."""
+    seconds = conf.backoff_seconds() * 2 ** min(max(attempts - 1, 0), 30)
+    return timedelta(seconds=min(seconds, conf.backoff_max_seconds()))
+
+
+def envelope(event: OutboxEvent) -> dict:
+    from django.conf import settings
+
+    return {
+        "id": str(event.id),
+        "type": event.event_type,
+        "source": settings.SERVICE_NAME,
+        "occurred_at": event.created_at.isoformat(),
+        "payload": event.payload,
+    }
+
+
+def _client(target: str) -> ServiceClient:
+    if "://" not in target:
+        return client_for(target)
+    from django.conf import settings
+
+    with _url_clients_lock:
+        if target not in _url_clients:
+            _url_clients[target] = ServiceClient(
+                target,
+                target,
+                connect_timeout=settings.SERVICE_CONNECT_TIMEOUT,
+                read_timeout=settings.SERVICE_READ_TIMEOUT,
+                retries=settings.SERVICE_RETRIES,
+            )
+        return _url_clients[target]
+
+
+def take_due(*, limit: int, event_id: uuid.UUID | None = None) -> list[OutboxDelivery]:
+    """Due, undelivered deliveries (of one event, or any), now leased to the caller."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = OutboxDelivery.objects.filter(delivered_at__isnull=True, next_attempt_at__lte=now)
+        if event_id is not None:
+            due = due.filter(event_id=event_id)
+        due = due.order_by("next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        ids = [delivery.pk for delivery in due[:limit]]
+        if not ids:
+            return []
+        OutboxDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now + timedelta(seconds=conf.lease_seconds()))
+    return list(OutboxDelivery.objects.filter(pk__in=ids).select_related("event").order_by("id"))
+
+
+def attempt(delivery: OutboxDelivery) -> bool:
+    """Make one delivery's call once and record the outcome; True if it succeeded."""
+    event = delivery.event
+    kwargs = {}
+    if event.kind == OutboxEvent.Kind.EVENT:
+        kwargs["json"] = envelope(event)
+    elif delivery.method not in {"GET", "DELETE"}:
+        kwargs["json"] = event.payload
+    status = None
+    request_id = current_request_id.set(event.request_id or event.id.hex)
+    try:
+        response = _client(delivery.target).request(delivery.method, delivery.path, **kwargs)
+        status = response.status_code
+        ok = 200 <= status < 300 or (delivery.method == "DELETE" and status == 404)
+        error = "" if ok else f"HTTP {status}: {response.text[:500]}"
+    except DependencyError as exc:
+        ok, error = False, exc.message
+    except Exception as exc:  # a bad subscriber setting, say: keep the row and say why
+        logger.exception("outbox delivery %s failed unexpectedly", delivery.pk)
+        ok, error = False, f"{type(exc).__name__}: {exc}"
+    finally:
+        current_request_id.reset(request_id)
+    _record(delivery, ok=ok, error=error, status=status)
+    return ok
+
+
+def _record(delivery: OutboxDelivery, *, ok: bool, error: str, status: int | None) -> None:
+    now = timezone.now()
+    attempts = delivery.attempts + 1
+    changes = {"attempts": attempts, "last_error": error[:2000], "last_status": status}
+    if ok:
+        changes["delivered_at"] = now
+    else:
+        changes["next_attempt_at"] = now + backoff(attempts)
+        logger.warning(
+            "outbox: %s %s%s for %s %s failed (try %d): %s",
+            delivery.method,
+            delivery.target,
+            delivery.path,
+            delivery.event.event_type,
+            delivery.event_id,
+            attempts,
+            error,
+        )
+    OutboxDelivery.objects.filter(pk=delivery.pk).update(**changes)
+    for field, value in changes.items():
+        setattr(delivery, field, value)
+
+
+def deliver_event(event_id: uuid.UUID) -> bool:
+    """Try every due delivery of one event now; True if none is left undelivered."""
+    for delivery in take_due(limit=100, event_id=event_id):
+        attempt(delivery)
+    return not OutboxDelivery.objects.filter(event_id=event_id, delivered_at__isnull=True).exists()
+
+
+def deliver_now(event: OutboxEvent) -> bool:
+    """After the commit that wrote `event`: make its calls at once, in this thread."""
+    return deliver_event(event.id)
+
+
+def undelivered(*, key: str) -> bool:
+    """Whether anything about `key` ("cart:5") still waits to be delivered."""
+    return OutboxDelivery.objects.filter(event__key=key, delivered_at__isnull=True).exists()
+
+
+def deliver_pending(*, key: str) -> bool:
+    """Try now whatever about `key` is due; True if nothing about it is left undelivered."""
+    for event_id in set(
+        OutboxDelivery.objects.filter(event__key=key, delivered_at__isnull=True).values_list("event_id", flat=True)
+    ):
+        deliver_event(event_id)
+    return not undelivered(key=key)
+
+
+def dispatch_once(*, limit: int | None = None) -> int:
+    """One round: take up to `limit` due deliveries and try each; returns how many were tried."""
+    taken = take_due(limit=limit or conf.batch_size())
+    for delivery in taken:
+        attempt(delivery)
+    return len(taken)
+
+
+def run(stop: threading.Event) -> None:
+    """The dispatcher loop: deliver due rows, sleep when there are none, survive a
+    database that is down or not migrated yet."""
+    while not stop.is_set():
+        close_old_connections()
+        try:
+            tried = dispatch_once()
+        except DatabaseError:
+            logger.warning("outbox dispatcher: database unavailable, retrying", exc_info=True)
+            connection.close()
+            tried = 0
+        if not tried:
+            stop.wait(conf.poll_seconds())
+    connection.close()

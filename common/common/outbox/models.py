@@ -1,0 +1,70 @@
+import uuid
+
+from django.db import models
+
+
+class OutboxEvent(models.Model):
+    """Something that happened (an event for the subscribers of its type) or an HTTP
+    call that must be made (a `call`), written in the transaction that made it so."""
+
+    class Kind(models.TextChoices):
+        EVENT = "event"  # POSTed to each subscriber as an envelope {id, type, payload, ...}
+        CALL = "call"  # one request to one service, its payload as the body
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EVENT)
+    event_type = models.CharField(max_length=100, db_index=True)
+    # What the event is about ("order:12", "cart:5"), so a service can ask whether
+    # anything about it is still undelivered.
+    key = models.CharField(max_length=200, blank=True, db_index=True)
+    payload = models.JSONField(default=dict)
+    request_id = models.CharField(max_length=128, blank=True)  # the request that published it, for tracing
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.id}"
+
+
+class OutboxDelivery(models.Model):
+    """One HTTP call that must succeed: an event to one subscriber, or a scheduled call
+    (e.g. clearing a cart). Never deleted by the dispatcher; retried until a 2xx."""
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    target = models.CharField(max_length=300)  # a service name (common.services) or a base URL
+    method = models.CharField(max_length=10, default="POST")
+    path = models.CharField(max_length=500)
+    attempts = models.PositiveIntegerField(default=0)
+    # When the next try is due; a dispatcher that takes the row moves it a lease ahead,
+    # so no other dispatcher takes it while the call is under way.
+    next_attempt_at = models.DateTimeField(db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "outbox deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["event", "target", "method", "path"], name="outbox_delivery_unique"),
+        ]
+        indexes = [models.Index(fields=["delivered_at", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.target}{self.path}"
+
+
+class ProcessedEvent(models.Model):
+    """An event id this service has already handled: a redelivery is acknowledged and ignored."""
+
+    id = models.UUIDField(primary_key=True)
+    event_type = models.CharField(max_length=100)
+    processed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-processed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.id}"

@@ -1,0 +1,267 @@
+"""common.outbox: events written with the change, delivered until they succeed, consumed once."""
+
+import json
+import threading
+import uuid
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+import requests
+from django.core.management import call_command
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from rest_framework.test import APIRequestFactory
+
+from common.auth import mint_access_token, service_token
+from common.outbox import conf, dispatcher, publisher
+from common.outbox.consumer import EventReceiverView, consume_once
+from common.outbox.models import OutboxDelivery, OutboxEvent, ProcessedEvent
+from common.settings import ImproperlyConfiguredEnv
+
+SUBSCRIBER = "http://subscriber.test"
+NOTIFICATION_EVENTS = "http://127.0.0.1:7000/api/events/"
+
+
+@pytest.fixture(autouse=True)
+def _outbox_settings(settings):
+    settings.OUTBOX_FAST_PATH = False
+    settings.OUTBOX_BACKOFF_SECONDS = 2.0
+    settings.OUTBOX_BACKOFF_MAX_SECONDS = 60.0
+    settings.EVENT_SUBSCRIBERS = {"thing.happened": ["notification", f"{SUBSCRIBER}/hooks/events/"]}
+    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "notification": "http://127.0.0.1:7000"}
+
+
+def due_now():
+    OutboxDelivery.objects.update(next_attempt_at=timezone.now())
+
+
+@pytest.mark.django_db
+def test_publish_writes_the_event_and_one_delivery_per_subscriber():
+    event = publisher.publish("thing.happened", {"n": 1}, key="thing:1")
+
+    assert OutboxEvent.objects.get().payload == {"n": 1}
+    assert sorted(event.deliveries.values_list("target", "method", "path")) == [
+        ("http://subscriber.test", "POST", "/hooks/events/"),
+        ("notification", "POST", "/api/events/"),
+    ]
+    assert publisher.publish("nobody.listens", {}).deliveries.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_event_of_a_rolled_back_change_is_never_written():
+    def change_that_fails():
+        with transaction.atomic():
+            publisher.publish("thing.happened", {"n": 1})
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        change_that_fails()
+
+    assert not OutboxEvent.objects.exists()
+    assert not OutboxDelivery.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_dispatcher_posts_the_envelope_with_a_service_token(mocked_responses):
+    event = publisher.publish("thing.happened", {"n": 1})
+    mocked_responses.post(NOTIFICATION_EVENTS, json={"status": "processed"})
+    mocked_responses.post(f"{SUBSCRIBER}/hooks/events/", json={"status": "processed"})
+
+    assert dispatcher.dispatch_once() == 2
+
+    sent = mocked_responses.calls[0].request
+    assert json.loads(sent.body) == {
+        "id": str(event.id),
+        "type": "thing.happened",
+        "source": "book",
+        "occurred_at": event.created_at.isoformat(),
+        "payload": {"n": 1},
+    }
+    assert sent.headers["Authorization"] == f"Bearer {service_token()}"
+    assert not OutboxDelivery.objects.filter(delivered_at__isnull=True).exists()
+    assert dispatcher.dispatch_once() == 0  # a delivered event is never sent again
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "answer",
+    [{"body": requests.ConnectionError("down")}, {"status": 503}, {"status": 404}, {"body": requests.ReadTimeout()}],
+)
+def test_a_failed_delivery_is_kept_and_retried_with_doubling_waits(settings, mocked_responses, answer):
+    settings.EVENT_SUBSCRIBERS = {"thing.happened": ["notification"]}
+    publisher.publish("thing.happened", {})
+    mocked_responses.post(NOTIFICATION_EVENTS, **answer)
+    waits = []
+
+    for _ in range(7):
+        due_now()
+        before = timezone.now()
+        assert dispatcher.dispatch_once() == 1
+        delivery = OutboxDelivery.objects.get()
+        waits.append(round((delivery.next_attempt_at - before).total_seconds()))
+
+    assert waits == [2, 4, 8, 16, 32, 60, 60]
+    assert delivery.attempts == 7
+    assert delivery.delivered_at is None
+    assert delivery.last_error
+    assert dispatcher.dispatch_once() == 0  # not due yet
+
+
+@pytest.mark.django_db
+def test_a_taken_delivery_is_not_taken_again_until_its_lease_ends(settings):
+    settings.OUTBOX_LEASE_SECONDS = 60
+    publisher.publish("thing.happened", {})
+
+    assert len(dispatcher.take_due(limit=10)) == 2
+    assert dispatcher.take_due(limit=10) == []
+    OutboxDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))  # the lease ran out
+    assert len(dispatcher.take_due(limit=10)) == 2
+
+
+@pytest.mark.django_db
+def test_a_scheduled_call_is_made_until_it_succeeds_and_a_delete_of_something_gone_counts(mocked_responses):
+    with transaction.atomic():
+        call = publisher.schedule_call(
+            name="cart.clear", service="notification", method="delete", path="/api/things/5/", key="thing:5"
+        )
+    mocked_responses.delete("http://127.0.0.1:7000/api/things/5/", status=503)
+
+    assert dispatcher.deliver_now(call) is False
+    assert dispatcher.undelivered(key="thing:5")
+    mocked_responses.replace("DELETE", "http://127.0.0.1:7000/api/things/5/", status=404)
+    due_now()
+    assert dispatcher.deliver_pending(key="thing:5") is True
+    assert mocked_responses.calls[-1].request.body is None  # a DELETE carries no body
+    assert not dispatcher.undelivered(key="thing:5")
+
+
+@pytest.mark.django_db
+def test_a_call_with_a_body_sends_its_payload(mocked_responses):
+    call = publisher.schedule_call(name="ping", service="notification", method="POST", path="/p/", payload={"a": 1})
+    mocked_responses.post("http://127.0.0.1:7000/p/", status=201)
+
+    assert dispatcher.deliver_now(call)
+    assert json.loads(mocked_responses.calls[0].request.body) == {"a": 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_fast_path_delivers_right_after_commit_in_a_thread(settings, mocked_responses):
+    settings.OUTBOX_FAST_PATH = True
+    settings.EVENT_SUBSCRIBERS = {"thing.happened": ["notification"]}
+    mocked_responses.post(NOTIFICATION_EVENTS, json={})
+    started = []
+    real_start = threading.Thread.start
+
+    def record_start(thread):
+        started.append(thread)
+        real_start(thread)
+
+    with mock.patch.object(threading.Thread, "start", record_start), transaction.atomic():
+        publisher.publish("thing.happened", {})
+        assert started == []  # nothing before the commit
+
+    started[0].join(timeout=10)
+    assert OutboxDelivery.objects.get().delivered_at is not None
+
+
+@pytest.mark.django_db
+def test_the_loop_survives_a_database_that_is_down(settings):
+    settings.OUTBOX_POLL_SECONDS = 0.01
+    stop = threading.Event()
+    rounds = []
+
+    def flaky_round():
+        rounds.append(1)
+        if len(rounds) == 1:
+            raise DatabaseError("no such table")
+        stop.set()
+        return 0
+
+    with mock.patch.object(dispatcher, "dispatch_once", flaky_round):
+        dispatcher.run(stop)
+
+    assert len(rounds) == 2
+
+
+@pytest.mark.django_db
+def test_the_command_delivers_once(mocked_responses, capsys):
+    publisher.publish("thing.happened", {})
+    mocked_responses.post(NOTIFICATION_EVENTS, json={})
+    mocked_responses.post(f"{SUBSCRIBER}/hooks/events/", json={})
+
+    call_command("dispatch_events", "--once")
+
+    assert "tried 2 deliveries" in capsys.readouterr().out
+    assert not OutboxDelivery.objects.filter(delivered_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_consume_once_handles_an_id_once_and_again_if_the_handler_failed():
+    event_id = uuid.uuid4()
+
+    def failing_handler():
+        with consume_once(event_id=event_id, event_type="t") as first:
+            assert first
+            raise RuntimeError("handler failed")
+
+    with pytest.raises(RuntimeError):
+        failing_handler()
+    assert not ProcessedEvent.objects.exists()  # the failure left it unseen
+
+    with consume_once(event_id=event_id, event_type="t") as first:
+        assert first
+    with consume_once(event_id=event_id, event_type="t") as first:
+        assert not first
+
+
+class _Receiver(EventReceiverView):
+    handled: list = []
+    handlers = {"thing.happened": handled.append}
+
+
+def _post_event(body, token):
+    request = APIRequestFactory().post("/api/events/", body, format="json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    return _Receiver.as_view()(request)
+
+
+@pytest.mark.django_db
+def test_the_receiver_acknowledges_a_seen_id_and_does_nothing():
+    _Receiver.handled.clear()
+    body = {"id": str(uuid.uuid4()), "type": "thing.happened", "source": "order", "payload": {"n": 1}}
+    token = mint_access_token(user_id=None, service="order")
+
+    assert _post_event(body, token).data["status"] == "processed"
+    assert _post_event(body, token).data["status"] == "duplicate"
+    assert _Receiver.handled == [{"n": 1}]
+    assert _post_event({**body, "type": "other", "id": str(uuid.uuid4())}, token).data["status"] == "ignored"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body", [{}, {"id": "nope", "type": "t", "payload": {}}, {"id": str(uuid.uuid4()), "type": "t", "payload": 3}]
+)
+def test_the_receiver_refuses_a_bad_envelope(body):
+    response = _post_event(body, mint_access_token(user_id=None, service="order"))
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_only_services_may_post_events():
+    body = {"id": str(uuid.uuid4()), "type": "thing.happened", "payload": {}}
+    assert _post_event(body, mint_access_token(user_id=1, is_staff=True)).status_code == 403
+
+
+def test_subscribers_come_from_the_environment(settings, monkeypatch):
+    del settings.EVENT_SUBSCRIBERS
+    monkeypatch.delenv("EVENT_SUBSCRIBERS", raising=False)
+    assert conf.subscribers() == conf.DEFAULT_SUBSCRIBERS
+    monkeypatch.setenv("EVENT_SUBSCRIBERS", '{"order.created": ["http://127.0.0.1:9/in/"]}')
+    assert conf.endpoints_for("order.created") == [conf.Endpoint("http://127.0.0.1:9", "/in/")]
+    for bad in ("not json", '{"order.created": "notification"}', "[1]"):
+        monkeypatch.setenv("EVENT_SUBSCRIBERS", bad)
+        with pytest.raises(ImproperlyConfiguredEnv):
+            conf.subscribers()
+    monkeypatch.setenv("EVENT_SUBSCRIBERS", '{"order.created": ["nosuchservice"]}')
+    with pytest.raises(ImproperlyConfiguredEnv):
+        conf.endpoints_for("order.created")

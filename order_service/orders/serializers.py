@@ -1,0 +1,45 @@
+from rest_framework import serializers
+
+from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
+
+MAX_ID = 2**63 - 1  # the largest id both databases store (a signed 64-bit integer)
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = ["product_id", "title", "unit_price", "quantity", "line_total"]
+
+
+class OrderStatusChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderStatusChange
+        fields = ["from_status", "to_status", "changed_at", "changed_by", "changed_by_user_id"]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    lines = OrderLineSerializer(many=True, read_only=True)
+    history = OrderStatusChangeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = ["id", "user_id", "status", "total", "lines", "history", "created_at", "updated_at"]
+
+
+class CheckoutSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+
+
+class OrderListQuerySerializer(serializers.Serializer):
+    user_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
+
+
+class IdempotencyKeySerializer(serializers.Serializer):
+    idempotency_key = serializers.RegexField(
+        r"^[\x21-\x7e]{1,255}$", error_messages={"invalid": "1 to 255 visible ASCII characters."}
+    )

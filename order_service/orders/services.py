@@ -1,0 +1,352 @@
+"""Writes to orders: checkout (3.1) and status changes (3.2).
+
+Checkout talks to two other services, so it is not one database transaction: the
+HTTP calls are made outside any transaction (a transaction held across them would
+lock the database for as long as a peer takes), and what must hold together is
+written in one inner transaction: the order, its lines, its first history row, the
+order.created event and the cart-clearing call. Everything before that transaction
+is undone by releasing the reservation; everything after it is delivered by the
+outbox until it succeeds.
+"""
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import NotFound, PermissionDenied
+
+from common.errors import Conflict, DependencyError, ServiceUnavailable
+from common.outbox.dispatcher import deliver_now, deliver_pending, undelivered
+from common.outbox.models import OutboxEvent
+from common.outbox.publisher import publish, schedule_call
+from orders.clients import carts, inventory
+from orders.errors import DatabaseUnavailable, OrderErrorCode, UnprocessableEntity
+from orders.models import CheckoutLock, IdempotencyKey, Order, OrderLine, OrderStatus, OrderStatusChange
+
+logger = logging.getLogger(__name__)
+
+# A checkout lock or an unfinished idempotency key older than this belongs to a
+# checkout whose process died: the next checkout takes it over.
+STALE_AFTER = timedelta(seconds=60)
+# How long a replay waits for the first request with its Idempotency-Key to finish.
+IDEMPOTENCY_WAIT_SECONDS = 10.0
+
+ALLOWED_MOVES: dict[str, tuple[str, ...]] = {
+    OrderStatus.PENDING: (OrderStatus.PAID, OrderStatus.CANCELLED),
+    OrderStatus.PAID: (OrderStatus.SHIPPED, OrderStatus.CANCELLED),
+    OrderStatus.SHIPPED: (OrderStatus.DELIVERED,),
+    OrderStatus.DELIVERED: (),
+    OrderStatus.CANCELLED: (),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, from the token: a customer, staff, or another service."""
+
+    user_id: int | None
+    is_staff: bool = False
+    service: str | None = None
+
+    @classmethod
+    def of(cls, user) -> "Actor":
+        service = getattr(user, "service", None)
+        return cls(user_id=None if service else int(user.id), is_staff=bool(user.is_staff), service=service)
+
+    @property
+    def is_privileged(self) -> bool:
+        return self.is_staff or self.service is not None
+
+    @property
+    def label(self) -> str:
+        if self.service:
+            return f"service {self.service}"
+        return f"{'staff' if self.is_staff else 'user'} {self.user_id}"
+
+    @property
+    def caller(self) -> str:
+        return f"service:{self.service}" if self.service else f"user:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    order: Order
+    created: bool  # False: a replay of an earlier request with the same Idempotency-Key
+
+
+def request_fingerprint(body) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def order_checkout(
+    *, user_id: int, actor: Actor, idempotency_key: str | None = None, fingerprint: str = ""
+) -> CheckoutResult:
+    """3.1: the user's cart becomes an order, or nothing changes anywhere."""
+    if not actor.is_privileged and actor.user_id != user_id:
+        raise PermissionDenied("You can only check out your own cart.")
+    claim = None
+    if idempotency_key is not None:
+        claim = _idempotency_claim(caller=actor.caller, key=idempotency_key, fingerprint=fingerprint)
+        if claim.order_id is not None:
+            return CheckoutResult(order=claim.order, created=False)
+    try:
+        order = _checkout(user_id=user_id, actor=actor, claim=claim)
+    except BaseException:
+        if claim is not None:  # nothing was made: the same key may be tried again
+            IdempotencyKey.objects.filter(pk=claim.pk, order__isnull=True).delete()
+        raise
+    return CheckoutResult(order=order, created=True)
+
+
+def _checkout(*, user_id: int, actor: Actor, claim: IdempotencyKey | None) -> Order:
+    _checkout_lock_acquire(user_id=user_id)
+    try:
+        cart_key = f"cart:{user_id}"
+        # The last order's cart may still wait to be cleared: ordering it again would
+        # make a second order of the same lines.
+        if undelivered(key=cart_key) and not deliver_pending(key=cart_key):
+            raise ServiceUnavailable(
+                carts.SERVICE, "The cart of your last order is not cleared yet; the cart service is unavailable."
+            )
+        cart = carts.cart_get(user_id=user_id)
+        _check_orderable(cart)
+        reference = f"order-{uuid.uuid4().hex}"
+        items = [inventory.ReservationItem(product_id=line.product_id, quantity=line.quantity) for line in cart.lines]
+        try:
+            inventory.stock_reserve(reference=reference, items=items)
+        except DependencyError:
+            # A timeout may hide a reservation that was made: release the reference,
+            # which also makes inventory refuse it if it only arrives late.
+            _reservation_release(reference=reference)
+            raise
+        try:
+            order, cart_clear = _order_save(user_id=user_id, actor=actor, cart=cart, reference=reference, claim=claim)
+        except DatabaseError:
+            logger.exception("checkout of user %s: saving the order failed; releasing %s", user_id, reference)
+            _reservation_release(reference=reference)
+            raise DatabaseUnavailable("The order could not be saved; nothing was ordered. Try again.") from None
+        except BaseException:
+            _reservation_release(reference=reference)
+            raise
+        # Still under the lock, so the next checkout finds the cart cleared. If the
+        # cart service is down now, the dispatcher clears it later.
+        deliver_now(cart_clear)
+    finally:
+        _checkout_lock_release(user_id=user_id)
+    return order
+
+
+def _check_orderable(cart: carts.Cart) -> None:
+    if not cart.lines:
+        raise Conflict("The cart is empty.", code=OrderErrorCode.CART_EMPTY)
+    if not cart.details_available or any(line.title is None or line.unit_price is None for line in cart.lines):
+        raise ServiceUnavailable("book", "Book details are unavailable, so the cart cannot be priced; try again.")
+    if gone := [line.product_id for line in cart.lines if line.available is False]:
+        raise Conflict(
+            "Some books in the cart are no longer sold; remove them first.",
+            code=OrderErrorCode.PRODUCT_UNAVAILABLE,
+            details={"product_ids": gone},
+        )
+
+
+@transaction.atomic
+def _order_save(
+    *, user_id: int, actor: Actor, cart: carts.Cart, reference: str, claim: IdempotencyKey | None
+) -> tuple[Order, OutboxEvent]:
+    lines = [
+        OrderLine(
+            product_id=line.product_id,
+            title=line.title,
+            unit_price=line.unit_price,
+            quantity=line.quantity,
+            line_total=line.unit_price * line.quantity,
+        )
+        for line in cart.lines
+    ]
+    order = Order.objects.create(
+        user_id=user_id,
+        total=sum((line.line_total for line in lines), Decimal("0.00")),
+        reservation_reference=reference,
+    )
+    for line in lines:
+        line.order = order
+    OrderLine.objects.bulk_create(lines)
+    change = OrderStatusChange.objects.create(
+        order=order,
+        from_status="",
+        to_status=OrderStatus.PENDING,
+        changed_by_user_id=actor.user_id,
+        changed_by=actor.label,
+    )
+    if claim is not None:
+        IdempotencyKey.objects.filter(pk=claim.pk).update(order=order)
+    publish(
+        "order.created",
+        {
+            "order_id": order.pk,
+            "user_id": user_id,
+            "status": order.status,
+            "total": str(order.total),
+            "lines": [
+                {
+                    "product_id": line.product_id,
+                    "title": line.title,
+                    "unit_price": str(line.unit_price),
+                    "quantity": line.quantity,
+                    "line_total": str(line.line_total),
+                }
+                for line in lines
+            ],
+            "created_at": change.changed_at.isoformat(),
+        },
+        key=f"order:{order.pk}",
+    )
+    cart_clear = schedule_call(
+        name="cart.clear",
+        service=carts.SERVICE,
+        method="DELETE",
+        path=carts.cart_items_path(user_id),
+        payload={"user_id": user_id, "order_id": order.pk},
+        key=f"cart:{user_id}",
+    )
+    return order, cart_clear
+
+
+def _reservation_release(*, reference: str) -> None:
+    """Give reserved stock back; if inventory cannot be reached, leave the release to the outbox."""
+    try:
+        inventory.stock_release(reference=reference)
+        return
+    except DependencyError:
+        pass
+    try:
+        with transaction.atomic():
+            schedule_call(
+                name="stock.release",
+                service=inventory.SERVICE,
+                method="DELETE",
+                path=inventory.reservation_path(reference),
+                key=f"reservation:{reference}",
+            )
+    except DatabaseError:  # both inventory and our database are failing: say so loudly
+        logger.exception("reservation %s could not be released nor scheduled for release", reference)
+
+
+def _checkout_lock_acquire(*, user_id: int) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        CheckoutLock.objects.filter(user_id=user_id, acquired_at__lt=now - STALE_AFTER).delete()
+        try:
+            with transaction.atomic():
+                CheckoutLock.objects.create(user_id=user_id, acquired_at=now)
+        except IntegrityError:
+            raise Conflict(
+                "Another checkout of this cart is under way.", code=OrderErrorCode.CHECKOUT_IN_PROGRESS
+            ) from None
+
+
+def _checkout_lock_release(*, user_id: int) -> None:
+    CheckoutLock.objects.filter(user_id=user_id).delete()
+
+
+def _idempotency_claim(*, caller: str, key: str, fingerprint: str) -> IdempotencyKey:
+    """The key's row: finished (order set) for a replay, or newly claimed by this request.
+    A concurrent first request with the same key is waited for."""
+    deadline = time.monotonic() + IDEMPOTENCY_WAIT_SECONDS
+    while True:
+        existing = IdempotencyKey.objects.filter(caller=caller, key=key).select_related("order").first()
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    return IdempotencyKey.objects.create(
+                        caller=caller, key=key, fingerprint=fingerprint, created_at=timezone.now()
+                    )
+            except IntegrityError:  # a concurrent request claimed it first: wait for its order
+                continue
+        if existing.fingerprint != fingerprint:
+            raise UnprocessableEntity(
+                "This Idempotency-Key was used with a different request body.",
+                code=OrderErrorCode.IDEMPOTENCY_KEY_REUSED,
+            )
+        if existing.order_id is not None:
+            return existing
+        now = timezone.now()
+        stale = existing.created_at < now - STALE_AFTER
+        if stale and IdempotencyKey.objects.filter(pk=existing.pk, created_at=existing.created_at).update(
+            created_at=now
+        ):
+            return existing
+        if time.monotonic() > deadline:
+            raise Conflict(
+                "A request with this Idempotency-Key is still being processed; retry shortly.",
+                code=OrderErrorCode.IDEMPOTENCY_KEY_IN_USE,
+            )
+        time.sleep(0.1)
+
+
+def order_status_change(*, order_id: int, to_status: str, actor: Actor) -> Order:
+    """3.2: move an order along its life. Cancelling gives the stock back, at once if
+    inventory answers, else through the outbox."""
+    order, release = _order_status_save(order_id=order_id, to_status=to_status, actor=actor)
+    if release is not None:
+        deliver_now(release)
+    return order
+
+
+@transaction.atomic
+def _order_status_save(*, order_id: int, to_status: str, actor: Actor) -> tuple[Order, OutboxEvent | None]:
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None:
+        raise NotFound(f"There is no order {order_id}.")
+    if not actor.is_privileged and order.user_id != actor.user_id:
+        raise PermissionDenied("This order belongs to another user.")
+    allowed = ALLOWED_MOVES[order.status]
+    if to_status not in allowed:
+        moves = ", ".join(allowed) or "none"
+        raise Conflict(
+            f"An order that is {order.status} cannot become {to_status}; allowed: {moves}.",
+            code=OrderErrorCode.ILLEGAL_STATUS_CHANGE,
+            details={"status": order.status, "allowed": list(allowed)},
+        )
+    if not actor.is_privileged and not (order.status == OrderStatus.PENDING and to_status == OrderStatus.CANCELLED):
+        raise PermissionDenied("A customer may only cancel their own pending order.")
+    from_status = order.status
+    order.status = to_status
+    order.save(update_fields=["status", "updated_at"])
+    change = OrderStatusChange.objects.create(
+        order=order,
+        from_status=from_status,
+        to_status=to_status,
+        changed_by_user_id=actor.user_id,
+        changed_by=actor.label,
+    )
+    publish(
+        "order.status_changed",
+        {
+            "order_id": order.pk,
+            "user_id": order.user_id,
+            "from_status": from_status,
+            "to_status": to_status,
+            "changed_at": change.changed_at.isoformat(),
+            "changed_by": actor.label,
+        },
+        key=f"order:{order.pk}",
+    )
+    release = None
+    if to_status == OrderStatus.CANCELLED:
+        release = schedule_call(
+            name="stock.release",
+            service=inventory.SERVICE,
+            method="DELETE",
+            path=inventory.reservation_path(order.reservation_reference),
+            payload={"order_id": order.pk},
+            key=f"reservation:{order.reservation_reference}",
+        )
+    return order, release

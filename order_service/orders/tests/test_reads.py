@@ -1,0 +1,60 @@
+"""Reading orders: one (owner or staff), a customer's own list, staff's filtered list."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(response) -> list[int]:
+    assert response.status_code == 200, response.json()
+    return [order["id"] for order in response.json()["results"]]
+
+
+def test_the_owner_and_staff_read_an_order_with_lines_and_history(user_client, staff_client, make_order):
+    order = make_order(user_id=5)
+    for client in (user_client(5), staff_client):
+        body = client.get(f"/api/orders/{order.pk}/").json()
+        assert body["id"] == order.pk
+        assert body["lines"][0]["title"] == "Book 1"
+        assert body["history"][0]["to_status"] == "pending"
+
+
+def test_someone_elses_order_is_403_no_token_401_missing_404(user_client, api_client, make_order):
+    order = make_order(user_id=5)
+    assert user_client(6).get(f"/api/orders/{order.pk}/").status_code == 403
+    assert api_client.get(f"/api/orders/{order.pk}/").status_code == 401
+    assert user_client(5).get("/api/orders/424242/").status_code == 404
+    assert user_client(5).get(f"/api/orders/{2**64}/").status_code == 404
+
+
+def test_a_customer_lists_only_their_own_orders(user_client, make_order):
+    mine = [make_order(user_id=5), make_order(user_id=5, status="paid")]
+    make_order(user_id=6)
+
+    assert sorted(ids(user_client(5).get("/api/orders/"))) == sorted(o.pk for o in mine)
+    assert ids(user_client(5).get("/api/orders/", {"user_id": 5, "status": "paid"})) == [mine[1].pk]
+    assert user_client(5).get("/api/orders/", {"user_id": 6}).status_code == 403
+
+
+def test_staff_lists_all_orders_filtered_by_status_and_user(staff_client, make_order, django_assert_max_num_queries):
+    first = make_order(user_id=5)
+    paid = make_order(user_id=6, status="paid")
+    make_order(user_id=6)
+
+    with django_assert_max_num_queries(4):  # count, page, lines, history
+        assert len(ids(staff_client.get("/api/orders/"))) == 3
+    assert ids(staff_client.get("/api/orders/", {"status": "paid"})) == [paid.pk]
+    assert ids(staff_client.get("/api/orders/", {"user_id": 5})) == [first.pk]
+    body = staff_client.get("/api/orders/").json()
+    assert set(body) == {"count", "next", "previous", "results"}
+
+
+@pytest.mark.parametrize("query", [{"status": "lost"}, {"user_id": "x"}, {"user_id": 2**70}, {"user_id": 0}])
+def test_bad_filters_are_400_naming_them(staff_client, query):
+    response = staff_client.get("/api/orders/", query)
+    assert response.status_code == 400
+    assert set(query) <= set(response.json()["error"]["details"])
+
+
+def test_listing_needs_a_token(api_client):
+    assert api_client.get("/api/orders/").status_code == 401

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from orders import views
+
+urlpatterns = [
+    path("orders/", views.OrderListCreateView.as_view(), name="order-list"),
+    path("orders/<int:order_id>/", views.OrderDetailView.as_view(), name="order-detail"),
+]

@@ -1,0 +1,83 @@
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.permissions import is_owner
+from orders import selectors, services
+from orders.models import Order
+from orders.serializers import (
+    MAX_ID,
+    CheckoutSerializer,
+    IdempotencyKeySerializer,
+    OrderListQuerySerializer,
+    OrderSerializer,
+    StatusChangeSerializer,
+)
+from orders.services import Actor
+
+
+def _valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _idempotency_key(request) -> str | None:
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None:
+        return None
+    serializer = IdempotencyKeySerializer(data={"idempotency_key": raw})
+    if not serializer.is_valid():  # name the header, not the serializer's field
+        raise ValidationError({"Idempotency-Key": serializer.errors["idempotency_key"]})
+    return serializer.validated_data["idempotency_key"]
+
+
+class OrderListCreateView(generics.ListAPIView):
+    """3.1 check out a cart (POST {user_id}, optional Idempotency-Key header);
+    list orders: a customer their own, staff all, filtered by ?user_id= and ?status=."""
+
+    serializer_class = OrderSerializer
+
+    def get_queryset(self):
+        query = _valid(OrderListQuerySerializer, self.request.query_params)
+        actor = Actor.of(self.request.user)
+        if not actor.is_privileged:
+            if query.get("user_id", actor.user_id) != actor.user_id:
+                raise PermissionDenied("You can only list your own orders.")
+            query["user_id"] = actor.user_id
+        return selectors.order_list(**query)
+
+    def post(self, request):
+        body = _valid(CheckoutSerializer, request.data)
+        result = services.order_checkout(
+            user_id=body["user_id"],
+            actor=Actor.of(request.user),
+            idempotency_key=_idempotency_key(request),
+            fingerprint=services.request_fingerprint(request.data),
+        )
+        order = selectors.order_get(order_id=result.order.pk)
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED if result.created else 200)
+
+
+class OrderDetailView(APIView):
+    """One order with its lines and status history (owner or staff); 3.2 change its status (PATCH {status})."""
+
+    def get_order(self, order_id: int) -> Order:
+        order = selectors.order_get(order_id=order_id) if order_id <= MAX_ID else None
+        if order is None:
+            raise NotFound(f"There is no order {order_id}.")
+        actor = Actor.of(self.request.user)
+        if not (actor.is_privileged or is_owner(self.request.user, order.user_id)):
+            raise PermissionDenied("This order belongs to another user.")
+        return order
+
+    def get(self, request, order_id):
+        return Response(OrderSerializer(self.get_order(order_id)).data)
+
+    def patch(self, request, order_id):
+        body = _valid(StatusChangeSerializer, request.data)
+        if order_id > MAX_ID:
+            raise NotFound(f"There is no order {order_id}.")
+        services.order_status_change(order_id=order_id, to_status=body["status"], actor=Actor.of(request.user))
+        return Response(OrderSerializer(selectors.order_get(order_id=order_id)).data)
