@@ -28,6 +28,7 @@ class AccountCreateView(APIView):
     """4.1 create an account (public sign-up)."""
 
     permission_classes = [AllowAny]
+    authentication_classes = []  # a stale token in the browser does not stop a sign-up
 
     @extend_schema(request=AccountCreateSerializer, responses={201: AccountSerializer})
     def post(self, request):

@@ -10,15 +10,11 @@ from customers.errors import CustomerErrorCode
 from customers.models import Address, Customer, FullName
 
 
-def _is_staff(caller: Account) -> bool:
-    return caller.is_staff
-
-
-def owner_for(*, caller: Account, account_id: int | None) -> Account:
+def _owner(*, caller: Account, account_id: int | None) -> Account:
     """Whose new full name or address this is: the caller's own; staff may name any account."""
     if account_id is None or account_id == caller.id:
         return caller
-    if not _is_staff(caller):
+    if not caller.is_staff:
         raise PermissionDenied("You may only create this for your own account.")
     owner = Account.objects.filter(pk=account_id).first()
     if owner is None:
@@ -28,13 +24,13 @@ def owner_for(*, caller: Account, account_id: int | None) -> Account:
 
 @transaction.atomic
 def fullname_create(*, caller: Account, first_name: str, last_name: str, account_id: int | None = None) -> FullName:
-    owner = owner_for(caller=caller, account_id=account_id)
+    owner = _owner(caller=caller, account_id=account_id)
     return FullName.objects.create(account=owner, first_name=first_name, last_name=last_name)
 
 
 @transaction.atomic
 def address_create(*, caller: Account, address: str, city: str, country: str, account_id: int | None = None) -> Address:
-    owner = owner_for(caller=caller, account_id=account_id)
+    owner = _owner(caller=caller, account_id=account_id)
     return Address.objects.create(account=owner, address=address, city=city, country=country)
 
 
@@ -45,14 +41,14 @@ def _usable(model, pk: int, field: str, *, caller: Account, account: Account):
     instance = model.objects.filter(pk=pk).first()
     if instance is None:
         raise ValidationError({field: [f"There is no {model._meta.verbose_name} with id {pk}."]})
-    if instance.account_id != caller.id and not _is_staff(caller):
+    if instance.account_id != caller.id and not caller.is_staff:
         raise PermissionDenied(f"{field} {pk} belongs to another account.")
     if instance.account_id != account.id:
         raise ValidationError({field: [f"{model._meta.verbose_name.capitalize()} {pk} belongs to another account."]})
     return instance
 
 
-def _exists() -> Conflict:
+def _customer_exists() -> Conflict:
     message = "This account already has a customer."
     return Conflict(message, code=CustomerErrorCode.CUSTOMER_EXISTS, details={"account_id": [message]})
 
@@ -66,7 +62,7 @@ def customer_create(*, caller: Account, account_id: int, fullname_id: int, addre
     Creating a cart is idempotent, so a retry after a timeout, or a cart left by a
     customer that then lost a race, is harmless: the account gets that same cart.
     """
-    if account_id != caller.id and not _is_staff(caller):
+    if account_id != caller.id and not caller.is_staff:
         raise PermissionDenied("You may only create the customer of your own account.")
     account = Account.objects.filter(pk=account_id).first()
     if account is None:
@@ -74,7 +70,7 @@ def customer_create(*, caller: Account, account_id: int, fullname_id: int, addre
     fullname = _usable(FullName, fullname_id, "fullname_id", caller=caller, account=account)
     address = _usable(Address, address_id, "address_id", caller=caller, account=account)
     if Customer.objects.filter(account=account).exists():
-        raise _exists()
+        raise _customer_exists()
 
     carts.cart_create(user_id=account.id)
 
@@ -82,4 +78,4 @@ def customer_create(*, caller: Account, account_id: int, fullname_id: int, addre
         with transaction.atomic():
             return Customer.objects.create(account=account, fullname=fullname, address=address)
     except IntegrityError:  # a concurrent request created this account's customer first
-        raise _exists() from None
+        raise _customer_exists() from None

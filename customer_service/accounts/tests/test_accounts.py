@@ -151,3 +151,8 @@ def test_createsuperuser_makes_a_staff_account_that_logs_in(db, api_client, monk
 
     assert AccessToken(response.json()["access"])["is_staff"] is True
     assert Account.objects.get(username="root").email == "root@example.com"
+
+
+def test_a_stale_token_does_not_stop_a_sign_up(api_client):
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer expired.or.garbage")
+    assert api_client.post("/api/accounts/", SIGN_UP).status_code == 201

@@ -224,3 +224,21 @@ def test_staff_list_and_search_customers(ann_customer, staff, client_of, ann, se
 
 def test_customers_cannot_list_customers(ann_customer, ann, client_of):
     assert client_of(ann).get("/api/customers/").status_code == 403
+
+
+def test_a_concurrent_second_customer_is_409_not_an_error(ann, profile, client_of, monkeypatch):
+    from customers.clients import carts
+
+    fullname_id, address_id = profile(ann)
+
+    def another_request_wins_while_the_cart_is_made(*, user_id):
+        Customer.objects.create(account=ann, fullname_id=fullname_id, address_id=address_id)
+        return carts.CartRef(user_id=user_id, created=False)
+
+    monkeypatch.setattr(carts, "cart_create", another_request_wins_while_the_cart_is_made)
+
+    response = client_of(ann).post("/api/customers/", customer_body(ann, fullname_id, address_id))
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "customer_exists"
+    assert Customer.objects.count() == 1
