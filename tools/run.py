@@ -10,6 +10,7 @@ import threading
 from honcho.manager import Manager
 from honcho.printer import Printer
 
+from common.outbox import DISPATCHING_SERVICES
 from common.services import SERVICES
 from common.settings import env_str, service_port
 from tools import pg
@@ -73,6 +74,10 @@ def main() -> int:
     env = {"LOAD_DEMO_DATA": "1", **os.environ, "PYTHONUNBUFFERED": "1"}
     for name in SERVICES:
         manager.add_process(name, shlex.join(serve_command(name)), env=env, cwd=str(REPO_DIR))
+    # Outbox dispatchers: each waits (retrying) until its service has migrated its database.
+    for name in DISPATCHING_SERVICES:
+        dispatcher = shlex.join([sys.executable, "manage.py", "dispatch_events"])
+        manager.add_process(f"{name}-dispatcher", dispatcher, env=env, cwd=str(REPO_DIR / SERVICES[name].folder))
     threading.Thread(target=announce_when_ready, args=(host,), daemon=True).start()
     manager.loop()
     return manager.returncode or 0

@@ -7,10 +7,12 @@ killed with its workers) and dies with the test process if that is killed.
 
 import contextlib
 import ctypes
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -18,7 +20,10 @@ from pathlib import Path
 
 import jwt
 
+from common.outbox import DISPATCHING_SERVICES
+from common.outbox.conf import DEFAULT_SUBSCRIBERS
 from common.services import SERVICES
+from tests.e2e.subscriber import EventRecorder
 from tools import pg
 from tools.stack import REPO_DIR, serve_command, wait_ready
 
@@ -49,6 +54,8 @@ class Stack:
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     databases: list[str] = field(default_factory=list)
+    # Hears every event type besides its usual subscribers, so tests see what was published.
+    events: EventRecorder | None = None
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -79,7 +86,14 @@ class Stack:
             GATEWAY_RATE_WRITES="100000/min",
             # Drills stop services on purpose; the breaker should not outlast a restart.
             GATEWAY_BREAKER_RESET_SECONDS="1",
+            # Short outbox waits, so a redelivery after a subscriber was down shows within seconds.
+            OUTBOX_POLL_SECONDS="0.2",
+            OUTBOX_BACKOFF_SECONDS="0.2",
+            OUTBOX_BACKOFF_MAX_SECONDS="1",
         )
+        if self.events is not None:
+            subscribers = {kind: [*targets, self.events.url] for kind, targets in DEFAULT_SUBSCRIBERS.items()}
+            env["EVENT_SUBSCRIBERS"] = json.dumps(subscribers)
         if self.database_server:
             env["DATABASE_URL"] = f"{self.database_server.rstrip('/')}/{self._database_name(name)}"
         return env
@@ -88,13 +102,18 @@ class Stack:
         return f"e2e_{os.getpid()}_{name}"
 
     def start(self) -> None:
-        self.ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+        *service_ports, events_port = free_ports(len(SERVICES) + 1)
+        self.ports = dict(zip(SERVICES, service_ports, strict=True))
+        self.events = EventRecorder(events_port)
+        self.events.start()
         if self.database_server:
             self.databases = [self._database_name(name) for name in SERVICES]
             pg.create_databases(self.database_server, self.databases, exist_ok=False)
         for name in SERVICES:
             self.start_service(name, migrate=True)
         self.wait_ready(list(SERVICES))
+        for name in DISPATCHING_SERVICES:  # after the services migrated their databases
+            self.start_dispatcher(name)
 
     def start_service(self, name: str, *, migrate: bool) -> None:
         command = serve_command(name) + ([] if migrate else ["--no-migrate"])
@@ -102,6 +121,20 @@ class Stack:
             self.processes[name] = subprocess.Popen(
                 command,
                 cwd=REPO_DIR,
+                env=self.env_for(name),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+
+    def start_dispatcher(self, name: str) -> None:
+        """The service's outbox dispatcher (manage.py dispatch_events), as `make run` starts it."""
+        key = f"{name}-dispatcher"
+        with self.log_path(key).open("ab") as log:
+            self.processes[key] = subprocess.Popen(
+                [sys.executable, "manage.py", "dispatch_events"],
+                cwd=REPO_DIR / SERVICES[name].folder,
                 env=self.env_for(name),
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -196,5 +229,7 @@ class Stack:
     def stop(self) -> None:
         for name in list(self.processes):
             self.stop_service(name)
+        if self.events is not None:
+            self.events.stop()
         if self.databases:
             pg.drop_databases(self.database_server, self.databases)

@@ -170,8 +170,8 @@ def run(stop: threading.Event) -> None:
         close_old_connections()
         try:
             tried = dispatch_once()
-        except DatabaseError:
-            logger.warning("outbox dispatcher: database unavailable, retrying", exc_info=True)
+        except DatabaseError as exc:  # not migrated yet, or the server is down: wait and retry
+            logger.warning("outbox dispatcher: database unavailable, retrying: %s", exc)
             connection.close()
             tried = 0
         if not tried:

@@ -1,0 +1,259 @@
+"""Orders through the gateway with every real service behind them: checkout reserves
+stock and empties the cart, cancelling gives the stock back, one cart makes one
+order however many checkouts race, and events reach a subscriber even one that was down."""
+
+import itertools
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+PASSWORD = "e2e-orders-long-enough"
+_user_numbers = itertools.count(1)
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def shop(stack):
+    """Two books, 10 of each in the warehouse; staff headers."""
+    staff = bearer(stack.token(user_id=1, is_staff=True))
+    gateway = stack.gateway
+    with requests.Session() as http:
+        author = http.post(
+            f"{gateway}/api/authors/",
+            json={"name": "Vũ Trọng Phụng", "email": "vtp.orders@example.com", "address": "Hà Nội"},
+            headers=staff,
+        )
+        assert author.status_code == 201, author.text
+        category = http.post(f"{gateway}/api/categories/", json={"name": "Tiểu thuyết (orders)"}, headers=staff)
+        assert category.status_code == 201, category.text
+        books = []
+        for title, price in [("Số đỏ", "45.50"), ("Giông tố", "60.00")]:
+            book = http.post(
+                f"{gateway}/api/books/",
+                json={
+                    "title": title,
+                    "author_id": author.json()["id"],
+                    "category_id": category.json()["id"],
+                    "published_date": "1936-10-01",
+                    "price": price,
+                    "description": "",
+                },
+                headers=staff,
+            )
+            assert book.status_code == 201, book.text
+            books.append(book.json())
+        warehouse = http.post(f"{gateway}/api/warehouse/", json={}, headers=staff)
+        assert warehouse.status_code in (201, 409), warehouse.text  # another module may have made it
+        for book in books:
+            added = http.post(
+                f"{gateway}/api/warehouse/items/", json={"product_id": book["id"], "quantity": 10}, headers=staff
+            )
+            assert added.status_code == 201, added.text
+    return {"books": books, "staff": staff}
+
+
+class Shopper:
+    """A customer signed up and logged in through the gateway, with a cart."""
+
+    def __init__(self, stack, http):
+        self.gateway = stack.gateway
+        self.http = http
+        username = f"orders{next(_user_numbers)}{uuid.uuid4().hex[:6]}"
+        account = http.post(
+            f"{self.gateway}/api/accounts/",
+            json={"username": username, "password": PASSWORD, "email": f"{username}@example.com"},
+        )
+        assert account.status_code == 201, account.text
+        self.user_id = account.json()["id"]
+        login = http.post(f"{self.gateway}/api/auth/login/", json={"username": username, "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        self.headers = bearer(login.json()["access"])
+        cart = http.post(f"{self.gateway}/api/carts/", json={"user_id": self.user_id}, headers=self.headers)
+        assert cart.status_code in (200, 201), cart.text
+
+    def add(self, product_id: int, quantity: int) -> None:
+        added = self.http.post(
+            f"{self.gateway}/api/carts/{self.user_id}/items/",
+            json={"product_id": product_id, "quantity": quantity},
+            headers=self.headers,
+        )
+        assert added.status_code in (200, 201), added.text
+
+    def cart(self) -> dict:
+        return self.http.get(f"{self.gateway}/api/carts/{self.user_id}/", headers=self.headers).json()
+
+    def checkout(self, key: str | None = None, session=None):
+        headers = self.headers | ({"Idempotency-Key": key} if key else {})
+        return (session or self.http).post(
+            f"{self.gateway}/api/orders/", json={"user_id": self.user_id}, headers=headers
+        )
+
+    def orders(self) -> list[dict]:
+        listed = self.http.get(f"{self.gateway}/api/orders/", headers=self.headers)
+        assert listed.status_code == 200, listed.text
+        return listed.json()["results"]
+
+    def set_status(self, order_id: int, status: str, headers: dict | None = None):
+        return self.http.patch(
+            f"{self.gateway}/api/orders/{order_id}/", json={"status": status}, headers=headers or self.headers
+        )
+
+
+def available(stack, http, product_id: int) -> int:
+    level = http.get(f"{stack.gateway}/api/warehouse/items/{product_id}/")
+    assert level.status_code == 200, level.text
+    return level.json()["available"]
+
+
+def test_sign_up_fill_the_cart_check_out_and_cancel(stack, http, shop):
+    so_do, giong_to = shop["books"]
+    before = {book["id"]: available(stack, http, book["id"]) for book in shop["books"]}
+    shopper = Shopper(stack, http)
+    shopper.add(so_do["id"], 2)
+    shopper.add(giong_to["id"], 1)
+
+    created = shopper.checkout(key="first-try")
+
+    assert created.status_code == 201, created.text
+    order = created.json()
+    assert order["status"] == "pending"
+    assert order["total"] == "151.00"
+    assert {(line["title"], line["quantity"]) for line in order["lines"]} == {("Số đỏ", 2), ("Giông tố", 1)}
+    assert available(stack, http, so_do["id"]) == before[so_do["id"]] - 2
+    assert available(stack, http, giong_to["id"]) == before[giong_to["id"]] - 1
+    assert shopper.cart()["items"] == []
+    assert [listed["id"] for listed in shopper.orders()] == [order["id"]]
+    replay = shopper.checkout(key="first-try")
+    assert (replay.status_code, replay.json()["id"]) == (200, order["id"])
+    created_event = stack.events.wait_for(
+        lambda events: [e for e in events if e["type"] == "order.created" and e["payload"]["order_id"] == order["id"]]
+    )[0]
+    assert created_event["source"] == "order"
+    assert created_event["payload"]["total"] == "151.00"
+
+    cancelled = shopper.set_status(order["id"], "cancelled")
+
+    assert cancelled.status_code == 200, cancelled.text
+    assert [h["to_status"] for h in cancelled.json()["history"]] == ["pending", "cancelled"]
+    assert available(stack, http, so_do["id"]) == before[so_do["id"]]
+    assert available(stack, http, giong_to["id"]) == before[giong_to["id"]]
+    stack.events.wait_for(
+        lambda events: [
+            e
+            for e in events
+            if e["type"] == "order.status_changed"
+            and e["payload"] == e["payload"] | {"order_id": order["id"], "to_status": "cancelled"}
+        ]
+    )
+    again = shopper.set_status(order["id"], "paid", headers=shop["staff"])
+    assert again.status_code == 409
+    assert again.json()["error"]["details"]["allowed"] == []
+
+
+def test_simultaneous_checkouts_of_one_cart_make_one_order(stack, http, shop):
+    shopper = Shopper(stack, http)
+    shopper.add(shop["books"][0]["id"], 1)
+
+    def attempt(_):
+        with requests.Session() as session:
+            return shopper.checkout(session=session)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(attempt, range(8)))
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses.count(201) == 1, [a.text for a in answers]
+    assert set(statuses) <= {201, 409}, [a.text for a in answers]
+    assert {a.json()["error"]["code"] for a in answers if a.status_code == 409} <= {
+        "checkout_in_progress",
+        "cart_empty",
+    }
+    assert len(shopper.orders()) == 1
+
+
+def test_simultaneous_retries_with_one_key_get_the_same_order(stack, http, shop):
+    shopper = Shopper(stack, http)
+    shopper.add(shop["books"][1]["id"], 1)
+
+    def attempt(_):
+        with requests.Session() as session:
+            return shopper.checkout(key="one-key", session=session)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(attempt, range(6)))
+
+    assert sorted(a.status_code for a in answers) == [200] * 5 + [201], [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert len(shopper.orders()) == 1
+
+
+def test_not_enough_stock_is_409_naming_the_book_and_nothing_changes(stack, http, shop):
+    so_do = shop["books"][0]
+    shopper = Shopper(stack, http)
+    before = available(stack, http, so_do["id"])
+    shopper.add(so_do["id"], before + 1)
+
+    response = shopper.checkout()
+
+    assert response.status_code == 409, response.text
+    error = response.json()["error"]
+    assert error["code"] == "insufficient_stock"
+    assert [item["product_id"] for item in error["details"]["items"]] == [so_do["id"]]
+    assert available(stack, http, so_do["id"]) == before
+    assert len(shopper.cart()["items"]) == 1
+    assert shopper.orders() == []
+
+
+def test_inventory_down_is_503_and_leaves_no_order_and_the_cart_as_it_was(stack, http, shop):
+    shopper = Shopper(stack, http)
+    shopper.add(shop["books"][0]["id"], 1)
+
+    with stack.stopped("inventory"):
+        response = shopper.checkout()
+
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["details"] == {"service": "inventory"}
+    assert shopper.orders() == []
+    assert len(shopper.cart()["items"]) == 1
+    assert shopper.checkout().status_code == 201  # and it works once inventory is back
+
+
+def test_an_event_is_redelivered_after_the_subscriber_was_down(stack, http, shop):
+    shopper = Shopper(stack, http)
+    shopper.add(shop["books"][1]["id"], 1)
+    order = shopper.checkout().json()
+
+    def paid(events):
+        return [e for e in events if e["type"] == "order.status_changed" and e["payload"]["order_id"] == order["id"]]
+
+    with stack.events.down():
+        response = shopper.set_status(order["id"], "paid", headers=shop["staff"])
+        assert response.status_code == 200, response.text  # the change does not wait for subscribers
+        assert paid(list(stack.events.events.values())) == []
+
+    event = stack.events.wait_for(paid)[0]
+    assert event["payload"]["from_status"] == "pending"
+    assert event["payload"]["to_status"] == "paid"
+    assert event["payload"]["changed_by"] == "staff 1"
+
+
+def test_orders_need_a_token_and_belong_to_their_customer(stack, http, shop):
+    shopper = Shopper(stack, http)
+    shopper.add(shop["books"][0]["id"], 1)
+    order = shopper.checkout().json()
+    stranger = bearer(stack.token(user_id=987654))
+
+    assert http.get(f"{stack.gateway}/api/orders/{order['id']}/", headers=stranger).status_code == 403
+    assert http.get(f"{stack.gateway}/api/orders/{order['id']}/").status_code == 401
+    assert (
+        http.post(f"{stack.gateway}/api/orders/", json={"user_id": shopper.user_id}, headers=stranger).status_code
+        == 403
+    )
+    assert shopper.set_status(order["id"], "paid").status_code == 403
+    staff_view = http.get(f"{stack.gateway}/api/orders/", params={"user_id": shopper.user_id}, headers=shop["staff"])
+    assert [o["id"] for o in staff_view.json()["results"]] == [order["id"]]
