@@ -9,3 +9,6 @@ from common.settings import service_settings
 APPS = ["common.outbox", "orders"]
 
 globals().update(service_settings("order", base_dir=Path(__file__).resolve().parent.parent, apps=APPS))
+
+# One name for the status choices the schema shows in several places.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"OrderStatusEnum": "orders.models.OrderStatus"}  # noqa: F821

@@ -43,3 +43,9 @@ class IdempotencyKeySerializer(serializers.Serializer):
     idempotency_key = serializers.RegexField(
         r"^[\x21-\x7e]{1,255}$", error_messages={"invalid": "1 to 255 visible ASCII characters."}
     )
+
+
+class PaymentSucceededSerializer(serializers.Serializer):
+    """The part of a payment.succeeded event's payload this service reads."""
+
+    order_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)

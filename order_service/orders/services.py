@@ -300,6 +300,27 @@ def order_status_change(*, order_id: int, to_status: str, actor: Actor) -> Order
     return order
 
 
+def order_mark_paid(*, order_id: int, by_service: str) -> Order | None:
+    """A payment succeeded (event payment.succeeded): a pending order becomes paid.
+    Events can come late or twice under different ids, so an order already past
+    pending is left as it is, and an unknown order is only logged: either way the
+    event is acknowledged, not retried forever."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        logger.warning("payment succeeded for unknown order %s", order_id)
+        return None
+    if order.status != OrderStatus.PENDING:
+        if order.status == OrderStatus.CANCELLED:
+            logger.warning("payment succeeded for cancelled order %s: it needs a refund", order_id)
+        return order
+    try:
+        return order_status_change(
+            order_id=order_id, to_status=OrderStatus.PAID, actor=Actor(user_id=None, service=by_service)
+        )
+    except Conflict:  # a concurrent change got there first
+        return Order.objects.get(pk=order_id)
+
+
 @transaction.atomic
 def _order_status_save(*, order_id: int, to_status: str, actor: Actor) -> tuple[Order, OutboxEvent | None]:
     order = Order.objects.select_for_update().filter(pk=order_id).first()

@@ -1,8 +1,10 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.outbox.consumer import EventReceiverView
 from common.permissions import is_owner
 from orders import selectors, services
 from orders.models import Order
@@ -12,9 +14,17 @@ from orders.serializers import (
     IdempotencyKeySerializer,
     OrderListQuerySerializer,
     OrderSerializer,
+    PaymentSucceededSerializer,
     StatusChangeSerializer,
 )
 from orders.services import Actor
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="A retry with the same key and body gets the same order (200) instead of a second one.",
+)
 
 
 def _valid(serializer_class, data) -> dict:
@@ -39,6 +49,10 @@ class OrderListCreateView(generics.ListAPIView):
 
     serializer_class = OrderSerializer
 
+    @extend_schema(parameters=[OrderListQuerySerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         query = _valid(OrderListQuerySerializer, self.request.query_params)
         actor = Actor.of(self.request.user)
@@ -48,6 +62,11 @@ class OrderListCreateView(generics.ListAPIView):
             query["user_id"] = actor.user_id
         return selectors.order_list(**query)
 
+    @extend_schema(
+        request=CheckoutSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: OrderSerializer, 200: OrderSerializer},
+    )
     def post(self, request):
         body = _valid(CheckoutSerializer, request.data)
         result = services.order_checkout(
@@ -72,12 +91,25 @@ class OrderDetailView(APIView):
             raise PermissionDenied("This order belongs to another user.")
         return order
 
+    @extend_schema(responses=OrderSerializer)
     def get(self, request, order_id):
         return Response(OrderSerializer(self.get_order(order_id)).data)
 
+    @extend_schema(request=StatusChangeSerializer, responses=OrderSerializer)
     def patch(self, request, order_id):
         body = _valid(StatusChangeSerializer, request.data)
         if order_id > MAX_ID:
             raise NotFound(f"There is no order {order_id}.")
         services.order_status_change(order_id=order_id, to_status=body["status"], actor=Actor.of(request.user))
         return Response(OrderSerializer(selectors.order_get(order_id=order_id)).data)
+
+
+def _payment_succeeded(payload: dict) -> None:
+    body = _valid(PaymentSucceededSerializer, payload)
+    services.order_mark_paid(order_id=body["order_id"], by_service="payment")
+
+
+class EventsView(EventReceiverView):
+    """POST /api/events/ (services only): events this service consumes, each id once."""
+
+    handlers = {"payment.succeeded": _payment_succeeded}

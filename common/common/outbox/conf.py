@@ -27,7 +27,7 @@ DEFAULT_SUBSCRIBERS: dict[str, list[str]] = {
     "order.status_changed": ["notification"],
     "payment.succeeded": ["order", "notification"],
     "payment.failed": ["notification"],
-    "payment.refunded": ["order", "notification"],
+    "payment.refunded": ["notification"],
 }
 
 

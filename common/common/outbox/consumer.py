@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.db import IntegrityError, transaction
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,6 +37,11 @@ class EventEnvelopeSerializer(serializers.Serializer):
     payload = serializers.DictField()
 
 
+class EventAckSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=["processed", "duplicate", "ignored"])
+
+
 class EventReceiverView(APIView):
     """POST /api/events/ for a consuming service: subclass and set `handlers`
     ({event type: function(payload)}); only services may post. An unknown type is
@@ -44,6 +50,7 @@ class EventReceiverView(APIView):
     permission_classes = [IsService]
     handlers: dict[str, Callable[[dict], None]] = {}
 
+    @extend_schema(request=EventEnvelopeSerializer, responses=EventAckSerializer)
     def post(self, request):
         envelope = EventEnvelopeSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)

@@ -1,0 +1,69 @@
+"""POST /api/events/: payment.succeeded makes a pending order paid, once per event id."""
+
+import uuid
+
+import pytest
+
+from common.outbox.models import OutboxEvent, ProcessedEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def envelope(order_id, event_type="payment.succeeded", event_id=None):
+    return {
+        "id": str(event_id or uuid.uuid4()),
+        "type": event_type,
+        "source": "payment",
+        "occurred_at": "2026-01-01T00:00:00Z",
+        "payload": {"order_id": order_id, "payment_id": 3, "amount": "20.00"},
+    }
+
+
+def test_payment_succeeded_makes_the_order_paid_once(service_client, make_order):
+    order = make_order()
+    event = envelope(order.pk)
+
+    first = service_client.post("/api/events/", event, format="json")
+    again = service_client.post("/api/events/", event, format="json")
+
+    assert (first.json()["status"], again.json()["status"]) == ("processed", "duplicate")
+    order.refresh_from_db()
+    assert order.status == "paid"
+    assert [(h.from_status, h.to_status, h.changed_by) for h in order.history.all()][-1] == (
+        "pending",
+        "paid",
+        "service payment",
+    )
+    assert OutboxEvent.objects.filter(event_type="order.status_changed").count() == 1
+
+
+@pytest.mark.parametrize("status", ["paid", "shipped", "cancelled"])
+def test_an_order_past_pending_is_left_as_it_is(service_client, make_order, status):
+    order = make_order(status=status)
+
+    response = service_client.post("/api/events/", envelope(order.pk), format="json")
+
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.status == status
+
+
+def test_an_unknown_order_or_event_type_is_acknowledged(service_client):
+    assert service_client.post("/api/events/", envelope(424242), format="json").json()["status"] == "processed"
+    ignored = service_client.post("/api/events/", envelope(1, "payment.failed"), format="json")
+    assert ignored.json()["status"] == "ignored"
+
+
+@pytest.mark.parametrize("payload", [{}, {"order_id": "x"}, {"order_id": 2**70}])
+def test_a_malformed_payload_is_400_and_not_marked_seen(service_client, payload):
+    event = {**envelope(1), "payload": payload}
+    response = service_client.post("/api/events/", event, format="json")
+    assert response.status_code == 400
+    assert not ProcessedEvent.objects.exists()
+
+
+def test_only_services_post_events(user_client, staff_client, api_client, make_order):
+    order = make_order()
+    assert user_client(5).post("/api/events/", envelope(order.pk), format="json").status_code == 403
+    assert staff_client.post("/api/events/", envelope(order.pk), format="json").status_code == 403
+    assert api_client.post("/api/events/", envelope(order.pk), format="json").status_code == 401
