@@ -4,7 +4,7 @@ from accounts import views
 
 urlpatterns = [
     path("accounts/", views.AccountCreateView.as_view(), name="account-create"),
-    path("accounts/<int:account_id>/", views.AccountDetailView.as_view(), name="account-detail"),
+    path("accounts/<id:account_id>/", views.AccountDetailView.as_view(), name="account-detail"),
     path("auth/login/", views.LoginView.as_view(), name="login"),
     path("auth/refresh/", views.RefreshView.as_view(), name="token-refresh"),
 ]

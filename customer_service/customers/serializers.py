@@ -1,11 +1,11 @@
 from rest_framework import serializers
 
+from common.converters import MAX_ID
 from customers.models import Address, Customer, FullName
-
-MAX_ID = 2**63 - 1  # the largest id the databases store; more is a 400, not a database error
 
 
 def id_field(**kwargs) -> serializers.IntegerField:
+    # More than a bigint holds is a 400, not a database error.
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
