@@ -115,8 +115,23 @@ def test_a_taken_delivery_is_not_taken_again_until_its_lease_ends(settings):
 
     assert len(dispatcher.take_due(limit=10)) == 2
     assert dispatcher.take_due(limit=10) == []
-    OutboxDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))  # the lease ran out
+    OutboxDelivery.objects.update(leased_until=timezone.now() - timedelta(seconds=1))  # its taker died
     assert len(dispatcher.take_due(limit=10)) == 2
+
+
+@pytest.mark.django_db
+def test_deliver_pending_skips_the_backoff_but_not_a_lease(settings, mocked_responses):
+    settings.EVENT_SUBSCRIBERS = {"thing.happened": ["notification"]}
+    publisher.publish("thing.happened", {}, key="thing:1")
+    mocked_responses.post(NOTIFICATION_EVENTS, status=503)
+    dispatcher.dispatch_once()
+    assert OutboxDelivery.objects.get().next_attempt_at > timezone.now()  # backing off
+
+    mocked_responses.replace("POST", NOTIFICATION_EVENTS, json={})
+    taken = dispatcher.take_due(limit=10, ignore_backoff=True)
+    assert dispatcher.deliver_pending(key="thing:1") is False  # leased to the taker above
+    dispatcher.attempt(taken[0])
+    assert dispatcher.deliver_pending(key="thing:1") is True
 
 
 @pytest.mark.django_db

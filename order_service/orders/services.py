@@ -137,7 +137,10 @@ def _checkout(*, user_id: int, actor: Actor, claim: IdempotencyKey | None) -> Or
             raise
         # Still under the lock, so the next checkout finds the cart cleared. If the
         # cart service is down now, the dispatcher clears it later.
-        deliver_now(cart_clear)
+        try:
+            deliver_now(cart_clear)
+        except DatabaseError:  # the order is saved: the dispatcher will clear the cart
+            logger.exception("checkout of user %s: could not record the cart clearing", user_id)
     finally:
         _checkout_lock_release(user_id=user_id)
     return order

@@ -1,9 +1,9 @@
 """Delivering the outbox: take due deliveries, make the calls, record the outcome.
 
-A delivery is taken in a short transaction that moves its next_attempt_at a lease
-ahead, so no other dispatcher (or fast-path thread) takes it while the call is under
-way; on PostgreSQL the rows are read with SELECT ... FOR UPDATE SKIP LOCKED, on
-SQLite the IMMEDIATE transaction serializes takers. The HTTP call is made outside
+A delivery is taken in a short transaction that leases it (leased_until), so no
+other dispatcher (or fast-path thread) takes it while the call is under way; on
+PostgreSQL the rows are read with SELECT ... FOR UPDATE SKIP LOCKED, on SQLite the
+IMMEDIATE transaction serializes takers. The HTTP call is made outside
 any transaction. A dispatcher that dies mid-call leaves the row to be taken again
 when the lease ends: delivery is at least once, and consumers ignore ids they have seen.
 """
@@ -14,6 +14,7 @@ import uuid
 from datetime import timedelta
 
 from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from common.errors import DependencyError
@@ -63,20 +64,27 @@ def _client(target: str) -> ServiceClient:
         return _url_clients[target]
 
 
-def take_due(*, limit: int, event_id: uuid.UUID | None = None) -> list[OutboxDelivery]:
-    """Due, undelivered deliveries (of one event, or any), now leased to the caller."""
+def take_due(
+    *, limit: int, event_ids: list[uuid.UUID] | None = None, ignore_backoff: bool = False
+) -> list[OutboxDelivery]:
+    """Due, undelivered deliveries not leased to anyone (of some events, or any), now
+    leased to the caller. `ignore_backoff` takes them even if their next try is later."""
     now = timezone.now()
     with transaction.atomic():
-        due = OutboxDelivery.objects.filter(delivered_at__isnull=True, next_attempt_at__lte=now)
-        if event_id is not None:
-            due = due.filter(event_id=event_id)
+        due = OutboxDelivery.objects.filter(delivered_at__isnull=True).filter(
+            Q(leased_until__isnull=True) | Q(leased_until__lte=now)
+        )
+        if not ignore_backoff:
+            due = due.filter(next_attempt_at__lte=now)
+        if event_ids is not None:
+            due = due.filter(event_id__in=event_ids)
         due = due.order_by("next_attempt_at", "id")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
         ids = [delivery.pk for delivery in due[:limit]]
         if not ids:
             return []
-        OutboxDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now + timedelta(seconds=conf.lease_seconds()))
+        OutboxDelivery.objects.filter(pk__in=ids).update(leased_until=now + timedelta(seconds=conf.lease_seconds()))
     return list(OutboxDelivery.objects.filter(pk__in=ids).select_related("event").order_by("id"))
 
 
@@ -109,7 +117,7 @@ def attempt(delivery: OutboxDelivery) -> bool:
 def _record(delivery: OutboxDelivery, *, ok: bool, error: str, status: int | None) -> None:
     now = timezone.now()
     attempts = delivery.attempts + 1
-    changes = {"attempts": attempts, "last_error": error[:2000], "last_status": status}
+    changes = {"attempts": attempts, "last_error": error[:2000], "last_status": status, "leased_until": None}
     if ok:
         changes["delivered_at"] = now
     else:
@@ -131,7 +139,7 @@ def _record(delivery: OutboxDelivery, *, ok: bool, error: str, status: int | Non
 
 def deliver_event(event_id: uuid.UUID) -> bool:
     """Try every due delivery of one event now; True if none is left undelivered."""
-    for delivery in take_due(limit=100, event_id=event_id):
+    for delivery in take_due(limit=100, event_ids=[event_id]):
         attempt(delivery)
     return not OutboxDelivery.objects.filter(event_id=event_id, delivered_at__isnull=True).exists()
 
@@ -147,11 +155,13 @@ def undelivered(*, key: str) -> bool:
 
 
 def deliver_pending(*, key: str) -> bool:
-    """Try now whatever about `key` is due; True if nothing about it is left undelivered."""
-    for event_id in set(
+    """Try now whatever about `key` is undelivered, without waiting for its backoff (a
+    caller needs it done); True if nothing about it is left undelivered."""
+    event_ids = list(
         OutboxDelivery.objects.filter(event__key=key, delivered_at__isnull=True).values_list("event_id", flat=True)
-    ):
-        deliver_event(event_id)
+    )
+    for delivery in take_due(limit=100, event_ids=event_ids, ignore_backoff=True):
+        attempt(delivery)
     return not undelivered(key=key)
 
 

@@ -37,9 +37,10 @@ class OutboxDelivery(models.Model):
     method = models.CharField(max_length=10, default="POST")
     path = models.CharField(max_length=500)
     attempts = models.PositiveIntegerField(default=0)
-    # When the next try is due; a dispatcher that takes the row moves it a lease ahead,
-    # so no other dispatcher takes it while the call is under way.
-    next_attempt_at = models.DateTimeField(db_index=True)
+    next_attempt_at = models.DateTimeField(db_index=True)  # when the next try is due (backoff)
+    # Set by whoever takes the row for a try, so no other dispatcher takes it while the
+    # call is under way; a taker that died frees it when the lease ends.
+    leased_until = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_status = models.PositiveSmallIntegerField(null=True, blank=True)
