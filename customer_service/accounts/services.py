@@ -56,11 +56,20 @@ def account_delete(*, account: Account) -> None:
 
 
 @transaction.atomic
-def login_failure_record(*, username: str, address: str) -> None:
+def login_attempt_record(*, username: str, address: str) -> LoginFailure:
+    """An attempt, counted as a failure until its password proves right."""
     now = timezone.now()
-    LoginFailure.objects.create(username_key=throttling.username_key(username), address=address, failed_at=now)
+    attempt = LoginFailure.objects.create(
+        username_key=throttling.username_key(username), address=address, failed_at=now
+    )
     # Failures older than the window count for nothing any more.
     LoginFailure.objects.filter(failed_at__lte=throttling.window_start(now)).delete()
+    return attempt
+
+
+@transaction.atomic
+def login_attempt_forget(*, attempt: LoginFailure) -> None:
+    attempt.delete()
 
 
 @transaction.atomic
@@ -71,12 +80,16 @@ def login_failures_clear(*, username: str) -> None:
 def account_login(*, username: str, password: str, address: str) -> dict[str, str]:
     """Access and refresh tokens for a right username and password.
 
-    Not one transaction: a failure must stay recorded while the 401 is raised.
-    A throttled username or address is refused before the password is checked, so
-    guessing on does not tell right from wrong.
+    Not one transaction: the attempt is committed before anything is checked, so
+    that concurrent attempts count each other, and stays as a failure when the
+    answer is 401. A throttled username or address is refused before the password
+    is checked, so guessing on does not tell right from wrong; the refused attempt
+    is not counted, so it does not prolong the block.
     """
-    blocked = throttling.login_blocked(username=username, address=address)
+    attempt = login_attempt_record(username=username, address=address)
+    blocked = throttling.login_blocked(username=username, address=address, attempt=attempt)
     if blocked is not None:
+        login_attempt_forget(attempt=attempt)
         logger.warning("login throttled: too many failures for this %s", blocked.reason)
         raise LoginThrottled(
             f"Too many failed logins for this {blocked.reason}; try again in {blocked.retry_after_seconds} s.",
@@ -86,7 +99,6 @@ def account_login(*, username: str, password: str, address: str) -> dict[str, st
     # mistakes take the same time and get the same answer.
     account = authenticate(username=username, password=password)
     if account is None:
-        login_failure_record(username=username, address=address)
         raise Unauthenticated("Wrong username or password.", code=AccountErrorCode.INVALID_CREDENTIALS)
     login_failures_clear(username=username)
     return token_pair_for(account)

@@ -2,8 +2,10 @@
 
 Failures are rows of LoginFailure in this service's database, not counters in a
 per-process cache, so all gunicorn workers count the same failures, and a count
-is one indexed query. Only failures count: a user who logs in successfully is
-never slowed down by their own successful logins.
+is one indexed query. Each attempt is written before the password is checked and
+counts as a failure until the password proves right, so concurrent guesses see
+each other and a burst gets no more than the limit through. A successful login
+removes its username's failures.
 """
 
 import math
@@ -41,9 +43,10 @@ def window_start(now: datetime) -> datetime:
     return now - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
-def login_blocked(*, username: str, address: str) -> Blocked | None:
-    """Whether this username or address has failed too often within the window, and
-    for how long: until its oldest failure in the window leaves the window."""
+def login_blocked(*, username: str, address: str, attempt: LoginFailure) -> Blocked | None:
+    """Whether this username or address has failed too often within the window (not
+    counting `attempt`, the one being made), and for how long: until its oldest
+    counted failure leaves the window."""
     now = timezone.now()
     since = window_start(now)
     limits = (
@@ -51,7 +54,7 @@ def login_blocked(*, username: str, address: str) -> Blocked | None:
         ("address", {"address": address}, settings.LOGIN_FAILURES_PER_ADDRESS),
     )
     for reason, match, limit in limits:
-        failures = LoginFailure.objects.filter(failed_at__gt=since, **match)
+        failures = LoginFailure.objects.filter(failed_at__gt=since, **match).exclude(pk=attempt.pk)
         if failures.count() >= limit:
             # The failure that must leave the window for the count to drop below the limit.
             times = failures.order_by("-failed_at").values_list("failed_at", flat=True)
