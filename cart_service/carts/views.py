@@ -27,7 +27,9 @@ class CartCreateView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=CartCreateSerializer, responses={200: CartSerializer, 201: CartSerializer})
+    @extend_schema(
+        operation_id="cart_create", request=CartCreateSerializer, responses={200: CartSerializer, 201: CartSerializer}
+    )
     def post(self, request):
         user_id = _valid(CartCreateSerializer, request.data)["user_id"]
         if not (is_staff_or_service(request.user) or is_owner(request.user, user_id)):
@@ -42,7 +44,7 @@ class CartDetailView(APIView):
 
     permission_classes = [IsOwnerOrStaff]
 
-    @extend_schema(responses=CartDetailSerializer)
+    @extend_schema(operation_id="cart_detail", responses=CartDetailSerializer)
     def get(self, request, user_id):
         return Response(CartDetailSerializer(selectors.cart_detail(user_id=user_id)).data)
 
@@ -52,13 +54,17 @@ class CartItemListView(APIView):
 
     permission_classes = [IsOwnerOrStaff]
 
-    @extend_schema(request=CartItemAddSerializer, responses={200: CartItemSerializer, 201: CartItemSerializer})
+    @extend_schema(
+        operation_id="cart_item_add",
+        request=CartItemAddSerializer,
+        responses={200: CartItemSerializer, 201: CartItemSerializer},
+    )
     def post(self, request, user_id):
         item, created = services.cart_item_add(user_id=user_id, **_valid(CartItemAddSerializer, request.data))
         answer = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(CartItemSerializer(item).data, status=answer)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(operation_id="cart_clear", responses={204: None})
     def delete(self, request, user_id):
         services.cart_clear(user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -70,6 +76,7 @@ class CartItemDetailView(APIView):
     permission_classes = [IsOwnerOrStaff]
 
     @extend_schema(
+        operation_id="cart_item_remove",
         parameters=[OpenApiParameter("quantity", int, required=False)],
         responses={200: CartItemSerializer, 204: None},
     )

@@ -4,6 +4,7 @@ Every call is one batch read, GET /api/books/?ids=1,2,3, which answers
 {"count", "results": [{"id", "title", "price", ...}], "missing_ids"}.
 """
 
+import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -13,6 +14,8 @@ from django.conf import settings
 
 from common.errors import ServiceUnavailable
 from common.http import client_for
+
+logger = logging.getLogger(__name__)
 
 SERVICE = "book"
 MAX_IDS_PER_CALL = 100  # book_service's batch read limit
@@ -53,6 +56,7 @@ def books_fetch(*, ids: Collection[int]) -> dict[int, Book]:
             raise _Unreadable("results is not a list")
         books = [_book(item) for item in results]
     except (ValueError, KeyError, TypeError) as error:  # requests' JSONDecodeError is a ValueError
+        logger.warning("unreadable batch read from %s service: %s", SERVICE, error)
         raise ServiceUnavailable(SERVICE, f"The {SERVICE} service gave an answer the cart cannot read.") from error
     requested = set(wanted)
     return {book.id: book for book in books if book.id in requested}

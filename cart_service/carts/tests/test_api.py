@@ -281,3 +281,9 @@ def test_staff_and_services_act_on_any_cart(request, cart, book_service, caller)
 )
 def test_ids_that_cannot_exist_are_404(staff_client, path):
     assert_error_shape(staff_client.get(path), 404, "not_found")
+
+
+def test_the_schema_names_every_cart_operation(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    operations = {op["operationId"] for methods in schema["paths"].values() for op in methods.values()}
+    assert {"cart_create", "cart_detail", "cart_item_add", "cart_item_remove", "cart_clear"} <= operations

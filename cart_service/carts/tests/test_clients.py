@@ -88,3 +88,12 @@ def test_an_answer_that_is_not_a_batch_read_is_503(book_service, answer):
     with pytest.raises(ServiceUnavailable) as raised:
         books_fetch(ids=[1])
     assert raised.value.details == {"service": "book"}
+
+
+def test_an_unreadable_answer_is_logged_with_what_was_wrong(book_service, caplog):
+    book_service.answers([1], status=200, json={"results": [{**book(1), "price": "ten"}]})
+
+    with pytest.raises(ServiceUnavailable):
+        books_fetch(ids=[1])
+
+    assert "price 'ten'" in caplog.text
