@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -135,6 +136,21 @@ def test_repeated_failed_logins_are_throttled(stack, http):
     assert right.status_code == 429
     assert right.json()["error"]["code"] == "login_throttled"
     assert int(right.headers["Retry-After"]) > 0
+
+
+def test_a_burst_of_concurrent_guesses_gets_no_more_than_the_limit_through(stack):
+    with requests.Session() as http:
+        frank = sign_up_and_log_in(stack, http, "frank")
+
+    def guess(number: int) -> int:
+        wrong = {"username": frank["username"], "password": f"guess-{number}"}
+        return requests.post(f"{stack.gateway}/api/auth/login/", json=wrong, timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(guess, range(12)))
+
+    assert set(answers) <= {401, 429}
+    assert 1 <= answers.count(401) <= 5  # LOGIN_FAILURES_PER_USERNAME
 
 
 def test_a_staff_login_works_in_another_services_admin(stack):
