@@ -1,5 +1,6 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,7 +38,7 @@ class AccountCreateView(APIView):
 
 
 class AccountDetailView(generics.RetrieveAPIView):
-    """Read and 4.2 delete an account: its owner or staff."""
+    """Read (owner, staff or a service) and 4.2 delete (owner or staff) an account."""
 
     permission_classes = [IsOwnerOrStaff]
     owner_field = "id"
@@ -52,6 +53,8 @@ class AccountDetailView(generics.RetrieveAPIView):
         return generics.get_object_or_404(self.get_queryset(), pk=account_id)
 
     def delete(self, request, account_id):
+        if request.user.is_service:  # services read accounts (an email to write to); only people delete them
+            raise PermissionDenied("Only the account's owner or staff may delete it.")
         services.account_delete(account=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -117,8 +117,11 @@ def test_the_owner_deletes_the_account_and_its_customer_goes_with_it(make_accoun
     assert not Address.objects.exists()
 
 
-def test_staff_deletes_any_account_others_cannot(make_account, client_of, api_client):
+def test_staff_deletes_any_account_others_cannot(make_account, client_of, api_client, service_client):
     ann, bob, staff = make_account("ann"), make_account("bob"), make_account("boss", is_staff=True)
+
+    assert service_client.get(f"/api/accounts/{ann.id}/").json()["email"] == "ann@example.com"
+    assert service_client.delete(f"/api/accounts/{ann.id}/").status_code == 403
 
     assert api_client.delete(f"/api/accounts/{ann.id}/").status_code == 401
     assert client_of(bob).delete(f"/api/accounts/{ann.id}/").status_code == 403
