@@ -107,8 +107,9 @@ def test_a_customer_fills_views_and_empties_their_cart(stack, http, books):
     assert (cart["items"], cart["total_quantity"], cart["total_price"]) == ([], 0, "0.00")
 
 
-def test_an_unknown_book_is_400_naming_product_id(stack, http, books):
-    response = Customer(stack, http, 502).add(987654321)
+@pytest.mark.parametrize("product_id", [987654321, 2**63 - 1])  # the largest id any database holds
+def test_an_unknown_book_is_400_naming_product_id(stack, http, books, product_id):
+    response = Customer(stack, http, 502).add(product_id)
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "unknown_product"
     assert "product_id" in response.json()["error"]["details"]
