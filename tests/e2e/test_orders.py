@@ -6,8 +6,11 @@ import itertools
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import jwt
 import pytest
 import requests
+
+from tests.e2e.harness import JWT_SIGNING_KEY
 
 PASSWORD = "e2e-orders-long-enough"
 _user_numbers = itertools.count(1)
@@ -237,6 +240,8 @@ def test_an_event_is_redelivered_after_the_subscriber_was_down(stack, http, shop
         assert paid(list(stack.events.events.values())) == []
 
     event = stack.events.wait_for(paid)[0]
+    token = stack.events.authorizations[-1].removeprefix("Bearer ")
+    assert jwt.decode(token, JWT_SIGNING_KEY, algorithms=["HS256"])["service"] == "order"
     assert event["payload"]["from_status"] == "pending"
     assert event["payload"]["to_status"] == "paid"
     assert event["payload"]["changed_by"] == "staff 1"
