@@ -1,8 +1,7 @@
 from rest_framework import serializers
 
 from carts.models import MAX_LINE_QUANTITY, Cart, CartItem
-
-MAX_ID = 2**63 - 1  # the largest id both databases store (a signed 64-bit integer)
+from common.converters import MAX_ID
 
 
 def _money() -> serializers.DecimalField:

@@ -1,24 +1,7 @@
 from django.urls import path, register_converter
 
 from carts import views
-from carts.serializers import MAX_ID
-
-
-class IdConverter:
-    """A positive id the database can store; anything longer is no route (404), not an
-    overflow in the query."""
-
-    regex = "[0-9]{1,19}"
-
-    def to_python(self, value: str) -> int:
-        number = int(value)
-        if not 1 <= number <= MAX_ID:
-            raise ValueError(value)
-        return number
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
+from common.converters import IdConverter
 
 register_converter(IdConverter, "id")
 
