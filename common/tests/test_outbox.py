@@ -280,3 +280,34 @@ def test_subscribers_come_from_the_environment(settings, monkeypatch):
     monkeypatch.setenv("EVENT_SUBSCRIBERS", '{"order.created": ["nosuchservice"]}')
     with pytest.raises(ImproperlyConfiguredEnv):
         conf.endpoints_for("order.created")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_dispatchers_taking_at_once_never_take_the_same_row(settings):
+    from django.db import connection as main_connection
+
+    if main_connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's; on SQLite BEGIN IMMEDIATE serializes takers")
+    settings.EVENT_SUBSCRIBERS = {"thing.happened": ["notification"]}
+    for n in range(40):
+        publisher.publish("thing.happened", {"n": n})
+    barrier = threading.Barrier(4)
+    taken: list[list[int]] = []
+
+    def take():
+        from django.db import connection
+
+        try:
+            barrier.wait()
+            taken.append([delivery.pk for delivery in dispatcher.take_due(limit=15)])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    all_ids = [pk for ids in taken for pk in ids]
+    assert len(all_ids) == len(set(all_ids)) == 40
