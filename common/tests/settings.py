@@ -1,10 +1,14 @@
-"""Settings of the common library's own suite: a service named book with only the outbox app (common.outbox)."""
+"""Settings of the common library's own suite: a service named book with only the outbox and idempotency apps."""
 
 from pathlib import Path
 
 from common.settings import service_settings
 
-globals().update(service_settings("book", base_dir=Path(__file__).resolve().parent.parent, apps=["common.outbox"]))
+globals().update(
+    service_settings(
+        "book", base_dir=Path(__file__).resolve().parent.parent, apps=["common.outbox", "common.idempotency"]
+    )
+)
 
 ROOT_URLCONF = "tests.urls"
 # Its own test database, so it can run beside book_service's suite on one PostgreSQL server.

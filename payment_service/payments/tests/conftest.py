@@ -1,0 +1,70 @@
+import pytest
+from django.conf import settings
+
+ORDER_URL = settings.SERVICE_URLS["order"]
+OWNER = 5
+CARD_OK = "4242424242424242"
+CARD_INSUFFICIENT_FUNDS = "4000000000009995"
+CARD_PROVIDER_ERROR = "4000000000000119"
+CARD_REFUND_FAILS = "4000000000005126"
+
+
+def order_url(order_id: int) -> str:
+    return f"{ORDER_URL}/api/orders/{order_id}/"
+
+
+def order_body(order_id: int = 1, *, user_id: int = OWNER, status: str = "pending", total: str = "45.50") -> dict:
+    """order_service's answer to GET /api/orders/{id}/."""
+    return {
+        "id": order_id,
+        "user_id": user_id,
+        "status": status,
+        "total": total,
+        "lines": [{"product_id": 1, "title": "Số đỏ", "unit_price": total, "quantity": 1, "line_total": total}],
+        "history": [],
+        "created_at": "2026-11-25T12:00:00Z",
+        "updated_at": "2026-11-25T12:00:00Z",
+    }
+
+
+def card(number: str = CARD_OK, *, exp_month: int = 12, exp_year: int = 2099, cvc: str = "123") -> dict:
+    return {"number": number, "exp_month": exp_month, "exp_year": exp_year, "cvc": cvc}
+
+
+def card_body(order_id: int = 1, number: str = CARD_OK, **card_fields) -> dict:
+    return {"order_id": order_id, "method": "card", "card": card(number, **card_fields)}
+
+
+def pay(client, body, key: str | None = "key-1"):
+    headers = {} if key is None else {"HTTP_IDEMPOTENCY_KEY": key}
+    return client.post("/api/payments/", body, format="json", **headers)
+
+
+@pytest.fixture(autouse=True)
+def _outbox_without_threads(settings):
+    # The fast path's background thread would race the test's database; tests read the outbox rows.
+    settings.OUTBOX_FAST_PATH = False
+
+
+@pytest.fixture
+def fake_order(mocked_responses):
+    """fake_order(order_id=1, user_id=5, status="pending", total="45.50"): order_service answers it."""
+
+    def make(order_id: int = 1, **fields):
+        return mocked_responses.get(order_url(order_id), json=order_body(order_id, **fields))
+
+    return make
+
+
+@pytest.fixture
+def owner_client(user_client):
+    return user_client(OWNER)
+
+
+@pytest.fixture
+def paid(owner_client, fake_order):
+    """A succeeded card payment of order 1 (owner 5)."""
+    fake_order()
+    response = pay(owner_client, card_body(), key="paid")
+    assert response.status_code == 201, response.json()
+    return response.json()

@@ -1,0 +1,54 @@
+"""The full card number and the cvc are never stored or logged: only brand and last four."""
+
+import logging
+
+import pytest
+from django.apps import apps
+from django.db import connection
+
+from payments.tests.conftest import CARD_INSUFFICIENT_FUNDS, CARD_OK, CARD_PROVIDER_ERROR, card_body, pay
+
+pytestmark = pytest.mark.django_db
+
+CVC = "737"
+
+
+def every_row_as_text() -> str:
+    """Every row of every table this service has, as the database returns it."""
+    rows = []
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
+            rows.extend(repr(row) for row in cursor.fetchall())
+    return "\n".join(rows)
+
+
+@pytest.mark.parametrize("number", [CARD_OK, CARD_INSUFFICIENT_FUNDS, CARD_PROVIDER_ERROR])
+def test_no_table_and_no_log_line_holds_the_number_or_cvc(owner_client, staff_client, fake_order, caplog, number):
+    caplog.set_level(logging.DEBUG)
+    fake_order()
+
+    response = pay(owner_client, card_body(number=number, cvc=CVC))
+    replay = pay(owner_client, card_body(number=number, cvc=CVC))
+    if response.json()["status"] == "succeeded":
+        assert staff_client.post(f"/api/payments/{response.json()['id']}/refund/").status_code == 200
+
+    assert response.status_code == replay.status_code == 201
+    assert response.json()["card_last4"] == number[-4:]
+    stored = every_row_as_text()
+    assert number[-4:] in stored  # the check looks where the payment is
+    assert number not in stored
+    assert number[:12] not in stored
+    assert CVC not in stored.replace(response.json()["created_at"], "")
+    logged = caplog.text + "\n".join(str(record.args) for record in caplog.records)
+    assert number not in logged
+    assert CVC not in logged
+
+
+def test_a_rejected_card_number_is_not_echoed_in_the_error(owner_client, caplog):
+    caplog.set_level(logging.DEBUG)
+    bad_number = "4242424242424241"
+    response = pay(owner_client, card_body(number=bad_number, cvc=CVC))
+    assert response.status_code == 400
+    assert bad_number not in response.content.decode()
+    assert bad_number not in caplog.text

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from payments import views
+
+urlpatterns = [
+    path("payments/", views.PaymentListCreateView.as_view(), name="payment-list"),
+    path("payments/<int:payment_id>/", views.PaymentDetailView.as_view(), name="payment-detail"),
+    path("payments/<int:payment_id>/refund/", views.PaymentRefundView.as_view(), name="payment-refund"),
+]

@@ -1,0 +1,88 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.idempotency.keys import HEADER as IDEMPOTENCY_HEADER
+from common.idempotency.keys import idempotent
+from common.permissions import IsStaff, is_owner, is_staff_or_service
+from payments import selectors, services
+from payments.models import Payment
+from payments.serializers import MAX_ID, PaymentCreateSerializer, PaymentListQuerySerializer, PaymentSerializer
+
+
+def _valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _idempotency_header(required: bool) -> OpenApiParameter:
+    return OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=required)
+
+
+class PaymentListCreateView(generics.ListAPIView):
+    """6: pay for an order (POST {order_id, method, card}, Idempotency-Key header required);
+    list payments: a customer their own, staff all, by ?order_id=, ?user_id=, ?status=."""
+
+    serializer_class = PaymentSerializer
+
+    def get_queryset(self):
+        query = _valid(PaymentListQuerySerializer, self.request.query_params)
+        user = self.request.user
+        if not is_staff_or_service(user):
+            if query.get("user_id", user.id) != user.id:
+                raise PermissionDenied("You can only list your own payments.")
+            if "order_id" in query and selectors.order_owner_ids(order_id=query["order_id"]) - {user.id}:
+                raise PermissionDenied("This order belongs to another user.")
+            query["user_id"] = user.id
+        return selectors.payment_list(**query)
+
+    @extend_schema(
+        request=PaymentCreateSerializer, responses={201: PaymentSerializer}, parameters=[_idempotency_header(True)]
+    )
+    def post(self, request):
+        return idempotent(request, lambda: self._pay(request), required=True)
+
+    def _pay(self, request) -> Response:
+        body = _valid(PaymentCreateSerializer, request.data)
+        payment = services.payment_create(
+            order_id=body["order_id"], method=body["method"], card=body["card"], user=request.user
+        )
+        payment = selectors.payment_get(payment_id=payment.pk)
+        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+def _payment_or_404(payment_id: int) -> Payment:
+    payment = selectors.payment_get(payment_id=payment_id) if payment_id <= MAX_ID else None
+    if payment is None:
+        raise NotFound(f"There is no payment {payment_id}.")
+    return payment
+
+
+class PaymentDetailView(APIView):
+    """One payment with its transactions (owner or staff)."""
+
+    @extend_schema(responses=PaymentSerializer)
+    def get(self, request, payment_id):
+        payment = _payment_or_404(payment_id)
+        if not (is_staff_or_service(request.user) or is_owner(request.user, payment.user_id)):
+            raise PermissionDenied("This payment belongs to another user.")
+        return Response(PaymentSerializer(payment).data)
+
+
+class PaymentRefundView(APIView):
+    """Refund a succeeded payment (staff); optional Idempotency-Key header."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=None, responses=PaymentSerializer, parameters=[_idempotency_header(False)])
+    def post(self, request, payment_id):
+        return idempotent(request, lambda: self._refund(request, payment_id), required=False)
+
+    def _refund(self, request, payment_id: int) -> Response:
+        if payment_id > MAX_ID:
+            raise NotFound(f"There is no payment {payment_id}.")
+        payment = services.payment_refund(payment_id=payment_id, user=request.user)
+        return Response(PaymentSerializer(selectors.payment_get(payment_id=payment.pk)).data)
