@@ -1,8 +1,6 @@
 from enum import StrEnum
 
-from rest_framework import status
-
-from common.errors import ApiError, ErrorCode
+from common.errors import NotFound
 
 
 class CartErrorCode(StrEnum):
@@ -11,13 +9,6 @@ class CartErrorCode(StrEnum):
     UNKNOWN_PRODUCT = "unknown_product"
     LINE_QUANTITY_LIMIT = "line_quantity_limit"
     CART_FULL = "cart_full"
-
-
-class NotFound(ApiError):
-    """A 404 with its own code (common.errors has no 404 type yet)."""
-
-    status_code = status.HTTP_404_NOT_FOUND
-    code = ErrorCode.NOT_FOUND
 
 
 def cart_not_found(user_id: int) -> NotFound:

@@ -8,9 +8,9 @@ time and always take their locks in the same order: cart, then its lines.
 from django.db import IntegrityError, transaction
 
 from carts.clients import books
-from carts.errors import CartErrorCode, NotFound, cart_not_found
+from carts.errors import CartErrorCode, cart_not_found
 from carts.models import MAX_LINE_QUANTITY, Cart, CartItem
-from common.errors import ApiError, Conflict
+from common.errors import ApiError, Conflict, NotFound
 
 # One batched call to book_service reads the whole cart, so a cart has at most
 # as many lines as that call takes ids.

@@ -61,6 +61,13 @@ class Conflict(ApiError):
     code = ErrorCode.CONFLICT
 
 
+class NotFound(ApiError):
+    """A 404 with a code of its domain (DRF's NotFound has only the generic one)."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    code = ErrorCode.NOT_FOUND
+
+
 class DependencyError(ApiError):
     """Another service could not answer; `details.service` names it."""
 

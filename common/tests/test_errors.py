@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from common.auth import mint_access_token
+from common.errors import NotFound, exception_handler
 from common.testing.platform_tests import assert_error_shape
 
 
@@ -85,3 +86,11 @@ def test_unhandled_exception_is_json_500():
 
     error = assert_error_shape(response, 500, "internal_error")
     assert "a bug" not in error["message"]  # no internals leak to the caller
+
+
+def test_not_found_keeps_its_code():
+    response = exception_handler(NotFound("User 7 has no cart.", code="cart_not_found"), {})
+
+    assert response.status_code == 404
+    assert response.data["error"]["code"] == "cart_not_found"
+    assert response.data["error"]["message"] == "User 7 has no cart."

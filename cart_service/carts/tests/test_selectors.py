@@ -5,9 +5,10 @@ from decimal import Decimal
 import pytest
 
 from carts import selectors, services
-from carts.errors import CartErrorCode, NotFound
+from carts.errors import CartErrorCode
 from carts.models import CartItem
 from carts.tests.conftest import book
+from common.errors import NotFound
 
 pytestmark = pytest.mark.django_db
 

@@ -3,10 +3,10 @@
 import pytest
 
 from carts import services
-from carts.errors import CartErrorCode, NotFound
+from carts.errors import CartErrorCode
 from carts.models import Cart, CartItem
 from carts.tests.conftest import book
-from common.errors import ApiError, Conflict, ServiceTimeout, ServiceUnavailable
+from common.errors import ApiError, Conflict, NotFound, ServiceTimeout, ServiceUnavailable
 
 pytestmark = pytest.mark.django_db
 
