@@ -1,5 +1,7 @@
-# One image for all eight services; docker-compose.yml picks the service with
-# `python -m tools.serve <name>`. Built from the repository root so common/ is included.
+# One image for every process of the system: each service (python -m tools.serve <name>),
+# each outbox dispatcher (manage.py dispatch_events in the service's folder) and the
+# migrate jobs. docker-compose.yml and deploy/k8s/ choose the command. Built from the
+# repository root so common/ is included: docker build -t bookstore .
 
 FROM python:3.11-slim AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
@@ -12,10 +14,14 @@ RUN /venv/bin/pip install --no-deps /src/common
 
 FROM python:3.11-slim
 ENV PATH=/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 HOST=0.0.0.0
-RUN useradd --create-home --uid 10001 bookstore
+# The uid is fixed so Kubernetes can check it (runAsUser: 10001 in deploy/k8s/).
+RUN groupadd --gid 10001 bookstore && useradd --uid 10001 --gid 10001 --no-create-home bookstore
 COPY --from=builder /venv /venv
 WORKDIR /app
-COPY --chown=bookstore:bookstore . /app
-USER bookstore
+# Owned by root and compiled here: the service user can read the code but not change it,
+# and nothing is written under /app at run time (Kubernetes mounts the root read-only).
+COPY . /app
+RUN python -m compileall -q /app
+USER 10001:10001
 EXPOSE 1000 2100 3000 4000 5000 6000 7000 8000
 CMD ["python", "-m", "tools.serve", "--help"]

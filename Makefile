@@ -28,16 +28,21 @@ test: install ## Every service's tests and the end-to-end suite (PostgreSQL if D
 test-postgres: install ## The same suites on PostgreSQL ($(POSTGRES_URL)), one database per service
 	DATABASE_SERVER_URL=$(POSTGRES_URL) $(PY) -m tools.test $(SUITES)
 
-lint: install ## ruff lint and format check (no changes)
+lint: install ## ruff lint and format check (no changes), then check-compose and check-kubernetes
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m tools.check_compose
+	$(PY) -m tools.check_k8s
 
 fmt: install ## Fix lint and format what can be fixed
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-check-compose: install ## Check docker-compose.yml against the services' ports and settings
+check-compose: install ## Check docker-compose.yml: compose-spec schema, make run's processes, .env.example
 	$(PY) -m tools.check_compose
+
+check-kubernetes: install ## Check deploy/k8s/: Kubernetes schemas (offline), make run's processes, probes, config
+	$(PY) -m tools.check_k8s
 
 requirements: install ## Re-pin requirements*.txt from requirements*.in
 	$(PY) -m pip install --quiet pip-tools
@@ -47,4 +52,4 @@ requirements: install ## Re-pin requirements*.txt from requirements*.in
 clean: ## Remove databases, test reports and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache
 
-.PHONY: help install run test test-postgres lint fmt check-compose requirements clean
+.PHONY: help install run test test-postgres lint fmt check-compose check-kubernetes requirements clean

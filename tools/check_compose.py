@@ -1,65 +1,232 @@
-"""`make check-compose`: docker-compose.yml says what the code says.
+"""`make check-compose` (and `make lint`): docker-compose.yml says what the code and `make run` say.
 
 There is no Docker engine where the tests run, so this checks the file itself:
-every service of common/services.py runs `python -m tools.serve <name>` on its
-default port with its own database, and every peer URL points at the right host
-and port. Prints what is wrong and exits 1, or exits 0.
+
+- it is valid Compose: after interpolation it passes the compose-spec JSON schema
+  (the copy that check-jsonschema vendors, so no network is needed);
+- every process `make run` starts (each service's `python -m tools.serve <name>` and
+  each outbox dispatcher) has a compose service with the same command, working
+  directory, port and database, every peer URL names the right host and port, and
+  nothing else claims to be a service or a dispatcher;
+- health checks and depends_on conditions are in place, and every depends_on target exists;
+- every ${VARIABLE} the file uses is documented in .env.example with the same default;
+- the PostgreSQL init script creates the databases common/services.py names.
+
+Prints what is wrong and exits 1, or exits 0.
 """
 
+import json
+import re
 import sys
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import PurePosixPath
 
+import jsonschema
 import yaml
 
+from common.outbox import DISPATCHING_SERVICES
 from common.services import SERVICES
-from tools.stack import REPO_DIR
+from tools.stack import REPO_DIR, serve_command
+
+COMPOSE_FILE = REPO_DIR / "docker-compose.yml"
+ENV_EXAMPLE = REPO_DIR / ".env.example"
+POSTGRES_INIT = REPO_DIR / "docker" / "postgres-init.sh"
+APP_DIR = PurePosixPath("/app")  # the Dockerfile's WORKDIR: the repository root in the image
+DISPATCH_ARGS = ("manage.py", "dispatch_events")
+
+# ${NAME}, ${NAME:-default}, ${NAME-default}; $$ is a literal dollar.
+_VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")
+
+
+@dataclass(frozen=True)
+class Process:
+    """One process of the system as `make run` starts it."""
+
+    name: str  # honcho's name for it under make run: "book", "order-dispatcher"
+    service: str  # the service whose settings and database it uses
+    args: tuple[str, ...]  # the command after the Python interpreter
+    folder: str  # working directory, relative to the repository root ("" for the root)
+
+
+def expected_processes() -> list[Process]:
+    """What `make run` starts (tests/tools/test_check_compose.py checks this against tools/run.py)."""
+    processes = [Process(name, name, tuple(serve_command(name)[1:]), "") for name in SERVICES]
+    processes += [
+        Process(f"{name}-dispatcher", name, DISPATCH_ARGS, SERVICES[name].folder) for name in DISPATCHING_SERVICES
+    ]
+    return processes
 
 
 def compose_host(name: str) -> str:
+    """The compose service (and Kubernetes Service) name of a service: gateway, book-service, ..."""
     return "gateway" if name == "gateway" else f"{name}-service"
 
 
-def problems(compose: dict) -> list[str]:
-    found = []
-    services = compose.get("services", {})
-    if "db" not in services:
-        found.append("no 'db' (PostgreSQL) service")
-    for name, service in SERVICES.items():
-        host = compose_host(name)
-        entry = services.get(host)
-        if entry is None:
+def compose_name(process: Process) -> str:
+    return compose_host(process.name) if process.name in SERVICES else process.name
+
+
+def variables_used(text: str) -> dict[str, str | None]:
+    """Each ${NAME} in the text with its default (None if it has none)."""
+    found: dict[str, str | None] = {}
+    for match in _VARIABLE.finditer(text):
+        if match["name"]:
+            found[match["name"]] = match["default"] if match["op"] else None
+    return found
+
+
+def interpolate(value, env: dict[str, str]):
+    """Substitutes variables the way Compose does, in every string of a loaded file."""
+    if isinstance(value, dict):
+        return {key: interpolate(item, env) for key, item in value.items()}
+    if isinstance(value, list):
+        return [interpolate(item, env) for item in value]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name, op, default = match["name"], match["op"], match["default"] or ""
+        if op == ":-":
+            return env.get(name) or default
+        if op == "-":
+            return env.get(name, default)
+        return env.get(name, "")
+
+    return _VARIABLE.sub(substitute, value)
+
+
+def read_env_file(text: str) -> dict[str, str]:
+    """KEY=value lines of a .env file; comments and blank lines skipped."""
+    env = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            env[key.strip()] = value.strip()
+    return env
+
+
+def schema_problems(compose: dict) -> list[str]:
+    schema_text = resources.files("check_jsonschema.builtin_schemas.vendor").joinpath("compose-spec.json").read_text()
+    validator = jsonschema.Draft202012Validator(json.loads(schema_text))
+    return [
+        f"not valid Compose at {'/'.join(map(str, error.absolute_path)) or 'the top'}: {error.message}"
+        for error in sorted(validator.iter_errors(compose), key=lambda error: list(map(str, error.absolute_path)))
+    ]
+
+
+def env_example_problems(used: dict[str, str | None], documented: dict[str, str]) -> list[str]:
+    found = [f"${{{name}}} is not in .env.example" for name in used if name not in documented]
+    found += [
+        f".env.example sets {name}={documented[name]!r} but the file's default is {default!r}"
+        for name, default in used.items()
+        if name in documented and default is not None and documented[name] != default
+    ]
+    found += [f".env.example sets {name}, which the file does not use" for name in documented if name not in used]
+    return found
+
+
+def _depends_on(entry: dict) -> dict[str, dict]:
+    depends = entry.get("depends_on") or {}
+    return {name: {} for name in depends} if isinstance(depends, list) else depends
+
+
+def _service_problems(process: Process, entry: dict, db_password: str) -> list[str]:
+    host = compose_name(process)
+    service = SERVICES[process.service]
+    env = {key: str(value) for key, value in (entry.get("environment") or {}).items()}
+    expect = {
+        "command": ["python", *process.args],
+        "working_dir": str(APP_DIR / process.folder) if process.folder else None,
+        "SERVICE": process.service,
+        "HOST": "0.0.0.0",  # noqa: S104 (inside a container)
+        "LOAD_DEMO_DATA": "1",  # as make run
+        "DATABASE_URL": f"postgres://{service.database_name}:{db_password}@db:5432/{service.database_name}",
+    }
+    for peer_name, peer in SERVICES.items():
+        expect[peer.port_var] = str(peer.default_port)
+        expect[peer.url_var] = f"http://{compose_host(peer_name)}:{peer.default_port}"
+    actual = {key: entry.get(key) if key in {"command", "working_dir"} else env.get(key) for key in expect}
+    found = [
+        f"{host}: {key} is {actual[key]!r}, expected {value!r}" for key, value in expect.items() if actual[key] != value
+    ]
+    if process.name in SERVICES:
+        allowed = env.get("ALLOWED_HOSTS", "").split(",")
+        # Its peers call it by its host name; the health check calls 127.0.0.1.
+        found += [f"{host}: ALLOWED_HOSTS does not include {h}" for h in (host, "127.0.0.1") if h not in allowed]
+        if entry.get("healthcheck", {}).get("test") != ["CMD", "python", "-m", "tools.healthcheck"]:
+            found.append(f"{host}: no health check on /ready/ (python -m tools.healthcheck)")
+        if _depends_on(entry).get("db", {}).get("condition") != "service_healthy":
+            found.append(f"{host}: does not wait for db to be healthy")
+    else:
+        owner = compose_host(process.service)
+        if _depends_on(entry).get(owner, {}).get("condition") != "service_healthy":
+            found.append(f"{host}: does not wait for {owner} to be healthy (it migrates the database)")
+    return found
+
+
+def init_script_problems(script: str) -> list[str]:
+    match = re.search(r'^services="([^"]*)"', script, re.MULTILINE)
+    listed = match.group(1).split() if match else []
+    prefix = re.search(r"^prefix=\$\{BOOKSTORE_DB_PREFIX:-(\w+)\}", script, re.MULTILINE)
+    databases = [f"{prefix.group(1) if prefix else '?'}{name}" for name in listed]
+    wanted = [service.database_name for service in SERVICES.values()]
+    return [] if databases == wanted else [f"docker/postgres-init.sh creates {databases}, expected {wanted}"]
+
+
+def problems(compose: dict, *, env: dict[str, str] | None = None, init_script: str | None = None) -> list[str]:
+    """What is wrong with a loaded (not yet interpolated) compose file. `env` stands for
+    .env and the shell's variables (none: the file's defaults)."""
+    resolved = interpolate(compose, env or {})
+    found = schema_problems(resolved)
+    services = resolved.get("services") or {}
+    db = services.get("db")
+    if db is None:
+        return [*found, "no 'db' (PostgreSQL) service"]
+    db_env = db.get("environment") or {}
+    db_password = str(db_env.get("BOOKSTORE_DB_PASSWORD", ""))
+    if not db_password:
+        found.append("db: BOOKSTORE_DB_PASSWORD (the password of the service logins) is not set")
+    if not any(str(volume).startswith("./docker/postgres-init.sh:") for volume in db.get("volumes") or []):
+        found.append("db: docker/postgres-init.sh is not mounted into /docker-entrypoint-initdb.d/")
+    if init_script is not None:
+        found += init_script_problems(init_script)
+
+    expected = {compose_name(process): process for process in expected_processes()}
+    for host, process in expected.items():
+        if host not in services:
             found.append(f"{host}: missing")
-            continue
-        env = {k: str(v) for k, v in (entry.get("environment") or {}).items()}
-        expect = {
-            "command": ["python", "-m", "tools.serve", name],
-            service.port_var: str(service.default_port),
-            "DATABASE_URL": f"postgres://postgres:postgres@db:5432/{service.database_name}",
-            "SERVICE": name,
-            "HOST": "0.0.0.0",  # noqa: S104 (inside a container)
-        }
-        for peer_name, peer in SERVICES.items():
-            expect[peer.url_var] = f"http://{compose_host(peer_name)}:{peer.default_port}"
-        actual = {key: (entry.get("command") if key == "command" else env.get(key)) for key in expect}
-        found += [
-            f"{host}: {key} is {actual[key]!r}, expected {value!r}"
-            for key, value in expect.items()
-            if actual[key] != value
-        ]
-        if host not in env.get("ALLOWED_HOSTS", "").split(","):
-            found.append(f"{host}: ALLOWED_HOSTS does not include {host}")
-    gateway_ports = services.get("gateway", {}).get("ports", [])
-    if f"{SERVICES['gateway'].default_port}:{SERVICES['gateway'].default_port}" not in gateway_ports:
-        found.append("gateway: port 1000 is not published")
+        else:
+            found += _service_problems(process, services[host], db_password)
+    found += [
+        f"{host}: runs {entry.get('command')!r}, which make run does not start"
+        for host, entry in services.items()
+        if host != "db" and host not in expected
+    ]
+    for host, entry in services.items():
+        unknown = [other for other in _depends_on(entry) if other not in services]
+        found += [f"{host}: depends on {other}, which is not a service" for other in unknown]
+
+    gateway_port = SERVICES["gateway"].default_port
+    if f"{gateway_port}:{gateway_port}" not in services.get("gateway", {}).get("ports", []):
+        found.append(f"gateway: port {gateway_port} is not published")
     return found
 
 
 def main() -> int:
-    compose = yaml.safe_load((REPO_DIR / "docker-compose.yml").read_text())
-    found = problems(compose)
+    text = COMPOSE_FILE.read_text()
+    found = env_example_problems(variables_used(text), read_env_file(ENV_EXAMPLE.read_text()))
+    found += problems(yaml.safe_load(text), init_script=POSTGRES_INIT.read_text())
     for problem in found:
         print(f"docker-compose.yml: {problem}", file=sys.stderr)
     if not found:
-        print("docker-compose.yml matches common/services.py")
+        print(
+            "docker-compose.yml is valid Compose and matches make run, common/services.py, "
+            ".env.example and docker/postgres-init.sh"
+        )
     return 1 if found else 0
 
 

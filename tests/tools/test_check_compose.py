@@ -1,29 +1,183 @@
-"""tools.check_compose catches a compose file that drifted from the code."""
+"""tools.check_compose catches a compose file that drifted from the code or from `make run`."""
 
 import copy
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import uuid
 
+import psycopg
 import pytest
 import yaml
 
-from tools.check_compose import problems
+from common.services import SERVICES
+from tools import check_compose, run
+from tools.check_compose import (
+    ENV_EXAMPLE,
+    POSTGRES_INIT,
+    Process,
+    env_example_problems,
+    expected_processes,
+    init_script_problems,
+    interpolate,
+    problems,
+    read_env_file,
+    variables_used,
+)
 from tools.stack import REPO_DIR
 
 
 @pytest.fixture
-def compose() -> dict:
-    return yaml.safe_load((REPO_DIR / "docker-compose.yml").read_text())
+def compose_text() -> str:
+    return (REPO_DIR / "docker-compose.yml").read_text()
 
 
-def test_the_committed_file_matches(compose):
-    assert problems(compose) == []
+@pytest.fixture
+def compose(compose_text) -> dict:
+    return yaml.safe_load(compose_text)
 
 
-def test_a_wrong_port_a_wrong_database_and_a_missing_service_are_reported(compose):
+def test_the_committed_files_match(compose, compose_text):
+    assert problems(compose, init_script=POSTGRES_INIT.read_text()) == []
+    assert env_example_problems(variables_used(compose_text), read_env_file(ENV_EXAMPLE.read_text())) == []
+    # What `cp .env.example .env` gives is what the defaults give.
+    assert problems(compose, env=read_env_file(ENV_EXAMPLE.read_text())) == []
+
+
+def test_expected_processes_are_what_make_run_starts(monkeypatch):
+    started = []
+
+    class RecordingManager:
+        returncode = 0
+
+        def __init__(self, printer):
+            pass
+
+        def add_process(self, name, command, env, cwd):
+            started.append((name, command, cwd))
+
+        def loop(self):
+            pass
+
+    monkeypatch.setattr(run, "Manager", RecordingManager)
+    monkeypatch.setattr(run, "port_problems", lambda host: [])
+    monkeypatch.setattr(run, "announce_when_ready", lambda host: None)
+    monkeypatch.delenv("DATABASE_SERVER_URL", raising=False)
+    assert run.main() == 0
+
+    def as_run_starts(process: Process) -> tuple[str, str, str]:
+        return process.name, shlex.join([sys.executable, *process.args]), str(REPO_DIR / process.folder)
+
+    assert sorted(started) == sorted(as_run_starts(p) for p in expected_processes())
+
+
+def test_a_wrong_port_database_command_and_a_missing_or_extra_service_are_reported(compose):
     broken = copy.deepcopy(compose)
     broken["services"]["cart-service"]["environment"]["CART_SERVICE_PORT"] = "5001"
     broken["services"]["book-service"]["environment"]["DATABASE_URL"] = "postgres://postgres:postgres@db:5432/shared"
+    broken["services"]["order-service"]["command"] = ["python", "-m", "tools.serve", "book"]
+    broken["services"]["inventory-service"]["environment"]["ALLOWED_HOSTS"] = "localhost"
     del broken["services"]["payment-service"]
+    broken["services"]["stray"] = {"image": "busybox", "command": ["sleep", "1"]}
     found = problems(broken)
     assert "cart-service: CART_SERVICE_PORT is '5001', expected '5000'" in found
-    assert any(p.startswith("book-service: DATABASE_URL") for p in found)
+    wrong_database = "book-service: DATABASE_URL is 'postgres://postgres:postgres@db:5432/shared'"
+    assert any(p.startswith(wrong_database) for p in found)
+    assert any(p.startswith("order-service: command is ['python', '-m', 'tools.serve', 'book']") for p in found)
+    assert "inventory-service: ALLOWED_HOSTS does not include inventory-service" in found
+    assert "inventory-service: ALLOWED_HOSTS does not include 127.0.0.1" in found
     assert "payment-service: missing" in found
+    assert "stray: runs ['sleep', '1'], which make run does not start" in found
+
+
+def test_a_dispatcher_in_the_wrong_folder_or_started_too_early_is_reported(compose):
+    broken = copy.deepcopy(compose)
+    dispatcher = broken["services"]["order-dispatcher"]
+    dispatcher["working_dir"] = "/app"
+    dispatcher["depends_on"] = {"db": {"condition": "service_healthy"}}
+    found = problems(broken)
+    assert "order-dispatcher: working_dir is '/app', expected '/app/order_service'" in found
+    assert any(p.startswith("order-dispatcher: does not wait for order-service") for p in found)
+
+    del broken["services"]["order-dispatcher"]
+    assert "order-dispatcher: missing" in problems(broken)
+
+
+def test_missing_health_checks_and_unknown_dependencies_are_reported(compose):
+    broken = copy.deepcopy(compose)
+    gateway = broken["services"]["gateway"]
+    gateway["healthcheck"] = {"test": ["CMD", "true"]}
+    gateway["depends_on"] = {"databse": {"condition": "service_healthy"}}
+    found = problems(broken)
+    assert "gateway: no health check on /ready/ (python -m tools.healthcheck)" in found
+    assert "gateway: does not wait for db to be healthy" in found
+    assert "gateway: depends on databse, which is not a service" in found
+
+
+def test_what_compose_would_refuse_fails_the_schema(compose):
+    broken = copy.deepcopy(compose)
+    broken["services"]["cart-service"]["restrat"] = "always"  # a typo Compose refuses
+    broken["services"]["book-service"]["depends_on"] = {"db": {"condition": "service_ready"}}
+    found = problems(broken)
+    assert any(p.startswith("not valid Compose at services/cart-service") and "restrat" in p for p in found), found
+    assert any(p.startswith("not valid Compose at services/book-service") for p in found), found
+
+
+def test_variables_are_interpolated_as_compose_does():
+    env = {"SET": "value", "EMPTY": ""}
+    template = {"a": "${SET:-x}", "b": "${UNSET:-x}", "c": "${EMPTY:-x}", "d": "${EMPTY-x}"}
+    template["e"] = ["$$HOME", 5, "${UNSET}"]
+    assert interpolate(template, env) == {"a": "value", "b": "x", "c": "x", "d": "", "e": ["$HOME", 5, ""]}
+    assert variables_used("${A:-1} ${B} $$C ${D-}") == {"A": "1", "B": None, "D": ""}
+
+
+def test_the_env_example_must_document_every_variable_with_its_default():
+    used = {"SECRET_KEY": "dev", "DEBUG": "false", "UNDOCUMENTED": "x"}
+    documented = read_env_file("# a comment\nSECRET_KEY=dev\nDEBUG=true\n\nSTALE=1\n")
+    assert env_example_problems(used, documented) == [
+        "${UNDOCUMENTED} is not in .env.example",
+        ".env.example sets DEBUG='true' but the file's default is 'false'",
+        ".env.example sets STALE, which the file does not use",
+    ]
+
+
+def test_a_database_missing_from_the_init_script_is_reported():
+    script = POSTGRES_INIT.read_text()
+    assert init_script_problems(script) == []
+    assert init_script_problems(script.replace(' inventory"', '"')) != []
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_SERVER_URL") or not shutil.which("psql"), reason="needs PostgreSQL and psql"
+)
+def test_the_init_script_gives_each_service_a_login_that_reaches_only_its_database():
+    server = os.environ["DATABASE_SERVER_URL"].rstrip("/")
+    prefix = f"initcheck_{uuid.uuid4().hex[:8]}_"
+    names = [f"{prefix}{name}" for name in SERVICES]
+    env = {**os.environ, "PGDATABASE": "postgres", "BOOKSTORE_DB_PREFIX": prefix, "BOOKSTORE_DB_PASSWORD": "pw-1"}
+    host_url = psycopg.conninfo.conninfo_to_dict(server)
+    env.update({"PGHOST": host_url.get("host", "127.0.0.1"), "PGPORT": str(host_url.get("port", 5432))})
+    env["PGUSER"] = host_url.get("user", "postgres")
+    try:
+        for _ in range(2):  # running it again must work too
+            subprocess.run(["bash", str(POSTGRES_INIT)], env=env, check=True, capture_output=True)
+        book, cart = names[1], names[4]
+        with psycopg.connect(f"{server}/{book}", user=book, password="pw-1", autocommit=True) as conn:
+            conn.execute("CREATE TABLE owned_here (id int)")
+        with pytest.raises(psycopg.OperationalError, match="permission denied"):
+            psycopg.connect(f"{server}/{cart}", user=book, password="pw-1").close()
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            for name in names:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                admin.execute(f'DROP ROLE IF EXISTS "{name}"')
+
+
+def test_main_reports_the_first_problem_and_fails(monkeypatch, tmp_path, capsys):
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text((REPO_DIR / "docker-compose.yml").read_text().replace("bookstore_cart\n", "bookstore_carts\n"))
+    monkeypatch.setattr(check_compose, "COMPOSE_FILE", broken)
+    assert check_compose.main() == 1
+    assert "cart-service: DATABASE_URL" in capsys.readouterr().err
