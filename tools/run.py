@@ -7,13 +7,16 @@ import socket
 import sys
 import threading
 
+import requests
 from honcho.manager import Manager
 from honcho.printer import Printer
 
+from common.demo import DEMO_CUSTOMER, DEMO_STAFF
 from common.outbox import DISPATCHING_SERVICES
 from common.services import SERVICES
 from common.settings import env_str, service_port
 from tools import pg
+from tools.demo_stock import stock_demo_catalog
 from tools.stack import REPO_DIR, serve_command, wait_ready
 
 
@@ -46,7 +49,13 @@ def banner(host: str) -> str:
         base = f"http://{shown}:{service_port(service.name)}"
         lines.append(f"  {service.folder:<22} {base}/   docs {base}/api/docs/   admin {base}/admin/")
     gateway = f"http://{shown}:{service_port('gateway')}"
-    lines += [f"Clients use the gateway: {gateway}/api/...   health of all: {gateway}/health/", ""]
+    lines += [f"Clients use the gateway: {gateway}/api/...   health of all: {gateway}/health/"]
+    lines += [
+        f"Demo logins (development only): staff {DEMO_STAFF['username']} / {DEMO_STAFF['password']}, "
+        f"customer {DEMO_CUSTOMER['username']} / {DEMO_CUSTOMER['password']}",
+        "The staff login also opens every service's /admin/.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -57,6 +66,10 @@ def announce_when_ready(host: str) -> None:
     if missing:
         print(f"\n*** Not ready after 120 s: {', '.join(missing)} (see their log lines above).\n", flush=True)
     else:
+        try:
+            print(stock_demo_catalog(urls["gateway"]), flush=True)
+        except requests.RequestException as exc:
+            print(f"demo stock failed: {exc}", flush=True)
         print(banner(host) + "All services are ready. Ctrl-C stops them all.\n", flush=True)
 
 

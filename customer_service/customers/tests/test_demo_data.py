@@ -7,7 +7,7 @@ import requests
 from django.core.management import call_command
 
 from accounts.models import Account
-from customers import demo_data
+from common.demo import DEMO_CUSTOMER, DEMO_STAFF
 from customers.models import Customer
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def test_creates_both_logins_and_the_customer_once(api_client, cart_service):
     assert Account.objects.count() == 2
     assert len(cart_service.calls) == 1
     assert "staff / demo-staff-7319" in output
-    for login in (demo_data.STAFF, demo_data.CUSTOMER):
+    for login in (DEMO_STAFF, DEMO_CUSTOMER):
         body = {"username": login["username"], "password": login["password"]}
         assert api_client.post("/api/auth/login/", body).status_code == 200
 

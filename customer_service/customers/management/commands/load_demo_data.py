@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from accounts import services as account_services
 from accounts.models import Account
+from common.demo import DEMO_CUSTOMER, DEMO_STAFF
 from common.errors import DependencyError
 from customers import demo_data, services
 from customers.models import Customer
@@ -24,8 +25,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, cart_wait: float, **options):
-        staff = self._account(demo_data.STAFF, is_staff=True)
-        reader = self._account(demo_data.CUSTOMER, is_staff=False)
+        staff = self._account(DEMO_STAFF, is_staff=True)
+        reader = self._account(DEMO_CUSTOMER, is_staff=False)
         if Customer.objects.filter(account=reader).exists():
             self._report("customer already there")
             return
@@ -54,7 +55,7 @@ class Command(BaseCommand):
         return account
 
     def _report(self, customer_state: str) -> None:
-        staff, customer = demo_data.STAFF, demo_data.CUSTOMER
+        staff, customer = DEMO_STAFF, DEMO_CUSTOMER
         self.stdout.write(
             f"demo logins: staff {staff['username']} / {staff['password']}, "
             f"customer {customer['username']} / {customer['password']} ({customer_state})"
