@@ -2,14 +2,16 @@
 
 import datetime
 
+import jwt
 import pytest
 import requests
 from django.utils import timezone
 
-from common.outbox.models import OutboxEvent
+from common.outbox.models import OutboxDelivery, OutboxEvent
 from payments.models import Payment, PaymentTransaction
 from payments.tests.conftest import (
     CARD_INSUFFICIENT_FUNDS,
+    CARD_OK,
     CARD_PROVIDER_ERROR,
     OWNER,
     card,
@@ -63,6 +65,24 @@ def test_a_card_payment_charges_the_order_total_and_publishes_payment_succeeded(
         }
     ]
     assert events("payment.failed") == []
+    deliveries = OutboxDelivery.objects.filter(event__event_type="payment.succeeded")
+    assert sorted(deliveries.values_list("target", "path")) == [
+        ("notification", "/api/events/"),
+        ("order", "/api/events/"),
+    ]
+
+
+def test_the_order_is_read_with_this_services_own_token(owner_client, fake_order, mocked_responses):
+    fake_order()
+    pay(owner_client, card_body())
+    token = mocked_responses.calls[0].request.headers["Authorization"].removeprefix("Bearer ")
+    assert jwt.decode(token, options={"verify_signature": False})["service"] == "payment"
+
+
+def test_a_card_number_sent_as_a_json_number_is_read_as_digits(owner_client, fake_order):
+    fake_order()
+    response = pay(owner_client, {"order_id": 1, "method": "card", "card": card() | {"number": int(CARD_OK)}})
+    assert response.json()["card_last4"] == "4242"
 
 
 def test_the_client_cannot_set_the_amount(owner_client, fake_order):
