@@ -3,6 +3,7 @@ from rest_framework import serializers
 from catalog.folding import fold
 from catalog.models import Author, Book, Category
 from catalog.selectors import MAX_BATCH_IDS
+from common.converters import MAX_ID
 
 
 class AuthorSerializer(serializers.ModelSerializer):
@@ -20,8 +21,8 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class BookSerializer(serializers.ModelSerializer):
-    author_id = serializers.IntegerField(min_value=1)
-    category_id = serializers.IntegerField(min_value=1)
+    author_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    category_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     author_name = serializers.CharField(source="author.name", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
@@ -54,8 +55,8 @@ class BookSearchQuerySerializer(serializers.Serializer):
 
 class BookListQuerySerializer(serializers.Serializer):
     ids = serializers.CharField(required=False)
-    author = serializers.IntegerField(required=False, min_value=1)
-    category = serializers.IntegerField(required=False, min_value=1)
+    author = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    category = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     min_price = serializers.DecimalField(required=False, max_digits=10, decimal_places=2, min_value=0)
     max_price = serializers.DecimalField(required=False, max_digits=10, decimal_places=2, min_value=0)
     ordering = serializers.ChoiceField(
@@ -70,6 +71,8 @@ class BookListQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError("ids must be whole numbers separated by commas.") from None
         if not ids:
             raise serializers.ValidationError("Give at least one id.")
+        if ids[0] < 1 or ids[-1] > MAX_ID:
+            raise serializers.ValidationError(f"ids are between 1 and {MAX_ID}.")
         if len(ids) > MAX_BATCH_IDS:
             raise serializers.ValidationError(f"At most {MAX_BATCH_IDS} ids per request.")
         return ids

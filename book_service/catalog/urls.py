@@ -1,13 +1,16 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from catalog import views
+from common.converters import IdConverter
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("authors/", views.AuthorListCreateView.as_view(), name="author-list"),
-    path("authors/<int:pk>/", views.AuthorDetailView.as_view(), name="author-detail"),
+    path("authors/<id:pk>/", views.AuthorDetailView.as_view(), name="author-detail"),
     path("categories/", views.CategoryListCreateView.as_view(), name="category-list"),
-    path("categories/<int:pk>/", views.CategoryDetailView.as_view(), name="category-detail"),
+    path("categories/<id:pk>/", views.CategoryDetailView.as_view(), name="category-detail"),
     path("books/", views.BookListCreateView.as_view(), name="book-list"),
     path("books/search/", views.BookSearchView.as_view(), name="book-search"),
-    path("books/<int:pk>/", views.BookDetailView.as_view(), name="book-detail"),
+    path("books/<id:pk>/", views.BookDetailView.as_view(), name="book-detail"),
 ]

@@ -78,3 +78,30 @@ def test_list_filters_and_ordering(make_book, api_client):
     assert [b["id"] for b in body["results"]] == [mid.id, cheap.id]
     assert [b["id"] for b in api_client.get("/api/books/", {"author": mid.author_id}).json()["results"]] == [mid.id]
     assert api_client.get("/api/books/", {"ordering": "bogus"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"ids": "1,9223372036854775808"},
+        {"ids": "0,3"},
+        {"author": "99999999999999999999"},
+        {"category": "9223372036854775808"},
+    ],
+)
+def test_ids_no_database_can_hold_are_400(api_client, db, query):
+    response = api_client.get("/api/books/", query)
+    assert response.status_code == 400
+    assert list(query) == list(response.json()["error"]["details"])
+
+
+@pytest.mark.parametrize("path", ["/api/books/9223372036854775808/", "/api/authors/99999999999999999999/"])
+def test_a_path_id_past_the_largest_is_404(api_client, db, path):
+    assert api_client.get(path).status_code == 404
+
+
+def test_an_author_id_past_the_largest_is_400(staff_client, db):
+    body = {"title": "T", "author_id": 2**63, "category_id": 1, "published_date": "2020-01-01", "price": "1.00"}
+    response = staff_client.post("/api/books/", body, format="json")
+    assert response.status_code == 400
+    assert "author_id" in response.json()["error"]["details"]
