@@ -1,9 +1,5 @@
 from enum import StrEnum
 
-from rest_framework import status
-
-from common.errors import ApiError, ErrorCode
-
 
 class StockErrorCode(StrEnum):
     WAREHOUSE_NOT_FOUND = "warehouse_not_found"
@@ -15,10 +11,3 @@ class StockErrorCode(StrEnum):
     PRODUCT_NOT_STOCKED = "product_not_stocked"
     RESERVATION_REFERENCE_REUSED = "reservation_reference_reused"
     RESERVATION_RELEASED = "reservation_released"
-
-
-class NotFound(ApiError):
-    """A 404 with a code of this domain (DRF's NotFound has only the generic one)."""
-
-    status_code = status.HTTP_404_NOT_FOUND
-    code = ErrorCode.NOT_FOUND

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
-from stock.errors import NotFound, StockErrorCode
+from common.errors import NotFound
+from stock.errors import StockErrorCode
 from stock.models import CAPACITY_FIELDS, ProductType, StockItem, Warehouse
 
 MAX_BATCH_IDS = 100

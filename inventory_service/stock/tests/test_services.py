@@ -4,9 +4,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
-from common.errors import Conflict
+from common.errors import Conflict, NotFound
 from stock import services
-from stock.errors import NotFound, StockErrorCode
+from stock.errors import StockErrorCode
 from stock.models import ProductType, Reservation, StockItem, Warehouse
 from stock.selectors import warehouse_usage
 from stock.services import ReservationItem
