@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import uuid
+from pathlib import PurePosixPath
 
 import psycopg
 import pytest
@@ -15,9 +16,11 @@ import yaml
 from common.services import SERVICES
 from tools import check_compose, run
 from tools.check_compose import (
+    APP_DIR,
     ENV_EXAMPLE,
     POSTGRES_INIT,
     Process,
+    compose_host,
     env_example_problems,
     expected_processes,
     init_script_problems,
@@ -26,6 +29,7 @@ from tools.check_compose import (
     read_env_file,
     variables_used,
 )
+from tools.check_k8s import K8S_DIR, index, load
 from tools.stack import REPO_DIR
 
 
@@ -149,30 +153,66 @@ def test_a_database_missing_from_the_init_script_is_reported():
     assert init_script_problems(script.replace(' inventory"', '"')) != []
 
 
-@pytest.mark.skipif(
-    not os.environ.get("DATABASE_SERVER_URL") or not shutil.which("psql"), reason="needs PostgreSQL and psql"
-)
-def test_the_init_script_gives_each_service_a_login_that_reaches_only_its_database():
+@pytest.fixture
+def service_logins():
+    """The init script run against DATABASE_SERVER_URL with a prefix of its own; yields
+    (server URL without user, prefix, password, admin URL) and drops what it made."""
     server = os.environ["DATABASE_SERVER_URL"].rstrip("/")
-    prefix = f"initcheck_{uuid.uuid4().hex[:8]}_"
-    names = [f"{prefix}{name}" for name in SERVICES]
-    env = {**os.environ, "PGDATABASE": "postgres", "BOOKSTORE_DB_PREFIX": prefix, "BOOKSTORE_DB_PASSWORD": "pw-1"}
-    host_url = psycopg.conninfo.conninfo_to_dict(server)
-    env.update({"PGHOST": host_url.get("host", "127.0.0.1"), "PGPORT": str(host_url.get("port", 5432))})
-    env["PGUSER"] = host_url.get("user", "postgres")
+    parts = psycopg.conninfo.conninfo_to_dict(server)
+    prefix, password = f"initcheck_{uuid.uuid4().hex[:8]}_", "pw1"
+    env = {**os.environ, "BOOKSTORE_DB_PREFIX": prefix, "BOOKSTORE_DB_PASSWORD": password, "PGDATABASE": "postgres"}
+    env.update(PGHOST=parts.get("host", "127.0.0.1"), PGPORT=str(parts.get("port", 5432)))
+    env["PGUSER"] = parts.get("user", "postgres")
+    address = f"{env['PGHOST']}:{env['PGPORT']}"
     try:
         for _ in range(2):  # running it again must work too
             subprocess.run(["bash", str(POSTGRES_INIT)], env=env, check=True, capture_output=True)
-        book, cart = names[1], names[4]
-        with psycopg.connect(f"{server}/{book}", user=book, password="pw-1", autocommit=True) as conn:
-            conn.execute("CREATE TABLE owned_here (id int)")
-        with pytest.raises(psycopg.OperationalError, match="permission denied"):
-            psycopg.connect(f"{server}/{cart}", user=book, password="pw-1").close()
+        yield address, prefix, password
     finally:
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            for name in names:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                admin.execute(f'DROP ROLE IF EXISTS "{name}"')
+            for name in SERVICES:
+                admin.execute(f'DROP DATABASE IF EXISTS "{prefix}{name}" WITH (FORCE)')
+                admin.execute(f'DROP ROLE IF EXISTS "{prefix}{name}"')
+
+
+needs_postgres = pytest.mark.skipif(
+    not os.environ.get("DATABASE_SERVER_URL") or not shutil.which("psql"), reason="needs PostgreSQL and psql"
+)
+
+
+@needs_postgres
+def test_the_init_script_gives_each_service_a_login_that_reaches_only_its_database(service_logins):
+    address, prefix, password = service_logins
+    book, cart = f"{prefix}book", f"{prefix}cart"
+    with psycopg.connect(f"postgres://{book}:{password}@{address}/{book}", autocommit=True) as conn:
+        conn.execute("CREATE TABLE owned_here (id int)")
+    with pytest.raises(psycopg.OperationalError, match="permission denied"):
+        psycopg.connect(f"postgres://{book}:{password}@{address}/{cart}").close()
+
+
+@needs_postgres
+def test_the_migrate_jobs_and_the_pods_wait_work_with_each_services_own_login(service_logins):
+    """What Kubernetes runs, run here: each migrate job's command as the service's own
+    login (no superuser), then the Deployment's init container, which must then go through."""
+    address, prefix, password = service_logins
+    manifests = index(load(K8S_DIR)[1])
+    for name, service in SERVICES.items():
+        login = f"{prefix}{name}"
+        # The book job loads its demo catalog too (customer's needs cart_service running).
+        env = {**os.environ, "SERVICE": name, "LOAD_DEMO_DATA": "1" if name == "book" else "0"}
+        env["DATABASE_URL"] = f"postgres://{login}:{password}@{address}/{login}"
+        job = manifests[("Job", f"migrate-{name}")]["spec"]["template"]["spec"]["containers"][0]
+        pod = manifests[("Deployment", compose_host(name))]["spec"]["template"]["spec"]
+        waits = pod["initContainers"][0]
+        for container in (job, waits):
+            folder = REPO_DIR / PurePosixPath(container["workingDir"]).relative_to(APP_DIR)
+            assert folder == REPO_DIR / service.folder
+            command = [sys.executable if part == "python" else part for part in container["command"]]
+            command = [part.replace("python manage.py", f"{sys.executable} manage.py") for part in command]
+            done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, f"{name} {container['name']}: {done.stdout}{done.stderr}"
+    with psycopg.connect(f"postgres://{prefix}book:{password}@{address}/{prefix}book") as conn:
+        assert conn.execute("SELECT count(*) FROM catalog_book").fetchone()[0] > 0
 
 
 def test_main_reports_the_first_problem_and_fails(monkeypatch, tmp_path, capsys):
