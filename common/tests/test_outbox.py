@@ -109,6 +109,22 @@ def test_a_failed_delivery_is_kept_and_retried_with_doubling_waits(settings, moc
 
 
 @pytest.mark.django_db
+def test_an_unreachable_subscriber_is_tried_once_per_round_and_does_not_hold_up_others(mocked_responses):
+    for n in range(3):
+        publisher.publish("thing.happened", {"n": n})
+    mocked_responses.post(NOTIFICATION_EVENTS, body=requests.ConnectTimeout("hangs"))
+    mocked_responses.post(f"{SUBSCRIBER}/hooks/events/", json={})
+
+    assert dispatcher.dispatch_once() == 4  # one try at notification, three at the other subscriber
+
+    to_notification = OutboxDelivery.objects.filter(target="notification")
+    assert sorted(to_notification.values_list("attempts", flat=True)) == [0, 0, 1]
+    assert to_notification.filter(delivered_at__isnull=True, leased_until__isnull=True).count() == 3
+    assert len({d.next_attempt_at for d in to_notification}) == 1  # the others wait as long as the failed one
+    assert not OutboxDelivery.objects.filter(target=SUBSCRIBER, delivered_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
 def test_a_taken_delivery_is_not_taken_again_until_its_lease_ends(settings):
     settings.OUTBOX_LEASE_SECONDS = 60
     publisher.publish("thing.happened", {})

@@ -11,7 +11,7 @@ when the lease ends: delivery is at least once, and consumers ignore ids they ha
 import logging
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import Q
@@ -166,11 +166,23 @@ def deliver_pending(*, key: str) -> bool:
 
 
 def dispatch_once(*, limit: int | None = None) -> int:
-    """One round: take up to `limit` due deliveries and try each; returns how many were tried."""
-    taken = take_due(limit=limit or conf.batch_size())
-    for delivery in taken:
-        attempt(delivery)
-    return len(taken)
+    """One round: take up to `limit` due deliveries and try each; returns how many were tried.
+
+    A target that could not be reached (refused, timed out) is not tried again in the
+    same round: its other deliveries wait as long as the one that failed, so one
+    subscriber that hangs does not hold up the deliveries to all the others."""
+    unreachable: dict[str, datetime] = {}  # target -> when its failed delivery is tried again
+    tried = 0
+    for delivery in take_due(limit=limit or conf.batch_size()):
+        if delivery.target in unreachable:
+            OutboxDelivery.objects.filter(pk=delivery.pk).update(
+                leased_until=None, next_attempt_at=unreachable[delivery.target]
+            )
+            continue
+        tried += 1
+        if not attempt(delivery) and delivery.last_status is None:
+            unreachable[delivery.target] = delivery.next_attempt_at
+    return tried
 
 
 def run(stop: threading.Event) -> None:
