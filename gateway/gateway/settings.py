@@ -6,7 +6,8 @@ from common.services import SERVICES
 from common.settings import env_float, env_int, env_list, service_settings
 from routing.rates import env_rate
 
-_base = service_settings("gateway", base_dir=Path(__file__).resolve().parent.parent, apps=["corsheaders", "routing"])
+_apps = ["corsheaders", "routing", "composite"]
+_base = service_settings("gateway", base_dir=Path(__file__).resolve().parent.parent, apps=_apps)
 _base["MIDDLEWARE"].insert(1, "corsheaders.middleware.CorsMiddleware")  # after the request id, before anything answers
 # Swagger UI at /api/docs/ offers every service's schema (proxied from /api/schema/<service>/).
 _base["SPECTACULAR_SETTINGS"] |= {

@@ -1,10 +1,12 @@
 from django.urls import path, re_path
 
 from common.urls import handler400, handler403, handler404, handler500, platform_urls  # noqa: F401
+from composite import views as composite_views
 from routing import views
 
 urlpatterns = [
     *platform_urls(health_view=views.health),
     path("api/schema/<str:service>/", views.service_schema, name="service-schema"),
+    path("api/me/", composite_views.MeView.as_view(), name="me"),
     re_path(r"^api/(?P<resource>[^/]+)(?:/.*)?$", views.proxy, name="proxy"),
 ]

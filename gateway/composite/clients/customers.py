@@ -1,0 +1,16 @@
+"""customer_service, as the composite calls need it (with the caller's token)."""
+
+from common.http import client_for
+from composite.peer import peer_json
+
+
+def account_get(*, user_id: int, token: str) -> dict | None:
+    """The caller's account, or None when it is gone (deleted after the token was issued)."""
+    response = client_for("customer").get(f"/api/accounts/{user_id}/", token=token)
+    return None if response.status_code == 404 else peer_json(response)
+
+
+def customer_for_account(*, user_id: int, token: str) -> dict | None:
+    """The account's customer profile (full name, address), or None before it has one."""
+    response = client_for("customer").get(f"/api/accounts/{user_id}/customer/", token=token)
+    return None if response.status_code == 404 else peer_json(response)
