@@ -8,6 +8,7 @@ There is no Docker engine where the tests run, so this checks the file itself:
   each outbox dispatcher) has a compose service with the same command, working
   directory, port and database, every peer URL names the right host and port, and
   nothing else claims to be a service or a dispatcher;
+- make run's demo stock step has its one-shot container, started once what it calls is healthy;
 - health checks and depends_on conditions are in place, and every depends_on target exists;
 - every ${VARIABLE} the file uses is documented in .env.example with the same default;
 - the PostgreSQL init script creates the databases common/services.py names.
@@ -34,6 +35,11 @@ ENV_EXAMPLE = REPO_DIR / ".env.example"
 POSTGRES_INIT = REPO_DIR / "docker" / "postgres-init.sh"
 APP_DIR = PurePosixPath("/app")  # the Dockerfile's WORKDIR: the repository root in the image
 DISPATCH_ARGS = ("manage.py", "dispatch_events")
+# Once everything is ready, make run stocks the demo catalog through the gateway
+# (tools/demo_stock.py); compose does it in a one-shot container that waits for these.
+DEMO_STOCK = "demo-stock"
+DEMO_STOCK_COMMAND = "python -m tools.demo_stock http://gateway:1000"
+DEMO_STOCK_NEEDS = ("gateway", "book", "customer", "inventory")
 
 # ${NAME}, ${NAME:-default}, ${NAME-default}; $$ is a literal dollar.
 _VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")
@@ -155,8 +161,10 @@ def _service_problems(process: Process, entry: dict, db_password: str) -> list[s
     ]
     if process.name in SERVICES:
         allowed = env.get("ALLOWED_HOSTS", "").split(",")
-        # Its peers call it by its host name; the health check calls 127.0.0.1.
-        found += [f"{host}: ALLOWED_HOSTS does not include {h}" for h in (host, "127.0.0.1") if h not in allowed]
+        # Its peers call it by its host name, the health check by 127.0.0.1, and a client that
+        # calls the gateway by its name (demo-stock) passes "gateway" on as X-Forwarded-Host.
+        needed = (host, "gateway", "127.0.0.1")
+        found += [f"{host}: ALLOWED_HOSTS does not include {h}" for h in needed if h not in allowed]
         if entry.get("healthcheck", {}).get("test") != ["CMD", "python", "-m", "tools.healthcheck"]:
             found.append(f"{host}: no health check on /ready/ (python -m tools.healthcheck)")
         if _depends_on(entry).get("db", {}).get("condition") != "service_healthy":
@@ -165,6 +173,24 @@ def _service_problems(process: Process, entry: dict, db_password: str) -> list[s
         owner = compose_host(process.service)
         if _depends_on(entry).get(owner, {}).get("condition") != "service_healthy":
             found.append(f"{host}: does not wait for {owner} to be healthy (it migrates the database)")
+    return found
+
+
+def demo_stock_problems(entry: dict | None) -> list[str]:
+    if entry is None:
+        return [f"{DEMO_STOCK}: missing (make run stocks the demo catalog once all is ready)"]
+    found = []
+    command = " ".join(entry.get("command") or [])
+    if DEMO_STOCK_COMMAND not in command or "LOAD_DEMO_DATA" not in command:
+        found.append(f"{DEMO_STOCK}: does not run {DEMO_STOCK_COMMAND!r} when LOAD_DEMO_DATA is 1")
+    if entry.get("restart") not in {"no", "on-failure"}:
+        found.append(f"{DEMO_STOCK}: restart {entry.get('restart')!r} would run it again after it is done")
+    depends = _depends_on(entry)
+    found += [
+        f"{DEMO_STOCK}: does not wait for {compose_host(name)} to be healthy"
+        for name in DEMO_STOCK_NEEDS
+        if depends.get(compose_host(name), {}).get("condition") != "service_healthy"
+    ]
     return found
 
 
@@ -201,10 +227,11 @@ def problems(compose: dict, *, env: dict[str, str] | None = None, init_script: s
             found.append(f"{host}: missing")
         else:
             found += _service_problems(process, services[host], db_password)
+    found += demo_stock_problems(services.get(DEMO_STOCK))
     found += [
         f"{host}: runs {entry.get('command')!r}, which make run does not start"
         for host, entry in services.items()
-        if host != "db" and host not in expected
+        if host not in {"db", DEMO_STOCK} and host not in expected
     ]
     for host, entry in services.items():
         unknown = [other for other in _depends_on(entry) if other not in services]

@@ -9,7 +9,8 @@ package ships, for the oldest and the newest Kubernetes version we support. Then
   start with --no-migrate: the migrate jobs migrate), working directory, port and
   database, and every service has a Service on its port, a readiness probe on /ready/
   and a liveness probe on /health/ sent with a Host that ALLOWED_HOSTS accepts;
-- every service has a migrate job that loads demo data exactly where the service has some;
+- every service has a migrate job that loads demo data exactly where the service has some,
+  and make run's demo stock step has its job;
 - the ConfigMap's ports and URLs are those of common/services.py, every Secret and
   ConfigMap a pod refers to exists with that key, and the development PostgreSQL runs
   docker/postgres-init.sh unchanged.
@@ -25,7 +26,15 @@ import kubernetes_validate
 import yaml
 
 from common.services import SERVICES
-from tools.check_compose import APP_DIR, POSTGRES_INIT, Process, compose_host, expected_processes
+from tools.check_compose import (
+    APP_DIR,
+    DEMO_STOCK,
+    DEMO_STOCK_COMMAND,
+    POSTGRES_INIT,
+    Process,
+    compose_host,
+    expected_processes,
+)
 from tools.stack import REPO_DIR, service_dir
 
 K8S_DIR = REPO_DIR / "deploy" / "k8s"
@@ -208,6 +217,16 @@ def job_problems(manifests: Manifests) -> list[str]:
     return found
 
 
+def demo_stock_problems(manifests: Manifests) -> list[str]:
+    job = manifests.get(("Job", DEMO_STOCK))
+    if job is None:
+        return [f"Job/{DEMO_STOCK}: missing (make run stocks the demo catalog once all is ready)"]
+    script = " ".join(_pod(job)["containers"][0].get("command") or [])
+    if DEMO_STOCK_COMMAND not in script or "LOAD_DEMO_DATA" not in script:
+        return [f"Job/{DEMO_STOCK}: does not run {DEMO_STOCK_COMMAND!r} when LOAD_DEMO_DATA is 1"]
+    return []
+
+
 def config_problems(manifests: Manifests) -> list[str]:
     config = (manifests.get(("ConfigMap", CONFIG_MAP)) or {}).get("data") or {}
     if not config:
@@ -291,6 +310,7 @@ def problems(kustomization: dict, files: dict[str, list[dict]], *, schemas: bool
     found += config_problems(manifests)
     found += deployment_problems(manifests, config.get("ALLOWED_HOSTS", "").split(","))
     found += job_problems(manifests)
+    found += demo_stock_problems(manifests)
     found += secret_problems(manifests)
     found += reference_problems(manifests)
     found += postgres_problems(manifests)

@@ -96,6 +96,30 @@ def test_a_wrong_port_database_command_and_a_missing_or_extra_service_are_report
     assert "stray: runs ['sleep', '1'], which make run does not start" in found
 
 
+def test_make_run_stocks_the_demo_catalog_as_the_demo_stock_container_does():
+    # make run does it from its readiness thread, not as a process: check that it still does.
+    assert "stock_demo_catalog" in run.announce_when_ready.__code__.co_names
+
+
+def test_a_demo_stock_that_runs_too_early_or_again_or_not_at_all_is_reported(compose):
+    broken = copy.deepcopy(compose)
+    demo = broken["services"]["demo-stock"]
+    demo["restart"] = "unless-stopped"
+    del demo["depends_on"]["inventory-service"]
+    found = problems(broken)
+    assert "demo-stock: restart 'unless-stopped' would run it again after it is done" in found
+    assert "demo-stock: does not wait for inventory-service to be healthy" in found
+
+    del broken["services"]["demo-stock"]
+    assert "demo-stock: missing (make run stocks the demo catalog once all is ready)" in problems(broken)
+
+
+def test_a_service_that_refuses_the_gateways_host_is_reported(compose):
+    broken = copy.deepcopy(compose)
+    broken["services"]["book-service"]["environment"]["ALLOWED_HOSTS"] = "book-service,127.0.0.1,localhost"
+    assert "book-service: ALLOWED_HOSTS does not include gateway" in problems(broken)
+
+
 def test_a_dispatcher_in_the_wrong_folder_or_started_too_early_is_reported(compose):
     broken = copy.deepcopy(compose)
     dispatcher = broken["services"]["order-dispatcher"]

@@ -103,12 +103,17 @@ def test_replicas_loading_demo_data_or_not_waiting_for_migrations_are_reported(k
     assert any(p.startswith("Deployment/book-service: does not wait for its migrations") for p in found)
 
 
-def test_migrate_jobs_must_exist_and_load_demo_data_where_there_is_some(kustomization, files):
+def test_migrate_and_demo_jobs_must_exist_and_load_demo_data_where_there_is_some(kustomization, files):
     jobs = files["migrate-jobs.yaml"]
     files["migrate-jobs.yaml"] = [job for job in jobs if job["metadata"]["name"] != "migrate-cart"]
     book_job = next(job for job in jobs if job["metadata"]["name"] == "migrate-book")
     book_job["spec"]["template"]["spec"]["containers"][0]["command"][-1] = "python manage.py migrate --noinput"
+    files["demo-stock-job.yaml"][0]["spec"]["template"]["spec"]["containers"][0]["command"] = ["true"]
     found = problems(kustomization, files, schemas=False)
+    assert (
+        "Job/demo-stock: does not run 'python -m tools.demo_stock http://gateway:1000' when LOAD_DEMO_DATA is 1"
+        in found
+    )
     assert "Job/migrate-cart: missing" in found
     assert "Job/migrate-book: does not load the service's demo data (LOAD_DEMO_DATA=1)" in found
 
