@@ -6,11 +6,12 @@ caller's token and the request id (the context is copied into the thread).
 
 import contextvars
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from functools import partial
 
-from common.errors import DependencyError, NotFound
-from composite.clients import carts, customers, orders
+from common.errors import ApiError, DependencyError, NotFound
+from composite.clients import carts, customers, orders, payments
 
 LATEST_ORDERS = 5
 
@@ -34,6 +35,7 @@ def me_get(*, user_id: int, token: str) -> dict:
             "latest_orders": partial(orders.orders_latest, user_id=user_id, token=token, count=LATEST_ORDERS),
         }
     )
+    wait(futures.values())  # nothing is left running after the answer
     account = futures.pop("account").result()
     if account is None:
         raise NotFound(f"Account {user_id} no longer exists.", code="account_gone")
@@ -59,3 +61,28 @@ def _cart_summary(cart: dict | None) -> dict | None:
         "total_price": cart["total_price"],
         "details_available": cart["details_available"],
     }
+
+
+@dataclass
+class Checkout:
+    order: dict
+    created: bool
+    payment: dict | None = None
+    payment_error: ApiError | None = None  # the order stands, but paying it did not happen
+
+
+def checkout(*, user_id: int, token: str, idempotency_key: str, method: str, card: dict | None) -> Checkout:
+    """Order the caller's cart, then pay for the order, each with its own key derived
+    from the caller's Idempotency-Key, so a retry of the whole call makes neither a
+    second order nor a second charge. A failure before the order exists is the
+    answer; after it, the order is kept and the payment's failure is reported with it
+    (the order stays pending and can be paid with POST /api/payments/)."""
+    order, created = orders.order_checkout(user_id=user_id, token=token, idempotency_key=f"{idempotency_key}:order")
+    result = Checkout(order=order, created=created)
+    try:
+        result.payment = payments.payment_create(
+            order_id=order["id"], method=method, card=card, token=token, idempotency_key=f"{idempotency_key}:payment"
+        )
+    except ApiError as exc:  # a 4xx passed on, or payment_service down or slow
+        result.payment_error = exc
+    return result

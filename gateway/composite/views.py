@@ -1,10 +1,18 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+import re
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.errors import error_body
 from composite import services
+from routing import rate_limits
+
+IDEMPOTENCY_KEY = "Idempotency-Key"
+# Shorter than the services' 255: ":order" and ":payment" are added for each of them.
+_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
 def _caller(request) -> tuple[int, str]:
@@ -32,3 +40,64 @@ class MeView(APIView):
     def get(self, request):
         user_id, token = _caller(request)
         return Response(services.me_get(user_id=user_id, token=token))
+
+
+class CheckoutRequestSerializer(serializers.Serializer):
+    payment_method = serializers.ChoiceField(choices=["card", "cod"])
+    # Checked by payment_service (number, expiry, cvc); only its presence is checked here.
+    card = serializers.DictField(required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["payment_method"] == "card" and "card" not in attrs:
+            raise ValidationError({"card": ["Card details are needed to pay by card."]})
+        if attrs["payment_method"] == "cod" and "card" in attrs:
+            raise ValidationError({"card": ["Leave card details out to pay cash on delivery."]})
+        return attrs
+
+
+class CheckoutView(APIView):
+    """Order the cart and pay for it in one call: 201 with the order and the payment;
+    402 when the order was placed but the payment failed (declined); the payment
+    service's own error (400, 409, 503, 504) when it was placed but not paid. In those
+    last two cases the body has the order too, which stays pending and can be paid
+    with POST /api/payments/."""
+
+    @extend_schema(
+        request=CheckoutRequestSerializer,
+        parameters=[OpenApiParameter(IDEMPOTENCY_KEY, str, OpenApiParameter.HEADER, required=True)],
+        responses={
+            201: inline_serializer(
+                "CheckoutResult", {"order": serializers.DictField(), "payment": serializers.DictField()}
+            )
+        },
+    )
+    def post(self, request):
+        user_id, token = _caller(request)
+        if refusal := rate_limits.check(request, request.user):
+            return rate_limits.refusal_response(refusal)
+        key = request.headers.get(IDEMPOTENCY_KEY, "")
+        if not _KEY.match(key):
+            raise ValidationError({IDEMPOTENCY_KEY: ["Send 1 to 200 visible ASCII characters, the same on a retry."]})
+        body = CheckoutRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.checkout(
+            user_id=user_id,
+            token=token,
+            idempotency_key=key,
+            method=body.validated_data["payment_method"],
+            card=body.validated_data.get("card"),
+        )
+        order_id = result.order["id"]
+        if result.payment_error is not None:
+            error = result.payment_error
+            message = f"Order {order_id} was placed but not paid: {error.message}"
+            answer = error_body(error.code, message, error.details) | {"order": result.order, "payment": None}
+            return Response(answer, status=error.status_code)
+        if result.payment["status"] == "failed":
+            payment = result.payment
+            message = f"Order {order_id} was placed but the payment failed: {payment.get('failure_message')}"
+            details = {"order_id": order_id, "failure_code": payment.get("failure_code")}
+            answer = error_body("payment_failed", message, details) | {"order": result.order, "payment": payment}
+            return Response(answer, status=402)
+        answer = {"order": result.order, "payment": result.payment}
+        return Response(answer, status=201 if result.created else 200)

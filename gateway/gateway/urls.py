@@ -8,5 +8,6 @@ urlpatterns = [
     *platform_urls(health_view=views.health),
     path("api/schema/<str:service>/", views.service_schema, name="service-schema"),
     path("api/me/", composite_views.MeView.as_view(), name="me"),
+    path("api/checkout/", composite_views.CheckoutView.as_view(), name="checkout"),
     re_path(r"^api/(?P<resource>[^/]+)(?:/.*)?$", views.proxy, name="proxy"),
 ]

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from common.errors import ErrorCode, error_response
 from routing.models import RateCounter
 from routing.rates import Rate
 
@@ -69,3 +70,14 @@ def _count(key: str, *, expires_at: float) -> int:
     if random.random() < 0.01:  # noqa: S311 (housekeeping, not security): drop ended windows now and then
         RateCounter.objects.filter(expires_at__lt=time.time()).delete()
     return count
+
+
+def refusal_response(refusal: Refusal):
+    response = error_response(
+        429,
+        ErrorCode.THROTTLED,
+        f"Too many requests ({refusal.kind}); try again in {refusal.retry_after} s.",
+        {"limit": refusal.kind, "retry_after": refusal.retry_after},
+    )
+    response["Retry-After"] = str(refusal.retry_after)
+    return response

@@ -52,7 +52,7 @@ def proxy(request, resource: str):
             body = _read_body(request)
             user = edge_user(request)
             refusal = rate_limits.check(request, user)
-            response = _too_many(refusal) if refusal else forward(request, service, body=body)
+            response = rate_limits.refusal_response(refusal) if refusal else forward(request, service, body=body)
     except BodyTooLarge:
         limit = settings.GATEWAY_MAX_BODY_BYTES
         response = error_response(
@@ -61,17 +61,6 @@ def proxy(request, resource: str):
     except EdgeAuthError as refused:
         response = refused.response
     log_request(request, service=service, status=response.status_code, started=started, user=user)
-    return response
-
-
-def _too_many(refusal: rate_limits.Refusal):
-    response = error_response(
-        429,
-        ErrorCode.THROTTLED,
-        f"Too many requests ({refusal.kind}); try again in {refusal.retry_after} s.",
-        {"limit": refusal.kind, "retry_after": refusal.retry_after},
-    )
-    response["Retry-After"] = str(refusal.retry_after)
     return response
 
 

@@ -9,3 +9,12 @@ def orders_latest(*, user_id: int, token: str, count: int) -> dict:
     response = client_for("order").get("/api/orders/", params={"user_id": user_id, "page_size": count}, token=token)
     page = peer_json(response)
     return {"count": page["count"], "results": page["results"]}
+
+
+def order_checkout(*, user_id: int, token: str, idempotency_key: str) -> tuple[dict, bool]:
+    """3.1: the order made from the user's cart; (order, created). A replay of the same
+    key gives the same order with created False."""
+    response = client_for("order").post(
+        "/api/orders/", json={"user_id": user_id}, headers={"Idempotency-Key": idempotency_key}, token=token
+    )
+    return peer_json(response, expected=(200, 201)), response.status_code == 201
