@@ -1,0 +1,59 @@
+"""What many end-to-end tests need: tokens in headers, books in the catalog and
+stock in the warehouse, made through the gateway as staff would."""
+
+import itertools
+
+import requests
+
+_unique = itertools.count(1)
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def make_books(stack, prices: list[str], *, tag: str) -> list[dict]:
+    """Books by a new author in a new category (names made unique with `tag`)."""
+    staff = bearer(stack.token(user_id=1, is_staff=True))
+    n = next(_unique)
+    with requests.Session() as http:
+        author = http.post(
+            f"{stack.gateway}/api/authors/",
+            json={"name": f"Tác giả {tag} {n}", "email": f"{tag}.{n}@example.com", "address": "Hà Nội"},
+            headers=staff,
+        )
+        assert author.status_code == 201, author.text
+        category = http.post(f"{stack.gateway}/api/categories/", json={"name": f"Thể loại {tag} {n}"}, headers=staff)
+        assert category.status_code == 201, category.text
+        books = []
+        for i, price in enumerate(prices):
+            book = http.post(
+                f"{stack.gateway}/api/books/",
+                json={
+                    "title": f"Sách {tag} {n}.{i}",
+                    "author_id": author.json()["id"],
+                    "category_id": category.json()["id"],
+                    "published_date": "2001-01-01",
+                    "price": price,
+                    "description": "",
+                },
+                headers=staff,
+            )
+            assert book.status_code == 201, book.text
+            books.append(book.json())
+    return books
+
+
+def stock(stack, book_ids: list[int], quantity: int) -> None:
+    """`quantity` units of each book in the default warehouse (made if it is not there yet)."""
+    staff = bearer(stack.token(user_id=1, is_staff=True))
+    with requests.Session() as http:
+        warehouse = http.post(f"{stack.gateway}/api/warehouse/", json={}, headers=staff)
+        assert warehouse.status_code in (201, 409), warehouse.text  # another module may have made it
+        for book_id in book_ids:
+            added = http.post(
+                f"{stack.gateway}/api/warehouse/items/",
+                json={"product_id": book_id, "quantity": quantity},
+                headers=staff,
+            )
+            assert added.status_code == 201, added.text

@@ -1,0 +1,115 @@
+"""The gateway's composite calls with every real service behind them: check out and
+pay in one call, and everything about the caller in one answer."""
+
+import itertools
+import uuid
+
+import pytest
+
+from tests.e2e.shop import bearer, make_books, stock
+
+CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "737"}
+DECLINED_CARD = CARD | {"number": "4000000000009995"}
+_user_ids = itertools.count(920_001)
+
+
+@pytest.fixture(scope="module")
+def book(stack):
+    [book] = make_books(stack, ["40.00"], tag="composite")
+    stock(stack, [book["id"]], 50)
+    return book
+
+
+@pytest.fixture
+def customer(stack, http, book):
+    """A customer with 2 of the book in the cart; (user_id, headers)."""
+    user_id = next(_user_ids)
+    headers = bearer(stack.token(user_id=user_id))
+    added = http.post(
+        f"{stack.gateway}/api/carts/{user_id}/items/", json={"product_id": book["id"], "quantity": 2}, headers=headers
+    )
+    assert added.status_code == 201, added.text
+    return user_id, headers
+
+
+def checkout(stack, http, headers, body, key=None):
+    headers = headers | {"Idempotency-Key": key or uuid.uuid4().hex}
+    return http.post(f"{stack.gateway}/api/checkout/", json=body, headers=headers)
+
+
+def test_checkout_and_pay_in_one_call_then_a_retry_changes_nothing(stack, http, customer):
+    user_id, headers = customer
+    key = uuid.uuid4().hex
+    first = checkout(stack, http, headers, {"payment_method": "card", "card": CARD}, key=key)
+    assert first.status_code == 201, first.text
+    order, payment = first.json()["order"], first.json()["payment"]
+    assert order["total"] == "80.00"
+    assert (payment["status"], payment["amount"], payment["order_id"]) == ("succeeded", "80.00", order["id"])
+    again = checkout(stack, http, headers, {"payment_method": "card", "card": CARD}, key=key)
+    assert again.status_code == 200
+    assert again.json()["order"]["id"] == order["id"]
+    assert again.json()["payment"]["id"] == payment["id"]
+    payments = http.get(f"{stack.gateway}/api/payments/", params={"order_id": order["id"]}, headers=headers).json()
+    assert payments["count"] == 1
+    assert http.get(f"{stack.gateway}/api/carts/{user_id}/", headers=headers).json()["items"] == []
+
+
+def test_a_declined_card_is_402_and_the_order_waits_to_be_paid(stack, http, customer):
+    _, headers = customer
+    response = checkout(stack, http, headers, {"payment_method": "card", "card": DECLINED_CARD})
+    assert response.status_code == 402, response.text
+    body = response.json()
+    assert body["error"]["code"] == "payment_failed"
+    assert body["payment"]["status"] == "failed"
+    order = http.get(f"{stack.gateway}/api/orders/{body['order']['id']}/", headers=headers).json()
+    assert order["status"] == "pending"
+
+
+def test_payment_service_down_keeps_the_order_and_says_so(stack, http, customer):
+    _, headers = customer
+    with stack.stopped("payment"):
+        response = checkout(stack, http, headers, {"payment_method": "cod"})
+    assert response.status_code == 503, response.text
+    body = response.json()
+    assert body["error"]["details"] == {"service": "payment"}
+    assert body["order"]["status"] == "pending"
+    assert body["payment"] is None
+
+
+def test_me_has_account_cart_and_orders(stack, http, book):
+    username = f"me{uuid.uuid4().hex[:10]}"
+    password = "composite-e2e-long-enough"
+    signed_up = http.post(
+        f"{stack.gateway}/api/accounts/",
+        json={"username": username, "password": password, "email": f"{username}@example.com"},
+    )
+    assert signed_up.status_code == 201, signed_up.text
+    user_id = signed_up.json()["id"]
+    login = http.post(f"{stack.gateway}/api/auth/login/", json={"username": username, "password": password})
+    headers = bearer(login.json()["access"])
+    cart = f"{stack.gateway}/api/carts/{user_id}/items/"
+    assert http.post(cart, json={"product_id": book["id"], "quantity": 1}, headers=headers).status_code == 201
+    assert checkout(stack, http, headers, {"payment_method": "cod"}).status_code == 201
+    assert http.post(cart, json={"product_id": book["id"], "quantity": 3}, headers=headers).status_code == 201
+
+    me = http.get(f"{stack.gateway}/api/me/", headers=headers)
+    assert me.status_code == 200, me.text
+    body = me.json()
+    assert body["account"]["username"] == username
+    assert body["customer"] is None  # no full name and address linked yet
+    assert body["cart"] == {"lines": 1, "total_quantity": 3, "total_price": "120.00", "details_available": True}
+    assert body["latest_orders"]["count"] == 1
+    assert body["latest_orders"]["results"][0]["total"] == "40.00"
+    assert body["unavailable"] == []
+
+    with stack.stopped("cart"):
+        degraded = http.get(f"{stack.gateway}/api/me/", headers=headers).json()
+    assert degraded["cart"] is None
+    assert degraded["unavailable"] == [{"part": "cart", "service": "cart", "code": "service_unavailable"}]
+    assert degraded["account"]["username"] == username
+
+
+def test_me_without_an_account_is_404(stack, http):
+    response = http.get(f"{stack.gateway}/api/me/", headers=bearer(stack.token(user_id=next(_user_ids))))
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "account_gone"
