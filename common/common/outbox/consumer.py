@@ -60,6 +60,11 @@ class EventReceiverView(APIView):
             return Response({"id": str(event["id"]), "status": "ignored"})
         with consume_once(event_id=event["id"], event_type=event["type"]) as first_time:
             if first_time:
-                handler(event["payload"])
+                self.handle(event, handler)
         outcome = "processed" if first_time else "duplicate"
         return Response({"id": str(event["id"]), "status": outcome}, status=status.HTTP_200_OK)
+
+    def handle(self, event: dict, handler: Callable) -> None:
+        """Run the handler of a first-seen event with its payload; override to give it
+        more of the envelope (its id, say)."""
+        handler(event["payload"])

@@ -1,0 +1,42 @@
+"""customer_service, as notifications need it: a customer's email address.
+
+Addresses are cached for NOTIFICATION_EMAIL_CACHE_SECONDS in Django's cache (the
+default per-process memory cache: each worker asks at most once a minute per
+customer; a changed address is seen within that time)."""
+
+from django.conf import settings
+from django.core.cache import cache
+
+from common.errors import ServiceUnavailable
+from common.http import client_for
+
+SERVICE = "customer"
+
+
+class AccountNotFound(Exception):
+    """customer_service has no account with this id (deleted, or never existed)."""
+
+
+def _cache_key(user_id: int) -> str:
+    return f"notifications:account-email:{user_id}"
+
+
+def account_email(*, user_id: int) -> str:
+    """The account's email address; AccountNotFound if there is none, 503/504 errors
+    (common.errors.DependencyError) if customer_service cannot say."""
+    key = _cache_key(user_id)
+    if cached := cache.get(key):
+        return cached
+    response = client_for(SERVICE).get(f"/api/accounts/{user_id}/")
+    if response.status_code == 404:
+        raise AccountNotFound(user_id)
+    if response.status_code != 200:
+        raise ServiceUnavailable(SERVICE, f"The customer service refused to read the account ({response.status_code}).")
+    try:
+        email = response.json()["email"]
+    except (ValueError, TypeError, KeyError):
+        email = None
+    if not isinstance(email, str) or "@" not in email:
+        raise ServiceUnavailable(SERVICE, "The customer service answered with an account without a usable email.")
+    cache.set(key, email, settings.NOTIFICATION_EMAIL_CACHE_SECONDS)
+    return email

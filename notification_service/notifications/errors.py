@@ -1,0 +1,5 @@
+from enum import StrEnum
+
+
+class NotificationErrorCode(StrEnum):
+    UNKNOWN_NOTIFICATION = "unknown_notification"

@@ -1,0 +1,168 @@
+"""Writes: a notification made from each event, its email sent with retries, marking it read.
+
+An event is stored and acknowledged first; its email is sent afterwards (a
+background thread right after the commit, then the sweep for retries), so a mail
+server or customer_service that is down never makes an event be refused or lost.
+"""
+
+import logging
+import threading
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework.exceptions import PermissionDenied
+
+from common.errors import DependencyError, NotFound
+from common.permissions import is_owner
+from notifications import messages
+from notifications.clients import customers
+from notifications.errors import NotificationErrorCode
+from notifications.models import EmailState, Notification
+from notifications.serializers import PAYLOAD_SERIALIZERS
+
+logger = logging.getLogger(__name__)
+
+# How long a taken email is left to its sender before another may try it.
+EMAIL_LEASE = timedelta(minutes=2)
+
+
+@transaction.atomic
+def notification_create_from_event(*, event_id: uuid.UUID, event_type: str, payload: dict) -> Notification:
+    """The notification of one event, in NOTIFICATION_LANGUAGE, its email due now. A
+    malformed payload is a 400 naming the field (and the event stays unseen)."""
+    serializer = PAYLOAD_SERIALIZERS[event_type](data=payload)
+    serializer.is_valid(raise_exception=True)
+    body = serializer.validated_data
+    language = settings.NOTIFICATION_LANGUAGE
+    subject, text = messages.render(event_type=event_type, language=language, payload=body)
+    notification, created = Notification.objects.get_or_create(
+        event_id=event_id,
+        defaults={
+            "user_id": body["user_id"],
+            "event_type": event_type,
+            "language": language,
+            "subject": subject,
+            "body": text,
+            # account.created carries the address; the others are looked up when sending.
+            "email_to": body.get("email", ""),
+            "email_next_attempt_at": timezone.now(),
+        },
+    )
+    if created and settings.NOTIFICATION_SEND_AT_ONCE:
+        transaction.on_commit(lambda: _send_in_background(notification.pk))
+    return notification
+
+
+@transaction.atomic
+def notification_mark_read(*, notification_id: int, user) -> Notification:
+    """The owner has seen it; marking it again changes nothing."""
+    notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound(f"There is no notification {notification_id}.", code=NotificationErrorCode.UNKNOWN_NOTIFICATION)
+    if not is_owner(user, notification.user_id):
+        raise PermissionDenied("This notification belongs to another user.")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at", "updated_at"])
+    return notification
+
+
+def email_backoff(attempts: int) -> timedelta:
+    """Wait after the `attempts`-th failed try: base, 2x base, 4x base ... up to the maximum."""
+    seconds = settings.NOTIFICATION_EMAIL_BACKOFF_SECONDS * 2 ** min(max(attempts - 1, 0), 30)
+    return timedelta(seconds=min(seconds, settings.NOTIFICATION_EMAIL_BACKOFF_MAX_SECONDS))
+
+
+def _emails_take(*, limit: int, notification_ids: list[int] | None = None) -> list[Notification]:
+    """Pending emails due now and not being sent by anyone, leased to the caller (on
+    PostgreSQL SKIP LOCKED lets several workers sweep at once; on SQLite the
+    IMMEDIATE transaction serializes them)."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = Notification.objects.filter(email_state=EmailState.PENDING, email_next_attempt_at__lte=now).filter(
+            Q(email_leased_until__isnull=True) | Q(email_leased_until__lte=now)
+        )
+        if notification_ids is not None:
+            due = due.filter(pk__in=notification_ids)
+        due = due.order_by("email_next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = [notification.pk for notification in due[:limit]]
+        if not ids:
+            return []
+        Notification.objects.filter(pk__in=ids).update(email_leased_until=now + EMAIL_LEASE)
+    return list(Notification.objects.filter(pk__in=ids).order_by("id"))
+
+
+def _email_attempt(notification: Notification) -> bool:
+    """One try at sending, its outcome recorded; True if it was sent."""
+    address = notification.email_to
+    give_up = False
+    try:
+        address = address or customers.account_email(user_id=notification.user_id)
+        EmailMessage(subject=notification.subject, body=notification.body, to=[address]).send()
+        error = ""
+    except customers.AccountNotFound:
+        error, give_up = f"customer_service has no account {notification.user_id}: no address to send to.", True
+    except DependencyError as exc:
+        error = exc.message
+    except Exception as exc:  # SMTP refusals, a mail server that is down: kept and retried
+        error = f"{type(exc).__name__}: {exc}"
+    _email_record(notification, address=address, error=error, give_up=give_up)
+    return not error
+
+
+def _email_record(notification: Notification, *, address: str, error: str, give_up: bool) -> None:
+    now = timezone.now()
+    attempts = notification.email_attempts + 1
+    changes = {"email_attempts": attempts, "email_to": address, "email_last_error": error[:2000]}
+    changes |= {"email_leased_until": None, "updated_at": now}
+    if not error:
+        changes |= {"email_state": EmailState.SENT, "email_sent_at": now, "email_next_attempt_at": None}
+    elif give_up or attempts >= settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS:
+        changes |= {"email_state": EmailState.FAILED, "email_next_attempt_at": None}
+        logger.error("notification %s: email given up after %d tries: %s", notification.pk, attempts, error)
+    else:
+        changes["email_next_attempt_at"] = now + email_backoff(attempts)
+        logger.warning("notification %s: email try %d failed, will retry: %s", notification.pk, attempts, error)
+    Notification.objects.filter(pk=notification.pk).update(**changes)
+    for field, value in changes.items():
+        setattr(notification, field, value)
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Send one notification's email now if it is due and nobody else is sending it;
+    True if it was sent by this call."""
+    taken = _emails_take(limit=1, notification_ids=[notification_id])
+    return any(_email_attempt(notification) for notification in taken)
+
+
+def notification_emails_send_due(*, limit: int = 50) -> int:
+    """One round of the sweep: try every email that is due (new or waiting for a retry);
+    returns how many were tried."""
+    taken = _emails_take(limit=limit)
+    for notification in taken:
+        _email_attempt(notification)
+    return len(taken)
+
+
+def _send_in_background(notification_id: int) -> threading.Thread:
+    """The fast path: one try right after the event's commit, off the request thread.
+    What fails is left to the sweep."""
+
+    def run():
+        try:
+            notification_email_send(notification_id=notification_id)
+        except Exception:  # the sweep tries again; never let a thread die loudly
+            logger.warning("sending notification %s failed", notification_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=run, name=f"notification-{notification_id}", daemon=True)
+    thread.start()
+    return thread

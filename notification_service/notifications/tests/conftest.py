@@ -1,0 +1,102 @@
+import uuid
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+
+CUSTOMER_URL = django_settings.SERVICE_URLS["customer"]
+
+
+def account_url(user_id: int) -> str:
+    return f"{CUSTOMER_URL}/api/accounts/{user_id}/"
+
+
+def envelope(event_type: str, payload: dict, *, event_id: uuid.UUID | None = None) -> dict:
+    return {
+        "id": str(event_id or uuid.uuid4()),
+        "type": event_type,
+        "source": "test",
+        "occurred_at": "2026-01-01T00:00:00Z",
+        "payload": payload,
+    }
+
+
+PAYLOADS = {
+    "order.created": {
+        "order_id": 12,
+        "user_id": 5,
+        "status": "pending",
+        "total": "60.50",
+        "lines": [
+            {"product_id": 3, "title": "Chí Phèo", "unit_price": "30.25", "quantity": 2, "line_total": "60.50"},
+            {"product_id": 4, "title": None, "unit_price": None, "quantity": 1, "line_total": "0.00"},
+        ],
+        "created_at": "2026-01-01T00:00:00Z",
+    },
+    "order.status_changed": {
+        "order_id": 12,
+        "user_id": 5,
+        "from_status": "paid",
+        "to_status": "shipped",
+        "changed_at": "2026-01-01T00:00:00Z",
+        "changed_by": "staff 9000",
+    },
+    "payment.succeeded": {
+        "payment_id": 7,
+        "order_id": 12,
+        "user_id": 5,
+        "amount": "60.50",
+        "method": "card",
+        "status": "succeeded",
+    },
+    "payment.failed": {
+        "payment_id": 7,
+        "order_id": 12,
+        "user_id": 5,
+        "amount": "60.50",
+        "method": "card",
+        "status": "failed",
+        "failure_code": "insufficient_funds",
+        "failure_message": "The card has insufficient funds.",
+    },
+    "payment.refunded": {
+        "payment_id": 7,
+        "order_id": 12,
+        "user_id": 5,
+        "amount": "60.50",
+        "method": "card",
+        "status": "refunded",
+        "refunded_at": "2026-01-02T00:00:00Z",
+    },
+    "account.created": {"user_id": 5, "username": "thino", "email": "thi.no@example.com"},
+    "customer.created": {"user_id": 5, "customer_id": 2, "first_name": "Thị", "last_name": "Nở"},
+}
+
+
+@pytest.fixture(autouse=True)
+def _notification_settings(settings):
+    # Tests send emails themselves (services or the sweep); a background thread
+    # would race the test's database.
+    settings.NOTIFICATION_SEND_AT_ONCE = False
+    settings.NOTIFICATION_LANGUAGE = "en"
+    settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS = 3
+    settings.NOTIFICATION_EMAIL_BACKOFF_SECONDS = 30
+    settings.NOTIFICATION_EMAIL_BACKOFF_MAX_SECONDS = 100
+    cache.clear()  # the customers' addresses, kept between calls
+
+
+@pytest.fixture
+def make_notification(db):
+    """make_notification(user_id=5, event_type="payment.succeeded", ...) -> a notification as an event leaves it."""
+    from notifications import services
+
+    def make(*, user_id: int = 5, event_type: str = "payment.succeeded", **overrides):
+        notification = services.notification_create_from_event(
+            event_id=uuid.uuid4(), event_type=event_type, payload={**PAYLOADS[event_type], "user_id": user_id}
+        )
+        if overrides:
+            type(notification).objects.filter(pk=notification.pk).update(**overrides)
+            notification.refresh_from_db()
+        return notification
+
+    return make

@@ -1,0 +1,185 @@
+"""POST /api/events/: each event makes one notification, whatever its delivery count."""
+
+import uuid
+
+import pytest
+from django.core import mail
+
+from common.outbox.models import ProcessedEvent
+from notifications import services
+from notifications.models import EmailState, Notification
+from notifications.tests.conftest import PAYLOADS, account_url, envelope
+
+pytestmark = pytest.mark.django_db
+
+SUBJECTS = {
+    "order.created": "Order #12 placed",
+    "order.status_changed": "Order #12 is shipped",
+    "payment.succeeded": "Payment received for order #12",
+    "payment.failed": "Payment for order #12 failed",
+    "payment.refunded": "Refund for order #12",
+    "account.created": "Welcome to the bookstore",
+    "customer.created": "Your customer profile is ready",
+}
+
+
+@pytest.mark.parametrize("event_type", sorted(SUBJECTS))
+def test_each_event_type_makes_a_pending_notification_for_its_customer(service_client, event_type):
+    event = envelope(event_type, PAYLOADS[event_type])
+
+    response = service_client.post("/api/events/", event, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"id": event["id"], "status": "processed"}
+    notification = Notification.objects.get()
+    assert (notification.user_id, notification.event_type, str(notification.event_id)) == (5, event_type, event["id"])
+    assert notification.subject == SUBJECTS[event_type]
+    assert (notification.language, notification.email_state, notification.email_attempts) == ("en", "pending", 0)
+    assert notification.email_next_attempt_at is not None
+    assert notification.read_at is None
+
+
+def test_the_body_says_what_happened(service_client):
+    service_client.post("/api/events/", envelope("order.created", PAYLOADS["order.created"]), format="json")
+    service_client.post("/api/events/", envelope("payment.failed", PAYLOADS["payment.failed"]), format="json")
+
+    created, failed = Notification.objects.order_by("id")
+    assert "2 x Chí Phèo: 60.50" in created.body
+    assert "1 x #4: 0.00" in created.body  # a line whose title was unknown at checkout
+    assert "Total: 60.50" in created.body
+    assert "The card has insufficient funds." in failed.body
+    assert "60.50 by card" in failed.body
+
+
+def test_vietnamese_when_the_setting_says_so(service_client, settings):
+    settings.NOTIFICATION_LANGUAGE = "vi"
+
+    service_client.post("/api/events/", envelope("payment.succeeded", PAYLOADS["payment.succeeded"]), format="json")
+
+    notification = Notification.objects.get()
+    assert notification.language == "vi"
+    assert notification.subject == "Đã nhận thanh toán cho đơn hàng #12"
+    assert "60.50 bằng thẻ" in notification.body
+
+
+def test_account_created_keeps_the_address_it_carries(service_client):
+    service_client.post("/api/events/", envelope("account.created", PAYLOADS["account.created"]), format="json")
+
+    assert Notification.objects.get().email_to == "thi.no@example.com"
+
+
+def test_an_event_seen_before_is_acknowledged_and_makes_nothing(service_client):
+    event = envelope("order.created", PAYLOADS["order.created"])
+
+    first = service_client.post("/api/events/", event, format="json")
+    again = service_client.post("/api/events/", event, format="json")
+
+    assert (first.json()["status"], again.json()["status"]) == ("processed", "duplicate")
+    assert Notification.objects.count() == 1
+
+
+def test_the_same_event_id_never_makes_two_notifications_even_unmarked(service_client):
+    """The notification's own unique event id holds even if the processed mark were lost."""
+    event_id = uuid.uuid4()
+    service_client.post("/api/events/", envelope("order.created", PAYLOADS["order.created"], event_id=event_id))
+    ProcessedEvent.objects.all().delete()
+
+    again = service_client.post("/api/events/", envelope("order.created", PAYLOADS["order.created"], event_id=event_id))
+
+    assert again.json()["status"] == "processed"
+    assert Notification.objects.count() == 1
+
+
+def test_an_unknown_event_type_is_acknowledged_and_ignored(service_client):
+    response = service_client.post("/api/events/", envelope("cart.cleared", {"user_id": 5}), format="json")
+
+    assert response.json()["status"] == "ignored"
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("event_type", "change", "field"),
+    [
+        ("order.created", {"user_id": None}, "user_id"),
+        ("order.created", {"user_id": "five"}, "user_id"),
+        ("order.created", {"user_id": 2**70}, "user_id"),
+        ("order.created", {"lines": "many"}, "lines"),
+        ("order.created", {"total": 1e300}, "total"),
+        ("order.status_changed", {"to_status": ["paid"]}, "to_status"),
+        ("payment.succeeded", {"amount": "lots"}, "amount"),
+        ("account.created", {"email": "not an address"}, "email"),
+        ("customer.created", {"customer_id": 0}, "customer_id"),
+    ],
+)
+def test_a_malformed_payload_is_400_naming_the_field_and_not_marked_seen(service_client, event_type, change, field):
+    event = envelope(event_type, {**PAYLOADS[event_type], **change})
+
+    response = service_client.post("/api/events/", event, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["error"]["details"]
+    assert not ProcessedEvent.objects.exists()
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        "[1, 2]",
+        '{"id": "x", "type": "order.created", "payload": {}}',
+        '{"id": "6f1c8e0e-4a8e-4c51-9a57-7e2b8f4f0b11", "type": "order.created", "payload": []}',
+    ],
+)
+def test_a_malformed_envelope_is_400(service_client, body):
+    response = service_client.post("/api/events/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] in {"parse_error", "validation_error"}
+
+
+def test_only_services_post_events(user_client, staff_client, api_client):
+    event = envelope("order.created", PAYLOADS["order.created"])
+
+    assert user_client(5).post("/api/events/", event, format="json").status_code == 403
+    assert staff_client.post("/api/events/", event, format="json").status_code == 403
+    assert api_client.post("/api/events/", event, format="json").status_code == 401
+    assert not Notification.objects.exists()
+
+
+def test_the_email_is_tried_right_after_the_event_is_stored(
+    service_client, settings, mocked_responses, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.NOTIFICATION_SEND_AT_ONCE = True
+    # The background thread's work, run in the test's thread (it would race the test database).
+    monkeypatch.setattr(
+        services, "_send_in_background", lambda pk: services.notification_email_send(notification_id=pk)
+    )
+    mocked_responses.get(account_url(5), json={"id": 5, "email": "thi.no@example.com"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = service_client.post("/api/events/", envelope("order.created", PAYLOADS["order.created"]))
+
+    assert response.json()["status"] == "processed"
+    assert [(m.to, m.subject) for m in mail.outbox] == [(["thi.no@example.com"], "Order #12 placed")]
+    assert Notification.objects.get().email_state == EmailState.SENT
+
+
+def test_a_mail_server_that_is_down_does_not_refuse_the_event(
+    service_client, settings, mocked_responses, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.NOTIFICATION_SEND_AT_ONCE = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 1  # nothing listens there
+    monkeypatch.setattr(
+        services, "_send_in_background", lambda pk: services.notification_email_send(notification_id=pk)
+    )
+    mocked_responses.get(account_url(5), json={"id": 5, "email": "thi.no@example.com"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = service_client.post("/api/events/", envelope("order.created", PAYLOADS["order.created"]))
+
+    assert response.status_code == 200
+    notification = Notification.objects.get()
+    assert (notification.email_state, notification.email_attempts) == ("pending", 1)
+    assert "ConnectionRefusedError" in notification.email_last_error

@@ -1,0 +1,64 @@
+"""The templates: every event type says something in both languages."""
+
+import pytest
+
+from notifications import messages
+from notifications.serializers import PAYLOAD_SERIALIZERS
+from notifications.tests.conftest import PAYLOADS
+
+
+def validated(event_type: str) -> dict:
+    serializer = PAYLOAD_SERIALIZERS[event_type](data=PAYLOADS[event_type])
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def test_every_event_type_heard_has_a_template_in_each_language():
+    assert set(messages.TEMPLATES) == set(PAYLOAD_SERIALIZERS)
+    for templates in messages.TEMPLATES.values():
+        assert set(templates) == set(messages.LANGUAGES)
+
+
+@pytest.mark.parametrize("event_type", sorted(PAYLOAD_SERIALIZERS))
+@pytest.mark.parametrize("language", messages.LANGUAGES)
+def test_each_template_renders_from_its_payload(event_type, language):
+    subject, body = messages.render(event_type=event_type, language=language, payload=validated(event_type))
+
+    assert subject
+    assert "{" not in subject + body  # every placeholder was filled
+    assert "\n" not in subject
+
+
+def test_vietnamese_is_written_with_its_diacritics():
+    subject, body = messages.render(
+        event_type="order.status_changed", language="vi", payload=validated("order.status_changed")
+    )
+
+    assert subject == "Đơn hàng #12: đang giao"
+    assert body == "Đơn hàng #12 của bạn đã chuyển từ «đã thanh toán» sang «đang giao»."
+
+
+def test_a_status_or_method_added_later_reads_as_itself():
+    payload = validated("order.status_changed") | {"to_status": "returned"}
+
+    subject, _ = messages.render(event_type="order.status_changed", language="en", payload=payload)
+
+    assert subject == "Order #12 is returned"
+
+
+def test_a_very_long_subject_is_cut_to_fit():
+    payload = validated("order.status_changed") | {"to_status": "x" * 400}
+
+    subject, _ = messages.render(event_type="order.status_changed", language="en", payload=payload)
+
+    assert len(subject) == messages.SUBJECT_MAX_LENGTH
+
+
+def test_a_customer_without_a_name_is_still_greeted():
+    payload = validated("customer.created") | {"first_name": "", "last_name": ""}
+
+    _, english = messages.render(event_type="customer.created", language="en", payload=payload)
+    _, vietnamese = messages.render(event_type="customer.created", language="vi", payload=payload)
+
+    assert english.startswith("Hello there,")
+    assert vietnamese.startswith("Xin chào bạn,")
