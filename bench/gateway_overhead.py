@@ -1,0 +1,194 @@
+"""Benchmark: what the gateway costs, next to going direct and to nginx.
+
+    .venv/bin/python -m bench.gateway_overhead               (needs wrk and nginx:
+    .venv/bin/python -m bench.gateway_overhead --seconds 5    apt-get install wrk nginx-light)
+
+Starts book_service (SQLite, demo catalog) and a gateway in front of it, both under
+the same gunicorn settings as `make run`, and nginx as a plain keep-alive reverse
+proxy to book_service. wrk then drives the same two endpoints (a book read and a
+search) directly, through the gateway and through nginx, at 1 and at 16
+connections, one after the other in one run. Median and p99 latency and requests/s
+go to bench/results/gateway_overhead.{json,md} with the machine they ran on.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.machine import describe
+from common.services import SERVICES
+from tests.e2e.harness import free_ports
+from tools.stack import REPO_DIR, serve_command, wait_ready
+
+RESULTS = REPO_DIR / "bench" / "results"
+ENDPOINTS = {"book read": "/api/books/1/", "search": "/api/books/search/?search_term=tieng%20viet"}
+CONNECTIONS = (1, 16)
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/nginx-body;
+    proxy_temp_path {tmp}/nginx-proxy;
+    fastcgi_temp_path {tmp}/nginx-fastcgi;
+    uwsgi_temp_path {tmp}/nginx-uwsgi;
+    scgi_temp_path {tmp}/nginx-scgi;
+    upstream book {{ server 127.0.0.1:{book_port}; keepalive 32; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://book;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+        }}
+    }}
+}}
+"""
+
+
+def start_service(name: str, port: int, env: dict, tmp: Path) -> subprocess.Popen:
+    log = (tmp / f"{name}.log").open("wb")
+    service_env = env | {SERVICES[name].port_var: str(port)}
+    return subprocess.Popen(serve_command(name), cwd=REPO_DIR, env=service_env, stdout=log, stderr=log)
+
+
+def start_nginx(port: int, book_port: int, tmp: Path) -> subprocess.Popen:
+    conf = tmp / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(tmp=tmp, port=port, book_port=book_port))
+    log = (tmp / "nginx.log").open("wb")
+    return subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)], stdout=log, stderr=log)
+
+
+def parse_wrk(output: str) -> dict:
+    def ms(text: str) -> float:
+        number, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+        return round(float(number) * _UNITS_MS[unit], 3)
+
+    percentiles = dict(re.findall(r"^\s+(\d+)%\s+(\S+)", output, re.MULTILINE))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "median_ms": ms(percentiles["50"]),
+        "p99_ms": ms(percentiles["99"]),
+        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "errors": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+    }
+
+
+def run_wrk(url: str, connections: int, seconds: int) -> dict:
+    threads = min(connections, 2)
+    subprocess.run(["wrk", "-t1", "-c1", "-d1s", url], capture_output=True, check=True)  # warm-up
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    return parse_wrk(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+
+def summarize(rows: dict) -> dict:
+    """The gateway's and nginx's cost against going direct, per endpoint."""
+    summary = {}
+    for endpoint in ENDPOINTS:
+        one, many = rows[endpoint]["1"], rows[endpoint]["16"]
+        direct_ms, direct_rps = one["direct"]["median_ms"], many["direct"]["requests_per_s"]
+        summary[endpoint] = {
+            "gateway_added_median_ms_at_1": round(one["gateway"]["median_ms"] - direct_ms, 3),
+            "nginx_added_median_ms_at_1": round(one["nginx"]["median_ms"] - direct_ms, 3),
+            "gateway_throughput_share_at_16": round(many["gateway"]["requests_per_s"] / direct_rps, 3),
+            "nginx_throughput_share_at_16": round(many["nginx"]["requests_per_s"] / direct_rps, 3),
+        }
+    return summary
+
+
+def write_markdown(report: dict) -> str:
+    lines = ["# Gateway overhead benchmark", "", "Written by `python -m bench.gateway_overhead`; do not edit by hand."]
+    lines += [""]
+    lines += ["Machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()), ""]
+    lines += [
+        f"wrk, {report['seconds']} s per row after a 1 s warm-up; book_service and the gateway under gunicorn "
+        f"({report['gunicorn']}), SQLite; nginx with one worker and keep-alive to book_service. Times in ms.",
+        "",
+        "| endpoint | connections | path | median | p99 | requests/s | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for endpoint, by_connections in report["rows"].items():
+        for connections, by_path in by_connections.items():
+            for path, row in by_path.items():
+                lines.append(
+                    f"| {endpoint} | {connections} | {path} | {row['median_ms']} | {row['p99_ms']} | "
+                    f"{row['requests_per_s']:.0f} | {row['errors']} |"
+                )
+    lines += ["", "| endpoint | gateway adds (median, 1 conn.) | nginx adds | gateway keeps (req/s, 16 conn.) |"]
+    lines += ["|---|---|---|---|"]
+    for endpoint, s in report["summary"].items():
+        lines.append(
+            f"| {endpoint} | {s['gateway_added_median_ms_at_1']} ms | {s['nginx_added_median_ms_at_1']} ms | "
+            f"{s['gateway_throughput_share_at_16']:.0%} of direct (nginx {s['nginx_throughput_share_at_16']:.0%}) |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    missing = [tool for tool in ("wrk", "nginx") if shutil.which(tool) is None]
+    if missing:
+        print(f"missing: {', '.join(missing)} (apt-get install wrk nginx-light)", file=sys.stderr)
+        return 2
+    book_port, gateway_port, nginx_port = free_ports(3)
+    gunicorn = {"WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"), "GUNICORN_THREADS": "4"}
+    with tempfile.TemporaryDirectory(prefix="bench-gateway-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DATABASE_SERVER_URL"}}
+        env |= gunicorn | {"VAR_DIR": str(tmp), "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING", "LOAD_DEMO_DATA": "1"}
+        env |= {SERVICES["book"].url_var: f"http://127.0.0.1:{book_port}"}
+        processes = [
+            start_service("book", book_port, env, tmp),
+            start_service("gateway", gateway_port, env, tmp),
+            start_nginx(nginx_port, book_port, tmp),
+        ]
+        try:
+            bases = {
+                "direct": f"http://127.0.0.1:{book_port}",
+                "gateway": f"http://127.0.0.1:{gateway_port}",
+                "nginx": f"http://127.0.0.1:{nginx_port}",
+            }
+            if missing := wait_ready(bases, timeout=90):
+                raise RuntimeError(f"not ready: {missing}; logs in {tmp}")
+            rows: dict = {}
+            for endpoint, path in ENDPOINTS.items():
+                for connections in CONNECTIONS:
+                    for name, base in bases.items():
+                        row = run_wrk(base + path, connections, args.seconds)
+                        rows.setdefault(endpoint, {}).setdefault(str(connections), {})[name] = row
+                        print(f"{endpoint} c={connections} {name}: {row}", flush=True)
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=15)
+    report = {
+        "machine": describe(),
+        "seconds": args.seconds,
+        "gunicorn": ", ".join(f"{k}={v}" for k, v in gunicorn.items()),
+        "rows": rows,
+        "summary": summarize(rows),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "gateway_overhead.json").write_text(json.dumps(report, indent=2) + "\n")
+    (RESULTS / "gateway_overhead.md").write_text(write_markdown(report))
+    print(f"written to {RESULTS / 'gateway_overhead.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
