@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
+from common.auth import ClaimsUser
 from common.errors import Conflict, ServiceUnavailable
 from common.outbox.publisher import publish
 from common.permissions import is_owner, is_staff_or_service
@@ -36,14 +37,14 @@ PROVIDER_SERVICE = "payment_provider"  # how a provider outage is named in a 503
 PAYABLE_ORDER_STATUS = "pending"
 
 
-def actor_label(user) -> str:
+def actor_label(user: ClaimsUser) -> str:
     """Who did it, for the transaction history: "user 5", "staff 9000", "service order"."""
     if service := getattr(user, "service", None):
         return f"service {service}"
     return f"{'staff' if user.is_staff else 'user'} {user.id}"
 
 
-def payment_create(*, order_id: int, method: str, card: Card | None, user) -> Payment:
+def payment_create(*, order_id: int, method: str, card: Card | None, user: ClaimsUser) -> Payment:
     """6: pay for a pending order of the caller (staff: any) by card or cash on delivery.
     The amount is the order's total as order_service has it."""
     order = orders.order_get(order_id=order_id)
@@ -163,7 +164,7 @@ def _charge_settle(*, payment_id: int, result: ProviderResult, created_by: str) 
     return payment
 
 
-def payment_refund(*, payment_id: int, user) -> Payment:
+def payment_refund(*, payment_id: int, user: ClaimsUser) -> Payment:
     """Give a succeeded payment's money back (staff). order_service hears payment.refunded
     and cancels the order, which returns its stock."""
     payment = _refund_start(payment_id=payment_id)
