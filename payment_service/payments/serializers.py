@@ -1,10 +1,9 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from common.converters import MAX_ID
 from payments.cards import Card, luhn_valid
 from payments.models import Payment, PaymentMethod, PaymentStatus, PaymentTransaction
-
-MAX_ID = 2**63 - 1  # the largest id both databases store (a signed 64-bit integer)
 
 
 class CardSerializer(serializers.Serializer):

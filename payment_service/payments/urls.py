@@ -1,9 +1,12 @@
-from django.urls import path
+from django.urls import path, register_converter
 
+from common.converters import IdConverter
 from payments import views
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("payments/", views.PaymentListCreateView.as_view(), name="payment-list"),
-    path("payments/<int:payment_id>/", views.PaymentDetailView.as_view(), name="payment-detail"),
-    path("payments/<int:payment_id>/refund/", views.PaymentRefundView.as_view(), name="payment-refund"),
+    path("payments/<id:payment_id>/", views.PaymentDetailView.as_view(), name="payment-detail"),
+    path("payments/<id:payment_id>/refund/", views.PaymentRefundView.as_view(), name="payment-refund"),
 ]

@@ -9,7 +9,7 @@ from common.idempotency.keys import idempotent
 from common.permissions import IsStaff, is_owner, is_staff_or_service
 from payments import selectors, services
 from payments.models import Payment
-from payments.serializers import MAX_ID, PaymentCreateSerializer, PaymentListQuerySerializer, PaymentSerializer
+from payments.serializers import PaymentCreateSerializer, PaymentListQuerySerializer, PaymentSerializer
 
 
 def _valid(serializer_class, data) -> dict:
@@ -55,7 +55,7 @@ class PaymentListCreateView(generics.ListAPIView):
 
 
 def _payment_or_404(payment_id: int) -> Payment:
-    payment = selectors.payment_get(payment_id=payment_id) if payment_id <= MAX_ID else None
+    payment = selectors.payment_get(payment_id=payment_id)
     if payment is None:
         raise NotFound(f"There is no payment {payment_id}.")
     return payment
@@ -82,7 +82,5 @@ class PaymentRefundView(APIView):
         return idempotent(request, lambda: self._refund(request, payment_id), required=False)
 
     def _refund(self, request, payment_id: int) -> Response:
-        if payment_id > MAX_ID:
-            raise NotFound(f"There is no payment {payment_id}.")
         payment = services.payment_refund(payment_id=payment_id, user=request.user)
         return Response(PaymentSerializer(selectors.payment_get(payment_id=payment.pk)).data)

@@ -17,7 +17,7 @@ def test_the_owner_and_staff_read_a_payment_and_others_get_403(
     assert api_client.get(url).status_code == 401
 
 
-@pytest.mark.parametrize("payment_id", ["999", str(2**63), "99999999999999999999999"])
+@pytest.mark.parametrize("payment_id", ["999", "0", "-1", "x", str(2**63), "99999999999999999999999"])
 def test_an_unknown_payment_is_404(owner_client, payment_id):
     response = owner_client.get(f"/api/payments/{payment_id}/")
     assert response.status_code == 404

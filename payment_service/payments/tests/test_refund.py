@@ -94,6 +94,6 @@ def test_a_refund_the_provider_fails_is_503_and_the_payment_stays_paid(staff_cli
     assert not OutboxEvent.objects.filter(event_type="payment.refunded").exists()
 
 
-@pytest.mark.parametrize("payment_id", ["999", str(2**63), "99999999999999999999"])
+@pytest.mark.parametrize("payment_id", ["999", "0", str(2**63), "99999999999999999999"])
 def test_an_unknown_payment_is_404(staff_client, payment_id):
     assert staff_client.post(f"/api/payments/{payment_id}/refund/").status_code == 404
