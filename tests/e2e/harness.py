@@ -23,6 +23,7 @@ import jwt
 from common.outbox import DISPATCHING_SERVICES
 from common.outbox.conf import DEFAULT_SUBSCRIBERS
 from common.services import SERVICES
+from tests.e2e.mailbox import Mailbox
 from tests.e2e.subscriber import EventRecorder
 from tools import pg
 from tools.stack import REPO_DIR, serve_command, wait_ready
@@ -56,6 +57,8 @@ class Stack:
     databases: list[str] = field(default_factory=list)
     # Hears every event type besides its usual subscribers, so tests see what was published.
     events: EventRecorder | None = None
+    # The SMTP server notification_service sends its emails to.
+    mailbox: Mailbox | None = None
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -79,6 +82,7 @@ class Stack:
             SERVICE_READ_TIMEOUT="2",
             PYTHONUNBUFFERED="1",
             JWT_SIGNING_KEY=JWT_SIGNING_KEY,
+            SECRET_KEY="e2e-secret-key-not-a-secret-0123456789abcdef",
             # The suite signs up and writes far more from one address than a person would;
             # tests of the limits themselves run their own gateway with low ones.
             GATEWAY_RATE_SIGNUP="100000/min",
@@ -94,6 +98,17 @@ class Stack:
         if self.events is not None:
             subscribers = {kind: [*targets, self.events.url] for kind, targets in DEFAULT_SUBSCRIBERS.items()}
             env["EVENT_SUBSCRIBERS"] = json.dumps(subscribers)
+        if name == "notification" and self.mailbox is not None:
+            env.update(
+                EMAIL_HOST="127.0.0.1",
+                EMAIL_PORT=str(self.mailbox.port),
+                EMAIL_TIMEOUT="2",
+                # Short email retries, so a mail server that was down shows within seconds.
+                NOTIFICATION_SWEEP_SECONDS="0.3",
+                NOTIFICATION_EMAIL_BACKOFF_SECONDS="0.3",
+                NOTIFICATION_EMAIL_BACKOFF_MAX_SECONDS="1",
+                NOTIFICATION_EMAIL_MAX_ATTEMPTS="30",
+            )
         if self.database_server:
             env["DATABASE_URL"] = f"{self.database_server.rstrip('/')}/{self._database_name(name)}"
         return env
@@ -102,10 +117,12 @@ class Stack:
         return f"e2e_{os.getpid()}_{name}"
 
     def start(self) -> None:
-        *service_ports, events_port = free_ports(len(SERVICES) + 1)
+        *service_ports, events_port, smtp_port = free_ports(len(SERVICES) + 2)
         self.ports = dict(zip(SERVICES, service_ports, strict=True))
         self.events = EventRecorder(events_port)
         self.events.start()
+        self.mailbox = Mailbox(smtp_port)
+        self.mailbox.start()
         if self.database_server:
             self.databases = [self._database_name(name) for name in SERVICES]
             pg.create_databases(self.database_server, self.databases, exist_ok=False)
@@ -231,5 +248,7 @@ class Stack:
             self.stop_service(name)
         if self.events is not None:
             self.events.stop()
+        if self.mailbox is not None:
+            self.mailbox.stop()
         if self.databases:
             pg.drop_databases(self.database_server, self.databases)

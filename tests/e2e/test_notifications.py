@@ -1,0 +1,192 @@
+"""Notifications with every real service behind them: a customer who checks out and
+pays gets "order placed" and "payment received" notifications in the app and by
+email through a real SMTP server; an order placed while notification_service is down
+is notified once it is back, once; a mail server that is down delays emails, not events."""
+
+import itertools
+import time
+
+import pytest
+import requests
+
+PASSWORD = "e2e-notify-long-pass"
+CARD_OK = "4242424242424242"
+_names = itertools.count(1)
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def book(stack):
+    """A book with plenty in stock."""
+    staff = bearer(stack.token(user_id=3, is_staff=True))
+    gateway = stack.gateway
+    with requests.Session() as http:
+        author = http.post(
+            f"{gateway}/api/authors/",
+            json={"name": "Tô Hoài", "email": "to.hoai.notifications@example.com", "address": "Hà Nội"},
+            headers=staff,
+        )
+        assert author.status_code == 201, author.text
+        category = http.post(f"{gateway}/api/categories/", json={"name": "Thiếu nhi (notifications)"}, headers=staff)
+        assert category.status_code == 201, category.text
+        book = http.post(
+            f"{gateway}/api/books/",
+            json={
+                "title": "Dế Mèn phiêu lưu ký (notifications)",
+                "author_id": author.json()["id"],
+                "category_id": category.json()["id"],
+                "published_date": "1941-01-01",
+                "price": "12.50",
+                "description": "",
+            },
+            headers=staff,
+        )
+        assert book.status_code == 201, book.text
+        warehouse = http.post(f"{gateway}/api/warehouse/", json={}, headers=staff)
+        assert warehouse.status_code in (201, 409), warehouse.text  # another module may have made it
+        added = http.post(
+            f"{gateway}/api/warehouse/items/", json={"product_id": book.json()["id"], "quantity": 50}, headers=staff
+        )
+        assert added.status_code == 201, added.text
+    return book.json()
+
+
+class Shopper:
+    """A signed-up account (its email is where notifications go) with a cart."""
+
+    def __init__(self, stack, http):
+        self.stack, self.http, self.gateway = stack, http, stack.gateway
+        username = f"notify{next(_names)}"
+        self.email = f"{username}@example.com"
+        account = http.post(
+            f"{self.gateway}/api/accounts/", json={"username": username, "password": PASSWORD, "email": self.email}
+        )
+        assert account.status_code == 201, account.text
+        self.user_id = account.json()["id"]
+        login = http.post(f"{self.gateway}/api/auth/login/", json={"username": username, "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        self.headers = bearer(login.json()["access"])
+        cart = http.post(f"{self.gateway}/api/carts/", json={"user_id": self.user_id}, headers=self.headers)
+        assert cart.status_code in (200, 201), cart.text
+
+    def check_out(self, book: dict, quantity: int = 1) -> dict:
+        added = self.http.post(
+            f"{self.gateway}/api/carts/{self.user_id}/items/",
+            json={"product_id": book["id"], "quantity": quantity},
+            headers=self.headers,
+        )
+        assert added.status_code in (200, 201), added.text
+        order = self.http.post(f"{self.gateway}/api/orders/", json={"user_id": self.user_id}, headers=self.headers)
+        assert order.status_code == 201, order.text
+        return order.json()
+
+    def pay(self, order: dict) -> dict:
+        payment = self.http.post(
+            f"{self.gateway}/api/payments/",
+            json={
+                "order_id": order["id"],
+                "method": "card",
+                "card": {"number": CARD_OK, "exp_month": 12, "exp_year": 2099, "cvc": "737"},
+            },
+            headers=self.headers | {"Idempotency-Key": f"notify-{order['id']}"},
+        )
+        assert payment.status_code == 201, payment.text
+        assert payment.json()["status"] == "succeeded"
+        return payment.json()
+
+    def notifications(self, **params) -> dict:
+        response = self.http.get(f"{self.gateway}/api/notifications/", params=params, headers=self.headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def wait_for_notifications(self, subjects: set[str], timeout: float = 20.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            page = self.notifications(page_size=100)
+            if subjects <= {n["subject"] for n in page["results"]}:
+                return page
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no notifications {subjects} within {timeout}s; got {page}")
+            time.sleep(0.2)
+
+
+def test_check_out_and_pay_and_the_customer_is_told_in_the_app_and_by_email(stack, http, book):
+    shopper = Shopper(stack, http)
+
+    order = shopper.check_out(book, quantity=2)
+    shopper.pay(order)
+
+    placed, received = f"Order #{order['id']} placed", f"Payment received for order #{order['id']}"
+    page = shopper.wait_for_notifications({placed, received})
+    by_subject = {n["subject"]: n for n in page["results"]}
+    assert by_subject[placed]["event_type"] == "order.created"
+    assert "2 x Dế Mèn phiêu lưu ký (notifications): 25.00" in by_subject[placed]["body"]
+    assert by_subject[received]["event_type"] == "payment.succeeded"
+    assert "25.00 by card" in by_subject[received]["body"]
+    created = [n["created_at"] for n in page["results"]]
+    assert created == sorted(created, reverse=True)  # newest first
+    assert page["unread_count"] == page["count"]
+
+    mails = stack.mailbox.wait_for(shopper.email, {placed, received})
+    assert all(mail.rcpt_tos == [shopper.email] for mail in mails)
+    assert "25.00 by card" in next(mail.body for mail in mails if mail.subject == received)
+    assert len([mail for mail in mails if mail.subject == placed]) == 1
+
+
+def test_reading_a_notification_and_someone_elses(stack, http, book):
+    shopper, other = Shopper(stack, http), Shopper(stack, http)
+    order = shopper.check_out(book)
+    placed = f"Order #{order['id']} placed"
+    notification = next(n for n in shopper.wait_for_notifications({placed})["results"] if n["subject"] == placed)
+    read_url = f"{stack.gateway}/api/notifications/{notification['id']}/read/"
+
+    assert http.post(read_url, headers=other.headers).status_code == 403
+    listed = http.get(f"{stack.gateway}/api/notifications/", params={"user_id": shopper.user_id}, headers=other.headers)
+    assert listed.status_code == 403
+    assert http.get(f"{stack.gateway}/api/notifications/").status_code == 401
+    read = http.post(read_url, headers=shopper.headers)
+
+    assert read.status_code == 200, read.text
+    assert read.json()["read"] is True
+    assert shopper.notifications(unread="true")["unread_count"] == shopper.notifications()["count"] - 1
+    staff = bearer(stack.token(user_id=3, is_staff=True))
+    by_staff = http.get(f"{stack.gateway}/api/notifications/", params={"user_id": shopper.user_id}, headers=staff)
+    assert by_staff.json()["count"] == shopper.notifications()["count"]
+
+
+def test_an_order_placed_while_notifications_are_down_is_notified_once_it_is_back(stack, http, book):
+    shopper = Shopper(stack, http)
+
+    with stack.stopped("notification"):
+        order = shopper.check_out(book)  # checkout does not wait for notification_service
+        placed = f"Order #{order['id']} placed"
+        time.sleep(1)  # a few redeliveries are refused meanwhile
+
+    shopper.wait_for_notifications({placed})
+    stack.mailbox.wait_for(shopper.email, {placed})
+    time.sleep(2)  # time for any repeat delivery to show
+    assert [n["subject"] for n in shopper.notifications()["results"]].count(placed) == 1
+    assert [mail.subject for mail in stack.mailbox.to(shopper.email)].count(placed) == 1
+
+
+def test_a_mail_server_that_is_down_delays_the_email_not_the_notification(stack, http, book):
+    shopper = Shopper(stack, http)
+
+    with stack.mailbox.down():
+        order = shopper.check_out(book)
+        placed = f"Order #{order['id']} placed"
+        page = shopper.wait_for_notifications({placed})  # the event was taken and stored
+        notification = next(n for n in page["results"] if n["subject"] == placed)
+        assert notification["email_state"] == "pending"
+        time.sleep(1)  # a try or two fails
+        assert not stack.mailbox.to(shopper.email)
+
+    mails = stack.mailbox.wait_for(shopper.email, {placed})
+    assert [mail.subject for mail in mails].count(placed) == 1
+    deadline = time.monotonic() + 10
+    while shopper.notifications()["results"][0]["email_state"] != "sent" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert next(n for n in shopper.notifications()["results"] if n["subject"] == placed)["email_state"] == "sent"
