@@ -26,6 +26,7 @@ from bench.machine import describe
 from common.services import SERVICES
 from tests.e2e.harness import free_ports
 from tools import pg
+from tools.dev_keys import development_keys
 from tools.stack import REPO_DIR, serve_command, wait_ready
 
 BOOK_DIR = REPO_DIR / "book_service"
@@ -86,7 +87,8 @@ def measure(base: str, count: int) -> dict:
 
 
 def run_database(kind: str, sizes: list[int], count: int, workdir: Path) -> dict:
-    env = {**os.environ, "VAR_DIR": str(workdir), "WEB_CONCURRENCY": "1", "LOG_LEVEL": "WARNING"}
+    env = {**development_keys(workdir), **os.environ, "VAR_DIR": str(workdir), "WEB_CONCURRENCY": "1"}
+    env["LOG_LEVEL"] = "WARNING"
     env.pop("DATABASE_SERVER_URL", None)
     database = f"bench_book_{os.getpid()}"
     if kind == "postgres":

@@ -24,6 +24,7 @@ from pathlib import Path
 from bench.machine import describe
 from common.services import SERVICES
 from tests.e2e.harness import free_ports
+from tools.dev_keys import development_keys
 from tools.stack import REPO_DIR, serve_command, wait_ready
 
 RESULTS = REPO_DIR / "bench" / "results"
@@ -149,7 +150,9 @@ def main() -> int:
     gunicorn = {"WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"), "GUNICORN_THREADS": "4"}
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as tmp_name:
         tmp = Path(tmp_name)
-        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DATABASE_SERVER_URL"}}
+        env = development_keys(tmp) | {
+            k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DATABASE_SERVER_URL"}
+        }
         env |= gunicorn | {"VAR_DIR": str(tmp), "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING", "LOAD_DEMO_DATA": "1"}
         env |= {SERVICES["book"].url_var: f"http://127.0.0.1:{book_port}"}
         processes = [

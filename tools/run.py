@@ -6,6 +6,7 @@ import shlex
 import socket
 import sys
 import threading
+from pathlib import Path
 
 import requests
 from honcho.manager import Manager
@@ -17,6 +18,7 @@ from common.services import SERVICES
 from common.settings import env_str, service_port
 from tools import pg
 from tools.demo_stock import stock_demo_catalog
+from tools.dev_keys import development_keys
 from tools.stack import REPO_DIR, serve_command, wait_ready
 
 
@@ -84,7 +86,8 @@ def main() -> int:
     print(banner(host), flush=True)
 
     manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
-    env = {"LOAD_DEMO_DATA": "1", **os.environ, "PYTHONUNBUFFERED": "1"}
+    var_dir = Path(env_str("VAR_DIR", str(REPO_DIR / "var")))
+    env = {"LOAD_DEMO_DATA": "1", **development_keys(var_dir), **os.environ, "PYTHONUNBUFFERED": "1"}
     for name in SERVICES:
         manager.add_process(name, shlex.join(serve_command(name)), env=env, cwd=str(REPO_DIR))
     # Outbox dispatchers: each waits (retrying) until its service has migrated its database.

@@ -1,6 +1,5 @@
 from rest_framework import generics, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from catalog import selectors, services
 from catalog.folding import fold
@@ -117,10 +116,11 @@ class BookListCreateView(generics.ListAPIView):
         return Response(BookSerializer(book).data, status=status.HTTP_201_CREATED)
 
 
-class BookDetailView(APIView):
+class BookDetailView(generics.GenericAPIView):
     """Read, update (PATCH) and 2.1.4 delete one book."""
 
     permission_classes = [IsStaffOrReadOnly]
+    serializer_class = BookSerializer
 
     def get_book(self, pk: int) -> Book:
         return generics.get_object_or_404(selectors.book_list(), pk=pk)

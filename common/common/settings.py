@@ -126,11 +126,25 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
     repo_dir = base_dir.parent
     folder = SERVICES[name].folder
     debug = env_bool("DEBUG", False)
+    # Behind TLS (HTTPS=1): secure cookies and HSTS. TLS ends at the edge (the ingress or
+    # a proxy before the gateway), which redirects http to https; services talk plain
+    # HTTP to each other inside, so none of them redirects itself (security.W008 off).
+    https = env_bool("HTTPS", False)
     return {
         "SERVICE_NAME": name,
         "BASE_DIR": base_dir,
         "SECRET_KEY": env_str("SECRET_KEY", f"insecure-dev-key-{name}-change-me"),
         "DEBUG": debug,
+        # Services share a host name in development (localhost:2100, :3000, ...), and
+        # cookies ignore the port: one cookie name per service keeps their admin logins apart.
+        "SESSION_COOKIE_NAME": f"{name}_sessionid",
+        "CSRF_COOKIE_NAME": f"{name}_csrftoken",
+        "SESSION_COOKIE_SECURE": https,
+        "CSRF_COOKIE_SECURE": https,
+        "SECURE_HSTS_SECONDS": env_int("SECURE_HSTS_SECONDS", 31_536_000 if https else 0),
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": https,
+        "SECURE_HSTS_PRELOAD": https,
+        "SILENCED_SYSTEM_CHECKS": ["security.W008"],
         "ALLOWED_HOSTS": env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"),
         # Services sit behind the gateway, which sets these headers, so links
         # they build (pagination) point at the gateway, not at themselves.
