@@ -9,14 +9,19 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from common.outbox.conf import DEFAULT_SUBSCRIBERS
 from tools.stack import REPO_DIR
 
 CARD_OK = "4242424242424242"
 CARD_INSUFFICIENT_FUNDS = "4000000000009995"
 _user_ids = itertools.count(810_001)
-# order_service cancels an order (and releases its stock) on payment.refunded once its
-# events view handles that type; until then only the payment side of a refund is checked.
-ORDER_CONSUMES_REFUNDS = '"payment.refunded"' in (REPO_DIR / "order_service" / "orders" / "views.py").read_text()
+# order_service cancels an order (and releases its stock) on payment.refunded once it is
+# subscribed to that type and its code handles it; until then only the payment side of a
+# refund is checked.
+ORDER_CONSUMES_REFUNDS = "order" in DEFAULT_SUBSCRIBERS.get("payment.refunded", []) and any(
+    "payment.refunded" in source.read_text()
+    for source in (REPO_DIR / "order_service" / "orders").glob("*.py")  # not its tests
+)
 
 
 def bearer(token: str) -> dict:
