@@ -308,3 +308,11 @@ def test_the_payment_names_the_time_it_was_made(owner_client, fake_order):
     before = timezone.now()
     created = datetime.datetime.fromisoformat(pay(owner_client, card_body()).json()["created_at"])
     assert before <= created <= timezone.now()
+
+
+def test_another_service_may_pay_for_an_order(service_client, fake_order):
+    fake_order()
+    response = pay(service_client, card_body())
+    assert response.status_code == 201
+    assert response.json()["user_id"] == OWNER
+    assert PaymentTransaction.objects.get().created_by == "service test"
