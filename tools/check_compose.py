@@ -2,7 +2,8 @@
 
 There is no Docker engine where the tests run, so this checks the file itself:
 
-- it is valid Compose: after interpolation it passes the compose-spec JSON schema
+- it is valid Compose: no key twice in one mapping (PyYAML would keep the last, Compose
+  refuses the file), and after interpolation it passes the compose-spec JSON schema
   (the copy that check-jsonschema vendors, so no network is needed);
 - every process `make run` starts (each service's `python -m tools.serve <name>` and
   each outbox dispatcher) has a compose service with the same command, working
@@ -71,6 +72,28 @@ def compose_host(name: str) -> str:
 
 def compose_name(process: Process) -> str:
     return compose_host(process.name) if process.name in SERVICES else process.name
+
+
+class UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys without a word; Compose refuses the file."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        # Only the keys written here: what a merge (<<: *anchor) brings in may be overridden.
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key!r} appears twice in one mapping", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_compose(text: str) -> dict:
+    return yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
 
 
 def variables_used(text: str) -> dict[str, str | None]:
@@ -245,8 +268,13 @@ def problems(compose: dict, *, env: dict[str, str] | None = None, init_script: s
 
 def main() -> int:
     text = COMPOSE_FILE.read_text()
+    try:
+        compose = load_compose(text)
+    except yaml.YAMLError as error:
+        print(f"docker-compose.yml: not valid YAML for Compose: {error}", file=sys.stderr)
+        return 1
     found = env_example_problems(variables_used(text), read_env_file(ENV_EXAMPLE.read_text()))
-    found += problems(yaml.safe_load(text), init_script=POSTGRES_INIT.read_text())
+    found += problems(compose, init_script=POSTGRES_INIT.read_text())
     for problem in found:
         print(f"docker-compose.yml: {problem}", file=sys.stderr)
     if not found:

@@ -32,6 +32,7 @@ from tools.check_compose import (
     DEMO_STOCK_COMMAND,
     POSTGRES_INIT,
     Process,
+    UniqueKeyLoader,
     compose_host,
     expected_processes,
 )
@@ -49,7 +50,9 @@ def load(folder: Path) -> tuple[dict, dict[str, list[dict]]]:
     """The kustomization and every other manifest file's documents, by path relative to the folder."""
     kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
     files = {
-        path.relative_to(folder).as_posix(): [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+        path.relative_to(folder).as_posix(): [
+            doc for doc in yaml.load_all(path.read_text(), Loader=UniqueKeyLoader) if doc
+        ]
         for path in sorted(folder.rglob("*.yaml"))
         if path.name != "kustomization.yaml"
     }

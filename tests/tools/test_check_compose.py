@@ -2,6 +2,7 @@
 
 import copy
 import os
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from tools.check_compose import (
     expected_processes,
     init_script_problems,
     interpolate,
+    load_compose,
     problems,
     read_env_file,
     variables_used,
@@ -40,7 +42,7 @@ def compose_text() -> str:
 
 @pytest.fixture
 def compose(compose_text) -> dict:
-    return yaml.safe_load(compose_text)
+    return load_compose(compose_text)
 
 
 def test_the_committed_files_match(compose, compose_text):
@@ -153,6 +155,14 @@ def test_what_compose_would_refuse_fails_the_schema(compose):
     assert any(p.startswith("not valid Compose at services/book-service") for p in found), found
 
 
+def test_a_key_written_twice_is_refused_as_compose_refuses_it(compose_text):
+    # Two people adding the same dispatcher: PyYAML alone would keep one without a word.
+    twice = compose_text.replace("\nvolumes:\n", "\n  order-dispatcher:\n    image: x\n\nvolumes:\n")
+    with pytest.raises(yaml.YAMLError, match="'order-dispatcher' appears twice"):
+        load_compose(twice)
+    assert load_compose("a: &a {x: 1}\nb:\n  <<: *a\n  y: 2\n") == {"a": {"x": 1}, "b": {"x": 1, "y": 2}}
+
+
 def test_variables_are_interpolated_as_compose_does():
     env = {"SET": "value", "EMPTY": ""}
     template = {"a": "${SET:-x}", "b": "${UNSET:-x}", "c": "${EMPTY:-x}", "d": "${EMPTY-x}"}
@@ -220,10 +230,12 @@ def test_the_migrate_jobs_and_the_pods_wait_work_with_each_services_own_login(se
     login (no superuser), then the Deployment's init container, which must then go through."""
     address, prefix, password = service_logins
     manifests = index(load(K8S_DIR)[1])
+    # As in production: DEBUG off, and keys of its own (services refuse the built-in ones).
+    keys = {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "JWT_SIGNING_KEY": secrets.token_urlsafe(50)}
     for name, service in SERVICES.items():
         login = f"{prefix}{name}"
         # The book job loads its demo catalog too (customer's needs cart_service running).
-        env = {**os.environ, "SERVICE": name, "LOAD_DEMO_DATA": "1" if name == "book" else "0"}
+        env = {**os.environ, "SERVICE": name, "LOAD_DEMO_DATA": "1" if name == "book" else "0", **keys}
         env["DATABASE_URL"] = f"postgres://{login}:{password}@{address}/{login}"
         job = manifests[("Job", f"migrate-{name}")]["spec"]["template"]["spec"]["containers"][0]
         pod = manifests[("Deployment", compose_host(name))]["spec"]["template"]["spec"]
@@ -245,3 +257,7 @@ def test_main_reports_the_first_problem_and_fails(monkeypatch, tmp_path, capsys)
     monkeypatch.setattr(check_compose, "COMPOSE_FILE", broken)
     assert check_compose.main() == 1
     assert "cart-service: DATABASE_URL" in capsys.readouterr().err
+
+    broken.write_text("services:\n  db: {}\n  db: {}\n")
+    assert check_compose.main() == 1
+    assert "not valid YAML for Compose: 'db' appears twice" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 import copy
 
 import pytest
+import yaml
 
 from tools import check_k8s
 from tools.check_k8s import K8S_DIR, index, load, problems
@@ -155,3 +156,10 @@ def test_main_prints_the_problems_and_fails(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(check_k8s, "K8S_DIR", tmp_path)
     assert check_k8s.main() == 1
     assert "deploy/k8s: Deployment/cart-service: does not listen on port 5000" in capsys.readouterr().err
+
+
+def test_a_key_written_twice_is_refused(tmp_path):
+    (tmp_path / "kustomization.yaml").write_text("resources: [a.yaml]\n")
+    (tmp_path / "a.yaml").write_text("kind: ConfigMap\nmetadata: {name: a}\ndata: {X: '1'}\ndata: {Y: '2'}\n")
+    with pytest.raises(yaml.YAMLError, match="'data' appears twice"):
+        load(tmp_path)
