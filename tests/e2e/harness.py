@@ -78,8 +78,10 @@ class Stack:
             VAR_DIR=str(self.workdir),
             WEB_CONCURRENCY="1",
             GUNICORN_THREADS="8",
-            GATEWAY_READ_TIMEOUT="2",
-            SERVICE_READ_TIMEOUT="2",
+            # Long enough for a password hash (sign-up, login) on a busy 2-core machine; a
+            # service gives up on another before the gateway gives up on it.
+            GATEWAY_READ_TIMEOUT="6",
+            SERVICE_READ_TIMEOUT="4",
             PYTHONUNBUFFERED="1",
             JWT_SIGNING_KEY=JWT_SIGNING_KEY,
             SECRET_KEY="e2e-secret-key-not-a-secret-0123456789abcdef",
