@@ -48,8 +48,16 @@ requirements: install ## Re-pin requirements*.txt from requirements*.in
 	$(PY) -m pip install --quiet pip-tools
 	$(PY) -m piptools compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.txt requirements.in
 	$(PY) -m piptools compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
+	$(PY) -m piptools compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements-bench.txt requirements-bench.in
+
+$(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	@touch $@
+
+bench: $(VENV)/.bench-installed ## Load benchmark of the whole shop on SQLite and PostgreSQL (bench/results/load.md); BENCH_ARGS="--help" for options
+	DATABASE_SERVER_URL=$${DATABASE_SERVER_URL:-$(POSTGRES_URL)} $(PY) -m bench.load $(BENCH_ARGS)
 
 clean: ## Remove databases, test reports and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache
 
-.PHONY: help install run test test-postgres lint fmt check-compose check-kubernetes requirements clean
+.PHONY: help install run test test-postgres lint fmt check-compose check-kubernetes requirements bench clean

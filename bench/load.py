@@ -1,0 +1,606 @@
+"""Load benchmark: the whole shop under many customers, through the gateway (`make bench`).
+
+    .venv/bin/python -m bench.load                                   SQLite and PostgreSQL, the issue's sizes
+    .venv/bin/python -m bench.load --databases sqlite --customers 8 --duration 20 --ceiling-duration 5
+    .venv/bin/python -m bench.load --databases postgres --profile book     py-spy on book_service's workers
+
+For each database it starts all eight services and the outbox dispatchers with the
+settings of `make run` (tools.serve: gunicorn with common.gunicorn_conf, WEB_CONCURRENCY
+and GUNICORN_THREADS from the environment or their defaults, the demo data), on free
+ports with fresh databases, so a running `make run` is not disturbed. The one
+difference: the gateway's rate limits are raised, since every simulated customer
+comes from one address and writes far more than the per-user limit allows.
+
+Then, in order:
+1. the catalog grows to --books synthetic books (book_service's generate_books), the
+   demo staff login opens the warehouse and stocks --stocked books, and --customers
+   customers sign up, log in and become customers, all through the gateway;
+2. the resident memory of every service (gunicorn master and workers) is read idle;
+3. one checkout and one payment are sent with known X-Request-IDs, and the access-log
+   lines carrying them in every service but the gateway are the calls between
+   services they caused (event deliveries included, which carry the id on);
+4. locust (headless) runs the customers of bench/locustfile.py and one staff user
+   for --duration seconds, while the memory of every service is sampled each second
+   (its peak is kept) and, with --profile, py-spy records one service's workers;
+5. the ceiling: locust runs the same number of users, without think time, against
+   book_service's /health/ (no database) for --ceiling-duration seconds.
+
+Results go to bench/results/load.{json,md} with the machine, its load average and the
+settings; docs/performance.md summarises them. The exit status is 1 when a target of
+the issue is missed on PostgreSQL (zero errors, checkout p95 under 300 ms, all eight
+services under 600 MB resident idle).
+"""
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psutil
+import requests
+
+from bench.machine import describe
+from common.demo import DEMO_STAFF
+from common.services import SERVICES
+from tests.e2e.harness import Stack
+from tools.stack import REPO_DIR
+
+RESULTS = REPO_DIR / "bench" / "results"
+PG_SERVER = os.environ.get("DATABASE_SERVER_URL", "postgres://postgres@127.0.0.1:5432")
+LOCUST = Path(sys.executable).with_name("locust")
+PY_SPY = Path(sys.executable).with_name("py-spy")
+MB = 2**20
+# Targets of the issue, on PostgreSQL.
+CHECKOUT_P95_MS = 300
+IDLE_MEMORY_MB = 600
+# The end-to-end suite's own settings, which `make run` does not have: dropped, so the
+# service's defaults (or the caller's environment) apply.
+E2E_ONLY = (
+    "WEB_CONCURRENCY",
+    "GUNICORN_THREADS",
+    "GATEWAY_READ_TIMEOUT",
+    "SERVICE_READ_TIMEOUT",
+    "GATEWAY_BREAKER_RESET_SECONDS",
+    "OUTBOX_POLL_SECONDS",
+    "OUTBOX_BACKOFF_SECONDS",
+    "OUTBOX_BACKOFF_MAX_SECONDS",
+    "EVENT_SUBSCRIBERS",
+)
+RAISED_RATE_LIMITS = {
+    "GATEWAY_RATE_SIGNUP": "100000/min",
+    "GATEWAY_RATE_LOGIN": "100000/min",
+    "GATEWAY_RATE_WRITES": "100000/min",
+}
+SEARCH_TERMS = ["history", "garden", "river", "the", "tieng viet", "de men", "nam cao", "war", "love", "science"]
+PASSWORD = "load-bench-Pa55word"  # noqa: S105 (made-up customers of a throwaway database)
+CARD_OK = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "737"}
+
+
+class BenchStack(Stack):
+    """The end-to-end harness's stack (free ports, fresh databases, process groups),
+    with `make run`'s settings instead of the suite's."""
+
+    def env_for(self, name: str) -> dict[str, str]:
+        env = super().env_for(name)
+        for key in E2E_ONLY:
+            if key in os.environ:
+                env[key] = os.environ[key]
+            else:
+                env.pop(key, None)
+        env.update(RAISED_RATE_LIMITS, LOAD_DEMO_DATA="1")
+        return env
+
+    def serving_settings(self) -> dict[str, str]:
+        env = self.env_for("gateway")
+        return {
+            "WEB_CONCURRENCY": env.get("WEB_CONCURRENCY", "2 (default)"),
+            "GUNICORN_THREADS": env.get("GUNICORN_THREADS", "4 (default)"),
+            **RAISED_RATE_LIMITS,
+        }
+
+
+# ---- memory ----------------------------------------------------------------
+
+
+def process_group(stack: Stack, name: str) -> list[psutil.Process]:
+    """The gunicorn master (tools.serve execs it in place) and its workers."""
+    try:
+        master = psutil.Process(stack.processes[name].pid)
+        return [master, *master.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def memory_of(processes: list[psutil.Process]) -> dict[str, float]:
+    rss = pss = 0
+    for process in processes:
+        try:
+            info = process.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+    return {"rss_mb": round(rss / MB, 1), "pss_mb": round(pss / MB, 1), "processes": len(processes)}
+
+
+def memory_snapshot(stack: Stack) -> dict[str, dict]:
+    return {name: memory_of(process_group(stack, name)) for name in stack.processes}
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
+    seconds = {}
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        seconds[process.pid] = times.user + times.system
+    return seconds
+
+
+class LoadWatcher(threading.Thread):
+    """While the load runs: every process group's memory each second (the peak is kept),
+    and the CPU time each group and the whole machine spent, to see where it went."""
+
+    def __init__(self, stack: Stack):
+        super().__init__(daemon=True)
+        self.stack, self.peak, self.done = stack, {}, threading.Event()
+        self.cpu_start = {name: cpu_seconds(process_group(stack, name)) for name in stack.processes}
+        self.machine_start = psutil.cpu_times()
+        self.started = time.monotonic()
+
+    def run(self) -> None:
+        while not self.done.wait(1.0):
+            for name, now in memory_snapshot(self.stack).items():
+                best = self.peak.setdefault(name, now)
+                for key in ("rss_mb", "pss_mb", "processes"):
+                    best[key] = max(best[key], now[key])
+
+    def stop(self) -> dict:
+        self.done.set()
+        self.join()
+        elapsed = time.monotonic() - self.started
+        cpu = {}
+        for name, before in self.cpu_start.items():
+            after = cpu_seconds(process_group(self.stack, name))
+            cpu[name] = round(sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items()), 1)
+        machine = psutil.cpu_times()
+        busy = sum(
+            getattr(machine, f) - getattr(self.machine_start, f)
+            for f in ("user", "system", "nice", "irq", "softirq", "steal")
+        )
+        return {
+            "peak": self.peak,
+            "cpu_seconds": cpu,
+            "elapsed_s": round(elapsed, 1),
+            "machine_busy_cpu_seconds": round(busy, 1),
+            "machine_cpu_seconds": round(elapsed * (os.cpu_count() or 1), 1),
+        }
+
+
+# ---- the shop --------------------------------------------------------------
+
+
+def ok(response: requests.Response) -> requests.Response:
+    """raise_for_status with the answer's body, which names what went wrong."""
+    if response.status_code >= 400:
+        raise RuntimeError(f"{response.request.method} {response.url}: {response.status_code} {response.text[:500]}")
+    return response
+
+
+def grow_catalog(stack: Stack, count: int) -> None:
+    if count > 0:
+        subprocess.run(
+            [sys.executable, "manage.py", "generate_books", str(count)],
+            cwd=REPO_DIR / SERVICES["book"].folder,
+            env=stack.env_for("book"),
+            check=True,
+            capture_output=True,
+        )
+
+
+def login(http: requests.Session, gateway: str, username: str, password: str) -> str:
+    response = http.post(f"{gateway}/api/auth/login/", json={"username": username, "password": password})
+    ok(response)
+    return response.json()["access"]
+
+
+def stock_shop(gateway: str, staff: dict, stocked: int) -> tuple[list[int], int, dict]:
+    """Opens the warehouse with room for every order of the run and stocks the first books."""
+    with requests.Session() as http:
+        http.headers.update(staff)
+        first = http.get(f"{gateway}/api/books/", params={"page_size": 100, "ordering": "id"})
+        ok(first)
+        page = first.json()
+        book_ids = [book["id"] for book in page["results"]][:stocked]
+        opened = http.post(f"{gateway}/api/warehouse/", json={"book_quantity": 1_000_000_000})
+        if opened.status_code == 409:
+            opened = http.patch(f"{gateway}/api/warehouse/", json={"book_quantity": 1_000_000_000})
+        ok(opened)
+        for book_id in book_ids:
+            added = http.post(f"{gateway}/api/warehouse/items/", json={"product_id": book_id, "quantity": 1_000_000})
+            ok(added)
+        sample = page["results"][0]
+        return book_ids, page["count"], {"author_id": sample["author_id"], "category_id": sample["category_id"]}
+
+
+def sign_up(gateway: str, number: int) -> dict:
+    """A customer as a person makes one: account, login, full name, address, customer (and its cart)."""
+    username = f"loadcustomer{number}-{uuid.uuid4().hex[:6]}"
+    with requests.Session() as http:
+        account = http.post(
+            f"{gateway}/api/accounts/",
+            json={"username": username, "password": PASSWORD, "email": f"{username}@example.com"},
+        )
+        ok(account)
+        http.headers["Authorization"] = f"Bearer {login(http, gateway, username, PASSWORD)}"
+        fullname = http.post(f"{gateway}/api/fullnames/", json={"first_name": "Load", "last_name": f"Tester {number}"})
+        address = http.post(
+            f"{gateway}/api/addresses/", json={"address": f"{number} Bench Street", "city": "Hà Nội", "country": "VN"}
+        )
+        ok(fullname)
+        ok(address)
+        body = {"account_id": account.json()["id"], "fullname_id": fullname.json()["id"]}
+        customer = http.post(f"{gateway}/api/customers/", json=body | {"address_id": address.json()["id"]})
+        ok(customer)
+        return {"user_id": account.json()["id"], "access": http.headers["Authorization"].split()[1]}
+
+
+def prepare_shop(stack: Stack, args) -> dict:
+    gateway = stack.gateway
+    grow_catalog(stack, args.books)
+    with requests.Session() as http:
+        staff = {"Authorization": f"Bearer {login(http, gateway, DEMO_STAFF['username'], DEMO_STAFF['password'])}"}
+    stocked_ids, book_count, catalog = stock_shop(gateway, staff, args.stocked)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        customers = list(pool.map(lambda number: sign_up(gateway, number), range(args.customers + 1)))
+    return {
+        "customers": customers[1:],
+        "tracer": customers[0],  # the customer whose checkout is traced, outside the load
+        "staff_access": staff["Authorization"].split()[1],
+        "stocked_ids": stocked_ids,
+        "book_ids": list(range(min(stocked_ids), min(stocked_ids) + book_count)),
+        "book_pages": max(1, book_count // 20),
+        "search_terms": SEARCH_TERMS,
+        "think_min": args.think_min,
+        "think_max": args.think_max,
+        **catalog,
+    }
+
+
+# ---- calls between services per checkout -----------------------------------
+
+
+def access_lines(stack: Stack, request_id: str) -> list[tuple[str, str]]:
+    """(service, request line) of each ACCESS line carrying the id, the gateway's own excepted."""
+    found = []
+    for name in SERVICES:
+        if name == "gateway":
+            continue
+        for line in stack.log_path(name).read_text(errors="replace").splitlines():
+            if " ACCESS " in line and f"[{request_id}]" in line:
+                found.append((name, line.split('"')[1] if '"' in line else line))
+    return found
+
+
+def trace_checkout(stack: Stack, shop: dict) -> dict:
+    """One checkout and one payment with known request ids; waits until the event
+    deliveries they cause have arrived (the count stops changing)."""
+    gateway, tracer = stack.gateway, shop["tracer"]
+    ids = {"checkout": f"bench-checkout-{uuid.uuid4().hex[:12]}", "payment": f"bench-payment-{uuid.uuid4().hex[:12]}"}
+    with requests.Session() as http:
+        http.headers["Authorization"] = f"Bearer {tracer['access']}"
+        added = http.post(
+            f"{gateway}/api/carts/{tracer['user_id']}/items/",
+            json={"product_id": shop["stocked_ids"][0], "quantity": 2},
+        )
+        ok(added)
+        order = http.post(
+            f"{gateway}/api/orders/",
+            json={"user_id": tracer["user_id"]},
+            headers={"Idempotency-Key": uuid.uuid4().hex, "X-Request-ID": ids["checkout"]},
+        )
+        ok(order)
+        payment = http.post(
+            f"{gateway}/api/payments/",
+            json={"order_id": order.json()["id"], "method": "card", "card": CARD_OK},
+            headers={"Idempotency-Key": uuid.uuid4().hex, "X-Request-ID": ids["payment"]},
+        )
+        ok(payment)
+    traced, last, deadline = {}, -1, time.monotonic() + 20
+    while time.monotonic() < deadline:
+        time.sleep(2)
+        traced = {step: access_lines(stack, request_id) for step, request_id in ids.items()}
+        count = sum(len(lines) for lines in traced.values())
+        if count == last:
+            break
+        last = count
+    return {
+        step: {
+            "calls": len(lines),
+            "by_service": dict(Counter(service for service, _ in lines)),
+            "requests": [f"{service}: {request}" for service, request in lines],
+        }
+        for step, lines in traced.items()
+    } | {"total": sum(len(lines) for lines in traced.values())}
+
+
+# ---- locust ----------------------------------------------------------------
+
+
+def run_locust(host: str, classes: list[str], users: int, spawn_rate: float, seconds: int, shop_file: Path) -> dict:
+    prefix = shop_file.with_name(f"locust-{classes[0].lower()}")
+    command = [str(LOCUST), "-f", str(REPO_DIR / "bench" / "locustfile.py"), "--headless", "--only-summary"]
+    command += ["--host", host, "-u", str(users), "-r", str(spawn_rate), "-t", f"{seconds}s", "--csv", str(prefix)]
+    command += ["--stop-timeout", "10", "--loglevel", "WARNING", *classes]
+    env = os.environ | {"BENCH_SHOP": str(shop_file)}
+    subprocess.run(command, env=env, check=False, cwd=REPO_DIR, capture_output=True)
+    rows = {}
+    with open(f"{prefix}_stats.csv", newline="") as stats:
+        for row in csv.DictReader(stats):
+            name = "overall" if row["Name"] == "Aggregated" else f"{row['Type']} {row['Name']}"
+            rows[name] = {
+                "requests": int(row["Request Count"]),
+                "errors": int(row["Failure Count"]),
+                "requests_per_s": round(float(row["Requests/s"]), 1),
+                "median_ms": float(row["50%"]),
+                "p95_ms": float(row["95%"]),
+                "p99_ms": float(row["99%"]),
+            }
+    failures = []
+    with open(f"{prefix}_failures.csv", newline="") as listed:
+        failures = [
+            {"endpoint": f"{r['Method']} {r['Name']}", "error": r["Error"][:300], "count": int(r["Occurrences"])}
+            for r in csv.DictReader(listed)
+        ]
+    return {"endpoints": rows, "failures": failures}
+
+
+class Profiler:
+    """py-spy records one service's workers while the load runs, sampling the thread that
+    holds the GIL: the functions most often on its stack (inclusive) and running (own time)."""
+
+    def __init__(self, stack: Stack, name: str, seconds: int, workdir: Path):
+        self.name, self.processes, self.workdir = name, [], workdir
+        for worker in process_group(stack, name)[1:]:
+            raw = workdir / f"profile-{name}-{worker.pid}.txt"
+            command = [str(PY_SPY), "record", "--pid", str(worker.pid), "--duration", str(seconds)]
+            command += ["--format", "raw", "--rate", "50", "--output", str(raw), "--nonblocking"]
+            command.append("--gil")  # only the thread running Python: where the CPU goes, not who waits
+            self.processes.append((subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), raw))
+
+    def summary(self, top: int = 25) -> dict:
+        inclusive, own, samples = Counter(), Counter(), 0
+        for process, raw in self.processes:
+            process.wait()
+            if not raw.exists():
+                continue
+            for line in raw.read_text().splitlines():
+                stack, _, count = line.rpartition(" ")
+                if not count.isdigit():
+                    continue
+                frames = [frame.split(" (")[0] + " (" + frame.split(" (")[-1] for frame in stack.split(";")]
+                samples += int(count)
+                own[frames[-1]] += int(count)
+                for frame in set(frames):
+                    inclusive[frame] += int(count)
+
+        def share(counter: Counter) -> list[list]:
+            return [[frame, round(100 * hits / max(samples, 1), 1)] for frame, hits in counter.most_common(top)]
+
+        return {"service": self.name, "samples": samples, "inclusive_pct": share(inclusive), "own_pct": share(own)}
+
+
+# ---- one database ----------------------------------------------------------
+
+
+def run_database(kind: str, args) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"bench-load-{kind}-") as workdir_name:
+        workdir = Path(workdir_name)
+        stack = BenchStack(workdir, database_server=PG_SERVER if kind == "postgres" else None)
+        try:
+            stack.start()
+            time.sleep(3)  # let every worker finish booting before memory is read
+            idle = memory_snapshot(stack)
+            print(f"[{kind}] started; preparing the shop", flush=True)
+            shop = prepare_shop(stack, args)
+            shop_file = workdir / "shop.json"
+            shop_file.write_text(json.dumps(shop))
+            calls = trace_checkout(stack, shop)
+            print(f"[{kind}] {calls['total']} calls between services for a checkout and payment", flush=True)
+            load_before = os.getloadavg()
+            watcher = LoadWatcher(stack)
+            watcher.start()
+            locust_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+            profiler = Profiler(stack, args.profile, args.duration, workdir) if args.profile else None
+            users = args.customers + 1  # one staff user among them (locustfile: Staff.fixed_count)
+            shop_run = run_locust(
+                stack.gateway, ["Customer", "Staff"], users, args.spawn_rate, args.duration, shop_file
+            )
+            watched = watcher.stop()
+            locust_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            watched["cpu_seconds"]["locust (the load generator)"] = round(
+                locust_after.ru_utime + locust_after.ru_stime - locust_cpu.ru_utime - locust_cpu.ru_stime, 1
+            )
+            load_after = os.getloadavg()
+            print(f"[{kind}] load: {json.dumps(shop_run['endpoints'].get('overall'))}", flush=True)
+            ceiling = run_locust(
+                stack.url("book"), ["Ceiling"], args.customers, args.spawn_rate, args.ceiling_duration, shop_file
+            )
+            print(f"[{kind}] ceiling: {json.dumps(ceiling['endpoints'].get('overall'))}", flush=True)
+            return {
+                "load": shop_run,
+                "ceiling": ceiling["endpoints"].get("overall"),
+                "calls_per_checkout": calls,
+                "memory": {"idle": idle, "peak_under_load": watched.pop("peak")},
+                "cpu": watched,
+                "load_average": {
+                    "before": [round(x, 2) for x in load_before],
+                    "after": [round(x, 2) for x in load_after],
+                },
+                "profile": profiler.summary() if profiler else None,
+                "settings": stack.serving_settings(),
+            }
+        except Exception:
+            for name in stack.processes:  # the logs go with the temporary directory
+                print(f"--- {name} log ---\n{stack.log_tail(name, 15)}", file=sys.stderr)
+            raise
+        finally:
+            stack.stop()
+
+
+def rounded(numbers) -> list[float]:
+    return [round(number, 2) for number in numbers]
+
+
+def services_total(memory: dict, key: str = "rss_mb") -> float:
+    return round(sum(memory[name][key] for name in SERVICES if name in memory), 1)
+
+
+def targets(result: dict) -> dict:
+    endpoints = result["load"]["endpoints"]
+    checkout = endpoints.get("POST /api/orders/ (checkout)", {})
+    return {
+        "zero_errors": endpoints.get("overall", {}).get("errors", 1) == 0,
+        "checkout_p95_under_300_ms": checkout.get("p95_ms", 1e9) < CHECKOUT_P95_MS,
+        "idle_under_600_mb": services_total(result["memory"]["idle"]) < IDLE_MEMORY_MB,
+    }
+
+
+# ---- the report --------------------------------------------------------------
+
+
+def write_markdown(report: dict) -> str:
+    run = report["run"]
+    lines = ["# Load benchmark", "", "Written by `python -m bench.load` (`make bench`); do not edit by hand.", ""]
+    lines += ["Machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()), ""]
+    lines += [
+        f"{run['customers']} customers and 1 staff user (locust, headless) through the gateway for "
+        f"{run['duration_s']} s after a ramp of {run['spawn_rate']} users/s; customers think "
+        f"{run['think_min']}-{run['think_max']} s between tasks; {run['books']} synthetic books besides the demo "
+        f"ones, {run['stocked']} of them in stock. Services started as `make run` starts them, except the "
+        "gateway's rate limits, raised (every simulated customer comes from one address). Times in ms.",
+        "",
+    ]
+    for kind, result in report["databases"].items():
+        settings = ", ".join(f"{k}={v}" for k, v in result["settings"].items())
+        before, after = result["load_average"]["before"], result["load_average"]["after"]
+        lines += [
+            f"## {kind}",
+            "",
+            f"Settings: {settings}.",
+            f"Load average (1, 5, 15 min): {before} before, {after} after.",
+            "",
+        ]
+        lines += ["| endpoint | requests | requests/s | median | p95 | p99 | errors |", "|---|---|---|---|---|---|---|"]
+        for name, row in result["load"]["endpoints"].items():
+            lines.append(
+                f"| {name} | {row['requests']} | {row['requests_per_s']} | {row['median_ms']:g} | "
+                f"{row['p95_ms']:g} | {row['p99_ms']:g} | {row['errors']} |"
+            )
+        ceiling = result["ceiling"] or {}
+        lines += [
+            "",
+            f"Ceiling (book_service `/health/`, same gunicorn settings, {run['customers']} users, no think time, "
+            f"{run['ceiling_duration_s']} s): {ceiling.get('requests_per_s')} requests/s, median "
+            f"{ceiling.get('median_ms')}, p95 {ceiling.get('p95_ms')}, p99 {ceiling.get('p99_ms')}, errors "
+            f"{ceiling.get('errors')}.",
+            "",
+        ]
+        if result["load"]["failures"]:
+            lines += (
+                ["Failures:", ""]
+                + [f"- {f['count']} x {f['endpoint']}: {f['error']}" for f in result["load"]["failures"]]
+                + [""]
+            )
+        calls = result["calls_per_checkout"]
+        lines += [f"Calls between services for one checkout and its payment: {calls['total']}.", ""]
+        for step in ("checkout", "payment"):
+            lines += [f"- {step} ({calls[step]['calls']}): " + "; ".join(calls[step]["requests"])]
+        idle, peak = result["memory"]["idle"], result["memory"]["peak_under_load"]
+        lines += ["", "| process group | processes | RSS idle (MB) | RSS peak (MB) | PSS idle (MB) | PSS peak (MB) |"]
+        lines += ["|---|---|---|---|---|---|"]
+        for name in idle:
+            top = peak.get(name, idle[name])
+            lines.append(
+                f"| {name} | {idle[name]['processes']} | {idle[name]['rss_mb']} | {top['rss_mb']} | "
+                f"{idle[name]['pss_mb']} | {top['pss_mb']} |"
+            )
+        lines.append(
+            f"| **eight services** | | {services_total(idle)} | {services_total(peak)} | "
+            f"{services_total(idle, 'pss_mb')} | {services_total(peak, 'pss_mb')} |"
+        )
+        cpu = result["cpu"]
+        requests_done = max(1, result["load"]["endpoints"].get("overall", {}).get("requests", 0))
+        lines += [
+            "",
+            f"CPU time during the load ({cpu['elapsed_s']} s; the machine's {cpu['machine_cpu_seconds']} CPU seconds "
+            f"were {cpu['machine_busy_cpu_seconds']} busy, other work on the machine included):",
+            "",
+            "| process group | CPU seconds | CPU ms per shop request |",
+            "|---|---|---|",
+        ]
+        for name, seconds in sorted(cpu["cpu_seconds"].items(), key=lambda item: -item[1]):
+            lines.append(f"| {name} | {seconds} | {round(1000 * seconds / requests_done, 1)} |")
+        lines += ["", "Targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in result["targets"].items())]
+        if result["profile"]:
+            profile = result["profile"]
+            lines += ["", f"py-spy on {profile['service']}'s workers ({profile['samples']} samples), own time:", ""]
+            lines += [f"- {pct}% {frame}" for frame, pct in profile["own_pct"][:12]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--databases", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
+    parser.add_argument("--customers", type=int, default=32, help="simulated customers (one staff user is added)")
+    parser.add_argument("--duration", type=int, default=120, help="seconds of load")
+    parser.add_argument("--spawn-rate", type=float, default=8, help="customers started per second")
+    parser.add_argument("--think-min", type=float, default=0.5, help="seconds a customer waits between tasks")
+    parser.add_argument("--think-max", type=float, default=1.5)
+    parser.add_argument("--ceiling-duration", type=int, default=30, help="seconds of the trivial endpoint")
+    parser.add_argument("--books", type=int, default=1000, help="synthetic books added to the demo catalog")
+    parser.add_argument("--stocked", type=int, default=100, help="books in stock, which customers buy")
+    parser.add_argument("--profile", choices=sorted(SERVICES), help="record this service's workers with py-spy")
+    parser.add_argument("--output", default="load", help="results file name under bench/results/")
+    args = parser.parse_args()
+    kinds = args.databases.split(",")
+    report = {
+        "machine": describe(PG_SERVER if "postgres" in kinds else None),
+        "run": {
+            "customers": args.customers,
+            "duration_s": args.duration,
+            "spawn_rate": args.spawn_rate,
+            "think_min": args.think_min,
+            "think_max": args.think_max,
+            "ceiling_duration_s": args.ceiling_duration,
+            "books": args.books,
+            "stocked": args.stocked,
+        },
+        "databases": {},
+    }
+    for kind in kinds:
+        result = run_database(kind, args)
+        result["targets"] = targets(result)
+        report["databases"][kind] = result
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    (RESULTS / f"{args.output}.md").write_text(write_markdown(report))
+    print(f"written to {RESULTS / args.output}.md")
+    postgres = report["databases"].get("postgres")
+    return 1 if postgres and not all(postgres["targets"].values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
