@@ -45,7 +45,7 @@ class IdempotencyKeySerializer(serializers.Serializer):
     )
 
 
-class PaymentSucceededSerializer(serializers.Serializer):
-    """The part of a payment.succeeded event's payload this service reads."""
+class PaymentEventSerializer(serializers.Serializer):
+    """The part of a payment.succeeded or payment.refunded event's payload this service reads."""
 
     order_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)

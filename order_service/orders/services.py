@@ -324,6 +324,30 @@ def order_mark_paid(*, order_id: int, by_service: str) -> Order | None:
         return Order.objects.get(pk=order_id)
 
 
+def order_cancel_refunded(*, order_id: int, by_service: str) -> Order | None:
+    """A payment was refunded (event payment.refunded): a pending or paid order is
+    cancelled and its stock given back. A cancelled one stays as it is; a shipped or
+    delivered one too (the goods have left), which is logged for staff to follow up.
+    Runs inside the event's transaction, so the stock release is made after its commit."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None:
+        logger.warning("payment refunded for unknown order %s", order_id)
+        return None
+    if order.status not in (OrderStatus.PENDING, OrderStatus.PAID):
+        if order.status != OrderStatus.CANCELLED:
+            logger.warning("payment refunded for %s order %s: its stock is not returned", order.status, order_id)
+        return order
+    try:
+        order, release = _order_status_save(
+            order_id=order_id, to_status=OrderStatus.CANCELLED, actor=Actor(user_id=None, service=by_service)
+        )
+    except Conflict:  # a concurrent change got there first
+        return Order.objects.get(pk=order_id)
+    if release is not None:
+        transaction.on_commit(lambda: deliver_now(release))
+    return order
+
+
 @transaction.atomic
 def _order_status_save(*, order_id: int, to_status: str, actor: Actor) -> tuple[Order, OutboxEvent | None]:
     order = Order.objects.select_for_update().filter(pk=order_id).first()

@@ -14,7 +14,7 @@ from orders.serializers import (
     IdempotencyKeySerializer,
     OrderListQuerySerializer,
     OrderSerializer,
-    PaymentSucceededSerializer,
+    PaymentEventSerializer,
     StatusChangeSerializer,
 )
 from orders.services import Actor
@@ -105,11 +105,16 @@ class OrderDetailView(APIView):
 
 
 def _payment_succeeded(payload: dict) -> None:
-    body = _valid(PaymentSucceededSerializer, payload)
+    body = _valid(PaymentEventSerializer, payload)
     services.order_mark_paid(order_id=body["order_id"], by_service="payment")
+
+
+def _payment_refunded(payload: dict) -> None:
+    body = _valid(PaymentEventSerializer, payload)
+    services.order_cancel_refunded(order_id=body["order_id"], by_service="payment")
 
 
 class EventsView(EventReceiverView):
     """POST /api/events/ (services only): events this service consumes, each id once."""
 
-    handlers = {"payment.succeeded": _payment_succeeded}
+    handlers = {"payment.succeeded": _payment_succeeded, "payment.refunded": _payment_refunded}

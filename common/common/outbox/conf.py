@@ -27,7 +27,9 @@ DEFAULT_SUBSCRIBERS: dict[str, list[str]] = {
     "order.status_changed": ["notification"],
     "payment.succeeded": ["order", "notification"],
     "payment.failed": ["notification"],
-    "payment.refunded": ["notification"],
+    "payment.refunded": ["order", "notification"],
+    "account.created": ["notification"],
+    "customer.created": ["notification"],
 }
 
 

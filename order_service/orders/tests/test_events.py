@@ -1,10 +1,12 @@
-"""POST /api/events/: payment.succeeded makes a pending order paid, once per event id."""
+"""POST /api/events/: payment.succeeded makes a pending order paid, payment.refunded
+cancels it and gives its stock back, each event id once."""
 
 import uuid
 
 import pytest
 
 from common.outbox.models import OutboxEvent, ProcessedEvent
+from orders.tests.conftest import RESERVATIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +69,32 @@ def test_only_services_post_events(user_client, staff_client, api_client, make_o
     assert user_client(5).post("/api/events/", envelope(order.pk), format="json").status_code == 403
     assert staff_client.post("/api/events/", envelope(order.pk), format="json").status_code == 403
     assert api_client.post("/api/events/", envelope(order.pk), format="json").status_code == 401
+
+
+@pytest.mark.parametrize("status", ["pending", "paid"])
+def test_payment_refunded_cancels_the_order_and_releases_its_stock_once(
+    service_client, make_order, mocked_responses, django_capture_on_commit_callbacks, status
+):
+    order = make_order(status=status)
+    release = mocked_responses.delete(f"{RESERVATIONS}{order.reservation_reference}/", status=204)
+    event = envelope(order.pk, "payment.refunded")
+
+    with django_capture_on_commit_callbacks(execute=True):  # the release is made after the commit
+        first = service_client.post("/api/events/", event, format="json")
+        again = service_client.post("/api/events/", event, format="json")
+
+    assert (first.json()["status"], again.json()["status"]) == ("processed", "duplicate")
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+    assert order.history.last().changed_by == "service payment"
+    assert release.call_count == 1
+    assert OutboxEvent.objects.filter(event_type="order.status_changed").count() == 1
+
+
+@pytest.mark.parametrize("status", ["shipped", "delivered", "cancelled"])
+def test_payment_refunded_leaves_an_order_past_paid_as_it_is(service_client, make_order, status):
+    order = make_order(status=status)
+    response = service_client.post("/api/events/", envelope(order.pk, "payment.refunded"), format="json")
+    assert response.json()["status"] == "processed"
+    order.refresh_from_db()
+    assert order.status == status
