@@ -9,6 +9,13 @@ from common.testing.plugin import bearer_client
 PASSWORD = "correct-horse-battery"  # noqa: S105 (the test accounts' password)
 
 
+@pytest.fixture(autouse=True)
+def _outbox_without_threads(settings):
+    # The outbox's fast path would deliver account and customer events from a
+    # background thread that races the test's database; tests look at the outbox.
+    settings.OUTBOX_FAST_PATH = False
+
+
 @pytest.fixture
 def make_account(db):
     """make_account("ann", is_staff=False) -> an Account with the password PASSWORD."""

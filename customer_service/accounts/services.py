@@ -16,6 +16,7 @@ from accounts.errors import AccountErrorCode, LoginThrottled, Unauthenticated
 from accounts.models import Account, LoginFailure
 from accounts.tokens import refresh_token_for, token_pair_for
 from common.errors import Conflict, ErrorCode
+from common.outbox.publisher import publish
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +44,16 @@ def account_create(*, username: str, email: str, password: str, is_staff: bool =
     _check_free(username=username, email=email)
     try:
         with transaction.atomic():
-            return Account.objects.create_user(username, email, password, is_staff=is_staff)
+            account = Account.objects.create_user(username, email, password, is_staff=is_staff)
     except IntegrityError:  # a concurrent sign-up with the same username or email won the race
         _check_free(username=username, email=email)
         raise
+    publish(
+        "account.created",
+        {"user_id": account.pk, "username": account.username, "email": account.email},
+        key=f"account:{account.pk}",
+    )
+    return account
 
 
 @transaction.atomic

@@ -4,9 +4,10 @@ from pathlib import Path
 
 from common.settings import env_int, service_settings
 
-globals().update(
-    service_settings("customer", base_dir=Path(__file__).resolve().parent.parent, apps=["accounts", "customers"])
-)
+# common.outbox: account.created and customer.created, written in the transaction of the change.
+APPS = ["common.outbox", "accounts", "customers"]
+
+globals().update(service_settings("customer", base_dir=Path(__file__).resolve().parent.parent, apps=APPS))
 
 AUTH_USER_MODEL = "accounts.Account"
 # This service owns the accounts: its admin checks passwords in its own database

@@ -5,6 +5,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import Account
 from common.errors import Conflict
+from common.outbox.publisher import publish
 from customers.clients import carts
 from customers.errors import CustomerErrorCode
 from customers.models import Address, Customer, FullName
@@ -76,6 +77,17 @@ def customer_create(*, caller: Account, account_id: int, fullname_id: int, addre
 
     try:
         with transaction.atomic():
-            return Customer.objects.create(account=account, fullname=fullname, address=address)
+            customer = Customer.objects.create(account=account, fullname=fullname, address=address)
+            publish(
+                "customer.created",
+                {
+                    "user_id": account.id,
+                    "customer_id": customer.pk,
+                    "first_name": fullname.first_name,
+                    "last_name": fullname.last_name,
+                },
+                key=f"customer:{customer.pk}",
+            )
+            return customer
     except IntegrityError:  # a concurrent request created this account's customer first
         raise _customer_exists() from None

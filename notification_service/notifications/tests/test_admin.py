@@ -46,3 +46,22 @@ def test_send_again_puts_failed_emails_back_in_the_sweep(admin_client, make_noti
     assert (failed.email_state, failed.email_attempts) == ("pending", 0)
     assert failed.email_next_attempt_at is not None
     assert Notification.objects.get(pk=sent.pk).email_state == "sent"
+
+
+@pytest.mark.parametrize("term", ["6", "Payment received", "not-a-uuid-or-id"])
+def test_search_by_user_event_id_or_subject_never_fails(admin_client, make_notification, term):
+    make_notification(user_id=6)
+
+    page = admin_client.get("/admin/notifications/notification/", {"q": term})
+
+    assert page.status_code == 200
+    assert page.context["cl"].result_count == (0 if term.startswith("not") else 1)
+
+
+def test_search_by_event_id(admin_client, make_notification):
+    notification = make_notification(user_id=6)
+    make_notification(user_id=7)
+
+    page = admin_client.get("/admin/notifications/notification/", {"q": str(notification.event_id)})
+
+    assert list(page.context["cl"].result_list) == [notification]
