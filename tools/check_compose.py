@@ -11,7 +11,8 @@ There is no Docker engine where the tests run, so this checks the file itself:
   nothing else claims to be a service or a dispatcher;
 - make run's demo stock step has its one-shot container, started once what it calls is healthy;
 - health checks and depends_on conditions are in place, and every depends_on target exists;
-- every ${VARIABLE} the file uses is documented in .env.example with the same default;
+- every ${VARIABLE} the file uses is documented in .env.example with the same default, and
+  the keys have none: compose refuses to start without them (docker/new_env.py makes .env);
 - the PostgreSQL init script creates the databases common/services.py names.
 
 Prints what is wrong and exits 1, or exits 0.
@@ -42,8 +43,11 @@ DEMO_STOCK = "demo-stock"
 DEMO_STOCK_COMMAND = "python -m tools.demo_stock http://gateway:1000"
 DEMO_STOCK_NEEDS = ("gateway", "book", "customer", "inventory")
 
-# ${NAME}, ${NAME:-default}, ${NAME-default}; $$ is a literal dollar.
-_VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")
+# ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}; $$ is a literal dollar.
+_VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<default>[^}]*))?\}")
+# The services refuse the repository's development keys with DEBUG off (common/checks.py),
+# so compose must not start without keys of the user's own: no default, ever.
+REQUIRED_VARIABLES = ("SECRET_KEY", "JWT_SIGNING_KEY")
 
 
 @dataclass(frozen=True)
@@ -97,12 +101,17 @@ def load_compose(text: str) -> dict:
 
 
 def variables_used(text: str) -> dict[str, str | None]:
-    """Each ${NAME} in the text with its default (None if it has none)."""
+    """Each ${NAME} in the text with its default (None if it has none, or must be set)."""
     found: dict[str, str | None] = {}
     for match in _VARIABLE.finditer(text):
         if match["name"]:
-            found[match["name"]] = match["default"] if match["op"] else None
+            found[match["name"]] = match["default"] if match["op"] in {":-", "-"} else None
     return found
+
+
+def required_variables(text: str) -> set[str]:
+    """The ${NAME:?error} and ${NAME?error} of the text: compose stops if they are not set."""
+    return {match["name"] for match in _VARIABLE.finditer(text) if match["op"] in {":?", "?"}}
 
 
 def interpolate(value, env: dict[str, str]):
@@ -122,6 +131,8 @@ def interpolate(value, env: dict[str, str]):
             return env.get(name) or default
         if op == "-":
             return env.get(name, default)
+        if op in {":?", "?"}:  # compose would stop; check the rest of the file all the same
+            return (env.get(name) if op == ":?" else env.get(name, "")) or f"<{name} must be set>"
         return env.get(name, "")
 
     return _VARIABLE.sub(substitute, value)
@@ -144,6 +155,14 @@ def schema_problems(compose: dict) -> list[str]:
     return [
         f"not valid Compose at {'/'.join(map(str, error.absolute_path)) or 'the top'}: {error.message}"
         for error in sorted(validator.iter_errors(compose), key=lambda error: list(map(str, error.absolute_path)))
+    ]
+
+
+def required_problems(required: set[str]) -> list[str]:
+    return [
+        f"${{{name}}} has a default or none at all; it must be ${{{name}:?...}} (no built-in key may run)"
+        for name in REQUIRED_VARIABLES
+        if name not in required
     ]
 
 
@@ -274,6 +293,7 @@ def main() -> int:
         print(f"docker-compose.yml: not valid YAML for Compose: {error}", file=sys.stderr)
         return 1
     found = env_example_problems(variables_used(text), read_env_file(ENV_EXAMPLE.read_text()))
+    found += required_problems(required_variables(text))
     found += problems(compose, init_script=POSTGRES_INIT.read_text())
     for problem in found:
         print(f"docker-compose.yml: {problem}", file=sys.stderr)

@@ -4,7 +4,8 @@ No cluster is needed (nor a network): every manifest is validated, strictly (unk
 fields are errors), against the Kubernetes JSON schemas that the kubernetes-validate
 package ships, for the oldest and the newest Kubernetes version we support. Then:
 
-- kustomization.yaml lists every manifest of the folder, and only those;
+- kustomization.yaml lists every manifest of the folder, and only those; the Secret it
+  generates from secrets.env has a committed secrets.env.example, and git ignores secrets.env;
 - every process `make run` starts has its Deployment, with the same command (services
   start with --no-migrate: the migrate jobs migrate), working directory, port and
   database, and every service has a Service on its port, a readiness probe on /ready/
@@ -18,6 +19,7 @@ package ships, for the oldest and the newest Kubernetes version we support. Then
 Prints what is wrong and exits 1, or exits 0.
 """
 
+import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -48,7 +50,8 @@ Manifests = dict[tuple[str, str], dict]  # (kind, name) -> the manifest
 
 def load(folder: Path) -> tuple[dict, dict[str, list[dict]]]:
     """The kustomization and every other manifest file's documents, by path relative to the folder."""
-    kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text())
+    kustomization = yaml.load((folder / "kustomization.yaml").read_text(), Loader=UniqueKeyLoader)  # noqa: S506
+    kustomization["folder"] = folder  # where its generators' files are
     files = {
         path.relative_to(folder).as_posix(): [
             doc for doc in yaml.load_all(path.read_text(), Loader=UniqueKeyLoader) if doc
@@ -82,6 +85,40 @@ def kustomization_problems(kustomization: dict, files: dict[str, list[dict]]) ->
         f"{path} is not listed in kustomization.yaml, so it is never applied" for path in files if path not in listed
     ]
     return found
+
+
+def generated_secrets(kustomization: dict) -> tuple[list[dict], list[str]]:
+    """The Secrets the secretGenerator makes, with the keys of each env file's committed
+    .example (the env files themselves hold real secrets and are git-ignored), and problems."""
+    folder: Path = kustomization["folder"]
+    made, found = [], []
+    for generator in kustomization.get("secretGenerator") or []:
+        keys = {}
+        for env_file in generator.get("envs") or []:
+            example = folder / f"{env_file}.example"
+            if not example.exists():
+                found.append(f"kustomization.yaml: {env_file} has no {env_file}.example to make it from")
+                continue
+            for line in example.read_text().splitlines():
+                if line.strip() and not line.startswith("#") and "=" in line:
+                    key, value = line.split("=", 1)
+                    keys[key.strip()] = value.strip()
+            if not git_ignored(folder / env_file):
+                found.append(f"kustomization.yaml: {env_file} holds secrets but git does not ignore it")
+        made.append({"kind": "Secret", "metadata": {"name": generator["name"]}, "stringData": keys})
+    return made, found
+
+
+def git_ignored(path: Path) -> bool:
+    """Whether git ignores the path. Outside a git work tree (a copy, an unpacked archive)
+    there is no one to ask, and nothing can be committed by mistake: yes."""
+    done = subprocess.run(
+        ["git", "check-ignore", "-q", str(path)],
+        cwd=path.parent,
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode != 1  # 0: ignored, 1: not ignored, 128: not in a work tree
 
 
 def _env(container: dict) -> dict[str, dict]:
@@ -305,9 +342,10 @@ def index(files: dict[str, list[dict]]) -> Manifests:
 
 
 def problems(kustomization: dict, files: dict[str, list[dict]], *, schemas: bool = True) -> list[str]:
-    manifests = index(files)
+    secrets, found = generated_secrets(kustomization)
+    manifests = index({**files, "(secretGenerator)": secrets})
     config = (manifests.get(("ConfigMap", CONFIG_MAP)) or {}).get("data") or {}
-    found = kustomization_problems(kustomization, files)
+    found += kustomization_problems(kustomization, files)
     if schemas:
         found += schema_problems(files)
     found += config_problems(manifests)

@@ -29,6 +29,8 @@ from tools.check_compose import (
     load_compose,
     problems,
     read_env_file,
+    required_problems,
+    required_variables,
     variables_used,
 )
 from tools.check_k8s import K8S_DIR, index, load
@@ -48,6 +50,7 @@ def compose(compose_text) -> dict:
 def test_the_committed_files_match(compose, compose_text):
     assert problems(compose, init_script=POSTGRES_INIT.read_text()) == []
     assert env_example_problems(variables_used(compose_text), read_env_file(ENV_EXAMPLE.read_text())) == []
+    assert required_problems(required_variables(compose_text)) == []
     # What `cp .env.example .env` gives is what the defaults give.
     assert problems(compose, env=read_env_file(ENV_EXAMPLE.read_text())) == []
 
@@ -167,8 +170,24 @@ def test_variables_are_interpolated_as_compose_does():
     env = {"SET": "value", "EMPTY": ""}
     template = {"a": "${SET:-x}", "b": "${UNSET:-x}", "c": "${EMPTY:-x}", "d": "${EMPTY-x}"}
     template["e"] = ["$$HOME", 5, "${UNSET}"]
-    assert interpolate(template, env) == {"a": "value", "b": "x", "c": "x", "d": "", "e": ["$HOME", 5, ""]}
-    assert variables_used("${A:-1} ${B} $$C ${D-}") == {"A": "1", "B": None, "D": ""}
+    template["f"] = "${UNSET:?set it}"
+    assert interpolate(template, env) == {
+        "a": "value",
+        "b": "x",
+        "c": "x",
+        "d": "",
+        "e": ["$HOME", 5, ""],
+        "f": "<UNSET must be set>",
+    }
+    assert variables_used("${A:-1} ${B} $$C ${D-} ${E:?no}") == {"A": "1", "B": None, "D": "", "E": None}
+    assert required_variables("${A:-1} ${E:?no} ${F?no}") == {"E", "F"}
+
+
+def test_keys_with_a_default_are_refused():
+    assert required_problems({"SECRET_KEY", "JWT_SIGNING_KEY"}) == []
+    assert required_problems({"SECRET_KEY"}) == [
+        "${JWT_SIGNING_KEY} has a default or none at all; it must be ${JWT_SIGNING_KEY:?...} (no built-in key may run)"
+    ]
 
 
 def test_the_env_example_must_document_every_variable_with_its_default():

@@ -131,10 +131,15 @@ def test_dispatchers_must_match_make_run(kustomization, files):
     assert any(p.startswith("Deployment/cart-dispatcher: runs ") and "make run does not start" in p for p in found)
 
 
-def test_a_missing_secret_key_a_wrong_url_and_a_changed_init_script_are_reported(kustomization, files):
-    secret = manifest(files, "Secret", "bookstore-secrets")["stringData"]
-    del secret["jwt-signing-key"]
-    secret["cart-database-url"] = "postgres://postgres:postgres@postgres:5432/bookstore_cart"
+def test_a_missing_secret_key_a_wrong_url_and_a_changed_init_script_are_reported(kustomization, files, tmp_path):
+    example = tmp_path / "secrets.env.example"
+    example.write_text(
+        (K8S_DIR / "secrets.env.example")
+        .read_text()
+        .replace("jwt-signing-key=\n", "")
+        .replace("bookstore_cart:{bookstore-db-password}@", "postgres:postgres@")
+    )
+    kustomization["folder"] = tmp_path
     manifest(files, "ConfigMap", "bookstore-config")["data"]["BOOK_SERVICE_URL"] = "http://books:2100"
     init = manifest(files, "ConfigMap", "postgres-init")["data"]
     init["10-databases.sh"] = init["10-databases.sh"].replace(" inventory", "")
@@ -145,8 +150,26 @@ def test_a_missing_secret_key_a_wrong_url_and_a_changed_init_script_are_reported
     assert "ConfigMap/postgres-init: differs from docker/postgres-init.sh" in found
 
 
+def test_generated_secrets_need_a_committed_example_and_an_ignored_env_file(
+    kustomization, files, tmp_path, monkeypatch
+):
+    kustomization["folder"] = tmp_path  # no secrets.env.example there
+    found = problems(kustomization, files, schemas=False)
+    assert "kustomization.yaml: secrets.env has no secrets.env.example to make it from" in found
+
+    (tmp_path / "secrets.env.example").write_text((K8S_DIR / "secrets.env.example").read_text())
+    monkeypatch.setattr(check_k8s, "git_ignored", lambda path: False)
+    found = problems(kustomization, files, schemas=False)
+    assert "kustomization.yaml: secrets.env holds secrets but git does not ignore it" in found
+
+
+def test_git_is_asked_whether_it_ignores_a_file():
+    assert check_k8s.git_ignored(K8S_DIR / "secrets.env")
+    assert not check_k8s.git_ignored(K8S_DIR / "config.yaml")
+
+
 def test_main_prints_the_problems_and_fails(monkeypatch, tmp_path, capsys):
-    for path in K8S_DIR.rglob("*.yaml"):
+    for path in [*K8S_DIR.rglob("*.yaml"), K8S_DIR / "secrets.env.example"]:
         target = tmp_path / path.relative_to(K8S_DIR)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(path.read_text())
