@@ -83,12 +83,16 @@ def _emails_take(*, limit: int, notification_ids: list[int] | None = None) -> li
     PostgreSQL SKIP LOCKED lets several workers sweep at once; on SQLite the
     IMMEDIATE transaction serializes them)."""
     now = timezone.now()
+    due = Notification.objects.filter(email_state=EmailState.PENDING, email_next_attempt_at__lte=now).filter(
+        Q(email_leased_until__isnull=True) | Q(email_leased_until__lte=now)
+    )
+    if notification_ids is not None:
+        due = due.filter(pk__in=notification_ids)
+    # Read first: an idle sweep then takes no write lock (on SQLite every transaction
+    # here is a writer's, and the service's requests write too).
+    if not due.exists():
+        return []
     with transaction.atomic():
-        due = Notification.objects.filter(email_state=EmailState.PENDING, email_next_attempt_at__lte=now).filter(
-            Q(email_leased_until__isnull=True) | Q(email_leased_until__lte=now)
-        )
-        if notification_ids is not None:
-            due = due.filter(pk__in=notification_ids)
         due = due.order_by("email_next_attempt_at", "id")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
