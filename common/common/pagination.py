@@ -1,3 +1,4 @@
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination as DrfPageNumberPagination
 
 
@@ -7,3 +8,11 @@ class PageNumberPagination(DrfPageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request):
+        # DRF falls back to the default for a page_size it cannot read; a client that
+        # sent one should hear it was wrong instead (larger ones are still capped).
+        value = request.query_params.get(self.page_size_query_param)
+        if value is not None and not (value.isascii() and value.isdigit() and int(value) > 0):
+            raise ValidationError({self.page_size_query_param: ["A positive whole number is required."]})
+        return super().get_page_size(request)

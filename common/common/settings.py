@@ -241,5 +241,10 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
             "SWAGGER_UI_DIST": "SIDECAR",
             "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
             "REDOC_DIST": "SIDECAR",
+            # The error answers every view can give, in every schema (common.openapi).
+            "POSTPROCESSING_HOOKS": [
+                "drf_spectacular.hooks.postprocess_schema_enums",
+                "common.openapi.add_error_responses",
+            ],
         },
     }

@@ -1,0 +1,74 @@
+"""The error answers every service gives, written into each OpenAPI schema once.
+
+drf-spectacular documents what a view returns when all goes well; the errors come
+from common.errors' handlers for every view alike (a bad body, a bad or missing
+token, a refused permission, an unknown id, a body that is not JSON) and from
+gunicorn (a request line too long for it). This postprocessing hook adds those
+answers, in the common error shape, to every operation that can give them, so the
+schema is true for clients and for Schemathesis. Answers of one domain (409, 503...)
+are documented on their views with extend_schema.
+"""
+
+from typing import Any
+
+ERROR_SCHEMA_NAME = "Error"
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "The error shape of every service (common.errors).",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "A stable snake_case code clients can branch on."},
+                "message": {"type": "string"},
+                "details": {"description": "Per-field messages for a validation error, when there are some."},
+                "request_id": {"type": "string", "nullable": True},
+            },
+            "required": ["code", "message"],
+        }
+    },
+    "required": ["error"],
+}
+_METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA_NAME}"}}},
+    }
+
+
+def _errors_for(operation: dict[str, Any], path_parameters: list[dict]) -> dict[str, dict]:
+    parameters = [*path_parameters, *operation.get("parameters", [])]
+    has_body = "requestBody" in operation
+    in_path = any(p.get("in") == "path" for p in parameters)
+    query = {p["name"] for p in parameters if p.get("in") == "query"}
+    errors = {}
+    if has_body or query or in_path:
+        errors["400"] = _error("Invalid input (validation_error, naming the field, or parse_error).")
+    errors["401"] = _error("No token where one is needed, or an expired, forged or malformed one.")
+    errors["403"] = _error("The caller may not do this (another user's data, staff or services only).")
+    if in_path or "page" in query:
+        errors["404"] = _error("No such object, or no such page.")
+    errors["414"] = {
+        "description": "A request line longer than gunicorn accepts (refused before the service sees it).",
+        "content": {"text/html": {"schema": {"type": "string"}}},
+    }
+    if has_body:
+        errors["415"] = _error("A body that is not JSON.")
+    return errors
+
+
+def add_error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """drf-spectacular POSTPROCESSING_HOOKS entry: the common error answers of every operation."""
+    result.setdefault("components", {}).setdefault("schemas", {})[ERROR_SCHEMA_NAME] = ERROR_SCHEMA
+    for path_item in result.get("paths", {}).values():
+        path_parameters = path_item.get("parameters", [])
+        for method in _METHODS:
+            if (operation := path_item.get(method)) is None:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status_code, response in _errors_for(operation, path_parameters).items():
+                responses.setdefault(status_code, response)
+    return result
