@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.load                                   SQLite and PostgreSQL, the issue's sizes
     .venv/bin/python -m bench.load --databases sqlite --customers 8 --duration 20 --ceiling-duration 5
-    .venv/bin/python -m bench.load --databases postgres --profile book     py-spy on book_service's workers
+    .venv/bin/python -m bench.load --databases postgres --profile order,book   py-spy on their workers
 
 For each database it starts all eight services and the outbox dispatchers with the
 settings of `make run` (tools.serve: gunicorn with common.gunicorn_conf, WEB_CONCURRENCY
@@ -21,7 +21,7 @@ Then, in order:
    services they caused (event deliveries included, which carry the id on);
 4. locust (headless) runs the customers of bench/locustfile.py and one staff user
    for --duration seconds, while the memory of every service is sampled each second
-   (its peak is kept) and, with --profile, py-spy records one service's workers;
+   (its peak is kept) and, with --profile, py-spy records the workers of the services named;
 5. the ceiling: locust runs the same number of users, without think time, against
    book_service's /health/ (no database) for --ceiling-duration seconds.
 
@@ -36,6 +36,7 @@ import csv
 import json
 import os
 import resource
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
+import psycopg
 import requests
 
 from bench.machine import describe
@@ -148,6 +150,16 @@ def cpu_seconds(processes: list[psutil.Process]) -> dict[int, float]:
     return seconds
 
 
+def database_sessions(stack: Stack) -> dict[str, int]:
+    """PostgreSQL's count of the connections ever opened to each service's database."""
+    if not stack.database_server:
+        return {}
+    names = {stack._database_name(name): name for name in SERVICES}
+    with psycopg.connect(f"{stack.database_server.rstrip('/')}/postgres", autocommit=True) as conn:
+        rows = conn.execute("SELECT datname, sessions FROM pg_stat_database WHERE datname = ANY(%s)", [list(names)])
+        return {names[datname]: sessions for datname, sessions in rows}
+
+
 class LoadWatcher(threading.Thread):
     """While the load runs: every process group's memory each second (the peak is kept),
     and the CPU time each group and the whole machine spent, to see where it went."""
@@ -157,6 +169,7 @@ class LoadWatcher(threading.Thread):
         self.stack, self.peak, self.done = stack, {}, threading.Event()
         self.cpu_start = {name: cpu_seconds(process_group(stack, name)) for name in stack.processes}
         self.machine_start = psutil.cpu_times()
+        self.sessions_start = database_sessions(stack)
         self.started = time.monotonic()
 
     def run(self) -> None:
@@ -175,6 +188,10 @@ class LoadWatcher(threading.Thread):
             after = cpu_seconds(process_group(self.stack, name))
             cpu[name] = round(sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items()), 1)
         machine = psutil.cpu_times()
+        time.sleep(1)  # PostgreSQL counts sessions in statistics it flushes about each second
+        sessions = {
+            name: count - self.sessions_start.get(name, 0) for name, count in database_sessions(self.stack).items()
+        }
         busy = sum(
             getattr(machine, f) - getattr(self.machine_start, f)
             for f in ("user", "system", "nice", "irq", "softirq", "steal")
@@ -185,6 +202,7 @@ class LoadWatcher(threading.Thread):
             "elapsed_s": round(elapsed, 1),
             "machine_busy_cpu_seconds": round(busy, 1),
             "machine_cpu_seconds": round(elapsed * (os.cpu_count() or 1), 1),
+            "database_connections_opened": sessions,
         }
 
 
@@ -289,7 +307,8 @@ def access_lines(stack: Stack, request_id: str) -> list[tuple[str, str]]:
             continue
         for line in stack.log_path(name).read_text(errors="replace").splitlines():
             if " ACCESS " in line and f"[{request_id}]" in line:
-                found.append((name, line.split('"')[1] if '"' in line else line))
+                _, request, answer = line.split('"', 2)  # answer: status, size and milliseconds
+                found.append((name, f"{request.removesuffix(' HTTP/1.1')} {answer.split()[0]} {answer.split()[-1]}"))
     return found
 
 
@@ -375,7 +394,7 @@ class Profiler:
         for worker in process_group(stack, name)[1:]:
             raw = workdir / f"profile-{name}-{worker.pid}.txt"
             command = [str(PY_SPY), "record", "--pid", str(worker.pid), "--duration", str(seconds)]
-            command += ["--format", "raw", "--rate", "50", "--output", str(raw), "--nonblocking"]
+            command += ["--format", "raw", "--rate", "100", "--output", str(raw), "--nonblocking"]
             command.append("--gil")  # only the thread running Python: where the CPU goes, not who waits
             self.processes.append((subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), raw))
 
@@ -422,7 +441,7 @@ def run_database(kind: str, args) -> dict:
             watcher = LoadWatcher(stack)
             watcher.start()
             locust_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-            profiler = Profiler(stack, args.profile, args.duration, workdir) if args.profile else None
+            profilers = [Profiler(stack, name, args.duration, workdir) for name in args.profile]
             users = args.customers + 1  # one staff user among them (locustfile: Staff.fixed_count)
             shop_run = run_locust(
                 stack.gateway, ["Customer", "Staff"], users, args.spawn_rate, args.duration, shop_file
@@ -448,7 +467,7 @@ def run_database(kind: str, args) -> dict:
                     "before": [round(x, 2) for x in load_before],
                     "after": [round(x, 2) for x in load_after],
                 },
-                "profile": profiler.summary() if profiler else None,
+                "profiles": [profiler.summary() for profiler in profilers],
                 "settings": stack.serving_settings(),
             }
         except Exception:
@@ -482,7 +501,7 @@ def targets(result: dict) -> dict:
 
 def write_markdown(report: dict) -> str:
     run = report["run"]
-    lines = ["# Load benchmark", "", "Written by `python -m bench.load` (`make bench`); do not edit by hand.", ""]
+    lines = ["# Load benchmark", "", f"Written by `{run['command']}` (`make bench`); do not edit by hand.", ""]
     lines += ["Machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()), ""]
     lines += [
         f"{run['customers']} customers and 1 staff user (locust, headless) through the gateway for "
@@ -552,13 +571,30 @@ def write_markdown(report: dict) -> str:
         ]
         for name, seconds in sorted(cpu["cpu_seconds"].items(), key=lambda item: -item[1]):
             lines.append(f"| {name} | {seconds} | {round(1000 * seconds / requests_done, 1)} |")
+        if opened := cpu.get("database_connections_opened"):
+            lines += [
+                "",
+                "PostgreSQL connections opened during the load (pg_stat_database.sessions): "
+                + ", ".join(f"{name} {count}" for name, count in opened.items())
+                + ".",
+            ]
         lines += ["", "Targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in result["targets"].items())]
-        if result["profile"]:
-            profile = result["profile"]
-            lines += ["", f"py-spy on {profile['service']}'s workers ({profile['samples']} samples), own time:", ""]
-            lines += [f"- {pct}% {frame}" for frame, pct in profile["own_pct"][:12]]
+        for profile in result["profiles"]:
+            lines += ["", f"py-spy on {profile['service']}'s workers ({profile['samples']} samples with the GIL):", ""]
+            lines += ["| inclusive | function | | own | function |", "|---|---|---|---|---|"]
+            for (frame, pct), (own_frame, own_pct) in zip(
+                profile["inclusive_pct"][:15], profile["own_pct"][:15], strict=False
+            ):
+                lines.append(f"| {pct}% | {frame} | | {own_pct}% | {own_frame} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def service_names(value: str) -> list[str]:
+    names = [name for name in value.split(",") if name]
+    if unknown := [name for name in names if name not in SERVICES]:
+        raise argparse.ArgumentTypeError(f"unknown service(s): {', '.join(unknown)}; one of {', '.join(SERVICES)}")
+    return names
 
 
 def main() -> int:
@@ -572,13 +608,16 @@ def main() -> int:
     parser.add_argument("--ceiling-duration", type=int, default=30, help="seconds of the trivial endpoint")
     parser.add_argument("--books", type=int, default=1000, help="synthetic books added to the demo catalog")
     parser.add_argument("--stocked", type=int, default=100, help="books in stock, which customers buy")
-    parser.add_argument("--profile", choices=sorted(SERVICES), help="record this service's workers with py-spy")
+    parser.add_argument(
+        "--profile", type=service_names, default=[], help="comma-separated services whose workers py-spy records"
+    )
     parser.add_argument("--output", default="load", help="results file name under bench/results/")
     args = parser.parse_args()
     kinds = args.databases.split(",")
     report = {
         "machine": describe(PG_SERVER if "postgres" in kinds else None),
         "run": {
+            "command": shlex.join(["python", "-m", "bench.load", *sys.argv[1:]]),
             "customers": args.customers,
             "duration_s": args.duration,
             "spawn_rate": args.spawn_rate,

@@ -12,8 +12,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 
 from common.errors import ErrorCode, error_response
 from routing.models import RateCounter
@@ -58,15 +57,23 @@ def check(request, user) -> Refusal | None:
     return None
 
 
+# One statement, atomic on PostgreSQL and SQLite (3.35+) alike: start the window's
+# counter or add one to it, and read the result. It replaced an UPDATE, a SELECT and a
+# transaction around them, which were a quarter of the gateway's CPU under load
+# (docs/performance.md).
+_COUNT_SQL = (
+    "INSERT INTO {table} ({key}, {count}, {expires_at}) VALUES (%s, 1, %s) "
+    "ON CONFLICT ({key}) DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {count}"
+)
+
+
 def _count(key: str, *, expires_at: float) -> int:
-    with transaction.atomic():
-        if not RateCounter.objects.filter(key=key).update(count=F("count") + 1):
-            try:
-                with transaction.atomic():
-                    RateCounter.objects.create(key=key, count=1, expires_at=expires_at)
-            except IntegrityError:  # another worker created it first
-                RateCounter.objects.filter(key=key).update(count=F("count") + 1)
-        count = RateCounter.objects.values_list("count", flat=True).get(key=key)
+    quote = connection.ops.quote_name
+    columns = {name: quote(name) for name in ("key", "count", "expires_at")}
+    statement = _COUNT_SQL.format(table=quote(RateCounter._meta.db_table), **columns)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [key, expires_at])
+        (count,) = cursor.fetchone()
     if random.random() < 0.01:  # noqa: S311 (housekeeping, not security): drop ended windows now and then
         RateCounter.objects.filter(expires_at__lt=time.time()).delete()
     return count
