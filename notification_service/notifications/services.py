@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
+from common.auth import ClaimsUser
 from common.errors import DependencyError, NotFound
 from common.permissions import is_owner
 from notifications import messages
@@ -59,7 +60,7 @@ def notification_create_from_event(*, event_id: uuid.UUID, event_type: str, payl
 
 
 @transaction.atomic
-def notification_mark_read(*, notification_id: int, user) -> Notification:
+def notification_mark_read(*, notification_id: int, user: ClaimsUser) -> Notification:
     """The owner has seen it; marking it again changes nothing."""
     notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
     if notification is None:

@@ -4,6 +4,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.auth import ClaimsUser
 from common.outbox.consumer import EventReceiverView
 from common.permissions import is_owner, is_staff_or_service
 from notifications import selectors, services
@@ -11,7 +12,7 @@ from notifications.pagination import NotificationPagination
 from notifications.serializers import PAYLOAD_SERIALIZERS, NotificationListQuerySerializer, NotificationSerializer
 
 
-def _listed_user(user, asked: int | None) -> int:
+def _listed_user(user: ClaimsUser, asked: int | None) -> int:
     """Whose notifications a caller may list: a customer their own (the default), staff
     and services anyone's, named by ?user_id=."""
     if is_staff_or_service(user):
