@@ -4,9 +4,10 @@ from catalog.folding import fold
 from catalog.models import Author, Book, Category
 from catalog.selectors import MAX_BATCH_IDS
 from common.converters import MAX_ID
+from common.serializers import ModelSerializer, Serializer
 
 
-class AuthorSerializer(serializers.ModelSerializer):
+class AuthorSerializer(ModelSerializer):
     class Meta:
         model = Author
         fields = ["id", "name", "email", "address", "created_at"]
@@ -14,13 +15,13 @@ class AuthorSerializer(serializers.ModelSerializer):
         extra_kwargs = {"email": {"validators": []}}
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "created_at"]
 
 
-class BookSerializer(serializers.ModelSerializer):
+class BookSerializer(ModelSerializer):
     author_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     category_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     author_name = serializers.CharField(source="author.name", read_only=True)
@@ -44,7 +45,7 @@ class BookSerializer(serializers.ModelSerializer):
         ]
 
 
-class BookSearchQuerySerializer(serializers.Serializer):
+class BookSearchQuerySerializer(Serializer):
     search_term = serializers.CharField(max_length=200, trim_whitespace=True)
 
     def validate_search_term(self, value: str) -> str:
@@ -53,7 +54,7 @@ class BookSearchQuerySerializer(serializers.Serializer):
         return value
 
 
-class BookListQuerySerializer(serializers.Serializer):
+class BookListQuerySerializer(Serializer):
     ids = serializers.CharField(required=False)
     author = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     category = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from common.serializers import ModelSerializer, Serializer
 from stock import selectors
 from stock.models import MAX_PRODUCT_ID, MAX_UNITS, ProductType, Reservation, StockItem, Warehouse
 from stock.selectors import MAX_BATCH_IDS
@@ -20,7 +21,7 @@ def product_type_field() -> serializers.ChoiceField:
     return serializers.ChoiceField(choices=ProductType.choices, default=ProductType.BOOK)
 
 
-class WarehouseSerializer(serializers.ModelSerializer):
+class WarehouseSerializer(ModelSerializer):
     """8.1/8.2 input, and 8.4 info: capacity, used, reserved and free units and the
     number of products per product type."""
 
@@ -58,7 +59,7 @@ class WarehouseSerializer(serializers.ModelSerializer):
         }
 
 
-class StockItemSerializer(serializers.ModelSerializer):
+class StockItemSerializer(ModelSerializer):
     """A stock level: `available` can be sold now; `reserved` is held for checkouts."""
 
     in_stock = serializers.SerializerMethodField()
@@ -71,7 +72,7 @@ class StockItemSerializer(serializers.ModelSerializer):
         return item.available > 0
 
 
-class StockBatchSerializer(serializers.Serializer):
+class StockBatchSerializer(Serializer):
     """The stock levels of many products, and the ids the warehouse does not stock."""
 
     count = serializers.IntegerField()
@@ -79,7 +80,7 @@ class StockBatchSerializer(serializers.Serializer):
     missing_ids = serializers.ListField(child=serializers.IntegerField())
 
 
-class CapacityCheckSerializer(serializers.Serializer):
+class CapacityCheckSerializer(Serializer):
     product_id = serializers.IntegerField()
     product_type = serializers.CharField()
     requested = serializers.IntegerField()
@@ -87,13 +88,13 @@ class CapacityCheckSerializer(serializers.Serializer):
     fits = serializers.BooleanField()
 
 
-class StockAddSerializer(serializers.Serializer):
+class StockAddSerializer(Serializer):
     product_id = product_id_field()
     quantity = quantity_field()
     product_type = product_type_field()
 
 
-class StockItemPathSerializer(serializers.Serializer):
+class StockItemPathSerializer(Serializer):
     """The product id from the path (checked here: the path converter takes any digits)
     and ?product_type=."""
 
@@ -106,13 +107,13 @@ class StockRemoveQuerySerializer(StockItemPathSerializer):
     product_type = product_type_field()
 
 
-class CapacityQuerySerializer(serializers.Serializer):
+class CapacityQuerySerializer(Serializer):
     product_id = product_id_field()
     quantity = quantity_field()
     product_type = product_type_field()
 
 
-class StockBatchQuerySerializer(serializers.Serializer):
+class StockBatchQuerySerializer(Serializer):
     ids = serializers.CharField()
     product_type = product_type_field()
 
@@ -130,13 +131,13 @@ class StockBatchQuerySerializer(serializers.Serializer):
         return ids
 
 
-class ReservationItemSerializer(serializers.Serializer):
+class ReservationItemSerializer(Serializer):
     product_id = product_id_field()
     quantity = quantity_field()
     product_type = product_type_field()
 
 
-class ReservationCreateSerializer(serializers.Serializer):
+class ReservationCreateSerializer(Serializer):
     reference = serializers.RegexField(
         REFERENCE_PATTERN, error_messages={"invalid": "1 to 100 letters, digits or _ . : -"}
     )
@@ -149,11 +150,11 @@ class ReservationCreateSerializer(serializers.Serializer):
         return [ReservationItem(**item) for item in items]
 
 
-class ReservationReferenceSerializer(serializers.Serializer):
+class ReservationReferenceSerializer(Serializer):
     reference = serializers.RegexField(REFERENCE_PATTERN)
 
 
-class ReservationSerializer(serializers.ModelSerializer):
+class ReservationSerializer(ModelSerializer):
     items = serializers.SerializerMethodField()
 
     class Meta:

@@ -32,6 +32,9 @@ def test_duplicate_email_in_another_case_is_409(staff_client):
         ({"name": "", "email": "a@example.com"}, "name"),
         ({"name": "A" * 201, "email": "a@example.com"}, "name"),
         ({"email": "a@example.com"}, "name"),
+        # A JSON number is not a string, though DRF alone would take it as one (found by Schemathesis).
+        ({"name": "A", "email": "a@example.com", "address": 0}, "address"),
+        ({"name": 7, "email": "a@example.com"}, "name"),
     ],
 )
 def test_bad_author_input_is_400_naming_the_field(staff_client, body, field):

@@ -1,0 +1,44 @@
+"""Serializer bases that take JSON types as the schema states them.
+
+DRF turns a JSON number into a string for a CharField (12 becomes "12") and takes a
+number for a DecimalField, while the OpenAPI schema says both are strings; a client
+that sends the wrong type should hear so (a 400 naming the field), as Schemathesis
+checks. Query strings are always text, so only JSON bodies are checked.
+"""
+
+from collections.abc import Mapping
+
+from django.http import QueryDict
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+
+NOT_A_STRING = "Not a valid string."
+
+
+def _is_string_in_schema(field: serializers.Field) -> bool:
+    if isinstance(field, serializers.DecimalField):
+        return getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    return isinstance(field, serializers.CharField)
+
+
+class JsonTypesMixin:
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping) and not isinstance(data, QueryDict):
+            wrong = {
+                field.field_name: [NOT_A_STRING]
+                for field in self._writable_fields
+                if _is_string_in_schema(field)
+                and data.get(field.field_name) is not None
+                and not isinstance(data[field.field_name], str)
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
+
+
+class Serializer(JsonTypesMixin, serializers.Serializer):
+    pass
+
+
+class ModelSerializer(JsonTypesMixin, serializers.ModelSerializer):
+    pass
