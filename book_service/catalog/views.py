@@ -1,7 +1,9 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
 from catalog import selectors, services
+from catalog.errors import CatalogErrorCode
 from catalog.folding import fold
 from catalog.models import Author, Book, Category
 from catalog.pagination import BookSearchPagination
@@ -13,6 +15,8 @@ from catalog.serializers import (
     CategorySerializer,
 )
 from common.permissions import IsStaffOrReadOnly
+
+STILL_IN_USE = OpenApiResponse(description=f"{CatalogErrorCode.STILL_IN_USE}: books still use it.")
 
 
 def _query(serializer_class, request) -> dict:
@@ -33,6 +37,13 @@ class AuthorListCreateView(generics.ListAPIView):
             authors = authors.filter(name_folded__contains=fold(name))
         return authors
 
+    @extend_schema(
+        request=AuthorSerializer,
+        responses={
+            201: AuthorSerializer,
+            409: OpenApiResponse(description=f"{CatalogErrorCode.EMAIL_TAKEN}: another author has this email."),
+        },
+    )
     def post(self, request):
         serializer = AuthorSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -45,6 +56,7 @@ class AuthorDetailView(generics.RetrieveAPIView):
     serializer_class = AuthorSerializer
     queryset = Author.objects.all()
 
+    @extend_schema(responses={204: None, 409: STILL_IN_USE})
     def delete(self, request, pk):
         services.author_delete(author=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -62,6 +74,13 @@ class CategoryListCreateView(generics.ListAPIView):
             categories = categories.filter(name_folded__contains=fold(name))
         return categories
 
+    @extend_schema(
+        request=CategorySerializer,
+        responses={
+            201: CategorySerializer,
+            409: OpenApiResponse(description=f"{CatalogErrorCode.CATEGORY_NAME_TAKEN}: the name is taken."),
+        },
+    )
     def post(self, request):
         serializer = CategorySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -74,6 +93,7 @@ class CategoryDetailView(generics.RetrieveAPIView):
     serializer_class = CategorySerializer
     queryset = Category.objects.all()
 
+    @extend_schema(responses={204: None, 409: STILL_IN_USE})
     def delete(self, request, pk):
         services.category_delete(category=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -109,6 +129,7 @@ class BookListCreateView(generics.ListAPIView):
             books = books.filter(price__lte=filters["max_price"])
         return books.order_by(filters.get("ordering", "id"), "id")
 
+    @extend_schema(request=BookSerializer, responses={201: BookSerializer})
     def post(self, request):
         serializer = BookSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -6,7 +6,8 @@ token, a refused permission, an unknown id, a body that is not JSON) and from
 gunicorn (a request line too long for it). This postprocessing hook adds those
 answers, in the common error shape, to every operation that can give them, so the
 schema is true for clients and for Schemathesis. Answers of one domain (409, 503...)
-are documented on their views with extend_schema.
+are documented on their views with extend_schema, as OpenApiResponse(description=...)
+only: the hook gives every error answer without a body the common error shape.
 """
 
 from typing import Any
@@ -69,6 +70,9 @@ def add_error_responses(result: dict[str, Any], generator, request, public) -> d
             if (operation := path_item.get(method)) is None:
                 continue
             responses = operation.setdefault("responses", {})
+            for status_code, response in responses.items():
+                if status_code.startswith(("4", "5")) and "content" not in response:
+                    response["content"] = _error("")["content"]
             for status_code, response in _errors_for(operation, path_parameters).items():
                 responses.setdefault(status_code, response)
     return result

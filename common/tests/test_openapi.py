@@ -46,6 +46,15 @@ def test_answers_a_view_documents_itself_are_kept():
     assert responses["400"] is own
 
 
+def test_an_error_a_view_documents_without_a_body_has_the_error_shape():
+    operation = {"requestBody": {}, "responses": {"201": {"description": ""}, "409": {"description": "taken"}}}
+
+    responses = schema_with({"/api/authors/": {"post": operation}})["paths"]["/api/authors/"]["post"]["responses"]
+
+    assert responses["409"] == {"description": "taken", "content": {"application/json": {"schema": ERROR_REF}}}
+    assert "content" not in responses["201"]
+
+
 def test_every_service_schema_documents_the_errors(api_client):
     schema = api_client.get("/api/schema/?format=json").json()
 

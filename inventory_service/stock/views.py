@@ -1,10 +1,11 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.permissions import IsService, IsStaff, IsStaffOrReadOnly
 from stock import selectors, services
+from stock.errors import StockErrorCode
 from stock.models import ProductType
 from stock.serializers import (
     CapacityCheckSerializer,
@@ -25,6 +26,10 @@ from stock.serializers import (
 # body changing (the name Stripe uses for its idempotency keys).
 REPLAYED_HEADER = "Idempotent-Replayed"
 PRODUCT_TYPE_PARAMETER = OpenApiParameter("product_type", str, enum=ProductType.values, default=ProductType.BOOK)
+# The domain's error answers, for the schema (their body is the common error shape).
+NO_WAREHOUSE = OpenApiResponse(description=f"{StockErrorCode.WAREHOUSE_NOT_FOUND}: there is no warehouse yet.")
+INSUFFICIENT_STOCK = OpenApiResponse(description=f"{StockErrorCode.INSUFFICIENT_STOCK}: not that many units free.")
+BOOK_SERVICE_DOWN = OpenApiResponse(description="book_service (does the book exist?) is down (503) or slow (504).")
 
 
 def _with_path(request, **path) -> dict:
@@ -44,13 +49,29 @@ class WarehouseView(APIView):
     permission_classes = [IsStaff]
     serializer_class = WarehouseSerializer  # for the OpenAPI schema
 
+    @extend_schema(responses={200: WarehouseSerializer, 404: NO_WAREHOUSE})
     def get(self, request):
         return Response(WarehouseSerializer(selectors.warehouse_get_default()).data)
 
+    @extend_schema(
+        request=WarehouseSerializer,
+        responses={
+            201: WarehouseSerializer,
+            409: OpenApiResponse(description=f"{StockErrorCode.WAREHOUSE_EXISTS}: it is made already."),
+        },
+    )
     def post(self, request):
         warehouse = services.warehouse_create(**_valid(WarehouseSerializer, request.data))
         return Response(WarehouseSerializer(warehouse).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=WarehouseSerializer,
+        responses={
+            200: WarehouseSerializer,
+            404: NO_WAREHOUSE,
+            409: OpenApiResponse(description=f"{StockErrorCode.CAPACITY_BELOW_STOCK}: it holds more than that."),
+        },
+    )
     def patch(self, request):
         serializer = WarehouseSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -65,7 +86,9 @@ class StockItemListView(APIView):
     permission_classes = [IsStaffOrReadOnly]
 
     @extend_schema(
-        operation_id="warehouse_items_batch", parameters=[StockBatchQuerySerializer], responses=StockBatchSerializer
+        operation_id="warehouse_items_batch",
+        parameters=[StockBatchQuerySerializer],
+        responses={200: StockBatchSerializer, 404: NO_WAREHOUSE},
     )
     def get(self, request):
         query = _valid(StockBatchQuerySerializer, request.query_params)
@@ -77,7 +100,18 @@ class StockItemListView(APIView):
         missing = [product_id for product_id in query["ids"] if product_id not in found]
         return Response({"count": len(results), "results": results, "missing_ids": missing})
 
-    @extend_schema(request=StockAddSerializer, responses={201: StockItemSerializer})
+    @extend_schema(
+        request=StockAddSerializer,
+        responses={
+            201: StockItemSerializer,
+            404: NO_WAREHOUSE,
+            409: OpenApiResponse(
+                description=f"{StockErrorCode.CAPACITY_EXCEEDED} or {StockErrorCode.WAREHOUSE_NOT_ACTIVE}."
+            ),
+            503: BOOK_SERVICE_DOWN,
+            504: BOOK_SERVICE_DOWN,
+        },
+    )
     def post(self, request):
         item = services.stock_add(**_valid(StockAddSerializer, request.data))
         return Response(StockItemSerializer(item).data, status=status.HTTP_201_CREATED)
@@ -96,7 +130,7 @@ class StockItemDetailView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("quantity", int, required=True), PRODUCT_TYPE_PARAMETER],
-        responses=StockItemSerializer,
+        responses={200: StockItemSerializer, 409: INSUFFICIENT_STOCK},
     )
     def delete(self, request, product_id):
         item = services.stock_remove(**_valid(StockRemoveQuerySerializer, _with_path(request, product_id=product_id)))
@@ -108,7 +142,7 @@ class CapacityView(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(parameters=[CapacityQuerySerializer], responses=CapacityCheckSerializer)
+    @extend_schema(parameters=[CapacityQuerySerializer], responses={200: CapacityCheckSerializer, 404: NO_WAREHOUSE})
     def get(self, request):
         query = _valid(CapacityQuerySerializer, request.query_params)
         usage = selectors.type_usage(warehouse=selectors.warehouse_get_default(), product_type=query["product_type"])
@@ -127,7 +161,17 @@ class ReservationListView(APIView):
 
     permission_classes = [IsService]
 
-    @extend_schema(request=ReservationCreateSerializer, responses={201: ReservationSerializer})
+    @extend_schema(
+        request=ReservationCreateSerializer,
+        responses={
+            201: ReservationSerializer,
+            404: NO_WAREHOUSE,
+            409: OpenApiResponse(
+                description=f"{StockErrorCode.INSUFFICIENT_STOCK}, {StockErrorCode.RESERVATION_REFERENCE_REUSED} "
+                f"or {StockErrorCode.RESERVATION_RELEASED}."
+            ),
+        },
+    )
     def post(self, request):
         reservation, created = services.reservation_create(**_valid(ReservationCreateSerializer, request.data))
         response = Response(ReservationSerializer(reservation).data, status=status.HTTP_201_CREATED)
