@@ -355,6 +355,10 @@ def _order_status_save(*, order_id: int, to_status: str, actor: Actor) -> tuple[
         raise NotFound(f"There is no order {order_id}.")
     if not actor.is_privileged and order.user_id != actor.user_id:
         raise PermissionDenied("This order belongs to another user.")
+    # Who may ask comes before whether the move is legal: a customer learns nothing
+    # from a 409 about a move that only staff may make.
+    if not actor.is_privileged and to_status != OrderStatus.CANCELLED:
+        raise PermissionDenied("A customer may only cancel their own pending order.")
     allowed = ALLOWED_MOVES[order.status]
     if to_status not in allowed:
         moves = ", ".join(allowed) or "none"

@@ -87,7 +87,10 @@ def test_a_cancel_while_inventory_is_down_stands_and_the_release_waits_in_the_ou
     assert "inventory" in release.last_error
 
 
-@pytest.mark.parametrize(("status_now", "to"), [("pending", "paid"), ("paid", "cancelled"), ("paid", "shipped")])
+@pytest.mark.parametrize(
+    ("status_now", "to"),
+    [("pending", "paid"), ("paid", "cancelled"), ("paid", "shipped"), ("pending", "shipped"), ("pending", "delivered")],
+)
 def test_a_customer_may_do_nothing_but_cancel_a_pending_order(user_client, make_order, status_now, to):
     order = make_order(user_id=5, status=status_now)
 
