@@ -32,7 +32,11 @@ def _read_body(request) -> bytes:
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
-    body = request.read(limit + 1)
+    stream = request
+    if not request.META.get("CONTENT_LENGTH") and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        # Django reads no body without a Content-Length; the server has de-chunked wsgi.input.
+        stream = request.META["wsgi.input"]
+    body = stream.read(limit + 1)
     if len(body) > limit:
         raise BodyTooLarge
     return body
