@@ -54,6 +54,13 @@ class BookSearchQuerySerializer(Serializer):
         return value
 
 
+class NameQuerySerializer(Serializer):
+    """?name= of the author and category lists (2.1.5, 2.1.6). A NUL, which no stored
+    name holds and PostgreSQL refuses in a query, is a 400 naming the field."""
+
+    name = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class BookListQuerySerializer(Serializer):
     ids = serializers.CharField(required=False)
     author = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)

@@ -13,6 +13,7 @@ from catalog.serializers import (
     BookSearchQuerySerializer,
     BookSerializer,
     CategorySerializer,
+    NameQuerySerializer,
 )
 from common.permissions import IsStaffOrReadOnly
 
@@ -33,7 +34,7 @@ class AuthorListCreateView(generics.ListAPIView):
 
     def get_queryset(self):
         authors = Author.objects.all()
-        if name := self.request.query_params.get("name", "").strip():
+        if name := _query(NameQuerySerializer, self.request)["name"]:
             authors = authors.filter(name_folded__contains=fold(name))
         return authors
 
@@ -70,7 +71,7 @@ class CategoryListCreateView(generics.ListAPIView):
 
     def get_queryset(self):
         categories = Category.objects.all()
-        if name := self.request.query_params.get("name", "").strip():
+        if name := _query(NameQuerySerializer, self.request)["name"]:
             categories = categories.filter(name_folded__contains=fold(name))
         return categories
 

@@ -51,6 +51,13 @@ def test_find_authors_by_partial_name_any_case(staff_client, api_client):
     assert body["count"] == 1
 
 
+@pytest.mark.parametrize("path", ["/api/authors/", "/api/categories/"])
+def test_a_nul_in_the_name_filter_is_400_naming_it(api_client, path):
+    response = api_client.get(path, {"name": "Nguy\x00n"})
+    assert response.status_code == 400
+    assert "name" in response.json()["error"]["details"]
+
+
 def test_category_name_is_unique_regardless_of_case(staff_client, api_client):
     created = staff_client.post("/api/categories/", {"name": "Fiction"})
     assert created.status_code == 201
