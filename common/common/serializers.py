@@ -42,3 +42,19 @@ class Serializer(JsonTypesMixin, serializers.Serializer):
 
 class ModelSerializer(JsonTypesMixin, serializers.ModelSerializer):
     pass
+
+
+class QuerySerializer(serializers.Serializer):
+    """For a query string. DRF reads `?status=` as if the parameter were not sent,
+    so a filter would silently not filter; here a blank value is a 400 naming the
+    parameter, unless its field allows blanks."""
+
+    def to_internal_value(self, data):
+        blank = {
+            name: [serializers.CharField.default_error_messages["blank"]]
+            for name, field in self.fields.items()
+            if not field.read_only and data.get(name) == "" and not getattr(field, "allow_blank", False)
+        }
+        if blank:
+            raise serializers.ValidationError(blank)
+        return super().to_internal_value(data)

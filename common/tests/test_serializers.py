@@ -4,7 +4,7 @@ import pytest
 from django.http import QueryDict
 from rest_framework import serializers
 
-from common.serializers import NOT_A_STRING, Serializer
+from common.serializers import NOT_A_STRING, QuerySerializer, Serializer
 
 
 class PriceSerializer(Serializer):
@@ -42,3 +42,23 @@ def test_a_query_string_is_text_already():
     serializer = PriceSerializer(data=QueryDict("title=Dune&price=1.00"))
 
     assert serializer.is_valid(), serializer.errors
+
+
+class FilterSerializer(QuerySerializer):
+    status = serializers.ChoiceField(choices=["pending", "paid"], required=False)
+    search = serializers.CharField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+def test_a_blank_filter_is_refused_naming_it_not_read_as_absent():
+    serializer = FilterSerializer(data=QueryDict("status=&search=&note="))
+
+    assert not serializer.is_valid()
+    assert set(serializer.errors) == {"status", "search"}
+
+
+def test_filters_left_out_or_given_pass():
+    assert FilterSerializer(data=QueryDict("")).is_valid()
+    serializer = FilterSerializer(data=QueryDict("status=paid&search=du"))
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data == {"status": "paid", "search": "du"}

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.errors import AccountErrorCode
 from accounts.models import Account
 from accounts.serializers import (
     AccessSerializer,
@@ -31,7 +32,15 @@ class AccountCreateView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []  # a stale token in the browser does not stop a sign-up
 
-    @extend_schema(request=AccountCreateSerializer, responses={201: AccountSerializer})
+    @extend_schema(
+        request=AccountCreateSerializer,
+        responses={
+            201: AccountSerializer,
+            409: OpenApiResponse(
+                description=f"{AccountErrorCode.USERNAME_TAKEN} or {AccountErrorCode.EMAIL_TAKEN}, naming the field."
+            ),
+        },
+    )
     def post(self, request):
         account = services.account_create(**_valid(AccountCreateSerializer, request))
         return Response(AccountSerializer(account).data, status=status.HTTP_201_CREATED)
@@ -65,7 +74,15 @@ class LoginView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=LoginSerializer, responses={200: TokenPairSerializer})
+    @extend_schema(
+        request=LoginSerializer,
+        responses={
+            200: TokenPairSerializer,
+            429: OpenApiResponse(
+                description=f"{AccountErrorCode.LOGIN_THROTTLED}: too many failed logins; see Retry-After."
+            ),
+        },
+    )
     def post(self, request):
         credentials = _valid(LoginSerializer, request)
         return Response(services.account_login(**credentials, address=client_address(request)))

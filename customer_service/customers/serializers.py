@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from common.converters import MAX_ID
+from common.serializers import QuerySerializer
 from customers.models import Address, Customer, FullName
 
 
@@ -42,6 +43,6 @@ class CustomerSerializer(serializers.ModelSerializer):
         fields = ["id", "account_id", "username", "email", "fullname", "address", "created_at"]
 
 
-class CustomerListQuerySerializer(serializers.Serializer):
+class CustomerListQuerySerializer(QuerySerializer):
     search = serializers.CharField(required=False, max_length=200)
     account_id = id_field(required=False)

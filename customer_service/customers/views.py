@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from accounts.selectors import account_of_caller
 from common.permissions import IsOwnerOrStaff, is_owner, is_staff_or_service
 from customers import selectors, services
+from customers.errors import CustomerErrorCode
 from customers.models import Address, FullName
 from customers.serializers import (
     AddressSerializer,
@@ -30,6 +31,7 @@ class FullNameListCreateView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.fullnames_visible_to(self.request.user)
 
+    @extend_schema(request=FullNameSerializer, responses={201: FullNameSerializer})
     def post(self, request):
         fullname = services.fullname_create(
             caller=account_of_caller(request.user), **_valid(FullNameSerializer, request.data)
@@ -52,6 +54,7 @@ class AddressListCreateView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.addresses_visible_to(self.request.user)
 
+    @extend_schema(request=AddressSerializer, responses={201: AddressSerializer})
     def post(self, request):
         address = services.address_create(
             caller=account_of_caller(request.user), **_valid(AddressSerializer, request.data)
@@ -82,7 +85,15 @@ class CustomerListCreateView(generics.ListAPIView):
         filters = getattr(self, "filters", {})
         return selectors.customer_list(search=filters.get("search", "").strip(), account_id=filters.get("account_id"))
 
-    @extend_schema(request=CustomerCreateSerializer, responses={201: CustomerSerializer})
+    @extend_schema(
+        request=CustomerCreateSerializer,
+        responses={
+            201: CustomerSerializer,
+            409: OpenApiResponse(description=f"{CustomerErrorCode.CUSTOMER_EXISTS}: the account has a customer."),
+            503: OpenApiResponse(description="cart_service, which makes the customer's cart, is down."),
+            504: OpenApiResponse(description="cart_service, which makes the customer's cart, is too slow."),
+        },
+    )
     def post(self, request):
         customer = services.customer_create(
             caller=account_of_caller(request.user), **_valid(CustomerCreateSerializer, request.data)

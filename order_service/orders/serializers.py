@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from common.serializers import QuerySerializer
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
 
 MAX_ID = 2**63 - 1  # the largest id both databases store (a signed 64-bit integer)
@@ -34,7 +35,7 @@ class StatusChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices)
 
 
-class OrderListQuerySerializer(serializers.Serializer):
+class OrderListQuerySerializer(QuerySerializer):
     user_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
 

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from common.outbox.consumer import EventReceiverView
 from common.permissions import is_owner
 from orders import selectors, services
+from orders.errors import OrderErrorCode
 from orders.models import Order
 from orders.serializers import (
     MAX_ID,
@@ -65,7 +66,18 @@ class OrderListCreateView(generics.ListAPIView):
     @extend_schema(
         request=CheckoutSerializer,
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        responses={201: OrderSerializer, 200: OrderSerializer},
+        responses={
+            201: OrderSerializer,
+            200: OrderSerializer,
+            409: OpenApiResponse(
+                description=f"{OrderErrorCode.CART_EMPTY}, {OrderErrorCode.PRODUCT_UNAVAILABLE}, "
+                f"{OrderErrorCode.INSUFFICIENT_STOCK}, {OrderErrorCode.CHECKOUT_IN_PROGRESS} "
+                f"or {OrderErrorCode.IDEMPOTENCY_KEY_IN_USE}."
+            ),
+            422: OpenApiResponse(description=f"{OrderErrorCode.IDEMPOTENCY_KEY_REUSED}: with another request."),
+            503: OpenApiResponse(description="cart, book or inventory service down, or the database."),
+            504: OpenApiResponse(description="cart, book or inventory service too slow."),
+        },
     )
     def post(self, request):
         body = _valid(CheckoutSerializer, request.data)
@@ -95,7 +107,13 @@ class OrderDetailView(APIView):
     def get(self, request, order_id):
         return Response(OrderSerializer(self.get_order(order_id)).data)
 
-    @extend_schema(request=StatusChangeSerializer, responses=OrderSerializer)
+    @extend_schema(
+        request=StatusChangeSerializer,
+        responses={
+            200: OrderSerializer,
+            409: OpenApiResponse(description=f"{OrderErrorCode.ILLEGAL_STATUS_CHANGE}: not from its status."),
+        },
+    )
     def patch(self, request, order_id):
         body = _valid(StatusChangeSerializer, request.data)
         if order_id > MAX_ID:

@@ -42,6 +42,23 @@ def test_odd_list_queries_are_not_a_500(staff, query):
     assert staff.get(f"/api/customers/?{query}").status_code in (200, 400, 404)
 
 
+def test_a_blank_search_is_400_not_read_as_no_search(staff):
+    response = staff.get("/api/customers/?search=")  # found by Schemathesis
+
+    assert response.status_code == 400
+    assert "search" in response.json()["error"]["details"]
+
+
+def test_the_schema_documents_created_conflicts_and_throttling(staff):
+    paths = staff.get("/api/schema/?format=json").json()["paths"]
+
+    assert "201" in paths["/api/fullnames/"]["post"]["responses"]
+    assert "201" in paths["/api/addresses/"]["post"]["responses"]
+    assert {"201", "409", "503", "504"} <= set(paths["/api/customers/"]["post"]["responses"])
+    assert {"201", "409"} <= set(paths["/api/accounts/"]["post"]["responses"])
+    assert {"401", "429"} <= set(paths["/api/auth/login/"]["post"]["responses"])
+
+
 @pytest.mark.parametrize(
     "path", ["/api/customers/99999999999999999999999/", "/api/accounts/99999999999999999999999/customer/"]
 )

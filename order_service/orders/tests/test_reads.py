@@ -49,7 +49,11 @@ def test_staff_lists_all_orders_filtered_by_status_and_user(staff_client, make_o
     assert set(body) == {"count", "next", "previous", "results"}
 
 
-@pytest.mark.parametrize("query", [{"status": "lost"}, {"user_id": "x"}, {"user_id": 2**70}, {"user_id": 0}])
+@pytest.mark.parametrize(
+    "query",
+    # A blank status is refused, not read as no filter (found by Schemathesis).
+    [{"status": "lost"}, {"status": ""}, {"user_id": "x"}, {"user_id": 2**70}, {"user_id": 0}],
+)
 def test_bad_filters_are_400_naming_them(staff_client, query):
     response = staff_client.get("/api/orders/", query)
     assert response.status_code == 400
