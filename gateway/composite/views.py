@@ -1,6 +1,6 @@
 import re
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -26,16 +26,21 @@ class MeView(APIView):
     """Everything about the logged-in user in one answer, read from three services in parallel."""
 
     @extend_schema(
-        responses=inline_serializer(
-            "Me",
-            {
-                "account": serializers.DictField(),
-                "customer": serializers.DictField(allow_null=True),
-                "cart": serializers.DictField(allow_null=True),
-                "latest_orders": serializers.DictField(allow_null=True),
-                "unavailable": serializers.ListField(child=serializers.DictField()),
-            },
-        )
+        responses={
+            200: inline_serializer(
+                "Me",
+                {
+                    "account": serializers.DictField(),
+                    "customer": serializers.DictField(allow_null=True),
+                    "cart": serializers.DictField(allow_null=True),
+                    "latest_orders": serializers.DictField(allow_null=True),
+                    "unavailable": serializers.ListField(child=serializers.DictField()),
+                },
+            ),
+            404: OpenApiResponse(description="account_gone: the token's account no longer exists."),
+            503: OpenApiResponse(description="customer_service, which has the account, is down."),
+            504: OpenApiResponse(description="customer_service, which has the account, is too slow."),
+        }
     )
     def get(self, request):
         user_id, token = _caller(request)
@@ -55,6 +60,11 @@ class CheckoutRequestSerializer(serializers.Serializer):
         return attrs
 
 
+CHECKOUT_RESULT = inline_serializer(
+    "CheckoutResult", {"order": serializers.DictField(), "payment": serializers.DictField()}
+)
+
+
 class CheckoutView(APIView):
     """Order the cart and pay for it in one call: 201 with the order and the payment;
     402 when the order was placed but the payment failed (declined); the payment
@@ -66,9 +76,15 @@ class CheckoutView(APIView):
         request=CheckoutRequestSerializer,
         parameters=[OpenApiParameter(IDEMPOTENCY_KEY, str, OpenApiParameter.HEADER, required=True)],
         responses={
-            201: inline_serializer(
-                "CheckoutResult", {"order": serializers.DictField(), "payment": serializers.DictField()}
-            )
+            201: CHECKOUT_RESULT,
+            200: OpenApiResponse(CHECKOUT_RESULT, description="A replay of the same Idempotency-Key."),
+            # The error shape, with "order" and "payment" added once the order exists.
+            402: OpenApiResponse(description="payment_failed: the order was placed, the payment declined."),
+            409: OpenApiResponse(description="The order service's or the payment service's conflict."),
+            422: OpenApiResponse(description="The Idempotency-Key was used for another request."),
+            429: OpenApiResponse(description="throttled: too many writes; see Retry-After."),
+            503: OpenApiResponse(description="The order service, or one it needs, or the payment service is down."),
+            504: OpenApiResponse(description="The order service, or one it needs, or the payment service is too slow."),
         },
     )
     def post(self, request):

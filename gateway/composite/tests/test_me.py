@@ -105,3 +105,11 @@ def test_a_peers_refusal_is_passed_on(user_client, mocked_responses):
 def test_needs_a_user_token(api_client, service_client):
     assert api_client.get("/api/me/").status_code == 401
     assert service_client.get("/api/me/").status_code == 403
+
+
+def test_the_schema_documents_what_me_and_checkout_answer(api_client, db):
+    paths = api_client.get("/api/schema/?format=json").json()["paths"]
+
+    assert {"200", "401", "404", "503", "504"} <= set(paths["/api/me/"]["get"]["responses"])
+    checkout = set(paths["/api/checkout/"]["post"]["responses"])
+    assert {"201", "200", "400", "402", "409", "422", "429", "503", "504"} <= checkout
