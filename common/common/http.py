@@ -45,9 +45,13 @@ class ServiceClient:
         self.session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=32, max_retries=retry))
         self.session.mount("https://", HTTPAdapter(pool_connections=1, pool_maxsize=32, max_retries=retry))
 
-    def request(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, path: str, *, token: str | None = None, pass_on: tuple[int, ...] = (), **kwargs: Any
+    ) -> requests.Response:
         """Call the peer. `token` is the caller's bearer token to pass on; without
-        it the call carries this service's own service token."""
+        it the call carries this service's own service token. `pass_on`: 5xx statuses
+        returned instead of raised, for a caller that passes on the peer's own error
+        (which names the service behind the peer that failed)."""
         headers = kwargs.pop("headers", None) or {}
         headers.setdefault("Authorization", f"Bearer {token or service_token()}")
         if request_id := current_request_id.get():
@@ -61,7 +65,7 @@ class ServiceClient:
             raise ServiceTimeout(self.service, f"The {self.service} service did not answer in time.") from None
         except requests.RequestException:
             raise ServiceUnavailable(self.service, f"The {self.service} service is unavailable.") from None
-        if response.status_code >= 500:
+        if response.status_code >= 500 and response.status_code not in pass_on:
             raise ServiceUnavailable(self.service, f"The {self.service} service failed ({response.status_code}).")
         return response
 

@@ -71,6 +71,15 @@ def test_5xx_raises_service_unavailable(inventory, mocked_responses, status):
     assert raised.value.details == {"service": "inventory"}
 
 
+def test_a_5xx_asked_for_is_returned_and_others_still_raise(inventory, mocked_responses):
+    mocked_responses.get(STOCK, status=503, json={"error": {"details": {"service": "book"}}})
+    mocked_responses.get(STOCK, status=500)
+
+    assert inventory.get("/api/stock/1/", pass_on=(503, 504)).status_code == 503
+    with pytest.raises(ServiceUnavailable):
+        inventory.get("/api/stock/1/", pass_on=(503, 504))
+
+
 @pytest.mark.parametrize("status", [400, 404, 409])
 def test_4xx_is_returned(inventory, mocked_responses, status):
     mocked_responses.get(STOCK, status=status, json={"error": {"code": "x"}})

@@ -2,7 +2,7 @@
 
 import requests
 
-from common.errors import ApiError, ErrorCode
+from common.errors import ApiError, ErrorCode, ServiceUnavailable
 
 
 def peer_json(response: requests.Response, *, expected: tuple[int, ...] = (200,)) -> dict:
@@ -26,3 +26,14 @@ def passed_on(response: requests.Response) -> ApiError:
     )
     exc.status_code = response.status_code
     return exc
+
+
+def dependency_error_passed_on(response: requests.Response, *, service: str) -> ApiError:
+    """A peer's 503/504 that names the service behind it that failed (checkout's
+    cart, inventory or book) is passed on as the peer gave it; one without that
+    (the peer itself broken) names the peer."""
+    try:
+        response.json()["error"]["details"]["service"]
+    except (ValueError, KeyError, TypeError):
+        return ServiceUnavailable(service, f"The {service} service failed ({response.status_code}).")
+    return passed_on(response)

@@ -1,7 +1,7 @@
 """order_service, as the composite calls need it (with the caller's token)."""
 
 from common.http import client_for
-from composite.peer import peer_json
+from composite.peer import dependency_error_passed_on, peer_json
 
 
 def orders_latest(*, user_id: int, token: str, count: int) -> dict:
@@ -15,6 +15,12 @@ def order_checkout(*, user_id: int, token: str, idempotency_key: str) -> tuple[d
     """3.1: the order made from the user's cart; (order, created). A replay of the same
     key gives the same order with created False."""
     response = client_for("order").post(
-        "/api/orders/", json={"user_id": user_id}, headers={"Idempotency-Key": idempotency_key}, token=token
+        "/api/orders/",
+        json={"user_id": user_id},
+        headers={"Idempotency-Key": idempotency_key},
+        token=token,
+        pass_on=(503, 504),  # order_service names what it depends on that failed
     )
+    if response.status_code >= 500:
+        raise dependency_error_passed_on(response, service="order")
     return peer_json(response, expected=(200, 201)), response.status_code == 201

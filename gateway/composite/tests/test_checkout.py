@@ -95,6 +95,27 @@ def test_an_order_refused_is_the_answer_and_nothing_is_paid(user_client, mocked_
 
 
 @pytest.mark.parametrize(
+    ("status", "code", "behind"), [(503, "service_unavailable", "inventory"), (504, "service_timeout", "cart")]
+)
+def test_order_service_naming_what_failed_behind_it_is_passed_on(user_client, mocked_responses, status, code, behind):
+    refusal = {"error": {"code": code, "message": f"The {behind} service failed.", "details": {"service": behind}}}
+    mocked_responses.post(ORDERS, json=refusal, status=status)
+    response = checkout(user_client(7))
+    assert response.status_code == status
+    assert (response.json()["error"]["code"], response.json()["error"]["details"]) == (code, {"service": behind})
+    assert len(mocked_responses.calls) == 1
+
+
+def test_order_service_failing_itself_is_503_naming_order(user_client, mocked_responses):
+    mocked_responses.post(ORDERS, body="<html>Internal Server Error</html>", status=500)
+    mocked_responses.post(ORDERS, body="Bad Gateway", status=503)
+    for _ in range(2):
+        response = checkout(user_client(7))
+        assert response.status_code == 503
+        assert response.json()["error"]["details"] == {"service": "order"}
+
+
+@pytest.mark.parametrize(
     ("body", "key", "field"),
     [
         ({"payment_method": "card", "card": CARD}, None, "Idempotency-Key"),
