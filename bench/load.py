@@ -398,7 +398,7 @@ class Profiler:
             command.append("--gil")  # only the thread running Python: where the CPU goes, not who waits
             self.processes.append((subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE), raw))
 
-    def summary(self, top: int = 25) -> dict:
+    def summary(self, top: int = 40) -> dict:
         inclusive, own, samples = Counter(), Counter(), 0
         for process, raw in self.processes:
             process.wait()
