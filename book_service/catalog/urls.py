@@ -1,9 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from catalog import views
-from common.converters import IdConverter
-
-register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("authors/", views.AuthorListCreateView.as_view(), name="author-list"),

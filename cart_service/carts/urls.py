@@ -1,9 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from carts import views
-from common.converters import IdConverter
-
-register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("carts/", views.CartCreateView.as_view(), name="cart-create"),

@@ -7,4 +7,9 @@ class CommonConfig(AppConfig):
     verbose_name = "Bookstore common"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
         from common import checks  # noqa: F401 (registers the checks)
+        from common.converters import IdConverter
+
+        register_converter(IdConverter, "id")  # <id:...> in every service's urls

@@ -1,7 +1,7 @@
 """URL path converters.
 
-`register_converter(IdConverter, "id")` in a service's urls.py, then `<id:pk>`: a
-positive id a bigint column can hold. Anything else matches no route (404) rather
+Registered as `id` by the common app (common/apps.py), so every service's urls can
+say `<id:pk>`: a positive id a bigint column can hold. Anything else matches no route (404) rather
 than reaching a query, where an id past 2^63 - 1 is a database error (SQLite raises
 OverflowError for a foreign key compared with it).
 """

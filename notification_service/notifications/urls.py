@@ -1,9 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path
 
-from common.converters import IdConverter
 from notifications import views
-
-register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("notifications/", views.NotificationListView.as_view(), name="notification-list"),

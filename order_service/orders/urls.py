@@ -4,6 +4,6 @@ from orders import views
 
 urlpatterns = [
     path("orders/", views.OrderListCreateView.as_view(), name="order-list"),
-    path("orders/<int:order_id>/", views.OrderDetailView.as_view(), name="order-detail"),
+    path("orders/<id:order_id>/", views.OrderDetailView.as_view(), name="order-detail"),
     path("events/", views.EventsView.as_view(), name="events"),
 ]

@@ -1,9 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path
 
-from common.converters import IdConverter
 from payments import views
-
-register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("payments/", views.PaymentListCreateView.as_view(), name="payment-list"),
