@@ -12,25 +12,30 @@ def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-def make_books(stack, prices: list[str], *, tag: str) -> list[dict]:
-    """Books by a new author in a new category (names made unique with `tag`)."""
+def make_books(
+    stack, books: list[tuple[str, str]], *, tag: str, author: str | None = None, category: str | None = None
+) -> list[dict]:
+    """Books (title, price) by a new author in a new category. Their names, unless
+    given, are made unique with `tag`, so modules sharing the stack do not collide."""
     staff = bearer(stack.token(user_id=1, is_staff=True))
     n = next(_unique)
+    author = author or f"Tác giả {tag} {n}"
+    category = category or f"Thể loại {tag} {n}"
     with requests.Session() as http:
         author = http.post(
             f"{stack.gateway}/api/authors/",
-            json={"name": f"Tác giả {tag} {n}", "email": f"{tag}.{n}@example.com", "address": "Hà Nội"},
+            json={"name": author, "email": f"{tag}.{n}@example.com", "address": "Hà Nội"},
             headers=staff,
         )
         assert author.status_code == 201, author.text
-        category = http.post(f"{stack.gateway}/api/categories/", json={"name": f"Thể loại {tag} {n}"}, headers=staff)
+        category = http.post(f"{stack.gateway}/api/categories/", json={"name": category}, headers=staff)
         assert category.status_code == 201, category.text
         books = []
-        for i, price in enumerate(prices):
+        for title, price in books:
             book = http.post(
                 f"{stack.gateway}/api/books/",
                 json={
-                    "title": f"Sách {tag} {n}.{i}",
+                    "title": title,
                     "author_id": author.json()["id"],
                     "category_id": category.json()["id"],
                     "published_date": "2001-01-01",

@@ -6,6 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from tests.e2e.shop import make_books
+
 # A staff member of this module's own, so the gateway's per-user write limits count
 # these writes apart from other modules'.
 STAFF_ID = 9501
@@ -14,33 +16,7 @@ STAFF_ID = 9501
 @pytest.fixture(scope="module")
 def books(stack):
     """Three books in the catalog, made by staff."""
-    staff = {"Authorization": f"Bearer {stack.token(user_id=STAFF_ID, is_staff=True)}"}
-    with requests.Session() as http:
-        author = http.post(
-            f"{stack.gateway}/api/authors/",
-            json={"name": "Nam Cao", "email": "namcao.cart@example.com", "address": "Hà Nam"},
-            headers=staff,
-        )
-        assert author.status_code == 201, author.text
-        category = http.post(f"{stack.gateway}/api/categories/", json={"name": "Truyện ngắn (cart)"}, headers=staff)
-        assert category.status_code == 201, category.text
-        made = []
-        for title, price in [("Lão Hạc", "12.50"), ("Chí Phèo", "30.00"), ("Đời thừa", "8.25")]:
-            book = http.post(
-                f"{stack.gateway}/api/books/",
-                json={
-                    "title": title,
-                    "author_id": author.json()["id"],
-                    "category_id": category.json()["id"],
-                    "published_date": "1941-01-01",
-                    "price": price,
-                    "description": "",
-                },
-                headers=staff,
-            )
-            assert book.status_code == 201, book.text
-            made.append(book.json())
-    return made
+    return make_books(stack, [("Lão Hạc", "12.50"), ("Chí Phèo", "30.00"), ("Đời thừa", "8.25")], tag="cart")
 
 
 class Customer:

@@ -2,35 +2,15 @@
 
 import pytest
 
+from tests.e2e.shop import make_books
+
 
 @pytest.fixture(scope="module")
 def catalog(stack):
-    import requests
-
-    staff = {"Authorization": f"Bearer {stack.token(user_id=1, is_staff=True)}"}
-    with requests.Session() as http:
-        author = http.post(
-            f"{stack.gateway}/api/authors/",
-            json={"name": "Tô Hoài", "email": "tohoai@example.com", "address": "Hà Nội"},
-            headers=staff,
-        )
-        assert author.status_code == 201, author.text
-        category = http.post(f"{stack.gateway}/api/categories/", json={"name": "Thiếu nhi"}, headers=staff)
-        assert category.status_code == 201, category.text
-        book = http.post(
-            f"{stack.gateway}/api/books/",
-            json={
-                "title": "Dế Mèn phiêu lưu ký",
-                "author_id": author.json()["id"],
-                "category_id": category.json()["id"],
-                "published_date": "1941-01-01",
-                "price": "68000.00",
-                "description": "",
-            },
-            headers=staff,
-        )
-        assert book.status_code == 201, book.text
-    return book.json()
+    [book] = make_books(
+        stack, [("Dế Mèn phiêu lưu ký", "68000.00")], tag="catalog", author="Tô Hoài", category="Thiếu nhi"
+    )
+    return book
 
 
 def test_a_customer_cannot_write_the_catalog(stack, http):

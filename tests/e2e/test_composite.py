@@ -15,7 +15,7 @@ _user_ids = itertools.count(920_001)
 
 @pytest.fixture(scope="module")
 def book(stack):
-    [book] = make_books(stack, ["40.00"], tag="composite")
+    [book] = make_books(stack, [("Vợ nhặt", "40.00")], tag="composite")
     stock(stack, [book["id"]], 50)
     return book
 

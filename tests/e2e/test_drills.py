@@ -51,7 +51,7 @@ def wait_until(what: str, check, timeout: float = 20.0):
 
 @pytest.fixture(scope="module")
 def book(stack):
-    [book] = make_books(stack, ["25.00"], tag="drills")
+    [book] = make_books(stack, [("Tắt đèn (drills)", "25.00")], tag="drills")
     stock(stack, [book["id"]], 500)
     return book
 

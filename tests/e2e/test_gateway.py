@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from common.services import SERVICES
+from tests.e2e.shop import bearer
 
 PEERS = [name for name in SERVICES if name != "gateway"]
 
@@ -53,10 +54,6 @@ def test_a_service_404_comes_back_unchanged(stack, http):
     response = http.get(f"{stack.gateway}/api/books/no-such-route/", headers={"X-Request-ID": "e2e-book-404"})
     error = assert_error(response, 404, "not_found", request_id="e2e-book-404")
     assert "/api/books/no-such-route/" in error["message"]
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_request_id_reaches_the_service_log(stack, http):

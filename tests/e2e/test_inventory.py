@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.e2e.harness import JWT_SIGNING_KEY
+from tests.e2e.shop import bearer
 
 CONCURRENT_REQUESTS = 60
 TIMEOUT = 60  # seconds; far above what one request should take, so a hang fails instead of waiting forever
@@ -21,10 +22,6 @@ def service_token() -> str:
     claims = {"token_type": "access", "exp": now + 600, "iat": now, "jti": uuid.uuid4().hex}
     claims |= {"user_id": None, "username": "service:order", "is_staff": False, "service": "order"}
     return jwt.encode(claims, JWT_SIGNING_KEY, algorithm="HS256")
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="module")

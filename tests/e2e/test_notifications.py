@@ -7,51 +7,20 @@ import itertools
 import time
 
 import pytest
-import requests
+
+from tests.e2e.shop import bearer, make_books, stock
 
 PASSWORD = "e2e-notify-long-pass"
 CARD_OK = "4242424242424242"
 _names = itertools.count(1)
 
 
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture(scope="module")
 def book(stack):
     """A book with plenty in stock."""
-    staff = bearer(stack.token(user_id=3, is_staff=True))
-    gateway = stack.gateway
-    with requests.Session() as http:
-        author = http.post(
-            f"{gateway}/api/authors/",
-            json={"name": "Tô Hoài", "email": "to.hoai.notifications@example.com", "address": "Hà Nội"},
-            headers=staff,
-        )
-        assert author.status_code == 201, author.text
-        category = http.post(f"{gateway}/api/categories/", json={"name": "Thiếu nhi (notifications)"}, headers=staff)
-        assert category.status_code == 201, category.text
-        book = http.post(
-            f"{gateway}/api/books/",
-            json={
-                "title": "Dế Mèn phiêu lưu ký (notifications)",
-                "author_id": author.json()["id"],
-                "category_id": category.json()["id"],
-                "published_date": "1941-01-01",
-                "price": "12.50",
-                "description": "",
-            },
-            headers=staff,
-        )
-        assert book.status_code == 201, book.text
-        warehouse = http.post(f"{gateway}/api/warehouse/", json={}, headers=staff)
-        assert warehouse.status_code in (201, 409), warehouse.text  # another module may have made it
-        added = http.post(
-            f"{gateway}/api/warehouse/items/", json={"product_id": book.json()["id"], "quantity": 50}, headers=staff
-        )
-        assert added.status_code == 201, added.text
-    return book.json()
+    [book] = make_books(stack, [("Dế Mèn phiêu lưu ký (notifications)", "12.50")], tag="notifications")
+    stock(stack, [book["id"]], 50)
+    return book
 
 
 class Shopper:

@@ -11,53 +11,18 @@ import pytest
 import requests
 
 from tests.e2e.harness import JWT_SIGNING_KEY
+from tests.e2e.shop import bearer, make_books, stock
 
 PASSWORD = "e2e-orders-long-enough"
 _user_numbers = itertools.count(1)
 
 
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture(scope="module")
 def shop(stack):
     """Two books, 10 of each in the warehouse; staff headers."""
-    staff = bearer(stack.token(user_id=1, is_staff=True))
-    gateway = stack.gateway
-    with requests.Session() as http:
-        author = http.post(
-            f"{gateway}/api/authors/",
-            json={"name": "Vũ Trọng Phụng", "email": "vtp.orders@example.com", "address": "Hà Nội"},
-            headers=staff,
-        )
-        assert author.status_code == 201, author.text
-        category = http.post(f"{gateway}/api/categories/", json={"name": "Tiểu thuyết (orders)"}, headers=staff)
-        assert category.status_code == 201, category.text
-        books = []
-        for title, price in [("Số đỏ", "45.50"), ("Giông tố", "60.00")]:
-            book = http.post(
-                f"{gateway}/api/books/",
-                json={
-                    "title": title,
-                    "author_id": author.json()["id"],
-                    "category_id": category.json()["id"],
-                    "published_date": "1936-10-01",
-                    "price": price,
-                    "description": "",
-                },
-                headers=staff,
-            )
-            assert book.status_code == 201, book.text
-            books.append(book.json())
-        warehouse = http.post(f"{gateway}/api/warehouse/", json={}, headers=staff)
-        assert warehouse.status_code in (201, 409), warehouse.text  # another module may have made it
-        for book in books:
-            added = http.post(
-                f"{gateway}/api/warehouse/items/", json={"product_id": book["id"], "quantity": 10}, headers=staff
-            )
-            assert added.status_code == 201, added.text
-    return {"books": books, "staff": staff}
+    books = make_books(stack, [("Số đỏ", "45.50"), ("Giông tố", "60.00")], tag="orders")
+    stock(stack, [book["id"] for book in books], 10)
+    return {"books": books, "staff": bearer(stack.token(user_id=1, is_staff=True))}
 
 
 class Shopper:

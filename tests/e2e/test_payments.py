@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from common.outbox.conf import DEFAULT_SUBSCRIBERS
+from tests.e2e.shop import bearer, make_books, stock
 from tools.stack import REPO_DIR
 
 CARD_OK = "4242424242424242"
@@ -24,10 +25,6 @@ ORDER_CONSUMES_REFUNDS = "order" in DEFAULT_SUBSCRIBERS.get("payment.refunded", 
 )
 
 
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def card_payment(order_id: int, number: str = CARD_OK) -> dict:
     return {
         "order_id": order_id,
@@ -39,37 +36,9 @@ def card_payment(order_id: int, number: str = CARD_OK) -> dict:
 @pytest.fixture(scope="module")
 def shop(stack):
     """One book with 20 in stock; staff headers."""
-    staff = bearer(stack.token(user_id=2, is_staff=True))
-    gateway = stack.gateway
-    with requests.Session() as http:
-        author = http.post(
-            f"{gateway}/api/authors/",
-            json={"name": "Nam Cao", "email": "nam.cao.payments@example.com", "address": "Hà Nam"},
-            headers=staff,
-        )
-        assert author.status_code == 201, author.text
-        category = http.post(f"{gateway}/api/categories/", json={"name": "Truyện ngắn (payments)"}, headers=staff)
-        assert category.status_code == 201, category.text
-        book = http.post(
-            f"{gateway}/api/books/",
-            json={
-                "title": "Chí Phèo",
-                "author_id": author.json()["id"],
-                "category_id": category.json()["id"],
-                "published_date": "1941-01-01",
-                "price": "30.25",
-                "description": "",
-            },
-            headers=staff,
-        )
-        assert book.status_code == 201, book.text
-        warehouse = http.post(f"{gateway}/api/warehouse/", json={}, headers=staff)
-        assert warehouse.status_code in (201, 409), warehouse.text  # another module may have made it
-        added = http.post(
-            f"{gateway}/api/warehouse/items/", json={"product_id": book.json()["id"], "quantity": 20}, headers=staff
-        )
-        assert added.status_code == 201, added.text
-    return {"book": book.json(), "staff": staff}
+    [book] = make_books(stack, [("Chí Phèo", "30.25")], tag="payments")
+    stock(stack, [book["id"]], 20)
+    return {"book": book, "staff": bearer(stack.token(user_id=2, is_staff=True))}
 
 
 class Customer:

@@ -152,7 +152,7 @@ def wait_until(what, check, timeout: float = 20.0):
 @pytest.fixture(scope="module")
 def shop(stack):
     """Staff headers and one book with plenty in stock."""
-    [book] = make_books(stack, ["20.00"], tag="security")
+    [book] = make_books(stack, [("Bỉ vỏ (security)", "20.00")], tag="security")
     stock(stack, [book["id"]], 200)
     return {"book": book, "staff": bearer(stack.token(user_id=STAFF_ID, is_staff=True))}
 
