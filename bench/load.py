@@ -84,7 +84,7 @@ RAISED_RATE_LIMITS = {
     "GATEWAY_RATE_WRITES": "100000/min",
 }
 SEARCH_TERMS = ["history", "garden", "river", "the", "tieng viet", "de men", "nam cao", "war", "love", "science"]
-PASSWORD = "load-bench-Pa55word"  # noqa: S105 (made-up customers of a throwaway database)
+PASSWORD = "Quiet-harbor-7319-lantern"  # noqa: S105 (made-up customers of a throwaway database)
 CARD_OK = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "737"}
 
 
@@ -363,7 +363,10 @@ def run_locust(host: str, classes: list[str], users: int, spawn_rate: float, sec
     command += ["--host", host, "-u", str(users), "-r", str(spawn_rate), "-t", f"{seconds}s", "--csv", str(prefix)]
     command += ["--stop-timeout", "10", "--loglevel", "WARNING", *classes]
     env = os.environ | {"BENCH_SHOP": str(shop_file)}
-    subprocess.run(command, env=env, check=False, cwd=REPO_DIR, capture_output=True)
+    # locust exits 1 when any request failed, which the results report; no stats file is an error.
+    finished = subprocess.run(command, env=env, check=False, cwd=REPO_DIR, capture_output=True, text=True)
+    if not Path(f"{prefix}_stats.csv").exists():
+        raise RuntimeError(f"locust wrote no results (exit {finished.returncode}):\n{finished.stderr[-3000:]}")
     rows = {}
     with open(f"{prefix}_stats.csv", newline="") as stats:
         for row in csv.DictReader(stats):
