@@ -30,7 +30,7 @@ def make_books(
         assert author.status_code == 201, author.text
         category = http.post(f"{stack.gateway}/api/categories/", json={"name": category}, headers=staff)
         assert category.status_code == 201, category.text
-        books = []
+        made = []
         for title, price in books:
             book = http.post(
                 f"{stack.gateway}/api/books/",
@@ -45,8 +45,8 @@ def make_books(
                 headers=staff,
             )
             assert book.status_code == 201, book.text
-            books.append(book.json())
-    return books
+            made.append(book.json())
+    return made
 
 
 def stock(stack, book_ids: list[int], quantity: int) -> None:
