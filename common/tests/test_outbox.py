@@ -270,7 +270,13 @@ def test_the_receiver_acknowledges_a_seen_id_and_does_nothing():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "body", [{}, {"id": "nope", "type": "t", "payload": {}}, {"id": str(uuid.uuid4()), "type": "t", "payload": 3}]
+    "body",
+    [
+        {},
+        {"id": "nope", "type": "t", "payload": {}},
+        {"id": str(uuid.uuid4()), "type": "t", "payload": 3},
+        {"id": str(uuid.uuid4()), "type": "t", "source": 0, "payload": {}},  # found by Schemathesis
+    ],
 )
 def test_the_receiver_refuses_a_bad_envelope(body):
     response = _post_event(body, mint_access_token(user_id=None, service="order"))

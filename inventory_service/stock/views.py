@@ -185,7 +185,7 @@ class ReservationDetailView(APIView):
 
     permission_classes = [IsService]
 
-    @extend_schema(responses=ReservationSerializer)
+    @extend_schema(responses={200: ReservationSerializer})  # the released reservation, not a 204
     def delete(self, request, reference):
         reference = _valid(ReservationReferenceSerializer, {"reference": reference})["reference"]
         return Response(ReservationSerializer(services.reservation_release(reference=reference)).data)

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from common.outbox.models import ProcessedEvent
 from common.permissions import IsService
+from common.serializers import Serializer as JsonTypedSerializer
 
 
 @contextmanager
@@ -29,7 +30,7 @@ def consume_once(*, event_id: uuid.UUID, event_type: str) -> Iterator[bool]:
         yield True
 
 
-class EventEnvelopeSerializer(serializers.Serializer):
+class EventEnvelopeSerializer(JsonTypedSerializer):
     id = serializers.UUIDField()
     type = serializers.CharField(max_length=100)
     source = serializers.CharField(max_length=50, required=False, default="")

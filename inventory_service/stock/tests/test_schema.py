@@ -9,3 +9,4 @@ def test_the_schema_documents_created_missing_warehouse_and_conflicts(api_client
     assert {"201", "404", "409", "503", "504"} <= set(paths["/api/warehouse/items/"]["post"]["responses"])
     assert {"201", "409"} <= set(paths["/api/warehouse/reservations/"]["post"]["responses"])
     assert "404" in paths["/api/warehouse/capacity/"]["get"]["responses"]
+    assert "200" in paths["/api/warehouse/reservations/{reference}/"]["delete"]["responses"]
