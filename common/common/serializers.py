@@ -1,7 +1,7 @@
 """Serializer bases that take JSON types as the schema states them.
 
 DRF turns a JSON number into a string for a CharField (12 becomes "12") and takes a
-number for a DecimalField, while the OpenAPI schema says both are strings; a client
+number for a DecimalField or a UUIDField, while the OpenAPI schema says both are strings; a client
 that sends the wrong type should hear so (a 400 naming the field), as Schemathesis
 checks. Query strings are always text, so only JSON bodies are checked.
 """
@@ -18,7 +18,8 @@ NOT_A_STRING = "Not a valid string."
 def _is_string_in_schema(field: serializers.Field) -> bool:
     if isinstance(field, serializers.DecimalField):
         return getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
-    return isinstance(field, serializers.CharField)
+    # UUIDField would take a JSON integer (even false) as the UUID with that number.
+    return isinstance(field, serializers.CharField | serializers.UUIDField)
 
 
 class JsonTypesMixin:

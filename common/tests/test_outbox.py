@@ -276,6 +276,7 @@ def test_the_receiver_acknowledges_a_seen_id_and_does_nothing():
         {"id": "nope", "type": "t", "payload": {}},
         {"id": str(uuid.uuid4()), "type": "t", "payload": 3},
         {"id": str(uuid.uuid4()), "type": "t", "source": 0, "payload": {}},  # found by Schemathesis
+        {"id": False, "type": "t", "payload": {}},  # DRF alone reads it as the UUID 0
     ],
 )
 def test_the_receiver_refuses_a_bad_envelope(body):

@@ -14,6 +14,7 @@ class PriceSerializer(Serializer):
     note = serializers.CharField(required=False, allow_null=True)
     quantity = serializers.IntegerField(required=False)
     shown = serializers.CharField(read_only=True)
+    ref = serializers.UUIDField(required=False)
 
 
 def test_strings_pass():
@@ -24,12 +25,13 @@ def test_strings_pass():
 
 @pytest.mark.parametrize("value", [12, 1.5, True, [], {}])
 def test_another_json_type_where_a_string_belongs_is_refused_naming_the_fields(value):
-    serializer = PriceSerializer(data={"title": value, "email": value, "price": value})
+    serializer = PriceSerializer(data={"title": value, "email": value, "price": value, "ref": value})
 
     assert not serializer.is_valid()
     assert serializer.errors["title"] == [NOT_A_STRING]
     assert serializer.errors["email"] == [NOT_A_STRING]
     assert serializer.errors["price"] == [NOT_A_STRING]
+    assert serializer.errors["ref"] == [NOT_A_STRING]
 
 
 def test_read_only_fields_and_numbers_are_not_checked():
