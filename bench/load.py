@@ -65,19 +65,19 @@ MB = 2**20
 # Targets of the issue, on PostgreSQL.
 CHECKOUT_P95_MS = 300
 IDLE_MEMORY_MB = 600
-# The end-to-end suite's own settings, which `make run` does not have: dropped, so the
-# service's defaults (or the caller's environment) apply.
-E2E_ONLY = (
-    "WEB_CONCURRENCY",
-    "GUNICORN_THREADS",
-    "GATEWAY_READ_TIMEOUT",
-    "SERVICE_READ_TIMEOUT",
-    "GATEWAY_BREAKER_RESET_SECONDS",
-    "OUTBOX_POLL_SECONDS",
-    "OUTBOX_BACKOFF_SECONDS",
-    "OUTBOX_BACKOFF_MAX_SECONDS",
-    "EVENT_SUBSCRIBERS",
-)
+# What the benchmark takes from the end-to-end harness's environment: where each
+# service listens, its folder and database, and keys. The rest the harness sets is for
+# tests (one worker, short timeouts, fast outbox and email retries, a test mail server)
+# and is left out, so the services run with `make run`'s settings or the caller's.
+HARNESS_SETTINGS = {
+    "HOST",
+    "VAR_DIR",
+    "DATABASE_URL",
+    "PYTHONUNBUFFERED",
+    "SECRET_KEY",
+    "JWT_SIGNING_KEY",
+    *(service.port_var for service in SERVICES.values()),
+}
 RAISED_RATE_LIMITS = {
     "GATEWAY_RATE_SIGNUP": "100000/min",
     "GATEWAY_RATE_LOGIN": "100000/min",
@@ -93,14 +93,11 @@ class BenchStack(Stack):
     with `make run`'s settings instead of the suite's."""
 
     def env_for(self, name: str) -> dict[str, str]:
-        env = super().env_for(name)
-        for key in E2E_ONLY:
-            if key in os.environ:
-                env[key] = os.environ[key]
-            else:
-                env.pop(key, None)
-        env.update(RAISED_RATE_LIMITS, LOAD_DEMO_DATA="1")
-        return env
+        harness = super().env_for(name)
+        env = {"LOAD_DEMO_DATA": "1"}
+        env |= {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DATABASE_SERVER_URL"}}
+        env |= {key: value for key, value in harness.items() if key in HARNESS_SETTINGS}
+        return env | RAISED_RATE_LIMITS
 
     def serving_settings(self) -> dict[str, str]:
         env = self.env_for("gateway")

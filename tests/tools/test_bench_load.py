@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -30,6 +31,13 @@ def test_services_start_with_make_runs_settings_and_raised_rate_limits(tmp_path,
     assert env["GUNICORN_THREADS"] == "6"  # the caller's choice is kept
     assert "GATEWAY_READ_TIMEOUT" not in env
     assert "EVENT_SUBSCRIBERS" not in env  # only the real subscribers
+    stack = stack_in(tmp_path)
+    stack.mailbox = SimpleNamespace(port=2525)  # the harness's test mail server, as if started
+    notification = stack.env_for("notification")
+    assert "EMAIL_HOST" not in notification  # make run's console email backend
+    assert "NOTIFICATION_SWEEP_SECONDS" not in notification  # the suite's fast retries are not make run's
+    assert notification["NOTIFICATION_SERVICE_PORT"] == "9006"
+    assert notification["VAR_DIR"] == str(tmp_path)
     assert env["GATEWAY_RATE_WRITES"] == "100000/min"
     assert env["LOAD_DEMO_DATA"] == "1"
 
