@@ -50,6 +50,9 @@ requirements: install ## Re-pin requirements*.txt from requirements*.in
 	$(PY) -m piptools compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements-dev.txt requirements-dev.in
 	$(PY) -m piptools compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements-bench.txt requirements-bench.in
 
+fuzz: install ## Schemathesis at length against every service and the gateway (FUZZ_MAX_EXAMPLES=300, a new seed; FUZZ_SEED=n to repeat one)
+	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-300} FUZZ_SEED=$${FUZZ_SEED:-random} FUZZ_ALL_PHASES=1 $(PY) -m tools.test fuzz -- -s
+
 $(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	@touch $@
@@ -60,4 +63,4 @@ bench: $(VENV)/.bench-installed ## Load benchmark of the whole shop on SQLite an
 clean: ## Remove databases, test reports and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache
 
-.PHONY: help install run test test-postgres lint fmt check-compose check-kubernetes requirements bench clean
+.PHONY: help install run test test-postgres lint fmt check-compose check-kubernetes requirements fuzz bench clean

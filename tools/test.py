@@ -1,8 +1,9 @@
 """`make test`: every service's suite (in parallel, each with its own settings),
-then the end-to-end suite; a summary line at the end.
+then the end-to-end suite and the fuzz suite (each starts its own stack, one after
+the other); a summary line at the end.
 
     python -m tools.test                    all suites
-    python -m tools.test book_service e2e   only these (common, a service folder, or e2e)
+    python -m tools.test book_service e2e   only these (common, a service folder, e2e or fuzz)
     python -m tools.test book_service -- -k search   extra pytest arguments after --
 
 With DATABASE_SERVER_URL set (postgres://user@host:port), every suite runs on
@@ -40,7 +41,14 @@ def all_suites() -> dict[str, Suite]:
         )
     suites["tools"] = Suite("tools", REPO_DIR, ("tests/tools",))
     suites["e2e"] = Suite("e2e", REPO_DIR, ("tests/e2e",))
+    # Schemathesis against every schema on a live stack (a short run: FUZZ_MAX_EXAMPLES).
+    suites["fuzz"] = Suite("fuzz", REPO_DIR, ("tests/fuzz",))
     return suites
+
+
+# Suites that start all eight services: run alone, after the others, so they do not
+# compete for the CPU with the unit suites or with each other.
+STACK_SUITES = ("e2e", "fuzz")
 
 
 @dataclass
@@ -88,14 +96,14 @@ def main(argv: list[str]) -> int:
     print(f"Running {len(chosen)} suite(s) on {database}", flush=True)
 
     started = time.monotonic()
-    units = [s for s in chosen if s.name != "e2e"]
+    units = [s for s in chosen if s.name not in STACK_SUITES]
     results = []
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         for result in pool.map(lambda s: run(s, extra), units):
             show(result)
             results.append(result)
-    if any(s.name == "e2e" for s in chosen):
-        results.append(run(suites["e2e"], extra))
+    for suite in (s for s in chosen if s.name in STACK_SUITES):
+        results.append(run(suite, extra))
         show(results[-1])
 
     print(f"\n===== summary ({database}, {time.monotonic() - started:.0f}s) =====")
