@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from carts.models import MAX_LINE_QUANTITY, Cart, CartItem
 from common.converters import MAX_ID
+from common.serializers import ModelSerializer, Serializer
 
 
 def _money() -> serializers.DecimalField:
@@ -9,33 +10,33 @@ def _money() -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=None, decimal_places=2, allow_null=True, read_only=True)
 
 
-class CartCreateSerializer(serializers.Serializer):
+class CartCreateSerializer(Serializer):
     user_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
-class CartSerializer(serializers.ModelSerializer):
+class CartSerializer(ModelSerializer):
     class Meta:
         model = Cart
         fields = ["id", "user_id", "created_at", "updated_at"]
 
 
-class CartItemAddSerializer(serializers.Serializer):
+class CartItemAddSerializer(Serializer):
     product_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, default=1)
 
 
-class CartItemRemoveQuerySerializer(serializers.Serializer):
+class CartItemRemoveQuerySerializer(Serializer):
     # No upper bound: taking off as many or more than the line has removes the line.
     quantity = serializers.IntegerField(min_value=1, required=False)
 
 
-class CartItemSerializer(serializers.ModelSerializer):
+class CartItemSerializer(ModelSerializer):
     class Meta:
         model = CartItem
         fields = ["product_id", "quantity", "created_at", "updated_at"]
 
 
-class CartLineSerializer(serializers.Serializer):
+class CartLineSerializer(Serializer):
     product_id = serializers.IntegerField()
     quantity = serializers.IntegerField()
     title = serializers.CharField(allow_null=True)
@@ -46,7 +47,7 @@ class CartLineSerializer(serializers.Serializer):
     )
 
 
-class CartDetailSerializer(serializers.Serializer):
+class CartDetailSerializer(Serializer):
     user_id = serializers.IntegerField()
     items = CartLineSerializer(many=True, source="lines")
     total_quantity = serializers.IntegerField()

@@ -2,35 +2,36 @@ from django.contrib.auth.validators import ASCIIUsernameValidator
 from rest_framework import serializers
 
 from accounts.models import Account
+from common.serializers import ModelSerializer, Serializer
 
 
-class AccountCreateSerializer(serializers.Serializer):
+class AccountCreateSerializer(Serializer):
     username = serializers.CharField(max_length=150, validators=[ASCIIUsernameValidator()])
     email = serializers.EmailField(max_length=254)
     # Not trimmed: spaces are part of a password. Capped so hashing stays cheap.
     password = serializers.CharField(max_length=256, write_only=True, trim_whitespace=False)
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(ModelSerializer):
     class Meta:
         model = Account
         fields = ["id", "username", "email", "is_staff", "date_joined"]
         read_only_fields = fields
 
 
-class LoginSerializer(serializers.Serializer):
+class LoginSerializer(Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
 
 
-class TokenPairSerializer(serializers.Serializer):
+class TokenPairSerializer(Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
 
 
-class RefreshSerializer(serializers.Serializer):
+class RefreshSerializer(Serializer):
     refresh = serializers.CharField(max_length=4096)
 
 
-class AccessSerializer(serializers.Serializer):
+class AccessSerializer(Serializer):
     access = serializers.CharField()

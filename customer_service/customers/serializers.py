@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from common.converters import MAX_ID
-from common.serializers import QuerySerializer
+from common.serializers import ModelSerializer, QuerySerializer, Serializer
 from customers.models import Address, Customer, FullName
 
 
@@ -10,7 +10,7 @@ def id_field(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
-class FullNameSerializer(serializers.ModelSerializer):
+class FullNameSerializer(ModelSerializer):
     account_id = id_field(required=False, help_text="Staff only: the account this is for (default: your own).")
 
     class Meta:
@@ -18,7 +18,7 @@ class FullNameSerializer(serializers.ModelSerializer):
         fields = ["id", "account_id", "first_name", "last_name", "created_at"]
 
 
-class AddressSerializer(serializers.ModelSerializer):
+class AddressSerializer(ModelSerializer):
     account_id = id_field(required=False, help_text="Staff only: the account this is for (default: your own).")
 
     class Meta:
@@ -26,13 +26,13 @@ class AddressSerializer(serializers.ModelSerializer):
         fields = ["id", "account_id", "address", "city", "country", "created_at"]
 
 
-class CustomerCreateSerializer(serializers.Serializer):
+class CustomerCreateSerializer(Serializer):
     account_id = id_field()
     fullname_id = id_field()
     address_id = id_field()
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ModelSerializer):
     username = serializers.CharField(source="account.username", read_only=True)
     email = serializers.EmailField(source="account.email", read_only=True)
     fullname = FullNameSerializer(read_only=True)

@@ -1,24 +1,24 @@
 from rest_framework import serializers
 
-from common.serializers import QuerySerializer
+from common.serializers import ModelSerializer, QuerySerializer, Serializer
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
 
 MAX_ID = 2**63 - 1  # the largest id both databases store (a signed 64-bit integer)
 
 
-class OrderLineSerializer(serializers.ModelSerializer):
+class OrderLineSerializer(ModelSerializer):
     class Meta:
         model = OrderLine
         fields = ["product_id", "title", "unit_price", "quantity", "line_total"]
 
 
-class OrderStatusChangeSerializer(serializers.ModelSerializer):
+class OrderStatusChangeSerializer(ModelSerializer):
     class Meta:
         model = OrderStatusChange
         fields = ["from_status", "to_status", "changed_at", "changed_by", "changed_by_user_id"]
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
     history = OrderStatusChangeSerializer(many=True, read_only=True)
 
@@ -27,11 +27,11 @@ class OrderSerializer(serializers.ModelSerializer):
         fields = ["id", "user_id", "status", "total", "lines", "history", "created_at", "updated_at"]
 
 
-class CheckoutSerializer(serializers.Serializer):
+class CheckoutSerializer(Serializer):
     user_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
-class StatusChangeSerializer(serializers.Serializer):
+class StatusChangeSerializer(Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices)
 
 
@@ -40,13 +40,13 @@ class OrderListQuerySerializer(QuerySerializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
 
 
-class IdempotencyKeySerializer(serializers.Serializer):
+class IdempotencyKeySerializer(Serializer):
     idempotency_key = serializers.RegexField(
         r"^[\x21-\x7e]{1,255}$", error_messages={"invalid": "1 to 255 visible ASCII characters."}
     )
 
 
-class PaymentEventSerializer(serializers.Serializer):
+class PaymentEventSerializer(Serializer):
     """The part of a payment.succeeded or payment.refunded event's payload this service reads."""
 
     order_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)

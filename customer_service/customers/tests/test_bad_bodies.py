@@ -42,6 +42,15 @@ def test_odd_list_queries_are_not_a_500(staff, query):
     assert staff.get(f"/api/customers/?{query}").status_code in (200, 400, 404)
 
 
+def test_a_number_where_a_string_belongs_is_400_naming_it(staff):
+    body = {"username": 12345, "email": "n@example.com", "password": 1234567890123}
+
+    response = staff.post("/api/accounts/", body, content_type="application/json")
+
+    assert response.status_code == 400  # not taken as "12345" (common.serializers)
+    assert {"username", "password"} <= set(response.json()["error"]["details"])
+
+
 def test_a_blank_search_is_400_not_read_as_no_search(staff):
     response = staff.get("/api/customers/?search=")  # found by Schemathesis
 
