@@ -45,6 +45,8 @@ CHECKS = (
 )
 # Routes that refuse every caller but another service (common.permissions.IsService).
 SERVICE_ONLY_PATHS = r"^/api/(events/|warehouse/reservations/)"
+# The services that have such routes (checked against the schemas below).
+HAVE_SERVICE_ONLY_ROUTES = ("order", "notification", "inventory")
 STAFF_ID, CUSTOMER_ID = 1, 2
 
 
@@ -78,7 +80,12 @@ def token(caller: Caller) -> str:
 
 
 def cases() -> list:
-    return [pytest.param(s, caller, id=f"{s}-{caller.name}") for s in SERVICES for caller in CALLERS]
+    return [
+        pytest.param(service, caller, id=f"{service}-{caller.name}")
+        for service in SERVICES
+        for caller in CALLERS
+        if caller.service_only == "exclude" or service in HAVE_SERVICE_ONLY_ROUTES
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -87,11 +94,19 @@ def schemas(stack) -> dict[str, dict]:
         return {name: http.get(f"{stack.url(name)}/api/schema/?format=json", timeout=30).json() for name in SERVICES}
 
 
+def test_the_services_with_service_only_routes_are_the_ones_fuzzed_with_a_service_token(schemas):
+    found = {name for name, schema in schemas.items() if any(map(_service_only, schema["paths"]))}
+
+    assert found == set(HAVE_SERVICE_ONLY_ROUTES)
+
+
+def _service_only(path: str) -> bool:
+    return re.match(SERVICE_ONLY_PATHS, path) is not None
+
+
 @pytest.mark.parametrize(("service", "caller"), cases())
-def test_schema_holds_under_fuzzing(stack, schemas, service, caller, tmp_path):
-    has_service_only = any(re.match(SERVICE_ONLY_PATHS, path) for path in schemas[service]["paths"])
-    if caller.service_only == "include" and not has_service_only:
-        pytest.skip(f"{service} has no routes only services may call")
+def test_schema_holds_under_fuzzing(stack, service, caller, tmp_path):
+    has_service_only = service in HAVE_SERVICE_ONLY_ROUTES
     report_dir = tmp_path / "report"
     command = [
         sys.executable,
@@ -110,6 +125,7 @@ def test_schema_holds_under_fuzzing(stack, schemas, service, caller, tmp_path):
         str(MAX_EXAMPLES),
         "--phases",
         "examples,coverage,fuzzing,stateful" if ALL_PHASES else caller.phases,
+        # One worker: with two, Schemathesis 4.32 raised a KeyError inside its coverage phase.
         "--workers",
         "1",
         "--request-timeout",
