@@ -32,6 +32,7 @@ services under 600 MB resident idle).
 """
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -157,6 +158,31 @@ def database_sessions(stack: Stack) -> dict[str, int]:
         return {names[datname]: sessions for datname, sessions in rows}
 
 
+def database_connections(stack: Stack) -> tuple[int, int]:
+    """(connections the stack's services hold now, the server's max_connections): the
+    server is shared, and a full one refuses new connections, which services answer 500."""
+    if not stack.database_server:
+        return 0, 0
+    names = [stack._database_name(name) for name in SERVICES]
+    with psycopg.connect(f"{stack.database_server.rstrip('/')}/postgres", autocommit=True) as conn:
+        held = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = ANY(%s)", [names]).fetchone()[0]
+        return held, int(conn.execute("SHOW max_connections").fetchone()[0])
+
+
+def logged_errors(stack: Stack, top: int = 10) -> list[list]:
+    """The exceptions in the services' logs (the last line of each traceback), most
+    frequent first, so the failures of a run come with their cause."""
+    found = Counter()
+    for name in stack.processes:
+        previous_indented = False
+        for line in stack.log_path(name).read_text(errors="replace").splitlines():
+            starts_flush = not line.startswith((" ", "\t"))
+            if previous_indented and starts_flush and ("Error" in line or "Exception" in line):
+                found[f"{name}: {line[:300]}"] += 1
+            previous_indented = line.startswith("  ")
+    return [[error, count] for error, count in found.most_common(top)]
+
+
 class LoadWatcher(threading.Thread):
     """While the load runs: every process group's memory each second (the peak is kept),
     and the CPU time each group and the whole machine spent, to see where it went."""
@@ -167,6 +193,7 @@ class LoadWatcher(threading.Thread):
         self.cpu_start = {name: cpu_seconds(process_group(stack, name)) for name in stack.processes}
         self.machine_start = psutil.cpu_times()
         self.sessions_start = database_sessions(stack)
+        self.connections_peak, self.max_connections = database_connections(stack)
         self.started = time.monotonic()
 
     def run(self) -> None:
@@ -175,6 +202,8 @@ class LoadWatcher(threading.Thread):
                 best = self.peak.setdefault(name, now)
                 for key in ("rss_mb", "pss_mb", "processes"):
                     best[key] = max(best[key], now[key])
+            with contextlib.suppress(psycopg.Error):  # a full server refuses us too; the peak stands
+                self.connections_peak = max(self.connections_peak, database_connections(self.stack)[0])
 
     def stop(self) -> dict:
         self.done.set()
@@ -200,6 +229,8 @@ class LoadWatcher(threading.Thread):
             "machine_busy_cpu_seconds": round(busy, 1),
             "machine_cpu_seconds": round(elapsed * (os.cpu_count() or 1), 1),
             "database_connections_opened": sessions,
+            "database_connections_peak": self.connections_peak,
+            "database_max_connections": self.max_connections,
         }
 
 
@@ -468,6 +499,7 @@ def run_database(kind: str, args) -> dict:
                     "after": [round(x, 2) for x in load_after],
                 },
                 "profiles": [profiler.summary() for profiler in profilers],
+                "logged_errors": logged_errors(stack),
                 "settings": stack.serving_settings(),
             }
         except Exception:
@@ -577,7 +609,14 @@ def write_markdown(report: dict) -> str:
                 "PostgreSQL connections opened during the load (pg_stat_database.sessions): "
                 + ", ".join(f"{name} {count}" for name, count in opened.items())
                 + ".",
+                "",
+                f"PostgreSQL connections held by the services at the peak: {cpu['database_connections_peak']} "
+                f"(the server's max_connections is {cpu['database_max_connections']}, shared with anything else "
+                "using it).",
             ]
+        if result.get("logged_errors"):
+            lines += ["", "Exceptions in the services' logs:", ""]
+            lines += [f"- {count} x {error}" for error, count in result["logged_errors"]]
         lines += ["", "Targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in result["targets"].items())]
         for profile in result["profiles"]:
             lines += ["", f"py-spy on {profile['service']}'s workers ({profile['samples']} samples with the GIL):", ""]

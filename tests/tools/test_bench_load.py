@@ -86,9 +86,12 @@ def result(*, errors: int = 0, checkout_p95: float = 120.0, rss_each: float = 50
             "machine_busy_cpu_seconds": 12,
             "machine_cpu_seconds": 20,
             "database_connections_opened": {"order": 4},
+            "database_connections_peak": 97,
+            "database_max_connections": 100,
         },
         "load_average": {"before": [1.0, 1.0, 1.0], "after": [2.0, 1.0, 1.0]},
         "profiles": [],
+        "logged_errors": [["order: psycopg.OperationalError: sorry, too many clients already", 3]],
         "settings": {"WEB_CONCURRENCY": "2 (default)"},
     }
 
@@ -131,7 +134,27 @@ def test_the_report_names_the_run_the_endpoints_the_calls_and_the_targets():
     assert "- 2 x POST /api/orders/ (checkout): 409" in text
     assert "- checkout (1): order: POST /api/orders/ 201 80ms" in text
     assert "PostgreSQL connections opened during the load (pg_stat_database.sessions): order 4." in text
+    assert "held by the services at the peak: 97 (the server's max_connections is 100" in text
+    assert "- 3 x order: psycopg.OperationalError: sorry, too many clients already" in text
     assert "zero_errors NOT met" in text
+
+
+def test_the_cause_of_500s_is_read_from_the_tracebacks_in_the_logs(tmp_path):
+    stack = stack_in(tmp_path)
+    stack.processes = {"order": None, "book": None}
+    traceback = [
+        "2026-11-25 13:49:23 ERROR [abc] django.request: Internal Server Error: /api/orders/",
+        "Traceback (most recent call last):",
+        '  File "/x/django/db/backends/base/base.py", line 279, in ensure_connection',
+        "    self.connect()",
+        "psycopg.OperationalError: connection failed: FATAL:  sorry, too many clients already",
+        '[25/Nov/2026:13:49:23 +0000] ACCESS [abc] 127.0.0.1 "POST /api/orders/ HTTP/1.1" 500 120B 30ms',
+    ]
+    stack.log_path("order").write_text("\n".join(traceback * 2) + "\n")
+    stack.log_path("book").write_text("ValueError mentioned in a plain line is not a traceback\n")
+    assert load.logged_errors(stack) == [
+        ["order: psycopg.OperationalError: connection failed: FATAL:  sorry, too many clients already", 2]
+    ]
 
 
 # Importing locust patches the standard library for gevent, so the locustfile is read
