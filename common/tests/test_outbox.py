@@ -177,22 +177,22 @@ def test_a_call_with_a_body_sends_its_payload(mocked_responses):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_fast_path_delivers_right_after_commit_in_a_thread(settings, mocked_responses):
+def test_the_fast_path_delivers_right_after_commit_off_the_request_thread(settings, mocked_responses):
     settings.OUTBOX_FAST_PATH = True
     settings.EVENT_SUBSCRIBERS = {"thing.happened": ["notification"]}
     mocked_responses.post(NOTIFICATION_EVENTS, json={})
-    started = []
-    real_start = threading.Thread.start
+    submitted = []
+    real_run = publisher.run_in_background
 
-    def record_start(thread):
-        started.append(thread)
-        real_start(thread)
+    def record(task, *, what):
+        submitted.append(real_run(task, what=what))
+        return submitted[-1]
 
-    with mock.patch.object(threading.Thread, "start", record_start), transaction.atomic():
+    with mock.patch.object(publisher, "run_in_background", record), transaction.atomic():
         publisher.publish("thing.happened", {})
-        assert started == []  # nothing before the commit
+        assert submitted == []  # nothing before the commit
 
-    started[0].join(timeout=10)
+    submitted[0].result(timeout=10)
     assert OutboxDelivery.objects.get().delivered_at is not None
 
 

@@ -6,8 +6,8 @@ server or customer_service that is down never makes an event be refused or lost.
 """
 
 import logging
-import threading
 import uuid
+from concurrent.futures import Future
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,6 +18,7 @@ from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
 from common.auth import ClaimsUser
+from common.background import run_in_background
 from common.errors import DependencyError, NotFound
 from common.permissions import is_owner
 from notifications import messages
@@ -156,18 +157,10 @@ def notification_emails_send_due(*, limit: int = 50) -> int:
     return len(taken)
 
 
-def _send_in_background(notification_id: int) -> threading.Thread:
+def _send_in_background(notification_id: int) -> Future:
     """The fast path: one try right after the event's commit, off the request thread.
     What fails is left to the sweep."""
-
-    def run():
-        try:
-            notification_email_send(notification_id=notification_id)
-        except Exception:  # the sweep tries again; never let a thread die loudly
-            logger.warning("sending notification %s failed", notification_id, exc_info=True)
-        finally:
-            connection.close()  # this thread's own connection
-
-    thread = threading.Thread(target=run, name=f"notification-{notification_id}", daemon=True)
-    thread.start()
-    return thread
+    return run_in_background(
+        lambda: notification_email_send(notification_id=notification_id),
+        what=f"email of notification {notification_id}",
+    )

@@ -1,12 +1,13 @@
 """Writing to the outbox: call these inside the transaction of the change."""
 
 import logging
-import threading
 import uuid
+from concurrent.futures import Future
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from common.background import run_in_background
 from common.outbox import conf
 from common.outbox.models import OutboxDelivery, OutboxEvent
 from common.request_id import current_request_id
@@ -58,20 +59,9 @@ def _add_deliveries(event: OutboxEvent, calls: list[tuple[str, str, str]]) -> No
     )
 
 
-def _deliver_in_background(event_id: uuid.UUID) -> threading.Thread:
+def _deliver_in_background(event_id: uuid.UUID) -> Future:
     """The fast path: one try right after the commit, off the request thread, so the
     response does not wait on subscribers. Whatever fails is left to the dispatcher."""
+    from common.outbox.dispatcher import deliver_event
 
-    def run():
-        from common.outbox.dispatcher import deliver_event
-
-        try:
-            deliver_event(event_id)
-        except Exception:  # the dispatcher will try again; never let a thread die loudly
-            logger.warning("outbox fast path failed for event %s", event_id, exc_info=True)
-        finally:
-            connection.close()  # this thread's own connection
-
-    thread = threading.Thread(target=run, name=f"outbox-{event_id}", daemon=True)
-    thread.start()
-    return thread
+    return run_in_background(lambda: deliver_event(event_id), what=f"outbox fast path of event {event_id}")
