@@ -364,14 +364,13 @@ def trace_checkout(stack: Stack, shop: dict) -> dict:
             headers={"Idempotency-Key": uuid.uuid4().hex, "X-Request-ID": ids["payment"]},
         )
         ok(payment)
-    traced, last, deadline = {}, -1, time.monotonic() + 20
-    while time.monotonic() < deadline:
+    # Events and what they cause (notification_service's email lookup) come later, from
+    # background threads and dispatchers: done once the count holds for 6 s.
+    traced, counts, deadline = {}, [], time.monotonic() + 30
+    while time.monotonic() < deadline and (len(counts) < 4 or len(set(counts[-4:])) > 1):
         time.sleep(2)
         traced = {step: access_lines(stack, request_id) for step, request_id in ids.items()}
-        count = sum(len(lines) for lines in traced.values())
-        if count == last:
-            break
-        last = count
+        counts.append(sum(len(lines) for lines in traced.values()))
     return {
         step: {
             "calls": len(lines),
