@@ -16,3 +16,9 @@ class PageNumberPagination(DrfPageNumberPagination):
         if value is not None and not (value.isascii() and value.isdigit() and int(value) > 0):
             raise ValidationError({self.page_size_query_param: ["A positive whole number is required."]})
         return super().get_page_size(request)
+
+    def get_page_number(self, request, paginator):
+        # DRF reads a blank ?page= as page 1; a page that is not a number stays DRF's 404.
+        if request.query_params.get(self.page_query_param) == "":
+            raise ValidationError({self.page_query_param: ["A page number is required."]})
+        return super().get_page_number(request, paginator)

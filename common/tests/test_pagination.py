@@ -23,3 +23,19 @@ def test_a_page_size_that_is_not_a_positive_whole_number_is_a_400_naming_it(valu
         page_size_for(f"page_size={value}")
 
     assert set(raised.value.detail) == {"page_size"}
+
+
+def test_a_blank_page_is_a_400_naming_it_not_page_one():  # found by Schemathesis
+    paginator = PageNumberPagination()
+    request = Request(APIRequestFactory().get("/items/?page="))
+
+    with pytest.raises(ValidationError) as raised:
+        paginator.paginate_queryset(list(range(30)), request)
+
+    assert set(raised.value.detail) == {"page"}
+
+
+def test_page_two_is_still_page_two():
+    request = Request(APIRequestFactory().get("/items/?page=2&page_size=10"))
+
+    assert PageNumberPagination().paginate_queryset(list(range(30)), request) == list(range(10, 20))
