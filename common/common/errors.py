@@ -11,6 +11,7 @@ import logging
 from enum import StrEnum
 from typing import Any
 
+from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.views import defaults
@@ -117,6 +118,15 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, (db.OperationalError, db.InterfaceError)):
+        # The database cannot be reached or refuses connections (down, restarting, out of
+        # connection slots): a dependency down, like any other, not a bug.
+        logger.warning("database unavailable: %s", exc)
+        return Response(
+            error_body(ErrorCode.DATABASE_UNAVAILABLE, "The service's database is unavailable; try again shortly."),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -1,6 +1,7 @@
 """common.errors: every 4xx/5xx of a DRF view, or of Django itself, has the one error shape."""
 
 import pytest
+from django.db import InterfaceError, OperationalError
 from django.test import Client
 
 from common.auth import mint_access_token
@@ -94,3 +95,15 @@ def test_not_found_keeps_its_code():
     assert response.status_code == 404
     assert response.data["error"]["code"] == "cart_not_found"
     assert response.data["error"]["message"] == "User 7 has no cart."
+
+
+@pytest.mark.parametrize(
+    "error", [OperationalError("FATAL: sorry, too many clients already"), InterfaceError("closed")]
+)
+def test_a_database_that_cannot_be_reached_is_503_not_500(error):
+    response = exception_handler(error, {})
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.data["error"]["code"] == "database_unavailable"
+    assert "too many clients" not in response.data["error"]["message"]  # no internals leak
