@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.book_search --databases sqlite --sizes 1000,10000
 
 For each database and size it grows one catalog with `generate_books`, starts
-book_service under gunicorn (one worker) and times sequential HTTP requests
+book_service (tools/serve.py, as `make run` starts it) and times sequential HTTP requests
 from one client: a search for a common word, a rare word, an author's name and a
 book id, and a batch read of 50 ids. Medians and 95th percentiles go to
 bench/results/book_search.{json,md} with the machine they ran on.
@@ -87,7 +87,7 @@ def measure(base: str, count: int) -> dict:
 
 
 def run_database(kind: str, sizes: list[int], count: int, workdir: Path) -> dict:
-    env = {**development_keys(workdir), **os.environ, "VAR_DIR": str(workdir), "WEB_CONCURRENCY": "1"}
+    env = {**development_keys(workdir), **os.environ, "VAR_DIR": str(workdir)}
     env["LOG_LEVEL"] = "WARNING"
     env.pop("DATABASE_SERVER_URL", None)
     database = f"bench_book_{os.getpid()}"
@@ -131,7 +131,7 @@ def write_markdown(report: dict) -> str:
     lines += ["Machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()), ""]
     lines += [
         f"{report['requests']} sequential requests per row after 10 warm-up requests, one client, "
-        "book_service under gunicorn with one worker; times in ms.",
+        "book_service as `make run` starts it (one waitress process); times in ms.",
         "",
     ]
     for kind, by_size in report["databases"].items():

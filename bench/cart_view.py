@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.cart_view --databases sqlite --requests 100
 
 For each database it starts all eight services as the end-to-end suite does (real
-gunicorn processes, fresh databases), makes 50 books and three carts of 1, 10 and
+processes started by tools/serve.py, fresh databases), makes 50 books and three carts of 1, 10 and
 50 lines straight at book_service and cart_service, then times GET
 /api/carts/{user_id}/ through the gateway, and to show where the time goes the
 same view straight from cart_service and the batch read of book_service it makes;
@@ -132,8 +132,8 @@ def write_markdown(report: dict) -> str:
     lines += [
         f"GET /api/carts/{{user_id}}/ through the gateway and straight from cart_service, and book_service's "
         f"batch read of the same ids: {report['requests']} of each per cart after 10 warm-up rounds, taking "
-        "turns, one client; all eight services under gunicorn as the "
-        "end-to-end suite runs them (one worker, 8 threads each). Times in ms. Target: the 50-line median "
+        "turns, one client; all eight services as the "
+        "end-to-end suite runs them (one waitress process, 8 threads each). Times in ms. Target: the 50-line median "
         f"within {TARGET_RATIO}x of the 1-line median.",
         "",
     ]

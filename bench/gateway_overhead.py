@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.gateway_overhead --seconds 5    apt-get install wrk nginx-light)
 
 Starts book_service (SQLite, demo catalog) and a gateway in front of it, both under
-the same gunicorn settings as `make run`, and nginx as a plain keep-alive reverse
+the same server settings as `make run` (tools/serve.py), and nginx as a plain keep-alive reverse
 proxy to book_service. wrk then drives the same two endpoints (a book read and a
 search) directly, through the gateway and through nginx, at 1 and at 16
 connections, one after the other in one run. Median and p99 latency and requests/s
@@ -115,8 +115,8 @@ def write_markdown(report: dict) -> str:
     lines += [""]
     lines += ["Machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()), ""]
     lines += [
-        f"wrk, {report['seconds']} s per row after a 1 s warm-up; book_service and the gateway under gunicorn "
-        f"({report['gunicorn']}), SQLite; nginx with one worker and keep-alive to book_service. Times in ms.",
+        f"wrk, {report['seconds']} s per row after a 1 s warm-up; book_service and the gateway under waitress "
+        f"({report['server']}), SQLite; nginx with one worker and keep-alive to book_service. Times in ms.",
         "",
         "| endpoint | connections | path | median | p99 | requests/s | errors |",
         "|---|---|---|---|---|---|---|",
@@ -147,13 +147,13 @@ def main() -> int:
         print(f"missing: {', '.join(missing)} (apt-get install wrk nginx-light)", file=sys.stderr)
         return 2
     book_port, gateway_port, nginx_port = free_ports(3)
-    gunicorn = {"WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"), "GUNICORN_THREADS": "4"}
+    server = {"WEB_THREADS": os.environ.get("WEB_THREADS", "8")}
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as tmp_name:
         tmp = Path(tmp_name)
         env = development_keys(tmp) | {
             k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DATABASE_SERVER_URL"}
         }
-        env |= gunicorn | {"VAR_DIR": str(tmp), "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING", "LOAD_DEMO_DATA": "1"}
+        env |= server | {"VAR_DIR": str(tmp), "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING", "LOAD_DEMO_DATA": "1"}
         env |= {SERVICES["book"].url_var: f"http://127.0.0.1:{book_port}"}
         processes = [
             start_service("book", book_port, env, tmp),
@@ -182,7 +182,7 @@ def main() -> int:
     report = {
         "machine": describe(),
         "seconds": args.seconds,
-        "gunicorn": ", ".join(f"{k}={v}" for k, v in gunicorn.items()),
+        "server": ", ".join(f"{k}={v}" for k, v in server.items()),
         "rows": rows,
         "summary": summarize(rows),
     }

@@ -5,8 +5,8 @@
     .venv/bin/python -m bench.load --databases postgres --profile order,book   py-spy on their workers
 
 For each database it starts all eight services and the outbox dispatchers with the
-settings of `make run` (tools.serve: gunicorn with common.gunicorn_conf, WEB_CONCURRENCY
-and GUNICORN_THREADS from the environment or their defaults, the demo data), on free
+settings of `make run` (tools.serve: one waitress process per service, WEB_THREADS
+from the environment or its default, the demo data), on free
 ports with fresh databases, so a running `make run` is not disturbed. The one
 difference: the gateway's rate limits are raised, since every simulated customer
 comes from one address and writes far more than the per-user limit allows.
@@ -15,7 +15,7 @@ Then, in order:
 1. the catalog grows to --books synthetic books (book_service's generate_books), the
    demo staff login opens the warehouse and stocks --stocked books, and --customers
    customers sign up, log in and become customers, all through the gateway;
-2. the resident memory of every service (gunicorn master and workers) is read idle;
+2. the resident memory of every service (its process) is read idle;
 3. one checkout and one payment are sent with known X-Request-IDs, and the access-log
    lines carrying them in every service but the gateway are the calls between
    services they caused (event deliveries included, which carry the id on);
@@ -103,8 +103,7 @@ class BenchStack(Stack):
     def serving_settings(self) -> dict[str, str]:
         env = self.env_for("gateway")
         return {
-            "WEB_CONCURRENCY": env.get("WEB_CONCURRENCY", "2 (default)"),
-            "GUNICORN_THREADS": env.get("GUNICORN_THREADS", "4 (default)"),
+            "WEB_THREADS": env.get("WEB_THREADS", "8 (default)"),
             **RAISED_RATE_LIMITS,
         }
 
@@ -113,7 +112,7 @@ class BenchStack(Stack):
 
 
 def process_group(stack: Stack, name: str) -> list[psutil.Process]:
-    """The gunicorn master (tools.serve execs it in place) and its workers."""
+    """The service's process (tools.serve execs waitress in place), with any children."""
     try:
         master = psutil.Process(stack.processes[name].pid)
         return [master, *master.children(recursive=True)]
@@ -328,15 +327,16 @@ def prepare_shop(stack: Stack, args) -> dict:
 
 
 def access_lines(stack: Stack, request_id: str) -> list[tuple[str, str]]:
-    """(service, request line) of each ACCESS line carrying the id, the gateway's own excepted."""
+    """(service, "METHOD path status ms") of each access-log line carrying the id
+    (common.access_log), the gateway's own excepted."""
     found = []
     for name in SERVICES:
         if name == "gateway":
             continue
         for line in stack.log_path(name).read_text(errors="replace").splitlines():
-            if " ACCESS " in line and f"[{request_id}]" in line:
-                _, request, answer = line.split('"', 2)  # answer: status, size and milliseconds
-                found.append((name, f"{request.removesuffix(' HTTP/1.1')} {answer.split()[0]} {answer.split()[-1]}"))
+            if f"[{request_id}] access: " in line:
+                method, path, status, ms = line.split("] access: ", 1)[1].split()[:4]
+                found.append((name, f"{method} {path} {status.removeprefix('status=')} {ms.removeprefix('ms=')}ms"))
     return found
 
 
@@ -561,7 +561,7 @@ def write_markdown(report: dict) -> str:
         ceiling = result["ceiling"] or {}
         lines += [
             "",
-            f"Ceiling (book_service `/health/`, same gunicorn settings, {run['customers']} users, no think time, "
+            f"Ceiling (book_service `/health/`, same server settings, {run['customers']} users, no think time, "
             f"{run['ceiling_duration_s']} s): {ceiling.get('requests_per_s')} requests/s, median "
             f"{ceiling.get('median_ms')}, p95 {ceiling.get('p95_ms')}, p99 {ceiling.get('p99_ms')}, errors "
             f"{ceiling.get('errors')}.",

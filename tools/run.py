@@ -1,4 +1,4 @@
-"""`make run`: every service under gunicorn, one log stream, Ctrl-C stops them all."""
+"""`make run`: every service under waitress, one log stream, Ctrl-C stops them all."""
 
 import errno
 import os
@@ -23,7 +23,7 @@ from tools.stack import REPO_DIR, serve_command, wait_ready
 
 
 def port_problems(host: str) -> list[str]:
-    """Binds each port once, as gunicorn will, so a clash is reported before anything starts."""
+    """Binds each port once, as waitress will, so a clash is reported before anything starts."""
     problems = []
     for service in SERVICES.values():
         port = service_port(service.name)

@@ -17,7 +17,7 @@ def service_dir(service: Service) -> Path:
 
 
 def serve_command(name: str) -> list[str]:
-    """Migrates the service's database, then runs it under gunicorn (tools/serve.py)."""
+    """Migrates the service's database, then runs it under waitress (tools/serve.py)."""
     return [sys.executable, "-m", "tools.serve", name]
 
 

@@ -13,7 +13,7 @@ def manage(settings_module: str) -> None:
 
 def wsgi_application(settings_module: str):
     """The service's WSGI application; refuses to start with development keys and
-    DEBUG off (common/checks.py), since gunicorn runs no checks itself."""
+    DEBUG off (common/checks.py), since waitress runs no checks itself."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
     from django.core import checks
     from django.core.exceptions import ImproperlyConfigured

@@ -3,7 +3,7 @@
 drf-spectacular documents what a view returns when all goes well; the errors come
 from common.errors' handlers for every view alike (a bad body, a bad or missing
 token, a refused permission, an unknown id, a body that is not JSON) and from
-gunicorn (a request line too long for it). This postprocessing hook adds those
+waitress (request headers over 64 KiB, tools/serve.py). This postprocessing hook adds those
 answers, in the common error shape, to every operation that can give them, so the
 schema is true for clients and for Schemathesis. Answers of one domain (409, 503...)
 are documented on their views with extend_schema, as OpenApiResponse(description=...)
@@ -52,9 +52,9 @@ def _errors_for(operation: dict[str, Any], path_parameters: list[dict]) -> dict[
     errors["403"] = _error("The caller may not do this (another user's data, staff or services only).")
     if in_path or "page" in query:
         errors["404"] = _error("No such object, or no such page.")
-    errors["414"] = {
-        "description": "A request line longer than gunicorn accepts (refused before the service sees it).",
-        "content": {"text/html": {"schema": {"type": "string"}}},
+    errors["431"] = {
+        "description": "A request line and headers over 64 KiB (refused by the server before the service sees it).",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
     }
     if has_body:
         errors["415"] = _error("A body that is not JSON.")

@@ -86,11 +86,12 @@ def database_url(name: str, repo_dir: Path) -> str:
 def database_config(url: str) -> dict[str, Any]:
     config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        # Several gunicorn workers write to one file: WAL lets readers go on
-        # while one writes, IMMEDIATE takes the write lock at BEGIN (no
-        # deadlock on upgrade), and the timeout waits for the lock instead of
+        # Several threads (and an outbox dispatcher) write to one file: WAL lets
+        # readers go on while one writes, IMMEDIATE takes the write lock at BEGIN
+        # (no deadlock on upgrade), and the timeout waits for the lock instead of
         # failing with "database is locked".
-        config["CONN_MAX_AGE"] = 0
+        # Connections are kept (DB_CONN_MAX_AGE) on SQLite too: opening one and running
+        # the PRAGMAs below was 40% of a book read's CPU (bench/gateway_overhead.py).
         config["OPTIONS"] = {
             "timeout": env_float("SQLITE_BUSY_TIMEOUT", 20.0),
             "transaction_mode": "IMMEDIATE",
@@ -165,6 +166,7 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
         ],
         "MIDDLEWARE": [
             "common.request_id.RequestIdMiddleware",
+            "common.access_log.AccessLogMiddleware",
             "django.middleware.security.SecurityMiddleware",
             "whitenoise.middleware.WhiteNoiseMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
@@ -203,7 +205,7 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
         "USE_TZ": True,
         "STATIC_URL": "static/",
         # Served by whitenoise straight from the apps' static folders, so admin
-        # and Swagger UI are styled under gunicorn without a collectstatic step.
+        # and Swagger UI are styled under waitress without a collectstatic step.
         "WHITENOISE_USE_FINDERS": True,
         "LOGGING": _logging(env_str("LOG_LEVEL", "INFO")),
         "SERVICE_URLS": {other: service_url(other) for other in SERVICES},

@@ -13,9 +13,9 @@ def test_a_read_without_input_may_be_refused_but_not_invalid():
     result = schema_with({"/api/me/": {"get": {"responses": {"200": {"description": ""}}}}})
 
     responses = result["paths"]["/api/me/"]["get"]["responses"]
-    assert set(responses) == {"200", "401", "403", "414"}
+    assert set(responses) == {"200", "401", "403", "431"}
     assert responses["401"]["content"]["application/json"]["schema"] == ERROR_REF
-    assert "text/html" in responses["414"]["content"]  # gunicorn's own page
+    assert "text/plain" in responses["431"]["content"]  # waitress's own page
     assert result["components"]["schemas"][ERROR_SCHEMA_NAME]["required"] == ["error"]
 
 
@@ -59,4 +59,4 @@ def test_every_service_schema_documents_the_errors(api_client):
     schema = api_client.get("/api/schema/?format=json").json()
 
     assert ERROR_SCHEMA_NAME in schema["components"]["schemas"]
-    assert {"400", "401", "403", "404", "414"} <= set(schema["paths"]["/carts/{user_id}/"]["get"]["responses"])
+    assert {"400", "401", "403", "404", "431"} <= set(schema["paths"]["/carts/{user_id}/"]["get"]["responses"])

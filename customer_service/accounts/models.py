@@ -56,7 +56,7 @@ class Account(AbstractBaseUser, PermissionsMixin):
 
 class LoginFailure(models.Model):
     """One failed login (or one being checked), kept for the throttling window:
-    counted per username and per client address by every worker process alike."""
+    counted per username and per client address by every replica alike."""
 
     username_key = models.CharField(max_length=150, db_index=True)  # lower-cased as typed
     address = models.CharField(max_length=45, db_index=True)

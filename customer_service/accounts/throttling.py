@@ -1,7 +1,7 @@
 """Throttling of failed logins, per username and per client address.
 
 Failures are rows of LoginFailure in this service's database, not counters in a
-per-process cache, so all gunicorn workers count the same failures, and a count
+per-process cache, so all replicas count the same failures, and a count
 is one indexed query. Each attempt is written before the password is checked and
 counts as a failure until the password proves right, so concurrent guesses see
 each other and a burst gets no more than the limit through. A successful login

@@ -8,7 +8,8 @@ from routing.rates import env_rate
 
 _apps = ["corsheaders", "routing", "composite"]
 _base = service_settings("gateway", base_dir=Path(__file__).resolve().parent.parent, apps=_apps)
-_base["MIDDLEWARE"].insert(1, "corsheaders.middleware.CorsMiddleware")  # after the request id, before anything answers
+# After the request id and the access log, before anything answers.
+_base["MIDDLEWARE"].insert(2, "corsheaders.middleware.CorsMiddleware")
 # Swagger UI at /api/docs/ offers every service's schema (proxied from /api/schema/<service>/).
 _base["SPECTACULAR_SETTINGS"] |= {
     "TITLE": "Bookstore gateway API",

@@ -1,42 +1,110 @@
-"""A circuit breaker per service (pybreaker): after GATEWAY_BREAKER_FAILURES
-consecutive failures to reach a service (connection refused or reset, or a read
-timeout), the gateway answers 503 at once for GATEWAY_BREAKER_RESET_SECONDS
-instead of making every caller wait for the timeout; then one trial request goes
-through, and its success closes the breaker again.
+"""A circuit breaker per service: after GATEWAY_BREAKER_FAILURES consecutive
+failures to reach a service (connection refused or reset, or a read timeout), the
+gateway answers 503 at once for GATEWAY_BREAKER_RESET_SECONDS instead of making
+every caller wait for the timeout; then one trial request goes through, and its
+success closes the breaker again (its failure opens it for another cool-down).
 
 A service's own 4xx/5xx answers do not count: a 503 from the cart service because
 the book service is down says nothing about the cart service's health. The state is
-per gunicorn worker process (in memory), so each worker learns on its own.
+per gateway process (in memory, shared by its threads), so each replica learns on its
+own.
+
+Written here rather than taken from pybreaker: pybreaker holds its lock for the
+whole protected call (danielfm/pybreaker#55), so a process could have only one
+request in flight per service, and one slow answer held up every other caller.
+Here the lock guards the counters only; calls run side by side.
 """
 
-import datetime
+import contextlib
+import math
 import threading
+import time
+from collections.abc import Iterator
 
-import pybreaker
 from django.conf import settings
+from urllib3.exceptions import HTTPError
 
-_breakers: dict[str, pybreaker.CircuitBreaker] = {}
+CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
+
+
+class BreakerOpen(Exception):
+    def __init__(self, retry_after: int):
+        super().__init__(f"circuit open, next trial in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class CircuitBreaker:
+    def __init__(self, name: str, fail_max: int, reset_seconds: float, clock=time.monotonic):
+        self.name = name
+        self.fail_max = fail_max
+        self.reset_seconds = reset_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._trial_in_flight = False
+
+    @property
+    def state(self) -> str:
+        if self._opened_at is None:
+            return CLOSED
+        return HALF_OPEN if self._trial_in_flight or self._cooled_down() else OPEN
+
+    @contextlib.contextmanager
+    def guard(self) -> Iterator[None]:
+        """Runs the block if the breaker lets it (else raises BreakerOpen); a
+        urllib3 HTTPError out of the block counts as a failure, anything else
+        coming out of it as a success."""
+        trial = self._admit()
+        try:
+            yield
+        except HTTPError:
+            self._record(success=False, trial=trial)
+            raise
+        except BaseException:
+            self._record(success=True, trial=trial)
+            raise
+        self._record(success=True, trial=trial)
+
+    def _cooled_down(self) -> bool:
+        return self._opened_at is not None and self._clock() - self._opened_at >= self.reset_seconds
+
+    def _admit(self) -> bool:
+        """True when this call is the one trial after a cool-down."""
+        with self._lock:
+            if self._opened_at is None:
+                return False
+            if self._trial_in_flight or not self._cooled_down():
+                remaining = self.reset_seconds - (self._clock() - self._opened_at)
+                raise BreakerOpen(max(1, math.ceil(remaining)))
+            self._trial_in_flight = True
+            return True
+
+    def _record(self, *, success: bool, trial: bool) -> None:
+        with self._lock:
+            if trial:
+                self._trial_in_flight = False
+            if success:
+                self._failures = 0
+                if trial or self._opened_at is None:
+                    self._opened_at = None
+                return
+            self._failures += 1
+            if trial or (self._opened_at is None and self._failures >= self.fail_max):
+                self._opened_at = self._clock()
+
+
+_breakers: dict[str, CircuitBreaker] = {}
 _lock = threading.Lock()
 
 
-def breaker_for(service: str) -> pybreaker.CircuitBreaker:
+def breaker_for(service: str) -> CircuitBreaker:
     breaker = _breakers.get(service)
     if breaker is None:
         with _lock:
             breaker = _breakers.get(service)
             if breaker is None:
-                breaker = _breakers[service] = pybreaker.CircuitBreaker(
-                    fail_max=settings.GATEWAY_BREAKER_FAILURES,
-                    reset_timeout=settings.GATEWAY_BREAKER_RESET_SECONDS,
-                    name=service,
-                    throw_new_error_on_trip=False,  # the tripping call keeps its own 503/504
+                breaker = _breakers[service] = CircuitBreaker(
+                    service, settings.GATEWAY_BREAKER_FAILURES, settings.GATEWAY_BREAKER_RESET_SECONDS
                 )
     return breaker
-
-
-def seconds_until_trial(breaker: pybreaker.CircuitBreaker) -> int:
-    opened_at = breaker._state_storage.opened_at
-    if opened_at is None:
-        return breaker.reset_timeout
-    elapsed = (datetime.datetime.now(datetime.UTC) - opened_at).total_seconds()
-    return max(1, int(breaker.reset_timeout - elapsed + 0.999))

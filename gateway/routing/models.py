@@ -3,7 +3,7 @@ from django.db import models
 
 class RateCounter(models.Model):
     """Requests counted in one fixed window for one rate-limit key (kind, caller,
-    window start): in the database so every gunicorn worker shares the count."""
+    window start): in the database so every replica of the gateway shares the count."""
 
     key = models.CharField(max_length=200, primary_key=True)
     count = models.PositiveIntegerField(default=0)

@@ -7,7 +7,6 @@ on a kept-alive connection that went stale.
 
 import threading
 
-import pybreaker
 import urllib3
 from django.conf import settings
 from django.http import HttpResponse
@@ -16,7 +15,7 @@ from urllib3.util.retry import Retry
 
 from common.errors import ErrorCode, error_response
 from common.request_id import HEADER as REQUEST_ID_HEADER
-from routing.breakers import breaker_for, seconds_until_trial
+from routing.breakers import BreakerOpen, breaker_for
 
 # Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are not forwarded.
 HOP_BY_HOP = frozenset(
@@ -93,34 +92,33 @@ def upstream_headers(request) -> dict[str, str]:
 
 
 def upstream_target(request) -> str:
-    # gunicorn keeps the request target exactly as the client sent it.
-    raw = request.META.get("RAW_URI", "")
+    # waitress keeps the request target exactly as the client sent it.
+    raw = request.META.get("REQUEST_URI", "")
     return raw if raw.startswith("/") else request.get_full_path()
 
 
 def forward(request, service: str, *, body: bytes = b"", target: str | None = None) -> HttpResponse:
     timeout = urllib3.Timeout(connect=settings.GATEWAY_CONNECT_TIMEOUT, read=settings.GATEWAY_READ_TIMEOUT)
-    breaker = breaker_for(service)
     try:
-        upstream = breaker.call(
-            pool_for(service).urlopen,
-            request.method,
-            target or upstream_target(request),
-            body=body or None,
-            headers=upstream_headers(request),
-            timeout=timeout,
-            redirect=False,
-            assert_same_host=False,
-            decode_content=False,
-        )
-    except pybreaker.CircuitBreakerError:
+        with breaker_for(service).guard():
+            upstream = pool_for(service).urlopen(
+                request.method,
+                target or upstream_target(request),
+                body=body or None,
+                headers=upstream_headers(request),
+                timeout=timeout,
+                redirect=False,
+                assert_same_host=False,
+                decode_content=False,
+            )
+    except BreakerOpen as refused:
         response = error_response(
             503,
             ErrorCode.SERVICE_UNAVAILABLE,
             f"The {service} service is failing; the gateway is not calling it for a moment.",
             {"service": service},
         )
-        response["Retry-After"] = str(seconds_until_trial(breaker))
+        response["Retry-After"] = str(refused.retry_after)
         return response
     except ReadTimeoutError:
         return error_response(

@@ -1,8 +1,8 @@
 """Fixed-window rate limits at the edge: sign-up and login per client address, and
 every write (anything but GET/HEAD/OPTIONS) per user, or per address without a token.
 
-Counts live in the gateway's database, so they hold across gunicorn workers and
-restarts. A request is counted first and refused when its count passes the limit;
+Counts live in the gateway's database, so they hold across the gateway's replicas
+and restarts. A request is counted first and refused when its count passes the limit;
 the count read back is at least the request's own place in the window, so no more
 than the limit ever get through, whatever the concurrency.
 """

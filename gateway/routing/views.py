@@ -12,7 +12,6 @@ from common.errors import ErrorCode, error_response
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.services import SERVICES
 from routing import rate_limits
-from routing.access_log import log_request
 from routing.edge_auth import EdgeAuthError, edge_user
 from routing.proxy import forward, pool_for
 from routing.routes import ROUTES
@@ -46,7 +45,6 @@ def _read_body(request) -> bytes:
 def proxy(request, resource: str):
     """Route /api/<resource>/... to its service: edge auth, rate limits and the body
     size limit first, so a refused request never reaches a service."""
-    started = time.perf_counter()
     service = ROUTES.get(resource)
     user = None
     try:
@@ -64,8 +62,14 @@ def proxy(request, resource: str):
         )
     except EdgeAuthError as refused:
         response = refused.response
-    log_request(request, service=service, status=response.status_code, started=started, user=user)
+    request.access_log_extra = {"service": service or "-", "user": _caller(user)}
     return response
+
+
+def _caller(user) -> str:
+    if user is None:
+        return "-"
+    return f"service:{user.service}" if user.is_service else str(getattr(user, "id", None) or "-")
 
 
 @require_GET

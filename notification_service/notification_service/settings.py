@@ -18,7 +18,7 @@ if NOTIFICATION_LANGUAGE not in {"en", "vi"}:
 NOTIFICATION_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATION_EMAIL_MAX_ATTEMPTS", 6)
 NOTIFICATION_EMAIL_BACKOFF_SECONDS = env_float("NOTIFICATION_EMAIL_BACKOFF_SECONDS", 30.0)
 NOTIFICATION_EMAIL_BACKOFF_MAX_SECONDS = env_float("NOTIFICATION_EMAIL_BACKOFF_MAX_SECONDS", 3600.0)
-# How often each web worker looks for emails due a retry (0: never; then run
+# How often each web process looks for emails due a retry (0: never; then run
 # `manage.py send_notifications` some other way).
 NOTIFICATION_SWEEP_SECONDS = env_float("NOTIFICATION_SWEEP_SECONDS", 5.0)
 # Send a new notification's email in a background thread right after the event is

@@ -25,7 +25,7 @@ class Notification(TimeStampedModel):
     email_state = models.CharField(max_length=10, choices=EmailState.choices, default=EmailState.PENDING)
     email_attempts = models.PositiveIntegerField(default=0)
     email_next_attempt_at = models.DateTimeField(null=True, blank=True)
-    # Set by whoever is sending it, so no other worker sends it at the same time;
+    # Set by whoever is sending it, so no other thread or process sends it at the same time;
     # a sender that died frees it when the lease ends.
     email_leased_until = models.DateTimeField(null=True, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)

@@ -82,7 +82,7 @@ def email_backoff(attempts: int) -> timedelta:
 
 def _emails_take(*, limit: int, notification_ids: list[int] | None = None) -> list[Notification]:
     """Pending emails due now and not being sent by anyone, leased to the caller (on
-    PostgreSQL SKIP LOCKED lets several workers sweep at once; on SQLite the
+    PostgreSQL SKIP LOCKED lets several processes sweep at once; on SQLite the
     IMMEDIATE transaction serializes them)."""
     now = timezone.now()
     due = Notification.objects.filter(email_state=EmailState.PENDING, email_next_attempt_at__lte=now).filter(

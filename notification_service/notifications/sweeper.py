@@ -1,8 +1,9 @@
 """The sweep that sends due emails (new ones the fast path missed, and retries).
 
-Every web worker of the service runs one in a daemon thread (started by wsgi.py,
-so manage.py commands and tests do not), every NOTIFICATION_SWEEP_SECONDS; taking
-an email leases it, so workers never send the same one twice at once.
+Every web process of the service (one per replica) runs one in a daemon thread
+(started by wsgi.py, so manage.py commands and tests do not), every
+NOTIFICATION_SWEEP_SECONDS; taking an email leases it, so two senders never send the
+same one at once.
 `manage.py send_notifications` runs the same loop as a process of its own.
 """
 
@@ -33,7 +34,7 @@ def run(stop: threading.Event, *, every_seconds: float) -> None:
 
 
 def start_in_background() -> threading.Thread | None:
-    """The web worker's sweep thread; none when NOTIFICATION_SWEEP_SECONDS is 0."""
+    """The web process's sweep thread; none when NOTIFICATION_SWEEP_SECONDS is 0."""
     every_seconds = settings.NOTIFICATION_SWEEP_SECONDS
     if every_seconds <= 0:
         return None

@@ -17,5 +17,5 @@ PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER", "payments.providers.sandbox.Sandb
 _database = globals()["DATABASES"]["default"]
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     # The test database is a file, not shared memory, so the concurrency tests' threads
-    # get connections of their own that wait for SQLite's lock as gunicorn workers do.
+    # get connections of their own that wait for SQLite's lock as waitress's threads do.
     _database["TEST"] = {"NAME": str(Path(_database["NAME"]).with_name("test_payment.sqlite3"))}

@@ -1,8 +1,8 @@
-"""Starts all eight services as real gunicorn processes on free ports, each with a
+"""Starts all eight services as real processes (tools/serve.py) on free ports, each with a
 fresh database, and always stops them again.
 
 Each service runs in its own process group (so it can be stopped, paused or
-killed with its workers) and dies with the test process if that is killed.
+killed with anything it started) and dies with the test process if that is killed.
 """
 
 import contextlib
@@ -76,8 +76,6 @@ class Stack:
             {SERVICES[n].port_var: str(port) for n, port in self.ports.items()},
             HOST="127.0.0.1",
             VAR_DIR=str(self.workdir),
-            WEB_CONCURRENCY="1",
-            GUNICORN_THREADS="8",
             # Long enough for a password hash (sign-up, login) on a busy 2-core machine; a
             # service gives up on another before the gateway gives up on it.
             GATEWAY_READ_TIMEOUT="6",
@@ -223,7 +221,7 @@ class Stack:
         except subprocess.TimeoutExpired:
             self.signal(name, signal.SIGKILL)
             process.wait(timeout=5)
-        # Workers left behind by a killed master still hold the group: end them too.
+        # A child left behind by a killed process (a migrate still running) holds the group: end it too.
         self.signal(name, signal.SIGKILL)
 
     @contextlib.contextmanager

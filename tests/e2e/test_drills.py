@@ -293,7 +293,7 @@ def killed_during(stack, victim: str, request):
         stack.processes[victim].wait(timeout=15)
         caller.join(timeout=60)
     finally:
-        stack.signal(victim, signal.SIGKILL)  # any worker left behind
+        stack.signal(victim, signal.SIGKILL)  # anything left behind in its process group
         stack.start_service(victim, migrate=False)
         stack.wait_ready([victim])
     assert not caller.is_alive(), "the caller is still waiting"

@@ -42,7 +42,7 @@ def test_every_service_is_ready_and_documented(stack, http, name):
     docs = http.get(f"{stack.url(name)}/api/docs/")
     assert docs.status_code == 200
     css = http.get(f"{stack.url(name)}/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui.css")
-    assert css.status_code == 200  # served by whitenoise under gunicorn
+    assert css.status_code == 200  # served by whitenoise under waitress
 
 
 def test_unknown_path_is_json_404_with_the_request_id(stack, http):
@@ -59,7 +59,7 @@ def test_a_service_404_comes_back_unchanged(stack, http):
 def test_request_id_reaches_the_service_log(stack, http):
     headers = {"X-Request-ID": "e2e-trace-7f3a", **bearer(stack.token(user_id=1))}
     http.get(f"{stack.gateway}/api/carts/1/", headers=headers)
-    # gunicorn writes the access line just after sending the response: wait for it, briefly.
+    # The service writes its access line just before it sends the response; wait briefly anyway.
     deadline = time.monotonic() + 10
     while "[e2e-trace-7f3a]" not in stack.log_path("cart").read_text() and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -1,5 +1,5 @@
 """The inventory through the gateway, and its exactness under concurrent requests
-against the real gunicorn processes."""
+against the real waitress processes."""
 
 import time
 import uuid

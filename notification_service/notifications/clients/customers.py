@@ -1,7 +1,7 @@
 """customer_service, as notifications need it: a customer's email address.
 
 Addresses are cached for NOTIFICATION_EMAIL_CACHE_SECONDS in Django's cache (the
-default per-process memory cache: each worker asks at most once a minute per
+default per-process memory cache: each process asks at most once a minute per
 customer; a changed address is seen within that time)."""
 
 from django.conf import settings

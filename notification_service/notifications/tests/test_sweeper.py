@@ -1,4 +1,4 @@
-"""The sweep loop every web worker runs: it keeps going through database failures and stops when told."""
+"""The sweep loop every web process runs: it keeps going through database failures and stops when told."""
 
 import threading
 from types import SimpleNamespace
