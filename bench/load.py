@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.load                                   SQLite and PostgreSQL, the issue's sizes
     .venv/bin/python -m bench.load --databases sqlite --customers 8 --duration 20 --ceiling-duration 5
-    .venv/bin/python -m bench.load --databases postgres --profile order,book   py-spy on their workers
+    .venv/bin/python -m bench.load --databases postgres --profile order,book   py-spy on their processes
 
 For each database it starts all eight services and the outbox dispatchers with the
 settings of `make run` (tools.serve: one waitress process per service, WEB_THREADS
@@ -21,7 +21,7 @@ Then, in order:
    services they caused (event deliveries included, which carry the id on);
 4. locust (headless) runs the customers of bench/locustfile.py and one staff user
    for --duration seconds, while the memory of every service is sampled each second
-   (its peak is kept) and, with --profile, py-spy records the workers of the services named;
+   (its peak is kept) and, with --profile, py-spy records the processes of the services named;
 5. the ceiling: locust runs the same number of users, without think time, against
    book_service's /health/ (no database) for --ceiling-duration seconds.
 
@@ -416,12 +416,12 @@ def run_locust(host: str, classes: list[str], users: int, spawn_rate: float, sec
 
 
 class Profiler:
-    """py-spy records one service's workers while the load runs, sampling the thread that
+    """py-spy records one service's process while the load runs, sampling the thread that
     holds the GIL: the functions most often on its stack (inclusive) and running (own time)."""
 
     def __init__(self, stack: Stack, name: str, seconds: int, workdir: Path):
         self.name, self.processes, self.workdir = name, [], workdir
-        for worker in process_group(stack, name)[1:]:
+        for worker in process_group(stack, name):
             raw = workdir / f"profile-{name}-{worker.pid}.txt"
             command = [str(PY_SPY), "record", "--pid", str(worker.pid), "--duration", str(seconds)]
             command += ["--format", "raw", "--rate", "100", "--output", str(raw), "--nonblocking"]
