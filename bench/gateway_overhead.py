@@ -21,6 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import psutil
+
 from bench.machine import describe
 from common.services import SERVICES
 from tests.e2e.harness import free_ports
@@ -88,11 +90,26 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def run_wrk(url: str, connections: int, seconds: int) -> dict:
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """User and system CPU time of a process and its children (nginx's worker, say)."""
+    root = psutil.Process(process.pid)
+    return sum(sum(p.cpu_times()[:2]) for p in [root, *root.children(recursive=True)])
+
+
+def run_wrk(url: str, connections: int, seconds: int, measured: dict[str, subprocess.Popen]) -> dict:
+    """wrk's numbers, and the CPU time each measured process spent per request meanwhile."""
     threads = min(connections, 2)
     subprocess.run(["wrk", "-t1", "-c1", "-d1s", url], capture_output=True, check=True)  # warm-up
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    return parse_wrk(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+    before = {name: cpu_seconds(process) for name, process in measured.items()}
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    row = parse_wrk(output)
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    row["cpu_ms_per_request"] = {
+        name: round((cpu_seconds(process) - before[name]) / max(requests, 1) * 1000, 3)
+        for name, process in measured.items()
+    }
+    return row
 
 
 def summarize(rows: dict) -> dict:
@@ -103,6 +120,7 @@ def summarize(rows: dict) -> dict:
         direct_ms, direct_rps = one["direct"]["median_ms"], many["direct"]["requests_per_s"]
         summary[endpoint] = {
             "gateway_added_median_ms_at_1": round(one["gateway"]["median_ms"] - direct_ms, 3),
+            "gateway_cpu_ms_per_request_at_1": one["gateway"]["cpu_ms_per_request"]["gateway"],
             "nginx_added_median_ms_at_1": round(one["nginx"]["median_ms"] - direct_ms, 3),
             "gateway_throughput_share_at_16": round(many["gateway"]["requests_per_s"] / direct_rps, 3),
             "nginx_throughput_share_at_16": round(many["nginx"]["requests_per_s"] / direct_rps, 3),
@@ -118,21 +136,24 @@ def write_markdown(report: dict) -> str:
         f"wrk, {report['seconds']} s per row after a 1 s warm-up; book_service and the gateway under waitress "
         f"({report['server']}), SQLite; nginx with one worker and keep-alive to book_service. Times in ms.",
         "",
-        "| endpoint | connections | path | median | p99 | requests/s | errors |",
-        "|---|---|---|---|---|---|---|",
+        "| endpoint | connections | path | median | p99 | requests/s | errors | CPU ms per request (book, proxy) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for endpoint, by_connections in report["rows"].items():
         for connections, by_path in by_connections.items():
             for path, row in by_path.items():
+                cpu = ", ".join(str(ms) for ms in row["cpu_ms_per_request"].values())
                 lines.append(
                     f"| {endpoint} | {connections} | {path} | {row['median_ms']} | {row['p99_ms']} | "
-                    f"{row['requests_per_s']:.0f} | {row['errors']} |"
+                    f"{row['requests_per_s']:.0f} | {row['errors']} | {cpu} |"
                 )
-    lines += ["", "| endpoint | gateway adds (median, 1 conn.) | nginx adds | gateway keeps (req/s, 16 conn.) |"]
-    lines += ["|---|---|---|---|"]
+    lines += ["", "| endpoint | gateway adds (median, 1 conn.) | its CPU per request | nginx adds |"]
+    lines[-1] += " gateway keeps (req/s, 16 conn.) |"
+    lines += ["|---|---|---|---|---|"]
     for endpoint, s in report["summary"].items():
         lines.append(
-            f"| {endpoint} | {s['gateway_added_median_ms_at_1']} ms | {s['nginx_added_median_ms_at_1']} ms | "
+            f"| {endpoint} | {s['gateway_added_median_ms_at_1']} ms | {s['gateway_cpu_ms_per_request_at_1']} ms | "
+            f"{s['nginx_added_median_ms_at_1']} ms | "
             f"{s['gateway_throughput_share_at_16']:.0%} of direct (nginx {s['nginx_throughput_share_at_16']:.0%}) |"
         )
     return "\n".join(lines) + "\n"
@@ -160,6 +181,7 @@ def main() -> int:
             start_service("gateway", gateway_port, env, tmp),
             start_nginx(nginx_port, book_port, tmp),
         ]
+        proxies = {"gateway": processes[1], "nginx": processes[2]}
         try:
             bases = {
                 "direct": f"http://127.0.0.1:{book_port}",
@@ -172,7 +194,8 @@ def main() -> int:
             for endpoint, path in ENDPOINTS.items():
                 for connections in CONNECTIONS:
                     for name, base in bases.items():
-                        row = run_wrk(base + path, connections, args.seconds)
+                        measured = {"book_service": processes[0]} | {k: v for k, v in proxies.items() if k == name}
+                        row = run_wrk(base + path, connections, args.seconds, measured)
                         rows.setdefault(endpoint, {}).setdefault(str(connections), {})[name] = row
                         print(f"{endpoint} c={connections} {name}: {row}", flush=True)
         finally:
