@@ -14,16 +14,13 @@ go to bench/results/gateway_overhead.{json,md} with the machine they ran on.
 import argparse
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-import psutil
-
 from bench.machine import describe
+from bench.wrk import missing_tools, run_wrk
 from common.services import SERVICES
 from tests.e2e.harness import free_ports
 from tools.dev_keys import development_keys
@@ -32,7 +29,6 @@ from tools.stack import REPO_DIR, serve_command, wait_ready
 RESULTS = REPO_DIR / "bench" / "results"
 ENDPOINTS = {"book read": "/api/books/1/", "search": "/api/books/search/?search_term=tieng%20viet"}
 CONNECTIONS = (1, 16)
-_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 NGINX_CONF = """
 worker_processes 1;
 daemon off;
@@ -71,45 +67,6 @@ def start_nginx(port: int, book_port: int, tmp: Path) -> subprocess.Popen:
     conf.write_text(NGINX_CONF.format(tmp=tmp, port=port, book_port=book_port))
     log = (tmp / "nginx.log").open("wb")
     return subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)], stdout=log, stderr=log)
-
-
-def parse_wrk(output: str) -> dict:
-    def ms(text: str) -> float:
-        number, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
-        return round(float(number) * _UNITS_MS[unit], 3)
-
-    percentiles = dict(re.findall(r"^\s+(\d+)%\s+(\S+)", output, re.MULTILINE))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(r"Socket errors: (.*)", output)
-    return {
-        "median_ms": ms(percentiles["50"]),
-        "p99_ms": ms(percentiles["99"]),
-        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "errors": int(errors.group(1)) if errors else 0,
-        "socket_errors": socket_errors.group(1) if socket_errors else "",
-    }
-
-
-def cpu_seconds(process: subprocess.Popen) -> float:
-    """User and system CPU time of a process and its children (nginx's worker, say)."""
-    root = psutil.Process(process.pid)
-    return sum(sum(p.cpu_times()[:2]) for p in [root, *root.children(recursive=True)])
-
-
-def run_wrk(url: str, connections: int, seconds: int, measured: dict[str, subprocess.Popen]) -> dict:
-    """wrk's numbers, and the CPU time each measured process spent per request meanwhile."""
-    threads = min(connections, 2)
-    subprocess.run(["wrk", "-t1", "-c1", "-d1s", url], capture_output=True, check=True)  # warm-up
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    before = {name: cpu_seconds(process) for name, process in measured.items()}
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    row = parse_wrk(output)
-    requests = int(re.search(r"(\d+) requests in", output).group(1))
-    row["cpu_ms_per_request"] = {
-        name: round((cpu_seconds(process) - before[name]) / max(requests, 1) * 1000, 3)
-        for name, process in measured.items()
-    }
-    return row
 
 
 def summarize(rows: dict) -> dict:
@@ -163,9 +120,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
-    missing = [tool for tool in ("wrk", "nginx") if shutil.which(tool) is None]
-    if missing:
-        print(f"missing: {', '.join(missing)} (apt-get install wrk nginx-light)", file=sys.stderr)
+    if missing_tools(("wrk", "nginx"), "apt-get install wrk nginx-light"):
         return 2
     book_port, gateway_port, nginx_port = free_ports(3)
     server = {"WEB_THREADS": os.environ.get("WEB_THREADS", "8")}

@@ -15,8 +15,6 @@ bench/results/servers.{json,md}; docs/performance.md ("Serving") reads them.
 import argparse
 import json
 import os
-import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,6 +26,7 @@ from pathlib import Path
 import psutil
 
 from bench.machine import describe
+from bench.wrk import missing_tools, run_wrk
 from tests.e2e.harness import free_ports
 from tools.dev_keys import development_keys
 from tools.stack import REPO_DIR, wait_ready
@@ -72,10 +71,6 @@ def processes_of(process: subprocess.Popen) -> list[psutil.Process]:
     return [root, *root.children(recursive=True)]
 
 
-def cpu_seconds(process: subprocess.Popen) -> float:
-    return sum(sum(p.cpu_times()[:2]) for p in processes_of(process))
-
-
 def stop(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=15)
@@ -91,18 +86,10 @@ def hello(server: str, port: int, seconds: int, folder: Path) -> dict:
         deadline = time.monotonic() + 20
         while subprocess.run(["curl", "-sf", url], capture_output=True).returncode and time.monotonic() < deadline:
             time.sleep(0.2)
-        subprocess.run(["wrk", "-t1", "-c1", "-d1s", url], capture_output=True, check=True)  # warm-up
-        before = cpu_seconds(process)
-        out = subprocess.run(
-            ["wrk", "-t1", "-c1", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
-        ).stdout
-        used = cpu_seconds(process) - before
+        row = run_wrk(url, 1, seconds, {"server": process})
     finally:
         stop(process)
-    requests = int(re.search(r"(\d+) requests in", out).group(1))
-    number, unit = re.search(r"50%\s+([\d.]+)(us|ms|s)", out).groups()
-    median_ms = float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    return {"median_ms": round(median_ms, 3), "cpu_ms_per_request": round(used / requests * 1000, 3)}
+    return {"median_ms": row["median_ms"], "cpu_ms_per_request": row["cpu_ms_per_request"]["server"]}
 
 
 def book_service_memory(server: str, port: int, env: dict) -> dict:
@@ -158,9 +145,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5)
     args = parser.parse_args()
-    missing = [tool for tool in ("wrk", "curl") if shutil.which(tool) is None]
-    if missing:
-        print(f"missing: {', '.join(missing)} (apt-get install wrk curl)", file=sys.stderr)
+    if missing_tools(("wrk", "curl"), "apt-get install wrk curl"):
         return 2
     report = {"machine": describe(), "seconds": args.seconds, "servers": {}}
     with tempfile.TemporaryDirectory(prefix="bench-servers-") as tmp_name:
