@@ -168,6 +168,35 @@ def test_a_scheduled_call_is_made_until_it_succeeds_and_a_delete_of_something_go
 
 
 @pytest.mark.django_db
+def test_a_call_to_try_now_is_left_to_its_caller_until_its_lease_ends(settings, mocked_responses):
+    settings.OUTBOX_LEASE_SECONDS = 60
+    call = publisher.schedule_call(name="cart.clear", service="notification", method="DELETE", path="/t/", key="t:1")
+
+    assert dispatcher.take_due(limit=10) == []  # the caller's first try is under way
+    OutboxDelivery.objects.update(leased_until=timezone.now() - timedelta(seconds=1))  # the caller died
+    assert [delivery.pk for delivery in dispatcher.take_due(limit=10)] == [call.deliveries[0].pk]
+
+
+@pytest.mark.django_db
+def test_a_call_not_to_try_now_is_due_to_the_dispatcher_at_once():
+    call = publisher.schedule_call(name="x", service="notification", method="DELETE", path="/t/", try_now=False)
+
+    assert [delivery.pk for delivery in dispatcher.take_due(limit=10)] == [call.deliveries[0].pk]
+
+
+@pytest.mark.django_db
+def test_an_event_with_the_fast_path_is_leased_to_it_and_one_without_is_due(settings):
+    settings.OUTBOX_FAST_PATH = True
+    with transaction.atomic(), mock.patch.object(publisher, "run_in_background"):
+        publisher.publish("thing.happened", {})
+    assert dispatcher.take_due(limit=10) == []
+
+    settings.OUTBOX_FAST_PATH = False
+    publisher.publish("thing.happened", {})
+    assert len(dispatcher.take_due(limit=10)) == 2
+
+
+@pytest.mark.django_db
 def test_a_call_with_a_body_sends_its_payload(mocked_responses):
     call = publisher.schedule_call(name="ping", service="notification", method="POST", path="/p/", payload={"a": 1})
     mocked_responses.post("http://127.0.0.1:7000/p/", status=201)

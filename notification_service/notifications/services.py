@@ -42,6 +42,8 @@ def notification_create_from_event(*, event_id: uuid.UUID, event_type: str, payl
     body = serializer.validated_data
     language = settings.NOTIFICATION_LANGUAGE
     subject, text = messages.render(event_type=event_type, language=language, payload=body)
+    now = timezone.now()
+    send_at_once = settings.NOTIFICATION_SEND_AT_ONCE
     notification, created = Notification.objects.get_or_create(
         event_id=event_id,
         defaults={
@@ -52,11 +54,14 @@ def notification_create_from_event(*, event_id: uuid.UUID, event_type: str, payl
             "body": text,
             # account.created carries the address; the others are looked up when sending.
             "email_to": body.get("email", ""),
-            "email_next_attempt_at": timezone.now(),
+            "email_next_attempt_at": now,
+            # Written leased to the try right after the commit, which then needs no
+            # transaction to take it; the sweep takes over if that try never comes.
+            "email_leased_until": now + EMAIL_LEASE if send_at_once else None,
         },
     )
-    if created and settings.NOTIFICATION_SEND_AT_ONCE:
-        transaction.on_commit(lambda: _send_in_background(notification.pk))
+    if created and send_at_once:
+        transaction.on_commit(lambda: _send_in_background(notification))
     return notification
 
 
@@ -141,13 +146,6 @@ def _email_record(notification: Notification, *, address: str, error: str, give_
         setattr(notification, field, value)
 
 
-def notification_email_send(*, notification_id: int) -> bool:
-    """Send one notification's email now if it is due and nobody else is sending it;
-    True if it was sent by this call."""
-    taken = _emails_take(limit=1, notification_ids=[notification_id])
-    return any(_email_attempt(notification) for notification in taken)
-
-
 def notification_emails_send_due(*, limit: int = 50) -> int:
     """One round of the sweep: try every email that is due (new or waiting for a retry);
     returns how many were tried."""
@@ -157,10 +155,7 @@ def notification_emails_send_due(*, limit: int = 50) -> int:
     return len(taken)
 
 
-def _send_in_background(notification_id: int) -> Future:
-    """The fast path: one try right after the event's commit, off the request thread.
-    What fails is left to the sweep."""
-    return run_in_background(
-        lambda: notification_email_send(notification_id=notification_id),
-        what=f"email of notification {notification_id}",
-    )
+def _send_in_background(notification: Notification) -> Future:
+    """The fast path: one try right after the event's commit, off the request thread,
+    of an email written leased to it. What fails is left to the sweep."""
+    return run_in_background(lambda: _email_attempt(notification), what=f"email of notification {notification.pk}")

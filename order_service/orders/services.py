@@ -24,8 +24,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 
 from common.errors import Conflict, DependencyError, ServiceUnavailable
 from common.outbox.dispatcher import deliver_now, deliver_pending, undelivered
-from common.outbox.models import OutboxEvent
-from common.outbox.publisher import publish, schedule_call
+from common.outbox.publisher import ScheduledCall, publish, schedule_call
 from orders.clients import carts, inventory
 from orders.errors import DatabaseUnavailable, OrderErrorCode, UnprocessableEntity
 from orders.models import CheckoutLock, IdempotencyKey, Order, OrderLine, OrderStatus, OrderStatusChange
@@ -162,7 +161,7 @@ def _check_orderable(cart: carts.Cart) -> None:
 @transaction.atomic
 def _order_save(
     *, user_id: int, actor: Actor, cart: carts.Cart, reference: str, claim: IdempotencyKey | None
-) -> tuple[Order, OutboxEvent]:
+) -> tuple[Order, ScheduledCall]:
     lines = [
         OrderLine(
             product_id=line.product_id,
@@ -181,7 +180,7 @@ def _order_save(
     for line in lines:
         line.order = order
     OrderLine.objects.bulk_create(lines)
-    change = OrderStatusChange.objects.create(
+    first_change = OrderStatusChange.objects.create(
         order=order,
         from_status="",
         to_status=OrderStatus.PENDING,
@@ -207,7 +206,7 @@ def _order_save(
                 }
                 for line in lines
             ],
-            "created_at": change.changed_at.isoformat(),
+            "created_at": first_change.changed_at.isoformat(),
         },
         key=f"order:{order.pk}",
     )
@@ -219,6 +218,8 @@ def _order_save(
         payload={"user_id": user_id, "order_id": order.pk},
         key=f"cart:{user_id}",
     )
+    # The answer shows what was just written, without reading it back.
+    order._prefetched_objects_cache = {"lines": lines, "history": [first_change]}
     return order, cart_clear
 
 
@@ -237,6 +238,7 @@ def _reservation_release(*, reference: str) -> None:
                 method="DELETE",
                 path=inventory.reservation_path(reference),
                 key=f"reservation:{reference}",
+                try_now=False,  # inventory just failed: the dispatcher's backoff decides when
             )
     except DatabaseError:  # both inventory and our database are failing: say so loudly
         logger.exception("reservation %s could not be released nor scheduled for release", reference)
@@ -244,15 +246,15 @@ def _reservation_release(*, reference: str) -> None:
 
 def _checkout_lock_acquire(*, user_id: int) -> None:
     now = timezone.now()
-    with transaction.atomic():
-        CheckoutLock.objects.filter(user_id=user_id, acquired_at__lt=now - STALE_AFTER).delete()
-        try:
-            with transaction.atomic():
-                CheckoutLock.objects.create(user_id=user_id, acquired_at=now)
-        except IntegrityError:
-            raise Conflict(
-                "Another checkout of this cart is under way.", code=OrderErrorCode.CHECKOUT_IN_PROGRESS
-            ) from None
+    try:
+        with transaction.atomic():
+            CheckoutLock.objects.create(user_id=user_id, acquired_at=now)
+        return
+    except IntegrityError:  # held: by a checkout under way, or by one whose process died
+        pass
+    # A stale lock is taken over; of two takers the second finds it fresh again.
+    if not CheckoutLock.objects.filter(user_id=user_id, acquired_at__lt=now - STALE_AFTER).update(acquired_at=now):
+        raise Conflict("Another checkout of this cart is under way.", code=OrderErrorCode.CHECKOUT_IN_PROGRESS)
 
 
 def _checkout_lock_release(*, user_id: int) -> None:
@@ -264,15 +266,16 @@ def _idempotency_claim(*, caller: str, key: str, fingerprint: str) -> Idempotenc
     A concurrent first request with the same key is waited for."""
     deadline = time.monotonic() + IDEMPOTENCY_WAIT_SECONDS
     while True:
+        try:  # a new key is the common case: claim it in one statement
+            with transaction.atomic():
+                return IdempotencyKey.objects.create(
+                    caller=caller, key=key, fingerprint=fingerprint, created_at=timezone.now()
+                )
+        except IntegrityError:  # used before, or being used by a request under way
+            pass
         existing = IdempotencyKey.objects.filter(caller=caller, key=key).select_related("order").first()
-        if existing is None:
-            try:
-                with transaction.atomic():
-                    return IdempotencyKey.objects.create(
-                        caller=caller, key=key, fingerprint=fingerprint, created_at=timezone.now()
-                    )
-            except IntegrityError:  # a concurrent request claimed it first: wait for its order
-                continue
+        if existing is None:  # its first request failed and let it go meanwhile: claim it again
+            continue
         if existing.fingerprint != fingerprint:
             raise UnprocessableEntity(
                 "This Idempotency-Key was used with a different request body.",
@@ -349,7 +352,7 @@ def order_cancel_refunded(*, order_id: int, by_service: str) -> Order | None:
 
 
 @transaction.atomic
-def _order_status_save(*, order_id: int, to_status: str, actor: Actor) -> tuple[Order, OutboxEvent | None]:
+def _order_status_save(*, order_id: int, to_status: str, actor: Actor) -> tuple[Order, ScheduledCall | None]:
     order = Order.objects.select_for_update().filter(pk=order_id).first()
     if order is None:
         raise NotFound(f"There is no order {order_id}.")

@@ -86,8 +86,9 @@ class OrderListCreateView(generics.ListAPIView):
             idempotency_key=_idempotency_key(request),
             fingerprint=services.request_fingerprint(request.data),
         )
-        order = selectors.order_get(order_id=result.order.pk)
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED if result.created else 200)
+        if result.created:
+            return Response(OrderSerializer(result.order).data, status=status.HTTP_201_CREATED)
+        return Response(OrderSerializer(selectors.order_get(order_id=result.order.pk)).data)
 
 
 class OrderDetailView(APIView):

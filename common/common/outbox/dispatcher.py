@@ -21,6 +21,7 @@ from common.errors import DependencyError
 from common.http import ServiceClient, client_for
 from common.outbox import conf
 from common.outbox.models import OutboxDelivery, OutboxEvent
+from common.outbox.publisher import ScheduledCall
 from common.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -137,16 +138,14 @@ def _record(delivery: OutboxDelivery, *, ok: bool, error: str, status: int | Non
         setattr(delivery, field, value)
 
 
-def deliver_event(event_id: uuid.UUID) -> bool:
-    """Try every due delivery of one event now; True if none is left undelivered."""
-    for delivery in take_due(limit=100, event_ids=[event_id]):
-        attempt(delivery)
-    return not OutboxDelivery.objects.filter(event_id=event_id, delivered_at__isnull=True).exists()
+def attempt_held(deliveries: list[OutboxDelivery]) -> bool:
+    """The first try of deliveries written leased to this process; True if all succeeded."""
+    return all([attempt(delivery) for delivery in deliveries])
 
 
-def deliver_now(event: OutboxEvent) -> bool:
-    """After the commit that wrote `event`: make its calls at once, in this thread."""
-    return deliver_event(event.id)
+def deliver_now(call: ScheduledCall) -> bool:
+    """After the commit that wrote `call` (schedule_call, try_now): make it at once, in this thread."""
+    return attempt_held(call.deliveries)
 
 
 def undelivered(*, key: str) -> bool:

@@ -1,8 +1,16 @@
-"""Writing to the outbox: call these inside the transaction of the change."""
+"""Writing to the outbox: call these inside the transaction of the change.
+
+Deliveries this process will try at once after the commit (the fast path, a
+scheduled call's deliver_now) are written already leased to it: no dispatcher takes
+them while that first try is under way, and the try needs no transaction of its own
+to take them. If the process dies first, the lease ends and a dispatcher takes over.
+"""
 
 import logging
 import uuid
 from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,27 +23,36 @@ from common.request_id import current_request_id
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class ScheduledCall:
+    """A call recorded by schedule_call, its delivery leased to the caller for the first try."""
+
+    event: OutboxEvent
+    deliveries: list[OutboxDelivery]
+
+
 def publish(event_type: str, payload: dict, *, key: str = "") -> OutboxEvent:
     """Record an event for every subscriber of its type (EVENT_SUBSCRIBERS). It is
     delivered only if the surrounding transaction commits, and then until it is."""
     event = _create(kind=OutboxEvent.Kind.EVENT, event_type=event_type, payload=payload, key=key)
     endpoints = conf.endpoints_for(event_type)
-    _add_deliveries(event, [(endpoint.target, "POST", endpoint.path) for endpoint in endpoints])
-    if endpoints and conf.fast_path():
-        transaction.on_commit(lambda: _deliver_in_background(event.id))
+    fast = bool(endpoints) and conf.fast_path()
+    deliveries = _add_deliveries(event, [(endpoint.target, "POST", endpoint.path) for endpoint in endpoints], held=fast)
+    if fast:
+        transaction.on_commit(lambda: _deliver_in_background(event, deliveries))
     return event
 
 
 def schedule_call(
-    *, name: str, service: str, method: str, path: str, payload: dict | None = None, key: str = ""
-) -> OutboxEvent:
+    *, name: str, service: str, method: str, path: str, payload: dict | None = None, key: str = "", try_now: bool = True
+) -> ScheduledCall:
     """Record an HTTP call to another service that must happen (`name` says what it
-    is, e.g. "cart.clear"). Make it at once after the commit with deliver_now(); if
-    that fails, or the process dies first, the dispatcher makes it until it succeeds:
-    a 2xx, or for a DELETE also a 404 (already gone). The call must be idempotent."""
+    is, e.g. "cart.clear"). With `try_now`, the caller makes it at once after the
+    commit with deliver_now(); if that fails, or the process dies first, the
+    dispatcher makes it until it succeeds: a 2xx, or for a DELETE also a 404 (already
+    gone). The call must be idempotent."""
     event = _create(kind=OutboxEvent.Kind.CALL, event_type=name, payload=payload or {}, key=key)
-    _add_deliveries(event, [(service, method.upper(), path)])
-    return event
+    return ScheduledCall(event=event, deliveries=_add_deliveries(event, [(service, method.upper(), path)], held=try_now))
 
 
 def _create(*, kind: str, event_type: str, payload: dict, key: str) -> OutboxEvent:
@@ -49,19 +66,26 @@ def _create(*, kind: str, event_type: str, payload: dict, key: str) -> OutboxEve
     )
 
 
-def _add_deliveries(event: OutboxEvent, calls: list[tuple[str, str, str]]) -> None:
+def _add_deliveries(event: OutboxEvent, calls: list[tuple[str, str, str]], *, held: bool) -> list[OutboxDelivery]:
+    """The event's deliveries; `held`: leased to this process for a first try after the commit."""
     now = timezone.now()
-    OutboxDelivery.objects.bulk_create(
-        [
-            OutboxDelivery(event=event, target=target, method=method, path=path, next_attempt_at=now)
-            for target, method, path in calls
-        ]
-    )
+    leased_until = now + timedelta(seconds=conf.lease_seconds()) if held else None
+    deliveries = [
+        OutboxDelivery(
+            event=event, target=target, method=method, path=path, next_attempt_at=now, leased_until=leased_until
+        )
+        for target, method, path in calls
+    ]
+    if len(deliveries) == 1:
+        deliveries[0].save(force_insert=True)
+    else:  # both databases return the new ids from a bulk insert (SQLite from 3.35)
+        OutboxDelivery.objects.bulk_create(deliveries)
+    return deliveries
 
 
-def _deliver_in_background(event_id: uuid.UUID) -> Future:
+def _deliver_in_background(event: OutboxEvent, deliveries: list[OutboxDelivery]) -> Future:
     """The fast path: one try right after the commit, off the request thread, so the
     response does not wait on subscribers. Whatever fails is left to the dispatcher."""
-    from common.outbox.dispatcher import deliver_event
+    from common.outbox.dispatcher import attempt_held
 
-    return run_in_background(lambda: deliver_event(event_id), what=f"outbox fast path of event {event_id}")
+    return run_in_background(lambda: attempt_held(deliveries), what=f"outbox fast path of event {event.id}")

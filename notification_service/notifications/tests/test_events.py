@@ -1,9 +1,11 @@
 """POST /api/events/: each event makes one notification, whatever its delivery count."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from common.outbox.models import ProcessedEvent
 from notifications import services
@@ -152,9 +154,7 @@ def test_the_email_is_tried_right_after_the_event_is_stored(
 ):
     settings.NOTIFICATION_SEND_AT_ONCE = True
     # The background thread's work, run in the test's thread (it would race the test database).
-    monkeypatch.setattr(
-        services, "_send_in_background", lambda pk: services.notification_email_send(notification_id=pk)
-    )
+    monkeypatch.setattr(services, "run_in_background", lambda task, what: task())
     mocked_responses.get(account_url(5), json={"id": 5, "email": "thi.no@example.com"})
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -165,15 +165,28 @@ def test_the_email_is_tried_right_after_the_event_is_stored(
     assert Notification.objects.get().email_state == EmailState.SENT
 
 
+def test_an_email_left_by_its_first_try_is_sent_by_the_sweep_once_its_lease_ends(
+    service_client, settings, mocked_responses, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.NOTIFICATION_SEND_AT_ONCE = True
+    monkeypatch.setattr(services, "run_in_background", lambda task, what: None)  # the process died before the try
+    mocked_responses.get(account_url(5), json={"id": 5, "email": "thi.no@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):
+        service_client.post("/api/events/", envelope("order.created", PAYLOADS["order.created"]))
+
+    assert services.notification_emails_send_due() == 0  # still leased to the first try
+    Notification.objects.update(email_leased_until=timezone.now() - timedelta(seconds=1))
+    assert services.notification_emails_send_due() == 1
+    assert [m.to for m in mail.outbox] == [["thi.no@example.com"]]
+
+
 def test_a_mail_server_that_is_down_does_not_refuse_the_event(
     service_client, settings, mocked_responses, django_capture_on_commit_callbacks, monkeypatch
 ):
     settings.NOTIFICATION_SEND_AT_ONCE = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 1  # nothing listens there
-    monkeypatch.setattr(
-        services, "_send_in_background", lambda pk: services.notification_email_send(notification_id=pk)
-    )
+    monkeypatch.setattr(services, "run_in_background", lambda task, what: task())
     mocked_responses.get(account_url(5), json={"id": 5, "email": "thi.no@example.com"})
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -67,6 +67,8 @@ def test_checkout_copies_the_cart_into_an_order_reserves_clears_and_publishes(us
     assert created.payload["total"] == "120.00"
     assert list(created.deliveries.values_list("target", "path")) == [("notification", "/api/events/")]
     assert not CheckoutLock.objects.exists()
+    # The answer is built from what was written, not read back: it must be what a read gives.
+    assert user_client(USER).get(f"/api/orders/{order.pk}/").json() == body
 
 
 @pytest.mark.parametrize("line_count", [1, 30])
