@@ -52,7 +52,8 @@ def schedule_call(
     dispatcher makes it until it succeeds: a 2xx, or for a DELETE also a 404 (already
     gone). The call must be idempotent."""
     event = _create(kind=OutboxEvent.Kind.CALL, event_type=name, payload=payload or {}, key=key)
-    return ScheduledCall(event=event, deliveries=_add_deliveries(event, [(service, method.upper(), path)], held=try_now))
+    deliveries = _add_deliveries(event, [(service, method.upper(), path)], held=try_now)
+    return ScheduledCall(event=event, deliveries=deliveries)
 
 
 def _create(*, kind: str, event_type: str, payload: dict, key: str) -> OutboxEvent:

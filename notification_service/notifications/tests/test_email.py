@@ -40,7 +40,7 @@ def test_the_email_goes_to_the_customers_address(make_notification, mocked_respo
 
 
 def test_the_address_is_kept_for_a_while(make_notification, mocked_responses):
-    first, second = make_notification(user_id=5), make_notification(user_id=5)
+    make_notification(user_id=5), make_notification(user_id=5)
     mocked_responses.get(account_url(5), json={"id": 5, "email": ADDRESS})
 
     assert services.notification_emails_send_due() == 2
@@ -52,7 +52,8 @@ def test_the_address_is_kept_for_a_while(make_notification, mocked_responses):
 def test_an_address_the_event_carried_needs_no_lookup(make_notification, mocked_responses):
     notification = make_notification(event_type="account.created")
 
-    services.notification_emails_send_due()
+    assert services.notification_emails_send_due() == 1
+    assert refreshed(notification).email_state == "sent"
 
     assert not mocked_responses.calls
     assert mail.outbox[0].to == ["thi.no@example.com"]
@@ -154,6 +155,7 @@ def test_a_sent_email_is_not_sent_again(make_notification, mocked_responses):
     assert services.notification_emails_send_due() == 1
     Notification.objects.update(email_next_attempt_at=timezone.now())  # even if it looked due again
     assert services.notification_emails_send_due() == 0
+    assert refreshed(notification).email_attempts == 1
     assert len(mail.outbox) == 1
 
 
