@@ -649,7 +649,12 @@ def main() -> int:
     parser.add_argument(
         "--profile", type=service_names, default=[], help="comma-separated services whose workers py-spy records"
     )
-    parser.add_argument("--output", default="load", help="results file name under bench/results/")
+    parser.add_argument(
+        "--output",
+        default="load",
+        type=lambda name: name.removesuffix(".md").removesuffix(".json"),
+        help="results file name under bench/results/ (.md and .json are added)",
+    )
     args = parser.parse_args()
     kinds = args.databases.split(",")
     report = {
