@@ -22,6 +22,30 @@ from common.settings import env_int, env_str, service_port
 from tools.stack import service_dir
 
 
+def waitress_command(application: str, port: int, name: str) -> list[str]:
+    """waitress serving a WSGI application (module:attribute) on HOST:port, with the
+    settings every service runs under."""
+    return [
+        sys.executable,
+        "-m",
+        "waitress",
+        f"--listen={env_str('HOST', '127.0.0.1')}:{port}",
+        f"--threads={env_int('WEB_THREADS', 8)}",
+        f"--ident=bookstore-{name}",
+        "--channel-timeout=60",  # seconds an idle kept-alive connection stays open
+        # Open connections, kept-alive idle ones included (waitress's default, 100, left a
+        # burst of 120 clients waiting for idle ones to time out); poll(), not select(),
+        # which stops at 1024 file descriptors.
+        "--connection-limit=1000",
+        "--asyncore-use-poll",
+        # Headers over 64 KiB are a 431; bodies over 8 MiB a 413, both refused by waitress
+        # before the service reads them (the gateway's own limit, 1 MiB, is lower).
+        "--max-request-header-size=65536",
+        "--max-request-body-size=8388608",
+        application,
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("service", choices=sorted(SERVICES))
@@ -36,25 +60,7 @@ def main() -> None:
     # command adds only what is missing, so it runs on every start but loads once.
     if env_str("LOAD_DEMO_DATA") == "1" and list(folder.glob("*/management/commands/load_demo_data.py")):
         subprocess.run([sys.executable, "manage.py", "load_demo_data"], cwd=folder, check=True)
-    waitress = [
-        sys.executable,
-        "-m",
-        "waitress",
-        f"--listen={env_str('HOST', '127.0.0.1')}:{service_port(args.service)}",
-        f"--threads={env_int('WEB_THREADS', 8)}",
-        f"--ident=bookstore-{service.name}",
-        "--channel-timeout=60",  # seconds an idle kept-alive connection stays open
-        # Open connections, kept-alive idle ones included (waitress's default, 100, left a
-        # burst of 120 clients waiting for idle ones to time out); poll(), not select(),
-        # which stops at 1024 file descriptors.
-        "--connection-limit=1000",
-        "--asyncore-use-poll",
-        # Headers over 64 KiB are a 431; bodies over 8 MiB a 413, both refused by waitress
-        # before the service reads them (the gateway's own limit, 1 MiB, is lower).
-        "--max-request-header-size=65536",
-        "--max-request-body-size=8388608",
-        f"{service.folder}.wsgi:application",
-    ]
+    waitress = waitress_command(f"{service.folder}.wsgi:application", service_port(args.service), service.name)
     os.chdir(folder)
     os.execv(sys.executable, waitress)
 

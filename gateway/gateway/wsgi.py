@@ -1,3 +1,7 @@
 from common.entrypoints import wsgi_application
 
-application = wsgi_application("gateway.settings")
+django_application = wsgi_application("gateway.settings")
+
+from routing.handler import gateway_application  # noqa: E402 (needs Django set up first)
+
+application = gateway_application(django_application)
