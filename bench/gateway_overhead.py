@@ -7,8 +7,11 @@ Starts book_service (SQLite, demo catalog) and a gateway in front of it, both un
 the same server settings as `make run` (tools/serve.py), and nginx as a plain keep-alive reverse
 proxy to book_service. wrk then drives the same two endpoints (a book read and a
 search) directly, through the gateway and through nginx, at 1 and at 16
-connections, one after the other in one run. Median and p99 latency and requests/s
-go to bench/results/gateway_overhead.{json,md} with the machine they ran on.
+connections, one after the other in one run. A fourth path, the floor, is the least
+a proxy written in Python can do (bench/minimal_proxy.py) under the same server: what
+any Python gateway costs on the machine before it does anything. Median and p99
+latency and requests/s go to bench/results/gateway_overhead.{json,md} with the machine
+they ran on.
 """
 
 import argparse
@@ -24,6 +27,7 @@ from bench.wrk import missing_tools, run_wrk
 from common.services import SERVICES
 from tests.e2e.harness import free_ports
 from tools.dev_keys import development_keys
+from tools.serve import waitress_command
 from tools.stack import REPO_DIR, serve_command, wait_ready
 
 RESULTS = REPO_DIR / "bench" / "results"
@@ -62,6 +66,13 @@ def start_service(name: str, port: int, env: dict, tmp: Path) -> subprocess.Pope
     return subprocess.Popen(serve_command(name), cwd=REPO_DIR, env=service_env, stdout=log, stderr=log)
 
 
+def start_floor(port: int, book_port: int, env: dict, tmp: Path) -> subprocess.Popen:
+    log = (tmp / "floor.log").open("wb")
+    command = waitress_command("bench.minimal_proxy:application", port, "floor")
+    floor_env = env | {"BENCH_UPSTREAM": f"127.0.0.1:{book_port}"}
+    return subprocess.Popen(command, cwd=REPO_DIR, env=floor_env, stdout=log, stderr=log)
+
+
 def start_nginx(port: int, book_port: int, tmp: Path) -> subprocess.Popen:
     conf = tmp / "nginx.conf"
     conf.write_text(NGINX_CONF.format(tmp=tmp, port=port, book_port=book_port))
@@ -79,6 +90,8 @@ def summarize(rows: dict) -> dict:
             "gateway_added_median_ms_at_1": round(one["gateway"]["median_ms"] - direct_ms, 3),
             "gateway_cpu_ms_per_request_at_1": one["gateway"]["cpu_ms_per_request"]["gateway"],
             "nginx_added_median_ms_at_1": round(one["nginx"]["median_ms"] - direct_ms, 3),
+            "floor_added_median_ms_at_1": round(one["floor"]["median_ms"] - direct_ms, 3),
+            "floor_cpu_ms_per_request_at_1": one["floor"]["cpu_ms_per_request"]["floor"],
             "gateway_throughput_share_at_16": round(many["gateway"]["requests_per_s"] / direct_rps, 3),
             "nginx_throughput_share_at_16": round(many["nginx"]["requests_per_s"] / direct_rps, 3),
         }
@@ -91,7 +104,8 @@ def write_markdown(report: dict) -> str:
     lines += ["Machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()), ""]
     lines += [
         f"wrk, {report['seconds']} s per row after a 1 s warm-up; book_service and the gateway under waitress "
-        f"({report['server']}), SQLite; nginx with one worker and keep-alive to book_service. Times in ms.",
+        f"({report['server']}), SQLite; nginx with one worker and keep-alive to book_service; floor: the least "
+        "a Python proxy does (bench/minimal_proxy.py), under the same waitress settings. Times in ms.",
         "",
         "| endpoint | connections | path | median | p99 | requests/s | errors | CPU ms per request (book, proxy) |",
         "|---|---|---|---|---|---|---|---|",
@@ -105,12 +119,13 @@ def write_markdown(report: dict) -> str:
                     f"{row['requests_per_s']:.0f} | {row['errors']} | {cpu} |"
                 )
     lines += ["", "| endpoint | gateway adds (median, 1 conn.) | its CPU per request | nginx adds |"]
-    lines[-1] += " gateway keeps (req/s, 16 conn.) |"
-    lines += ["|---|---|---|---|---|"]
+    lines[-1] += " floor adds (its CPU per request) | gateway keeps (req/s, 16 conn.) |"
+    lines += ["|---|---|---|---|---|---|"]
     for endpoint, s in report["summary"].items():
         lines.append(
             f"| {endpoint} | {s['gateway_added_median_ms_at_1']} ms | {s['gateway_cpu_ms_per_request_at_1']} ms | "
             f"{s['nginx_added_median_ms_at_1']} ms | "
+            f"{s['floor_added_median_ms_at_1']} ms ({s['floor_cpu_ms_per_request_at_1']} ms) | "
             f"{s['gateway_throughput_share_at_16']:.0%} of direct (nginx {s['nginx_throughput_share_at_16']:.0%}) |"
         )
     return "\n".join(lines) + "\n"
@@ -122,7 +137,7 @@ def main() -> int:
     args = parser.parse_args()
     if missing_tools(("wrk", "nginx"), "apt-get install wrk nginx-light"):
         return 2
-    book_port, gateway_port, nginx_port = free_ports(3)
+    book_port, gateway_port, nginx_port, floor_port = free_ports(4)
     server = {"WEB_THREADS": os.environ.get("WEB_THREADS", "8")}
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as tmp_name:
         tmp = Path(tmp_name)
@@ -135,13 +150,15 @@ def main() -> int:
             start_service("book", book_port, env, tmp),
             start_service("gateway", gateway_port, env, tmp),
             start_nginx(nginx_port, book_port, tmp),
+            start_floor(floor_port, book_port, env, tmp),
         ]
-        proxies = {"gateway": processes[1], "nginx": processes[2]}
+        proxies = {"gateway": processes[1], "nginx": processes[2], "floor": processes[3]}
         try:
             bases = {
                 "direct": f"http://127.0.0.1:{book_port}",
                 "gateway": f"http://127.0.0.1:{gateway_port}",
                 "nginx": f"http://127.0.0.1:{nginx_port}",
+                "floor": f"http://127.0.0.1:{floor_port}",
             }
             if missing := wait_ready(bases, timeout=90):
                 raise RuntimeError(f"not ready: {missing}; logs in {tmp}")

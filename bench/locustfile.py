@@ -8,7 +8,9 @@ the cart about 20%, checking out and paying about 10%; one staff user writes
 the catalog and the stock now and then.
 
 Request names group paths by their pattern (`/api/books/{id}/`), so each row of
-the results is an endpoint, not a URL.
+the results is an endpoint, not a URL. Users are FastHttpUsers (geventhttpclient),
+not requests-based HttpUsers: the load generator shares the machine with the shop, and
+they take less of its CPU per request (docs/performance.md).
 """
 
 import itertools
@@ -17,7 +19,7 @@ import os
 import random
 import uuid
 
-from locust import HttpUser, between, constant, task
+from locust import FastHttpUser, between, constant, task
 
 SHOP = json.loads(open(os.environ["BENCH_SHOP"]).read())  # noqa: SIM115 (read once at import)
 THINK = (SHOP["think_min"], SHOP["think_max"])
@@ -30,13 +32,13 @@ def think():
     return constant(0) if THINK[1] == 0 else between(*THINK)
 
 
-class Customer(HttpUser):
+class Customer(FastHttpUser):
     wait_time = think()
 
     def on_start(self) -> None:
         customer = next(_customers)
         self.user_id = customer["user_id"]
-        self.client.headers["Authorization"] = f"Bearer {customer['access']}"
+        self.client.auth_header = f"Bearer {customer['access']}"
         self.in_cart = 0
 
     # Browse and search: 7 of 10.
@@ -100,14 +102,14 @@ class Customer(HttpUser):
             self.in_cart += 1
 
 
-class Staff(HttpUser):
+class Staff(FastHttpUser):
     """One member of staff among the customers: a new book now and then, more stock, a new price."""
 
     fixed_count = 1
     wait_time = between(2, 5)
 
     def on_start(self) -> None:
-        self.client.headers["Authorization"] = f"Bearer {SHOP['staff_access']}"
+        self.client.auth_header = f"Bearer {SHOP['staff_access']}"
 
     @task(1)
     def add_book(self) -> None:
@@ -133,7 +135,7 @@ class Staff(HttpUser):
         self.client.patch(f"/api/books/{book_id}/", json=body, name="/api/books/{id}/ (staff)")
 
 
-class Ceiling(HttpUser):
+class Ceiling(FastHttpUser):
     """The trivial endpoint: book_service's /health/ (no database), straight, no think time.
     Run on its own after the shop, with the same number of users."""
 
