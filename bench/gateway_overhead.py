@@ -1,22 +1,27 @@
 """Benchmark: what the gateway costs, next to going direct and to nginx.
 
-    .venv/bin/python -m bench.gateway_overhead               (needs wrk and nginx:
-    .venv/bin/python -m bench.gateway_overhead --seconds 5    apt-get install wrk nginx-light)
+    .venv/bin/python -m bench.gateway_overhead                          (needs wrk and nginx:
+    .venv/bin/python -m bench.gateway_overhead --rounds 9 --seconds 3    apt-get install wrk nginx-light)
 
 Starts book_service (SQLite, demo catalog) and a gateway in front of it, both under
 the same server settings as `make run` (tools/serve.py), and nginx as a plain keep-alive reverse
 proxy to book_service. wrk then drives the same two endpoints (a book read and a
 search) directly, through the gateway and through nginx, at 1 and at 16
-connections, one after the other in one run. A fourth path, the floor, is the least
+connections. A fourth path, the floor, is the least
 a proxy written in Python can do (bench/minimal_proxy.py) under the same server: what
-any Python gateway costs on the machine before it does anything. Median and p99
-latency and requests/s go to bench/results/gateway_overhead.{json,md} with the machine
-they ran on.
+any Python gateway costs on the machine before it does anything.
+
+The machine's speed drifts within minutes, so the paths take turns: each round runs
+every path for a few seconds, one after the other, and what a path adds is the median
+over the rounds of its difference from going direct in the same round. Median and p99
+latency and requests/s (medians over the rounds) go to
+bench/results/gateway_overhead.{json,md} with the machine they ran on.
 """
 
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -80,20 +85,47 @@ def start_nginx(port: int, book_port: int, tmp: Path) -> subprocess.Popen:
     return subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)], stdout=log, stderr=log)
 
 
+def combine(rounds: list[dict]) -> dict:
+    """One path's rounds as one row: medians over the rounds, CPU per request over all."""
+    requests = sum(r["requests"] for r in rounds)
+    keys = ("median_ms", "p99_ms", "requests_per_s")
+    row = {key: round(statistics.median(r[key] for r in rounds), 3) for key in keys}
+    row |= {"requests": requests, "errors": sum(r["errors"] for r in rounds)}
+    row["cpu_ms_per_request"] = {
+        name: round(sum(r["cpu_ms_per_request"][name] * r["requests"] for r in rounds) / max(requests, 1), 3)
+        for name in rounds[0]["cpu_ms_per_request"]
+    }
+    row["rounds_median_ms"] = [r["median_ms"] for r in rounds]
+    row["rounds_requests_per_s"] = [r["requests_per_s"] for r in rounds]
+    return row
+
+
+def paired(rows: dict, path: str, key: str, how) -> float:
+    """The median over the rounds of how(path's value, direct's value in the same round)."""
+    pairs = zip(rows[path][key], rows["direct"][key], strict=True)
+    return statistics.median(how(mine, direct) for mine, direct in pairs)
+
+
 def summarize(rows: dict) -> dict:
-    """The gateway's and nginx's cost against going direct, per endpoint."""
+    """The gateway's, nginx's and the floor's cost against going direct, per endpoint."""
     summary = {}
     for endpoint in ENDPOINTS:
         one, many = rows[endpoint]["1"], rows[endpoint]["16"]
-        direct_ms, direct_rps = one["direct"]["median_ms"], many["direct"]["requests_per_s"]
+
+        def added(path: str, one=one) -> float:
+            return round(paired(one, path, "rounds_median_ms", lambda mine, direct: mine - direct), 3)
+
+        def share(path: str, many=many) -> float:
+            return round(paired(many, path, "rounds_requests_per_s", lambda mine, direct: mine / direct), 3)
+
         summary[endpoint] = {
-            "gateway_added_median_ms_at_1": round(one["gateway"]["median_ms"] - direct_ms, 3),
+            "gateway_added_median_ms_at_1": added("gateway"),
             "gateway_cpu_ms_per_request_at_1": one["gateway"]["cpu_ms_per_request"]["gateway"],
-            "nginx_added_median_ms_at_1": round(one["nginx"]["median_ms"] - direct_ms, 3),
-            "floor_added_median_ms_at_1": round(one["floor"]["median_ms"] - direct_ms, 3),
+            "nginx_added_median_ms_at_1": added("nginx"),
+            "floor_added_median_ms_at_1": added("floor"),
             "floor_cpu_ms_per_request_at_1": one["floor"]["cpu_ms_per_request"]["floor"],
-            "gateway_throughput_share_at_16": round(many["gateway"]["requests_per_s"] / direct_rps, 3),
-            "nginx_throughput_share_at_16": round(many["nginx"]["requests_per_s"] / direct_rps, 3),
+            "gateway_throughput_share_at_16": share("gateway"),
+            "nginx_throughput_share_at_16": share("nginx"),
         }
     return summary
 
@@ -103,7 +135,8 @@ def write_markdown(report: dict) -> str:
     lines += [""]
     lines += ["Machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()), ""]
     lines += [
-        f"wrk, {report['seconds']} s per row after a 1 s warm-up; book_service and the gateway under waitress "
+        f"wrk, {report['rounds']} rounds of {report['seconds']} s per path, the paths taking turns in each round "
+        f"(a 1 s warm-up first); medians over the rounds; book_service and the gateway under waitress "
         f"({report['server']}), SQLite; nginx with one worker and keep-alive to book_service; floor: the least "
         "a Python proxy does (bench/minimal_proxy.py), under the same waitress settings. Times in ms.",
         "",
@@ -118,6 +151,8 @@ def write_markdown(report: dict) -> str:
                     f"| {endpoint} | {connections} | {path} | {row['median_ms']} | {row['p99_ms']} | "
                     f"{row['requests_per_s']:.0f} | {row['errors']} | {cpu} |"
                 )
+    lines += ["", "What each path adds or keeps: the median over the rounds of its difference from (or share of)"]
+    lines[-1] += " going direct in the same round."
     lines += ["", "| endpoint | gateway adds (median, 1 conn.) | its CPU per request | nginx adds |"]
     lines[-1] += " floor adds (its CPU per request) | gateway keeps (req/s, 16 conn.) |"
     lines += ["|---|---|---|---|---|---|"]
@@ -133,7 +168,8 @@ def write_markdown(report: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=7, help="turns each path takes")
+    parser.add_argument("--seconds", type=int, default=2, help="seconds of wrk per path per round")
     args = parser.parse_args()
     if missing_tools(("wrk", "nginx"), "apt-get install wrk nginx-light"):
         return 2
@@ -165,10 +201,14 @@ def main() -> int:
             rows: dict = {}
             for endpoint, path in ENDPOINTS.items():
                 for connections in CONNECTIONS:
-                    for name, base in bases.items():
-                        measured = {"book_service": processes[0]} | {k: v for k, v in proxies.items() if k == name}
-                        row = run_wrk(base + path, connections, args.seconds, measured)
-                        rows.setdefault(endpoint, {}).setdefault(str(connections), {})[name] = row
+                    rounds: dict[str, list] = {name: [] for name in bases}
+                    for turn in range(args.rounds):
+                        for name, base in bases.items():
+                            measured = {"book_service": processes[0]} | {k: v for k, v in proxies.items() if k == name}
+                            row = run_wrk(base + path, connections, args.seconds, measured, warm_up=turn == 0)
+                            rounds[name].append(row)
+                    for name, by_round in rounds.items():
+                        row = rows.setdefault(endpoint, {}).setdefault(str(connections), {})[name] = combine(by_round)
                         print(f"{endpoint} c={connections} {name}: {row}", flush=True)
         finally:
             for process in processes:
@@ -176,6 +216,7 @@ def main() -> int:
                 process.wait(timeout=15)
     report = {
         "machine": describe(),
+        "rounds": args.rounds,
         "seconds": args.seconds,
         "server": ", ".join(f"{k}={v}" for k, v in server.items()),
         "rows": rows,

@@ -38,6 +38,7 @@ import json
 import os
 import resource
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -507,6 +508,18 @@ def run_database(kind: str, args) -> dict:
             raise
         finally:
             stack.stop()
+            if args.keep_logs:
+                keep_logs(stack, Path(args.keep_logs) / kind)
+
+
+def keep_logs(stack: Stack, directory: Path) -> None:
+    """Copies every service's log (access lines with request ids included) out of the
+    temporary directory, to follow slow requests across services afterwards."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in stack.processes:
+        if stack.log_path(name).exists():
+            shutil.copy(stack.log_path(name), directory / stack.log_path(name).name)
+    print(f"logs kept in {directory}", flush=True)
 
 
 def rounded(numbers) -> list[float]:
@@ -644,6 +657,7 @@ def main() -> int:
     parser.add_argument("--think-min", type=float, default=0.5, help="seconds a customer waits between tasks")
     parser.add_argument("--think-max", type=float, default=1.5)
     parser.add_argument("--ceiling-duration", type=int, default=30, help="seconds of the trivial endpoint")
+    parser.add_argument("--keep-logs", metavar="DIR", help="copy every service's log to DIR/<database>/ at the end")
     parser.add_argument("--books", type=int, default=1000, help="synthetic books added to the demo catalog")
     parser.add_argument("--stocked", type=int, default=100, help="books in stock, which customers buy")
     parser.add_argument(

@@ -2,8 +2,9 @@
 
 Forwards a request's method, target and body to BENCH_UPSTREAM (host:port) over one
 kept-alive http.client connection per thread and hands the answer back: no auth, no
-limits, no logging, no error handling. Not for use; it shows what any proxy written in
-Python, under the same server as the gateway, costs on the machine.
+limits, no logging; on any failure a bare 502 and a new connection next time. Not
+for use: it shows what any proxy written in Python, under the same server as the
+gateway, costs on the machine.
 """
 
 import http.client
@@ -27,9 +28,15 @@ def application(environ, start_response):
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = environ["wsgi.input"].read(length) if length else None
     connection = _connection()
-    connection.request(environ["REQUEST_METHOD"], target, body=body, headers={"Host": _upstream_host})
-    answer = connection.getresponse()
-    content = answer.read()
+    try:
+        connection.request(environ["REQUEST_METHOD"], target, body=body, headers={"Host": _upstream_host})
+        answer = connection.getresponse()
+        content = answer.read()
+    except (OSError, http.client.HTTPException):
+        connection.close()
+        _connections.connection = None
+        start_response("502 Bad Gateway", [("Content-Length", "0")])
+        return [b""]
     headers = [(name, value) for name, value in answer.getheaders() if name.lower() not in _HOP_BY_HOP]
     start_response(f"{answer.status} {answer.reason}", headers)
     return [content]

@@ -43,11 +43,14 @@ def cpu_seconds(process: subprocess.Popen) -> float:
     return sum(sum(p.cpu_times()[:2]) for p in [root, *root.children(recursive=True)])
 
 
-def run_wrk(url: str, connections: int, seconds: int, measured: dict[str, subprocess.Popen]) -> dict:
-    """wrk's numbers after a 1 s warm-up, and the CPU time each measured process spent
-    per request meanwhile."""
+def run_wrk(
+    url: str, connections: int, seconds: int, measured: dict[str, subprocess.Popen], *, warm_up: bool = True
+) -> dict:
+    """wrk's numbers (after a 1 s warm-up unless told not), and the CPU time each
+    measured process spent per request meanwhile."""
     threads = min(connections, 2)
-    subprocess.run(["wrk", "-t1", "-c1", "-d1s", url], capture_output=True, check=True)
+    if warm_up:
+        subprocess.run(["wrk", "-t1", "-c1", "-d1s", url], capture_output=True, check=True)
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     before = {name: cpu_seconds(process) for name, process in measured.items()}
     row = parse_wrk(subprocess.run(command, capture_output=True, text=True, check=True).stdout)

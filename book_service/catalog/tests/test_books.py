@@ -1,6 +1,9 @@
 import pytest
+from rest_framework import serializers
 
+from catalog import selectors
 from catalog.selectors import MAX_BATCH_IDS
+from catalog.serializers import BookSerializer
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +109,13 @@ def test_an_author_id_past_the_largest_is_400(staff_client, db):
     response = staff_client.post("/api/books/", body, format="json")
     assert response.status_code == 400
     assert "author_id" in response.json()["error"]["details"]
+
+
+@pytest.mark.parametrize("price", ["0.00", "10.5", "12345678.99"])
+def test_a_book_reads_exactly_as_drfs_own_serializer_would_write_it(make_book, price):
+    book = make_book("Tôi thấy hoa vàng trên cỏ xanh", price=price)
+    for instance in (book, selectors.book_list().get(pk=book.pk)):  # as created, and as read back
+        serializer = BookSerializer(instance)
+        drf_own = serializers.Serializer.to_representation(serializer, instance)
+        assert serializer.data == drf_own
+        assert list(serializer.data) == BookSerializer.Meta.fields
