@@ -39,6 +39,10 @@ class ServiceClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self.session = requests.Session()
+        # Calls go straight to the service's URL: no HTTP(S)_PROXY or .netrc from the
+        # environment (an egress proxy is for the internet, not for a peer), and requests
+        # skips reading them on every call (0.2 ms of CPU each on the benchmark's VM).
+        self.session.trust_env = False
         # read=False: a read error is raised as it is (a read timeout stays a timeout);
         # read=0 would wrap it in MaxRetryError, which requests turns into a ConnectionError.
         retry = _ConnectRetry(total=retries, connect=retries, read=False, status=0, other=0, backoff_factor=0.1)

@@ -1,6 +1,8 @@
 """common.http: the one way a service calls another."""
 
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import requests
@@ -133,6 +135,30 @@ def test_closed_port_is_service_unavailable(local_client):
         local_client(port).get("/api/stock/1/")
 
     assert raised.value.details == {"service": "inventory"}
+
+
+def test_a_proxy_in_the_environment_is_not_used_between_services(local_client, monkeypatch):
+    class Answer(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port}")  # a proxy that would refuse
+    monkeypatch.setenv("NO_PROXY", "")
+    server = HTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert local_client(server.server_port).get("/api/stock/1/").status_code == 200
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
