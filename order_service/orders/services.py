@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied
 
+from common.db import create_unless_present
 from common.errors import Conflict, DependencyError, ServiceUnavailable
 from common.outbox.dispatcher import deliver_now, deliver_pending, undelivered
 from common.outbox.publisher import ScheduledCall, publish, schedule_call
@@ -246,13 +247,10 @@ def _reservation_release(*, reference: str) -> None:
 
 def _checkout_lock_acquire(*, user_id: int) -> None:
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            CheckoutLock.objects.create(user_id=user_id, acquired_at=now)
+    if create_unless_present(CheckoutLock, unique=("user_id",), user_id=user_id, acquired_at=now):
         return
-    except IntegrityError:  # held: by a checkout under way, or by one whose process died
-        pass
-    # A stale lock is taken over; of two takers the second finds it fresh again.
+    # Held: by a checkout under way, or by one whose process died. A stale lock is
+    # taken over; of two takers the second finds it fresh again.
     if not CheckoutLock.objects.filter(user_id=user_id, acquired_at__lt=now - STALE_AFTER).update(acquired_at=now):
         raise Conflict("Another checkout of this cart is under way.", code=OrderErrorCode.CHECKOUT_IN_PROGRESS)
 
@@ -266,13 +264,18 @@ def _idempotency_claim(*, caller: str, key: str, fingerprint: str) -> Idempotenc
     A concurrent first request with the same key is waited for."""
     deadline = time.monotonic() + IDEMPOTENCY_WAIT_SECONDS
     while True:
-        try:  # a new key is the common case: claim it in one statement
-            with transaction.atomic():
-                return IdempotencyKey.objects.create(
-                    caller=caller, key=key, fingerprint=fingerprint, created_at=timezone.now()
-                )
-        except IntegrityError:  # used before, or being used by a request under way
-            pass
+        # A new key is the common case: claim it in one statement. None: used before, or
+        # being used by a request under way.
+        claimed = create_unless_present(
+            IdempotencyKey,
+            unique=("caller", "key"),
+            caller=caller,
+            key=key,
+            fingerprint=fingerprint,
+            created_at=timezone.now(),
+        )
+        if claimed is not None:
+            return claimed
         existing = IdempotencyKey.objects.filter(caller=caller, key=key).select_related("order").first()
         if existing is None:  # its first request failed and let it go meanwhile: claim it again
             continue

@@ -9,12 +9,12 @@ from datetime import timedelta
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from common.db import create_unless_present
 from common.errors import ApiError, Conflict
 from common.idempotency.models import IdempotencyKey
 from common.settings import env_float
@@ -89,15 +89,14 @@ def key_claim(*, caller: str, key: str, fingerprint: str) -> IdempotencyKey:
         now = timezone.now()
         # Keys past their lifetime are forgotten: this caller's on each claim, all by purge_idempotency_keys.
         IdempotencyKey.objects.filter(caller=caller, created_at__lt=now - ttl()).delete()
+        claimed = create_unless_present(
+            IdempotencyKey, unique=("caller", "key"), caller=caller, key=key, fingerprint=fingerprint, created_at=now
+        )
+        if claimed is not None:
+            return claimed
         existing = IdempotencyKey.objects.filter(caller=caller, key=key).first()
-        if existing is None:
-            try:
-                with transaction.atomic():
-                    return IdempotencyKey.objects.create(
-                        caller=caller, key=key, fingerprint=fingerprint, created_at=now
-                    )
-            except IntegrityError:  # a concurrent request claimed it first: look again
-                continue
+        if existing is None:  # its first request failed and let it go meanwhile: claim it again
+            continue
         if not hmac.compare_digest(existing.fingerprint, fingerprint):
             raise UnprocessableEntity(
                 f"This {HEADER} was used with a different request; use a new key for a new request.",
