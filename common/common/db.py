@@ -10,10 +10,12 @@ def create_unless_present(model: type[models.Model], *, unique: tuple[str, ...],
     One statement, INSERT ... ON CONFLICT DO NOTHING RETURNING (PostgreSQL, and SQLite
     since 3.35), where `create()` would need a transaction or a savepoint around it to
     catch the IntegrityError: three round trips to the database instead of one, each a
-    wait for a core on a busy machine (docs/performance.md). `values` name concrete,
-    non-relation fields; the others take their defaults."""
+    wait for a core on a busy machine (docs/performance.md). `values` are given as to
+    create(); the fields left out get their defaults, and auto_now(_add) fields the
+    time, as create() would give them."""
     meta = model._meta
-    fields = [meta.get_field(name) for name in values]
+    instance = model(**values)
+    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
     quote = connection.ops.quote_name
     # Only names from the model, quoted, are formatted in; the values are parameters.
     statement = (  # noqa: S608
@@ -25,12 +27,13 @@ def create_unless_present(model: type[models.Model], *, unique: tuple[str, ...],
         unique=", ".join(quote(meta.get_field(name).column) for name in unique),
         pk=quote(meta.pk.column),
     )
+    params = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
     with connection.cursor() as cursor:
-        cursor.execute(statement, [field.get_db_prep_save(values[field.name], connection) for field in fields])
+        cursor.execute(statement, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    instance = model(**values)
-    instance.pk = row[0]
+    if instance.pk is None:  # an auto-increment key, made by the database
+        instance.pk = row[0]
     instance._state.adding, instance._state.db = False, connection.alias
     return instance

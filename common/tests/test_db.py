@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from common.db import create_unless_present
 from common.idempotency.models import IdempotencyKey
+from common.outbox.models import OutboxDelivery, OutboxEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +46,24 @@ def test_a_conflict_leaves_the_surrounding_transaction_usable():
         # An IntegrityError here would have aborted the transaction (PostgreSQL refuses
         # every statement after one); nothing was raised, so it goes on.
         assert IdempotencyKey.objects.count() == 1
+
+
+def test_fields_left_out_get_their_defaults_and_auto_now_add_as_create_gives_them():
+    before = timezone.now()
+    made = create_unless_present(OutboxEvent, unique=("id",), event_type="thing.happened")
+    stored = OutboxEvent.objects.get()
+    assert made.pk == stored.pk  # the primary key's default (a uuid4), sent with the insert
+    assert (stored.kind, stored.key, stored.payload, stored.request_id) == ("event", "", {}, "")
+    assert before <= stored.created_at == made.created_at <= timezone.now()
+
+
+def test_a_foreign_key_is_given_by_its_object_or_its_id():
+    event = OutboxEvent.objects.create(event_type="thing.happened")
+    now = timezone.now()
+    by_object = create_unless_present(OutboxDelivery, unique=("id",), event=event, path="/a/", next_attempt_at=now)
+    by_id = create_unless_present(OutboxDelivery, unique=("id",), event_id=event.pk, path="/b/", next_attempt_at=now)
+    assert by_object.event is event
+    assert list(event.deliveries.order_by("path").values_list("pk", "method", "attempts")) == [
+        (by_object.pk, "POST", 0),
+        (by_id.pk, "POST", 0),
+    ]

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from common.db import create_unless_present
 from common.errors import Conflict
 from stock.clients import books
 from stock.errors import StockErrorCode
@@ -202,22 +203,11 @@ def reservation_create(*, reference: str, items: list[ReservationItem]) -> tuple
     released, are a 409.
     """
     warehouse = warehouse_get_default(for_update=True)
-    existing = Reservation.objects.filter(reference=reference).prefetch_related("lines__stock_item").first()
-    if existing is not None:
-        if existing.status == Reservation.Status.RELEASED:
-            raise Conflict(
-                f"Reservation {reference} was released; use a new reference.",
-                code=StockErrorCode.RESERVATION_RELEASED,
-                details={"reference": reference},
-            )
-        if not _same_items(existing, items):
-            raise Conflict(
-                f"Reservation {reference} already holds other items.",
-                code=StockErrorCode.RESERVATION_REFERENCE_REUSED,
-                details={"reference": reference},
-            )
-        return existing, False
-    _require_active(warehouse)
+    # A new reference is the common case: claim it in one statement; only a replay reads.
+    reservation = create_unless_present(Reservation, unique=("reference",), warehouse=warehouse, reference=reference)
+    if reservation is None:
+        return _reservation_replayed(reference=reference, items=items), False
+    _require_active(warehouse)  # a refusal from here on undoes the claim with the transaction
     stocked = {
         (item.product_type, item.product_id): item
         for item in StockItem.objects.filter(warehouse=warehouse, product_id__in={i.product_id for i in items})
@@ -233,14 +223,32 @@ def reservation_create(*, reference: str, items: list[ReservationItem]) -> tuple
             code=StockErrorCode.INSUFFICIENT_STOCK,
             details={"items": short},
         )
-    reservation = Reservation.objects.create(warehouse=warehouse, reference=reference)
     lines = []
     for item in items:
         stock = stocked[(item.product_type, item.product_id)]
         _take(stock, item.quantity, reserve=True)
         lines.append(ReservationLine(reservation=reservation, stock_item=stock, quantity=item.quantity))
     ReservationLine.objects.bulk_create(lines)
-    return Reservation.objects.prefetch_related("lines__stock_item").get(pk=reservation.pk), True
+    # The answer shows what was just written, without reading it back.
+    reservation._prefetched_objects_cache = {"lines": lines}
+    return reservation, True
+
+
+def _reservation_replayed(*, reference: str, items: list[ReservationItem]) -> Reservation:
+    existing = Reservation.objects.filter(reference=reference).prefetch_related("lines__stock_item").get()
+    if existing.status == Reservation.Status.RELEASED:
+        raise Conflict(
+            f"Reservation {reference} was released; use a new reference.",
+            code=StockErrorCode.RESERVATION_RELEASED,
+            details={"reference": reference},
+        )
+    if not _same_items(existing, items):
+        raise Conflict(
+            f"Reservation {reference} already holds other items.",
+            code=StockErrorCode.RESERVATION_REFERENCE_REUSED,
+            details={"reference": reference},
+        )
+    return existing
 
 
 @transaction.atomic
