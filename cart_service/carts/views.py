@@ -14,12 +14,7 @@ from carts.serializers import (
     CartSerializer,
 )
 from common.permissions import IsOwnerOrStaff, is_owner, is_staff_or_service
-
-
-def _valid(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+from common.serializers import represent, validated
 
 
 class CartCreateView(APIView):
@@ -31,7 +26,7 @@ class CartCreateView(APIView):
         operation_id="cart_create", request=CartCreateSerializer, responses={200: CartSerializer, 201: CartSerializer}
     )
     def post(self, request):
-        user_id = _valid(CartCreateSerializer, request.data)["user_id"]
+        user_id = validated(CartCreateSerializer, request.data)["user_id"]
         if not (is_staff_or_service(request.user) or is_owner(request.user, user_id)):
             raise exceptions.PermissionDenied("A customer may create only their own cart.")
         cart, created = services.cart_create(user_id=user_id)
@@ -46,7 +41,7 @@ class CartDetailView(APIView):
 
     @extend_schema(operation_id="cart_detail", responses=CartDetailSerializer)
     def get(self, request, user_id):
-        return Response(CartDetailSerializer(selectors.cart_detail(user_id=user_id)).data)
+        return Response(represent(CartDetailSerializer, selectors.cart_detail(user_id=user_id)))
 
 
 class CartItemListView(APIView):
@@ -60,9 +55,9 @@ class CartItemListView(APIView):
         responses={200: CartItemSerializer, 201: CartItemSerializer},
     )
     def post(self, request, user_id):
-        item, created = services.cart_item_add(user_id=user_id, **_valid(CartItemAddSerializer, request.data))
+        item, created = services.cart_item_add(user_id=user_id, **validated(CartItemAddSerializer, request.data))
         answer = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response(CartItemSerializer(item).data, status=answer)
+        return Response(represent(CartItemSerializer, item), status=answer)
 
     @extend_schema(operation_id="cart_clear", responses={204: None})
     def delete(self, request, user_id):
@@ -82,8 +77,8 @@ class CartItemDetailView(APIView):
     )
     def delete(self, request, user_id, product_id):
         # A plain dict, so that a blank ?quantity= is an error rather than "no quantity" (the whole line).
-        quantity = _valid(CartItemRemoveQuerySerializer, request.query_params.dict()).get("quantity")
+        quantity = validated(CartItemRemoveQuerySerializer, request.query_params.dict()).get("quantity")
         item = services.cart_item_remove(user_id=user_id, product_id=product_id, quantity=quantity)
         if item is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(CartItemSerializer(item).data)
+        return Response(represent(CartItemSerializer, item))

@@ -1,10 +1,18 @@
-"""common.serializers: a JSON body's strings must be strings, as the schema says."""
+"""common.serializers: a JSON body's strings must be strings, as the schema says;
+validated; represent."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.http import QueryDict
+from django.utils import timezone
 from rest_framework import serializers
 
-from common.serializers import NOT_A_STRING, QuerySerializer, Serializer
+from common.outbox.models import OutboxDelivery, OutboxEvent
+from common.serializers import NOT_A_STRING, ModelSerializer, QuerySerializer, Serializer, represent, validated
 
 
 class PriceSerializer(Serializer):
@@ -64,3 +72,60 @@ def test_filters_left_out_or_given_pass():
     serializer = FilterSerializer(data=QueryDict("status=paid&search=du"))
     assert serializer.is_valid(), serializer.errors
     assert serializer.validated_data == {"status": "paid", "search": "du"}
+
+
+def test_validated_gives_the_clean_data_or_raises_naming_the_bad_fields():
+    assert validated(PriceSerializer, {"title": "Dune", "price": "9.50"}) == {"title": "Dune", "price": Decimal("9.50")}
+    with pytest.raises(serializers.ValidationError) as refused:
+        validated(PriceSerializer, {"title": "", "price": "x"})
+    assert set(refused.value.detail) == {"title", "price"}
+
+
+class DeliverySerializer(ModelSerializer):
+    class Meta:
+        model = OutboxDelivery
+        fields = ["target", "method", "path", "attempts", "next_attempt_at", "leased_until"]
+
+
+class EventSerializer(ModelSerializer):
+    deliveries = DeliverySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = OutboxEvent
+        fields = ["id", "kind", "event_type", "payload", "created_at", "deliveries"]
+
+
+def events_with_deliveries(count: int) -> list[OutboxEvent]:
+    now = timezone.now()
+    for number in range(count):
+        event = OutboxEvent.objects.create(event_type=f"thing.{number:02}", payload={"n": number, "text": "Hà Nội"})
+        OutboxDelivery.objects.create(event=event, target="order", path="/a/", next_attempt_at=now)
+        leased = now + timedelta(seconds=number)
+        OutboxDelivery.objects.create(event=event, target="cart", path="/b/", next_attempt_at=now, leased_until=leased)
+    return list(OutboxEvent.objects.prefetch_related("deliveries").order_by("event_type"))
+
+
+@pytest.mark.django_db
+def test_represent_writes_what_data_writes_and_builds_the_fields_once():
+    first, second = events_with_deliveries(2)
+    assert represent(EventSerializer, first) == EventSerializer(first).data
+
+    def built_again(*args, **kwargs):
+        raise AssertionError("the fields were built again")
+
+    with (
+        mock.patch.object(EventSerializer, "get_fields", built_again),
+        mock.patch.object(DeliverySerializer, "get_fields", built_again),
+    ):
+        written = represent(EventSerializer, second)
+    assert written == EventSerializer(second).data
+    assert [delivery["target"] for delivery in written["deliveries"]] == ["order", "cart"]
+
+
+@pytest.mark.django_db
+def test_one_reader_serves_many_threads_at_once():
+    events = events_with_deliveries(40)
+    expected = [EventSerializer(event).data for event in events]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(5):
+            assert list(pool.map(lambda event: represent(EventSerializer, event), events)) == expected

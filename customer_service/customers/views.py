@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from accounts.selectors import account_of_caller
 from common.permissions import IsOwnerOrStaff, is_owner, is_staff_or_service
+from common.serializers import validated
 from customers import selectors, services
 from customers.errors import CustomerErrorCode
 from customers.models import Address, FullName
@@ -15,12 +16,6 @@ from customers.serializers import (
     CustomerSerializer,
     FullNameSerializer,
 )
-
-
-def _valid(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class FullNameListCreateView(generics.ListAPIView):
@@ -34,7 +29,7 @@ class FullNameListCreateView(generics.ListAPIView):
     @extend_schema(request=FullNameSerializer, responses={201: FullNameSerializer})
     def post(self, request):
         fullname = services.fullname_create(
-            caller=account_of_caller(request.user), **_valid(FullNameSerializer, request.data)
+            caller=account_of_caller(request.user), **validated(FullNameSerializer, request.data)
         )
         return Response(FullNameSerializer(fullname).data, status=status.HTTP_201_CREATED)
 
@@ -57,7 +52,7 @@ class AddressListCreateView(generics.ListAPIView):
     @extend_schema(request=AddressSerializer, responses={201: AddressSerializer})
     def post(self, request):
         address = services.address_create(
-            caller=account_of_caller(request.user), **_valid(AddressSerializer, request.data)
+            caller=account_of_caller(request.user), **validated(AddressSerializer, request.data)
         )
         return Response(AddressSerializer(address).data, status=status.HTTP_201_CREATED)
 
@@ -78,7 +73,7 @@ class CustomerListCreateView(generics.ListAPIView):
     def get(self, request, *args, **kwargs):
         if not is_staff_or_service(request.user):
             raise PermissionDenied("Only staff may list customers.")
-        self.filters = _valid(CustomerListQuerySerializer, request.query_params)
+        self.filters = validated(CustomerListQuerySerializer, request.query_params)
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -96,7 +91,7 @@ class CustomerListCreateView(generics.ListAPIView):
     )
     def post(self, request):
         customer = services.customer_create(
-            caller=account_of_caller(request.user), **_valid(CustomerCreateSerializer, request.data)
+            caller=account_of_caller(request.user), **validated(CustomerCreateSerializer, request.data)
         )
         return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
 

@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.permissions import IsService, IsStaff, IsStaffOrReadOnly
+from common.serializers import represent, validated
 from stock import selectors, services
 from stock.errors import StockErrorCode
 from stock.models import ProductType
@@ -36,12 +37,6 @@ def _with_path(request, **path) -> dict:
     return request.query_params.dict() | path
 
 
-def _valid(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 class WarehouseView(APIView):
     """8.1 create the default warehouse (POST, {} for the default capacities),
     8.2 change it (PATCH), 8.4 its info (GET). Staff only."""
@@ -61,7 +56,7 @@ class WarehouseView(APIView):
         },
     )
     def post(self, request):
-        warehouse = services.warehouse_create(**_valid(WarehouseSerializer, request.data))
+        warehouse = services.warehouse_create(**validated(WarehouseSerializer, request.data))
         return Response(WarehouseSerializer(warehouse).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -91,7 +86,7 @@ class StockItemListView(APIView):
         responses={200: StockBatchSerializer, 404: NO_WAREHOUSE},
     )
     def get(self, request):
-        query = _valid(StockBatchQuerySerializer, request.query_params)
+        query = validated(StockBatchQuerySerializer, request.query_params)
         items = selectors.stock_items_by_ids(
             warehouse=selectors.warehouse_get_default(), product_type=query["product_type"], ids=query["ids"]
         )
@@ -113,7 +108,7 @@ class StockItemListView(APIView):
         },
     )
     def post(self, request):
-        item = services.stock_add(**_valid(StockAddSerializer, request.data))
+        item = services.stock_add(**validated(StockAddSerializer, request.data))
         return Response(StockItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
@@ -124,7 +119,7 @@ class StockItemDetailView(APIView):
 
     @extend_schema(parameters=[PRODUCT_TYPE_PARAMETER], responses=StockItemSerializer)
     def get(self, request, product_id):
-        query = _valid(StockItemPathSerializer, _with_path(request, product_id=product_id))
+        query = validated(StockItemPathSerializer, _with_path(request, product_id=product_id))
         item = selectors.stock_item_get(warehouse=selectors.warehouse_get_default(), **query)
         return Response(StockItemSerializer(item).data)
 
@@ -133,7 +128,8 @@ class StockItemDetailView(APIView):
         responses={200: StockItemSerializer, 409: INSUFFICIENT_STOCK},
     )
     def delete(self, request, product_id):
-        item = services.stock_remove(**_valid(StockRemoveQuerySerializer, _with_path(request, product_id=product_id)))
+        query = validated(StockRemoveQuerySerializer, _with_path(request, product_id=product_id))
+        item = services.stock_remove(**query)
         return Response(StockItemSerializer(item).data)
 
 
@@ -144,7 +140,7 @@ class CapacityView(APIView):
 
     @extend_schema(parameters=[CapacityQuerySerializer], responses={200: CapacityCheckSerializer, 404: NO_WAREHOUSE})
     def get(self, request):
-        query = _valid(CapacityQuerySerializer, request.query_params)
+        query = validated(CapacityQuerySerializer, request.query_params)
         usage = selectors.type_usage(warehouse=selectors.warehouse_get_default(), product_type=query["product_type"])
         check = {
             "product_id": query["product_id"],
@@ -173,8 +169,8 @@ class ReservationListView(APIView):
         },
     )
     def post(self, request):
-        reservation, created = services.reservation_create(**_valid(ReservationCreateSerializer, request.data))
-        response = Response(ReservationSerializer(reservation).data, status=status.HTTP_201_CREATED)
+        reservation, created = services.reservation_create(**validated(ReservationCreateSerializer, request.data))
+        response = Response(represent(ReservationSerializer, reservation), status=status.HTTP_201_CREATED)
         if not created:
             response[REPLAYED_HEADER] = "true"
         return response
@@ -187,5 +183,5 @@ class ReservationDetailView(APIView):
 
     @extend_schema(responses={200: ReservationSerializer})  # the released reservation, not a 204
     def delete(self, request, reference):
-        reference = _valid(ReservationReferenceSerializer, {"reference": reference})["reference"]
-        return Response(ReservationSerializer(services.reservation_release(reference=reference)).data)
+        reference = validated(ReservationReferenceSerializer, {"reference": reference})["reference"]
+        return Response(represent(ReservationSerializer, services.reservation_release(reference=reference)))

@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from common.outbox.consumer import EventReceiverView
 from common.permissions import is_owner
+from common.serializers import represent, validated
 from orders import selectors, services
 from orders.errors import OrderErrorCode
 from orders.models import Order
@@ -25,12 +26,6 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="A retry with the same key and body gets the same order (200) instead of a second one.",
 )
-
-
-def _valid(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _idempotency_key(request) -> str | None:
@@ -54,7 +49,7 @@ class OrderListCreateView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        query = _valid(OrderListQuerySerializer, self.request.query_params)
+        query = validated(OrderListQuerySerializer, self.request.query_params)
         actor = Actor.of(self.request.user)
         if not actor.is_privileged:
             if query.get("user_id", actor.user_id) != actor.user_id:
@@ -79,7 +74,7 @@ class OrderListCreateView(generics.ListAPIView):
         },
     )
     def post(self, request):
-        body = _valid(CheckoutSerializer, request.data)
+        body = validated(CheckoutSerializer, request.data)
         result = services.order_checkout(
             user_id=body["user_id"],
             actor=Actor.of(request.user),
@@ -87,8 +82,8 @@ class OrderListCreateView(generics.ListAPIView):
             fingerprint=services.request_fingerprint(request.data),
         )
         if result.created:
-            return Response(OrderSerializer(result.order).data, status=status.HTTP_201_CREATED)
-        return Response(OrderSerializer(selectors.order_get(order_id=result.order.pk)).data)
+            return Response(represent(OrderSerializer, result.order), status=status.HTTP_201_CREATED)
+        return Response(represent(OrderSerializer, selectors.order_get(order_id=result.order.pk)))
 
 
 class OrderDetailView(APIView):
@@ -105,7 +100,7 @@ class OrderDetailView(APIView):
 
     @extend_schema(responses=OrderSerializer)
     def get(self, request, order_id):
-        return Response(OrderSerializer(self.get_order(order_id)).data)
+        return Response(represent(OrderSerializer, self.get_order(order_id)))
 
     @extend_schema(
         request=StatusChangeSerializer,
@@ -115,18 +110,18 @@ class OrderDetailView(APIView):
         },
     )
     def patch(self, request, order_id):
-        body = _valid(StatusChangeSerializer, request.data)
+        body = validated(StatusChangeSerializer, request.data)
         services.order_status_change(order_id=order_id, to_status=body["status"], actor=Actor.of(request.user))
-        return Response(OrderSerializer(selectors.order_get(order_id=order_id)).data)
+        return Response(represent(OrderSerializer, selectors.order_get(order_id=order_id)))
 
 
 def _payment_succeeded(payload: dict) -> None:
-    body = _valid(PaymentEventSerializer, payload)
+    body = validated(PaymentEventSerializer, payload)
     services.order_mark_paid(order_id=body["order_id"], by_service="payment")
 
 
 def _payment_refunded(payload: dict) -> None:
-    body = _valid(PaymentEventSerializer, payload)
+    body = validated(PaymentEventSerializer, payload)
     services.order_cancel_refunded(order_id=body["order_id"], by_service="payment")
 
 

@@ -7,15 +7,10 @@ from rest_framework.views import APIView
 from common.idempotency.keys import HEADER as IDEMPOTENCY_HEADER
 from common.idempotency.keys import idempotent
 from common.permissions import IsStaff, is_owner, is_staff_or_service
+from common.serializers import represent, validated
 from payments import selectors, services
 from payments.models import Payment
 from payments.serializers import PaymentCreateSerializer, PaymentListQuerySerializer, PaymentSerializer
-
-
-def _valid(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _idempotency_header(required: bool) -> OpenApiParameter:
@@ -29,7 +24,7 @@ class PaymentListCreateView(generics.ListAPIView):
     serializer_class = PaymentSerializer
 
     def get_queryset(self):
-        query = _valid(PaymentListQuerySerializer, self.request.query_params)
+        query = validated(PaymentListQuerySerializer, self.request.query_params)
         user = self.request.user
         if not is_staff_or_service(user):
             if query.get("user_id", user.id) != user.id:
@@ -46,12 +41,12 @@ class PaymentListCreateView(generics.ListAPIView):
         return idempotent(request, lambda: self._pay(request), required=True)
 
     def _pay(self, request) -> Response:
-        body = _valid(PaymentCreateSerializer, request.data)
+        body = validated(PaymentCreateSerializer, request.data)
         payment = services.payment_create(
             order_id=body["order_id"], method=body["method"], card=body["card"], user=request.user
         )
         payment = selectors.payment_get(payment_id=payment.pk)
-        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+        return Response(represent(PaymentSerializer, payment), status=status.HTTP_201_CREATED)
 
 
 def _payment_or_404(payment_id: int) -> Payment:
@@ -69,7 +64,7 @@ class PaymentDetailView(APIView):
         payment = _payment_or_404(payment_id)
         if not (is_staff_or_service(request.user) or is_owner(request.user, payment.user_id)):
             raise PermissionDenied("This payment belongs to another user.")
-        return Response(PaymentSerializer(payment).data)
+        return Response(represent(PaymentSerializer, payment))
 
 
 class PaymentRefundView(APIView):
@@ -83,4 +78,4 @@ class PaymentRefundView(APIView):
 
     def _refund(self, request, payment_id: int) -> Response:
         payment = services.payment_refund(payment_id=payment_id, user=request.user)
-        return Response(PaymentSerializer(selectors.payment_get(payment_id=payment.pk)).data)
+        return Response(represent(PaymentSerializer, selectors.payment_get(payment_id=payment.pk)))
