@@ -15,7 +15,8 @@ def manage(settings_module: str) -> None:
 def wsgi_application(settings_module: str):
     """The service's WSGI application; refuses to start with development keys and
     DEBUG off (common/checks.py), since waitress runs no checks itself. What it has
-    loaded by then is frozen out of the garbage collector's reach (freeze_startup)."""
+    loaded by then is frozen out of the garbage collector's reach (freeze_startup).
+    Then the service's sweeps start (common.sweeps)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
     from django.core import checks
     from django.core.exceptions import ImproperlyConfigured
@@ -28,6 +29,9 @@ def wsgi_application(settings_module: str):
     if errors:
         raise ImproperlyConfigured("; ".join(f"{m.id}: {m.msg} {m.hint}" for m in errors))
     freeze_startup()
+    from common import sweeps
+
+    sweeps.start_in_background()
     return application
 
 

@@ -57,10 +57,10 @@ class ReservationLineInline(admin.TabularInline):
 
 @admin.register(Reservation)
 class ReservationAdmin(admin.ModelAdmin):
-    list_display = ["reference", "warehouse", "status", "created_at", "released_at"]
+    list_display = ["reference", "warehouse", "status", "created_at", "expires_at", "confirmed_at", "released_at"]
     list_filter = ["status", "warehouse", "created_at"]
     search_fields = ["reference"]
-    readonly_fields = ["warehouse", "reference", "status", "created_at", "released_at"]
+    readonly_fields = ["warehouse", "reference", "status", "created_at", "expires_at", "confirmed_at", "released_at"]
     inlines = [ReservationLineInline]
 
     def has_add_permission(self, request):

@@ -11,3 +11,5 @@ class StockErrorCode(StrEnum):
     PRODUCT_NOT_STOCKED = "product_not_stocked"
     RESERVATION_REFERENCE_REUSED = "reservation_reference_reused"
     RESERVATION_RELEASED = "reservation_released"
+    RESERVATION_EXPIRED = "reservation_expired"
+    RESERVATION_NOT_FOUND = "reservation_not_found"

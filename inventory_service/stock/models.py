@@ -84,22 +84,29 @@ class StockItem(TimeStampedModel):
 class Reservation(TimeStampedModel):
     """Stock held for a checkout, named by the caller's reference (the order's).
 
-    Reserving moves units from available to reserved; releasing moves them back.
-    Issue 7 will add what happens when the order ships (the reserved units leave).
+    Reserving moves units from available to reserved; releasing moves them back. A
+    new hold lasts until `expires_at` (STOCK_HOLD_MINUTES) unless its holder confirms
+    it (the order was saved): a hold whose order never came to exist goes back on sale
+    by itself (services.reservations_expire). The units of a confirmed hold stay
+    reserved until the order is cancelled (released); nothing yet takes them off the
+    shelves when it ships.
     """
 
     class Status(models.TextChoices):
         HELD = "held"
-        RELEASED = "released"
+        RELEASED = "released"  # given back by its holder
+        EXPIRED = "expired"  # given back because nobody confirmed it in time
 
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="reservations")
     reference = models.CharField(max_length=100, unique=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.HELD)
-    released_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # None once confirmed
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)  # given back, by its holder or by expiry
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["status", "expires_at"])]
 
     def __str__(self) -> str:
         return self.reference

@@ -159,7 +159,7 @@ class ReservationSerializer(ModelSerializer):
 
     class Meta:
         model = Reservation
-        fields = ["reference", "status", "items", "created_at", "released_at"]
+        fields = ["reference", "status", "items", "created_at", "expires_at", "confirmed_at", "released_at"]
 
     def get_items(self, reservation: Reservation) -> list[dict]:
         return [

@@ -9,19 +9,24 @@ cannot deadlock. The updates are conditional as well (`available >= n`) and the
 database refuses negative stock, so a bug here fails loudly instead of overselling.
 """
 
+import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from common.db import create_unless_present
-from common.errors import Conflict
+from common.errors import Conflict, NotFound
 from stock.clients import books
 from stock.errors import StockErrorCode
 from stock.models import CAPACITY_FIELDS, ProductType, Reservation, ReservationLine, StockItem, Warehouse
 from stock.selectors import stock_item_get, type_usage, warehouse_get_default, warehouse_usage
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_WAREHOUSE_NAME = "Main warehouse"
 DEFAULT_CAPACITIES = {"book_quantity": 10_000, "clothes_quantity": 5_000, "electronic_quantity": 2_000}
@@ -204,7 +209,9 @@ def reservation_create(*, reference: str, items: list[ReservationItem]) -> tuple
     """
     warehouse = warehouse_get_default(for_update=True)
     # A new reference is the common case: claim it in one statement; only a replay reads.
-    reservation = create_unless_present(Reservation, unique=("reference",), warehouse=warehouse, reference=reference)
+    reservation = create_unless_present(
+        Reservation, unique=("reference",), warehouse=warehouse, reference=reference, expires_at=_hold_expiry()
+    )
     if reservation is None:
         return _reservation_replayed(reference=reference, items=items), False
     _require_active(warehouse)  # a refusal from here on undoes the claim with the transaction
@@ -234,9 +241,13 @@ def reservation_create(*, reference: str, items: list[ReservationItem]) -> tuple
     return reservation, True
 
 
+def _hold_expiry():
+    return timezone.now() + timedelta(minutes=settings.STOCK_HOLD_MINUTES)
+
+
 def _reservation_replayed(*, reference: str, items: list[ReservationItem]) -> Reservation:
     existing = Reservation.objects.filter(reference=reference).prefetch_related("lines__stock_item").get()
-    if existing.status == Reservation.Status.RELEASED:
+    if existing.status != Reservation.Status.HELD:
         raise Conflict(
             f"Reservation {reference} was released; use a new reference.",
             code=StockErrorCode.RESERVATION_RELEASED,
@@ -261,20 +272,98 @@ def reservation_release(*, reference: str) -> Reservation:
     """
     warehouse = warehouse_get_default(for_update=True)
     reservation = Reservation.objects.filter(reference=reference).prefetch_related("lines").first()
+    now = timezone.now()
     if reservation is None:
         return Reservation.objects.create(
-            warehouse=warehouse, reference=reference, status=Reservation.Status.RELEASED, released_at=timezone.now()
+            warehouse=warehouse, reference=reference, status=Reservation.Status.RELEASED, released_at=now
         )
-    if reservation.status == Reservation.Status.RELEASED:
-        return reservation
-    now = timezone.now()
+    if reservation.status == Reservation.Status.HELD:
+        _give_back(reservation, now=now)
+    if reservation.status != Reservation.Status.RELEASED:  # held, or expired: now released for good
+        reservation.status = Reservation.Status.RELEASED
+        reservation.released_at = reservation.released_at or now
+        reservation.save(update_fields=["status", "released_at", "updated_at"])
+    return reservation
+
+
+def _give_back(reservation: Reservation, *, now) -> None:
     for line in reservation.lines.all():
         returned = StockItem.objects.filter(pk=line.stock_item_id, reserved__gte=line.quantity).update(
             available=F("available") + line.quantity, reserved=F("reserved") - line.quantity, updated_at=now
         )
         if returned != 1:  # reserved units only leave through a reservation: this is a bug, not a client's error
-            raise RuntimeError(f"Reservation {reference} holds more than is reserved; nothing was released.")
-    reservation.status = Reservation.Status.RELEASED
+            raise RuntimeError(f"Reservation {reservation.reference} holds more than is reserved; nothing released.")
+
+
+@transaction.atomic
+def reservation_confirm(*, reference: str) -> Reservation:
+    """The holder's order was saved: the hold no longer expires. Confirming again changes
+    nothing. A hold that expired meanwhile is taken again if every unit is still there
+    (else 409 reservation_expired); a released one is 409 reservation_released."""
+    warehouse = warehouse_get_default(for_update=True)
+    reservation = Reservation.objects.filter(reference=reference).prefetch_related("lines__stock_item").first()
+    if reservation is None:
+        raise NotFound(f"There is no reservation {reference}.", code=StockErrorCode.RESERVATION_NOT_FOUND)
+    if reservation.status == Reservation.Status.RELEASED:
+        raise Conflict(
+            f"Reservation {reference} was released.",
+            code=StockErrorCode.RESERVATION_RELEASED,
+            details={"reference": reference},
+        )
+    if reservation.status == Reservation.Status.EXPIRED:
+        _retake(reservation, warehouse=warehouse)
+    if reservation.confirmed_at is None:
+        reservation.status = Reservation.Status.HELD
+        reservation.expires_at = None
+        reservation.confirmed_at = timezone.now()
+        reservation.save(update_fields=["status", "expires_at", "confirmed_at", "updated_at"])
+    return reservation
+
+
+def _retake(reservation: Reservation, *, warehouse: Warehouse) -> None:
+    _require_active(warehouse)
+    lines = list(reservation.lines.all())
+    short = [
+        _insufficient(line.stock_item, line.stock_item.product_type, line.stock_item.product_id, line.quantity)
+        for line in lines
+        if line.stock_item.available < line.quantity
+    ]
+    if short:
+        raise Conflict(
+            f"Reservation {reservation.reference} expired and its units are no longer all available.",
+            code=StockErrorCode.RESERVATION_EXPIRED,
+            details={"reference": reservation.reference, "items": short},
+        )
+    for line in lines:
+        _take(line.stock_item, line.quantity, reserve=True)
+    reservation.released_at = None
+
+
+def reservations_expire(*, limit: int = 100) -> int:
+    """The sweep: unconfirmed holds past their expiry go back on sale (status expired);
+    how many. Each in its own transaction, checked again under the warehouse lock."""
+    now = timezone.now()
+    due = Reservation.objects.filter(status=Reservation.Status.HELD, expires_at__lt=now).order_by("expires_at")
+    expired = 0
+    for reference in due.values_list("reference", flat=True)[:limit]:
+        expired += _reservation_expire(reference=reference)
+    return expired
+
+
+@transaction.atomic
+def _reservation_expire(*, reference: str) -> int:
+    warehouse_get_default(for_update=True)
+    now = timezone.now()
+    reservation = (
+        Reservation.objects.filter(reference=reference, status=Reservation.Status.HELD, expires_at__lt=now)
+        .prefetch_related("lines")
+        .first()
+    )
+    if reservation is None:  # confirmed or released meanwhile
+        return 0
+    _give_back(reservation, now=now)
+    reservation.status = Reservation.Status.EXPIRED
     reservation.released_at = now
     reservation.save(update_fields=["status", "released_at", "updated_at"])
-    return reservation
+    logger.info("reservation %s expired unconfirmed: its units are back on sale", reference)
+    return 1

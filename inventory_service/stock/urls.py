@@ -9,4 +9,9 @@ urlpatterns = [
     path("warehouse/capacity/", views.CapacityView.as_view(), name="warehouse-capacity"),
     path("warehouse/reservations/", views.ReservationListView.as_view(), name="reservation-list"),
     path("warehouse/reservations/<str:reference>/", views.ReservationDetailView.as_view(), name="reservation-detail"),
+    path(
+        "warehouse/reservations/<str:reference>/confirm/",
+        views.ReservationConfirmView.as_view(),
+        name="reservation-confirm",
+    ),
 ]

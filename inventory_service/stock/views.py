@@ -185,3 +185,24 @@ class ReservationDetailView(APIView):
     def delete(self, request, reference):
         reference = validated(ReservationReferenceSerializer, {"reference": reference})["reference"]
         return Response(represent(ReservationSerializer, services.reservation_release(reference=reference)))
+
+
+class ReservationConfirmView(APIView):
+    """The holder's order was saved: the hold stops expiring; safe to repeat (services only)."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ReservationSerializer,
+            404: OpenApiResponse(description=f"{StockErrorCode.RESERVATION_NOT_FOUND}."),
+            409: OpenApiResponse(
+                description=f"{StockErrorCode.RESERVATION_RELEASED}, or {StockErrorCode.RESERVATION_EXPIRED} "
+                "when it expired and its units are gone."
+            ),
+        },
+    )
+    def post(self, request, reference):
+        reference = validated(ReservationReferenceSerializer, {"reference": reference})["reference"]
+        return Response(represent(ReservationSerializer, services.reservation_confirm(reference=reference)))

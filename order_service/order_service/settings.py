@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from common.settings import service_settings
+from common.settings import env_float, service_settings
 
 # common.outbox: order.created / order.status_changed events and the cart-clearing
 # and stock-release calls, written in the transaction of the change.
@@ -12,3 +12,10 @@ globals().update(service_settings("order", base_dir=Path(__file__).resolve().par
 
 # One name for the status choices the schema shows in several places.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"OrderStatusEnum": "orders.models.OrderStatus"}  # noqa: F821
+
+# A pending order not paid within this time is cancelled, its stock given back.
+ORDER_PAYMENT_MINUTES = env_float("ORDER_PAYMENT_MINUTES", 30.0)
+# A checkout's reservation whose order is not saved after this long belongs to a
+# checkout that died or gave up: the sweep releases it. Longer than any checkout lasts.
+CHECKOUT_ABANDONED_SECONDS = env_float("CHECKOUT_ABANDONED_SECONDS", 60.0)
+SWEEPS = ["orders.services.reservation_intents_abandon", "orders.services.orders_expire_unpaid"]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from orders.models import IdempotencyKey, Order, OrderLine, OrderStatusChange
+from orders.models import IdempotencyKey, Order, OrderLine, OrderStatusChange, ReservationIntent
 
 
 class OrderLineInline(admin.TabularInline):
@@ -15,7 +15,7 @@ class OrderStatusChangeInline(admin.TabularInline):
 
     model = OrderStatusChange
     extra = 0
-    readonly_fields = ["from_status", "to_status", "changed_at", "changed_by", "changed_by_user_id"]
+    readonly_fields = ["from_status", "to_status", "changed_at", "changed_by", "changed_by_user_id", "reason"]
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -24,12 +24,22 @@ class OrderStatusChangeInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["id", "user_id", "status", "total", "created_at"]
-    list_filter = ["status", "created_at"]
+    list_display = ["id", "user_id", "status", "total", "payment_id", "cash_on_delivery", "payment_due_at"]
+    list_filter = ["status", "cash_on_delivery", "created_at"]
     search_fields = ["id", "user_id", "reservation_reference"]
     date_hierarchy = "created_at"
     # A status edited here would skip the stock release and the event: use PATCH /api/orders/{id}/.
-    readonly_fields = ["user_id", "status", "total", "reservation_reference", "created_at", "updated_at"]
+    readonly_fields = [
+        "user_id",
+        "status",
+        "total",
+        "reservation_reference",
+        "payment_due_at",
+        "payment_id",
+        "cash_on_delivery",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [OrderLineInline, OrderStatusChangeInline]
 
 
@@ -38,3 +48,15 @@ class IdempotencyKeyAdmin(admin.ModelAdmin):
     list_display = ["caller", "key", "order", "created_at"]
     search_fields = ["caller", "key"]
     readonly_fields = ["caller", "key", "fingerprint", "order", "created_at"]
+
+
+@admin.register(ReservationIntent)
+class ReservationIntentAdmin(admin.ModelAdmin):
+    """Checkouts under way, or interrupted ones the sweep will release."""
+
+    list_display = ["reference", "user_id", "created_at"]
+    search_fields = ["reference", "=user_id"]
+    readonly_fields = ["reference", "user_id", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -13,6 +13,9 @@ class OrderErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     IDEMPOTENCY_KEY_IN_USE = "idempotency_key_in_use"
     ILLEGAL_STATUS_CHANGE = "illegal_status_change"
+    ORDER_TOTAL_TOO_LARGE = "order_total_too_large"
+    ORDER_NOT_PAYABLE = "order_not_payable"
+    CHECKOUT_ABANDONED = "checkout_abandoned"
 
 
 class UnprocessableEntity(ApiError):

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from common.serializers import ModelSerializer, QuerySerializer, Serializer
-from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange, PaymentMethod
 
 MAX_ID = 2**63 - 1  # the largest id both databases store (a signed 64-bit integer)
 
@@ -15,7 +15,7 @@ class OrderLineSerializer(ModelSerializer):
 class OrderStatusChangeSerializer(ModelSerializer):
     class Meta:
         model = OrderStatusChange
-        fields = ["from_status", "to_status", "changed_at", "changed_by", "changed_by_user_id"]
+        fields = ["from_status", "to_status", "changed_at", "changed_by", "changed_by_user_id", "reason"]
 
 
 class OrderSerializer(ModelSerializer):
@@ -24,7 +24,19 @@ class OrderSerializer(ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["id", "user_id", "status", "total", "lines", "history", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "user_id",
+            "status",
+            "total",
+            "payment_due_at",
+            "payment_id",
+            "cash_on_delivery",
+            "lines",
+            "history",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class CheckoutSerializer(Serializer):
@@ -46,7 +58,14 @@ class IdempotencyKeySerializer(Serializer):
     )
 
 
+class PaymentAcceptSerializer(Serializer):
+    """payment_service asking to take an order for one of its payments."""
+
+    payment_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    method = serializers.ChoiceField(choices=PaymentMethod.choices)
+
+
 class PaymentEventSerializer(Serializer):
-    """The part of a payment.succeeded or payment.refunded event's payload this service reads."""
+    """The part of a payment.refunded event's payload this service reads."""
 
     order_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)

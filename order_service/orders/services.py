@@ -1,12 +1,20 @@
-"""Writes to orders: checkout (3.1) and status changes (3.2).
+"""Writes to orders: checkout (3.1), status changes (3.2), payments taking an order,
+and the sweeps that end what nobody finishes.
 
 Checkout talks to two other services, so it is not one database transaction: the
 HTTP calls are made outside any transaction (a transaction held across them would
 lock the database for as long as a peer takes), and what must hold together is
 written in one inner transaction: the order, its lines, its first history row, the
-order.created event and the cart-clearing call. Everything before that transaction
-is undone by releasing the reservation; everything after it is delivered by the
-outbox until it succeeds.
+order.created event, the cart-clearing call and the call confirming the stock hold.
+Before inventory is asked, the reservation's reference is committed as a
+ReservationIntent, so a process that dies mid-checkout leaves a trace the sweep
+finishes: the order's transaction deletes the intent, and an intent older than
+CHECKOUT_ABANDONED_SECONDS is released. Everything after the order's transaction is
+delivered by the outbox until it succeeds.
+
+A payment takes an order with one conditional update (order_payment_accept): it
+succeeds only while the order is pending and untaken, under the same row lock as a
+cancel and the expiry, so of a payment and a cancel exactly one wins.
 """
 
 import hashlib
@@ -18,17 +26,28 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from common.db import create_unless_present
 from common.errors import Conflict, DependencyError, ServiceUnavailable
+from common.money import MAX_ORDER_TOTAL
 from common.outbox.dispatcher import deliver_now, deliver_pending, undelivered
 from common.outbox.publisher import ScheduledCall, publish, schedule_call
 from orders.clients import carts, inventory
 from orders.errors import DatabaseUnavailable, OrderErrorCode, UnprocessableEntity
-from orders.models import CheckoutLock, IdempotencyKey, Order, OrderLine, OrderStatus, OrderStatusChange
+from orders.models import (
+    CheckoutLock,
+    IdempotencyKey,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+    PaymentMethod,
+    ReservationIntent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -119,28 +138,32 @@ def _checkout(*, user_id: int, actor: Actor, claim: IdempotencyKey | None) -> Or
         _check_orderable(cart)
         reference = f"order-{uuid.uuid4().hex}"
         items = [inventory.ReservationItem(product_id=line.product_id, quantity=line.quantity) for line in cart.lines]
+        # Committed before inventory hears of the reference: if this process dies from
+        # here until the order is saved, the sweep finds it and releases the stock.
+        ReservationIntent.objects.create(reference=reference, user_id=user_id, created_at=timezone.now())
         try:
             inventory.stock_reserve(reference=reference, items=items)
-        except DependencyError:
-            # A timeout may hide a reservation that was made: release the reference,
-            # which also makes inventory refuse it if it only arrives late.
-            _reservation_release(reference=reference)
+            order, calls = _order_save(user_id=user_id, actor=actor, cart=cart, reference=reference, claim=claim)
+        except Conflict:  # not enough stock: nothing was reserved
+            ReservationIntent.objects.filter(reference=reference).delete()
             raise
-        try:
-            order, cart_clear = _order_save(user_id=user_id, actor=actor, cart=cart, reference=reference, claim=claim)
         except DatabaseError:
             logger.exception("checkout of user %s: saving the order failed; releasing %s", user_id, reference)
-            _reservation_release(reference=reference)
+            _reservation_abandon(reference=reference)
             raise DatabaseUnavailable("The order could not be saved; nothing was ordered. Try again.") from None
         except BaseException:
-            _reservation_release(reference=reference)
+            # A timeout may hide a reservation that was made: release the reference,
+            # which also makes inventory refuse it if it only arrives late.
+            _reservation_abandon(reference=reference)
             raise
-        # Still under the lock, so the next checkout finds the cart cleared. If the
-        # cart service is down now, the dispatcher clears it later.
+        # The hold stops expiring once inventory hears the order exists. The cart is
+        # cleared still under the lock, so the next checkout finds it empty. A peer
+        # that is down now gets either call later from the dispatcher.
         try:
-            deliver_now(cart_clear)
-        except DatabaseError:  # the order is saved: the dispatcher will clear the cart
-            logger.exception("checkout of user %s: could not record the cart clearing", user_id)
+            for call in calls:
+                deliver_now(call)
+        except DatabaseError:  # the order is saved: the dispatcher makes the calls
+            logger.exception("checkout of user %s: could not record the calls after the order", user_id)
     finally:
         _checkout_lock_release(user_id=user_id)
     return order
@@ -157,12 +180,25 @@ def _check_orderable(cart: carts.Cart) -> None:
             code=OrderErrorCode.PRODUCT_UNAVAILABLE,
             details={"product_ids": gone},
         )
+    total = sum((line.unit_price * line.quantity for line in cart.lines), Decimal("0.00"))
+    if total > MAX_ORDER_TOTAL:
+        raise Conflict(
+            f"An order's total may be at most {MAX_ORDER_TOTAL}; this cart's is {total}.",
+            code=OrderErrorCode.ORDER_TOTAL_TOO_LARGE,
+            details={"total": str(total), "max_total": str(MAX_ORDER_TOTAL)},
+        )
 
 
 @transaction.atomic
 def _order_save(
     *, user_id: int, actor: Actor, cart: carts.Cart, reference: str, claim: IdempotencyKey | None
-) -> tuple[Order, ScheduledCall]:
+) -> tuple[Order, tuple[ScheduledCall, ScheduledCall]]:
+    """The order and everything that must come with it; (order, (hold confirmation, cart clearing))."""
+    # The intent ends with the order. Gone already: this checkout took so long that the
+    # sweep released its stock, so it must not make an order.
+    if not ReservationIntent.objects.filter(reference=reference).delete()[0]:
+        raise ServiceUnavailable("order", "The checkout took too long and was undone; nothing was ordered. Try again.")
+    now = timezone.now()
     lines = [
         OrderLine(
             product_id=line.product_id,
@@ -177,6 +213,7 @@ def _order_save(
         user_id=user_id,
         total=sum((line.line_total for line in lines), Decimal("0.00")),
         reservation_reference=reference,
+        payment_due_at=now + timedelta(minutes=settings.ORDER_PAYMENT_MINUTES),
     )
     for line in lines:
         line.order = order
@@ -219,30 +256,69 @@ def _order_save(
         payload={"user_id": user_id, "order_id": order.pk},
         key=f"cart:{user_id}",
     )
+    hold_confirm = schedule_call(
+        name="stock.confirm",
+        service=inventory.SERVICE,
+        method="POST",
+        path=inventory.reservation_confirm_path(reference),
+        payload={"order_id": order.pk},
+        key=f"reservation:{reference}",
+    )
     # The answer shows what was just written, without reading it back.
     order._prefetched_objects_cache = {"lines": lines, "history": [first_change]}
-    return order, cart_clear
+    return order, (hold_confirm, cart_clear)
 
 
-def _reservation_release(*, reference: str) -> None:
-    """Give reserved stock back; if inventory cannot be reached, leave the release to the outbox."""
+def _reservation_abandon(*, reference: str) -> None:
+    """Give a checkout's reserved stock back and end its intent: at once if inventory
+    answers, else through the outbox. If even that cannot be written, the intent stays
+    and the sweep does it later."""
     try:
         inventory.stock_release(reference=reference)
+        ReservationIntent.objects.filter(reference=reference).delete()
         return
     except DependencyError:
         pass
+    except DatabaseError:
+        logger.exception("reservation %s was released but its intent stays; the sweep ends it", reference)
+        return
     try:
         with transaction.atomic():
-            schedule_call(
-                name="stock.release",
-                service=inventory.SERVICE,
-                method="DELETE",
-                path=inventory.reservation_path(reference),
-                key=f"reservation:{reference}",
-                try_now=False,  # inventory just failed: the dispatcher's backoff decides when
-            )
-    except DatabaseError:  # both inventory and our database are failing: say so loudly
-        logger.exception("reservation %s could not be released nor scheduled for release", reference)
+            _release_scheduled(reference=reference, try_now=False)  # inventory just failed: the backoff decides
+            ReservationIntent.objects.filter(reference=reference).delete()
+    except DatabaseError:  # both inventory and our database are failing: the sweep retries
+        logger.exception("reservation %s could not be released nor scheduled; the sweep retries", reference)
+
+
+def _release_scheduled(*, reference: str, try_now: bool = True, order_id: int | None = None) -> ScheduledCall:
+    return schedule_call(
+        name="stock.release",
+        service=inventory.SERVICE,
+        method="DELETE",
+        path=inventory.reservation_path(reference),
+        payload={"order_id": order_id} if order_id else None,
+        key=f"reservation:{reference}",
+        try_now=try_now,
+    )
+
+
+def reservation_intents_abandon(*, limit: int = 100) -> int:
+    """The sweep: the reservations of checkouts that died or gave up (intents older than
+    CHECKOUT_ABANDONED_SECONDS, whose order was never saved) are released; how many."""
+    before = timezone.now() - timedelta(seconds=settings.CHECKOUT_ABANDONED_SECONDS)
+    stale = ReservationIntent.objects.filter(created_at__lt=before).order_by("created_at")
+    released = 0
+    for reference in stale.values_list("reference", flat=True)[:limit]:
+        with transaction.atomic():
+            # Deleting is the claim: a checkout saving its order meanwhile finds the
+            # intent gone and gives up; of two sweeps, one deletes it.
+            if not ReservationIntent.objects.filter(reference=reference).delete()[0]:
+                continue
+            release = _release_scheduled(reference=reference)
+        logger.warning("checkout reservation %s was abandoned: releasing it", reference)
+        deliver_now(release)
+        released += 1
+    return released
 
 
 def _checkout_lock_acquire(*, user_id: int) -> None:
@@ -309,25 +385,33 @@ def order_status_change(*, order_id: int, to_status: str, actor: Actor) -> Order
     return order
 
 
-def order_mark_paid(*, order_id: int, by_service: str) -> Order | None:
-    """A payment succeeded (event payment.succeeded): a pending order becomes paid.
-    Events can come late or twice under different ids, so an order already past
-    pending is left as it is, and an unknown order is only logged: either way the
-    event is acknowledged, not retried forever."""
-    order = Order.objects.filter(pk=order_id).first()
+@transaction.atomic
+def order_payment_accept(*, order_id: int, payment_id: int, method: str, by_service: str) -> Order:
+    """A payment asks to take the order: a card payment makes a pending order paid, a
+    cash-on-delivery one confirms it (it stays pending, no longer expires, and may be
+    shipped). Only a pending order that no payment has taken can be taken, under the
+    order's row lock, so a cancel or the expiry and a payment cannot both win. Asking
+    again for the same payment answers the order as it is now (the payment service
+    retries after a crash and reads the outcome from it); anything else is a 409."""
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
     if order is None:
-        logger.warning("payment succeeded for unknown order %s", order_id)
-        return None
-    if order.status != OrderStatus.PENDING:
-        if order.status == OrderStatus.CANCELLED:
-            logger.warning("payment succeeded for cancelled order %s: it needs a refund", order_id)
+        raise NotFound(f"There is no order {order_id}.")
+    if order.payment_id == payment_id:
         return order
-    try:
-        return order_status_change(
-            order_id=order_id, to_status=OrderStatus.PAID, actor=Actor(user_id=None, service=by_service)
+    if order.status != OrderStatus.PENDING or order.payment_id is not None:
+        raise Conflict(
+            f"Only a pending order can be paid; this one is {order.status}"
+            + (f" and taken by payment {order.payment_id}." if order.payment_id else "."),
+            code=OrderErrorCode.ORDER_NOT_PAYABLE,
+            details={"status": order.status, "payment_id": order.payment_id},
         )
-    except Conflict:  # a concurrent change got there first
-        return Order.objects.get(pk=order_id)
+    order.payment_id = payment_id
+    order.payment_due_at = None
+    order.cash_on_delivery = method == PaymentMethod.COD
+    order.save(update_fields=["payment_id", "payment_due_at", "cash_on_delivery", "updated_at"])
+    if method == PaymentMethod.CARD:
+        _order_move(order, to_status=OrderStatus.PAID, actor=Actor(user_id=None, service=by_service))
+    return order
 
 
 def order_cancel_refunded(*, order_id: int, by_service: str) -> Order | None:
@@ -345,7 +429,10 @@ def order_cancel_refunded(*, order_id: int, by_service: str) -> Order | None:
         return order
     try:
         order, release = _order_status_save(
-            order_id=order_id, to_status=OrderStatus.CANCELLED, actor=Actor(user_id=None, service=by_service)
+            order_id=order_id,
+            to_status=OrderStatus.CANCELLED,
+            actor=Actor(user_id=None, service=by_service),
+            reason="refunded",
         )
     except Conflict:  # a concurrent change got there first
         return Order.objects.get(pk=order_id)
@@ -354,8 +441,43 @@ def order_cancel_refunded(*, order_id: int, by_service: str) -> Order | None:
     return order
 
 
+def orders_expire_unpaid(*, limit: int = 100) -> int:
+    """The sweep: pending orders that no payment took by their payment_due_at are
+    cancelled (reason payment_expired) and their stock given back; how many."""
+    due = Order.objects.filter(status=OrderStatus.PENDING, payment_due_at__lt=timezone.now()).order_by("payment_due_at")
+    expired = 0
+    for order_id in due.values_list("pk", flat=True)[:limit]:
+        release = _order_expire(order_id=order_id)
+        if release is not None:
+            deliver_now(release)
+            expired += 1
+    return expired
+
+
 @transaction.atomic
-def _order_status_save(*, order_id: int, to_status: str, actor: Actor) -> tuple[Order, ScheduledCall | None]:
+def _order_expire(*, order_id: int) -> ScheduledCall | None:
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    # Checked again under the lock: paid, taken or cancelled meanwhile, it stays.
+    if order is None or order.status != OrderStatus.PENDING or order.payment_id is not None:
+        return None
+    if order.payment_due_at is None or order.payment_due_at >= timezone.now():
+        return None
+    logger.info("order %s was not paid by %s: cancelling it", order_id, order.payment_due_at.isoformat())
+    actor = Actor(user_id=None, service="order")
+    return _order_move(order, to_status=OrderStatus.CANCELLED, actor=actor, reason="payment_expired")
+
+
+def allowed_moves(order: Order) -> tuple[str, ...]:
+    """Where the order may go from its status: a cash-on-delivery order ships unpaid."""
+    if order.status == OrderStatus.PENDING and order.cash_on_delivery:
+        return (OrderStatus.SHIPPED, OrderStatus.CANCELLED)
+    return ALLOWED_MOVES[order.status]
+
+
+@transaction.atomic
+def _order_status_save(
+    *, order_id: int, to_status: str, actor: Actor, reason: str = ""
+) -> tuple[Order, ScheduledCall | None]:
     order = Order.objects.select_for_update().filter(pk=order_id).first()
     if order is None:
         raise NotFound(f"There is no order {order_id}.")
@@ -365,7 +487,7 @@ def _order_status_save(*, order_id: int, to_status: str, actor: Actor) -> tuple[
     # from a 409 about a move that only staff may make.
     if not actor.is_privileged and to_status != OrderStatus.CANCELLED:
         raise PermissionDenied("A customer may only cancel their own pending order.")
-    allowed = ALLOWED_MOVES[order.status]
+    allowed = allowed_moves(order)
     if to_status not in allowed:
         moves = ", ".join(allowed) or "none"
         raise Conflict(
@@ -375,6 +497,13 @@ def _order_status_save(*, order_id: int, to_status: str, actor: Actor) -> tuple[
         )
     if not actor.is_privileged and not (order.status == OrderStatus.PENDING and to_status == OrderStatus.CANCELLED):
         raise PermissionDenied("A customer may only cancel their own pending order.")
+    return order, _order_move(order, to_status=to_status, actor=actor, reason=reason)
+
+
+def _order_move(order: Order, *, to_status: str, actor: Actor, reason: str = "") -> ScheduledCall | None:
+    """Inside the transaction holding the order's lock: the new status, its history row
+    and event; for a cancel, the stock release (returned, for the caller to make after
+    the commit). A paid order's refund follows from the event (payment_service)."""
     from_status = order.status
     order.status = to_status
     order.save(update_fields=["status", "updated_at"])
@@ -384,6 +513,7 @@ def _order_status_save(*, order_id: int, to_status: str, actor: Actor) -> tuple[
         to_status=to_status,
         changed_by_user_id=actor.user_id,
         changed_by=actor.label,
+        reason=reason,
     )
     publish(
         "order.status_changed",
@@ -394,17 +524,12 @@ def _order_status_save(*, order_id: int, to_status: str, actor: Actor) -> tuple[
             "to_status": to_status,
             "changed_at": change.changed_at.isoformat(),
             "changed_by": actor.label,
+            "reason": reason,
+            "payment_id": order.payment_id,
+            "total": str(order.total),
         },
         key=f"order:{order.pk}",
     )
-    release = None
-    if to_status == OrderStatus.CANCELLED:
-        release = schedule_call(
-            name="stock.release",
-            service=inventory.SERVICE,
-            method="DELETE",
-            path=inventory.reservation_path(order.reservation_reference),
-            payload={"order_id": order.pk},
-            key=f"reservation:{order.reservation_reference}",
-        )
-    return order, release
+    if to_status != OrderStatus.CANCELLED:
+        return None
+    return _release_scheduled(reference=order.reservation_reference, order_id=order.pk)

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.outbox.consumer import EventReceiverView
-from common.permissions import is_owner
+from common.permissions import IsService, is_owner
 from common.serializers import represent, validated
 from orders import selectors, services
 from orders.errors import OrderErrorCode
@@ -15,6 +15,7 @@ from orders.serializers import (
     IdempotencyKeySerializer,
     OrderListQuerySerializer,
     OrderSerializer,
+    PaymentAcceptSerializer,
     PaymentEventSerializer,
     StatusChangeSerializer,
 )
@@ -115,9 +116,26 @@ class OrderDetailView(APIView):
         return Response(represent(OrderSerializer, selectors.order_get(order_id=order_id)))
 
 
-def _payment_succeeded(payload: dict) -> None:
-    body = validated(PaymentEventSerializer, payload)
-    services.order_mark_paid(order_id=body["order_id"], by_service="payment")
+class OrderPaymentView(APIView):
+    """A payment takes the order (services only): a card payment makes a pending order
+    paid, cash on delivery confirms it; the same payment asking again gets the order as
+    it is now; 409 order_not_payable when it is not pending or another payment took it."""
+
+    permission_classes = [IsService]
+
+    @extend_schema(
+        request=PaymentAcceptSerializer,
+        responses={
+            200: OrderSerializer,
+            409: OpenApiResponse(description=f"{OrderErrorCode.ORDER_NOT_PAYABLE}, with details.status."),
+        },
+    )
+    def post(self, request, order_id):
+        body = validated(PaymentAcceptSerializer, request.data)
+        services.order_payment_accept(
+            order_id=order_id, payment_id=body["payment_id"], method=body["method"], by_service=request.user.service
+        )
+        return Response(represent(OrderSerializer, selectors.order_get(order_id=order_id)))
 
 
 def _payment_refunded(payload: dict) -> None:
@@ -128,4 +146,4 @@ def _payment_refunded(payload: dict) -> None:
 class EventsView(EventReceiverView):
     """POST /api/events/ (services only): events this service consumes, each id once."""
 
-    handlers = {"payment.succeeded": _payment_succeeded, "payment.refunded": _payment_refunded}
+    handlers = {"payment.refunded": _payment_refunded}

@@ -36,7 +36,12 @@ def test_warehouse_writes_and_info_are_for_staff(api_client, user_client, servic
 
 
 @pytest.mark.parametrize(
-    ("method", "path"), [("post", "/api/warehouse/reservations/"), ("delete", "/api/warehouse/reservations/r1/")]
+    ("method", "path"),
+    [
+        ("post", "/api/warehouse/reservations/"),
+        ("delete", "/api/warehouse/reservations/r1/"),
+        ("post", "/api/warehouse/reservations/r1/confirm/"),
+    ],
 )
 def test_reservations_are_for_services(api_client, user_client, staff_client, warehouse, method, path):
     assert error_of(getattr(api_client, method)(path, {}), 401)["code"] == "not_authenticated"
@@ -411,6 +416,22 @@ def test_release_returns_the_stock_and_is_safe_to_repeat(service_client, put_sto
     assert error_of(reserve(service_client, "order-17", (1, 2)), 409)["code"] == "reservation_released"
 
 
+def test_a_confirmed_hold_stops_expiring_and_confirming_again_is_the_same(service_client, put_stock):
+    put_stock(1, 5)
+    held = reserve(service_client, "order-18", (1, 2)).json()
+    assert held["expires_at"] is not None
+    assert held["confirmed_at"] is None
+    for _ in range(2):
+        response = service_client.post("/api/warehouse/reservations/order-18/confirm/")
+        assert response.status_code == 200
+        assert response.json()["status"] == "held"
+        assert response.json()["expires_at"] is None
+        assert response.json()["confirmed_at"] is not None
+    assert error_of(service_client.post("/api/warehouse/reservations/nothing/confirm/"), 404)["code"] == (
+        "reservation_not_found"
+    )
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -448,6 +469,7 @@ def test_the_openapi_schema_documents_every_route_with_its_body(client):
         "/api/warehouse/capacity/",
         "/api/warehouse/reservations/",
         "/api/warehouse/reservations/{reference}/",
+        "/api/warehouse/reservations/{reference}/confirm/",
     }
     assert "requestBody" in paths["/api/warehouse/reservations/"]["post"]
     assert {p["name"] for p in paths["/api/warehouse/items/{product_id}/"]["delete"]["parameters"]} == {

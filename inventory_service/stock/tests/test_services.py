@@ -1,7 +1,10 @@
 """The rules of the stock service functions, on the database."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from common.errors import Conflict, NotFound
@@ -220,4 +223,85 @@ def test_release_works_in_a_warehouse_that_is_no_longer_active(put_stock):
     services.reservation_create(reference="order-1", items=[line(1, 5)])
     services.warehouse_update(status="closed")
     services.reservation_release(reference="order-1")
+    assert stock_of(1) == (5, 0)
+
+
+def expire_all(settings) -> int:
+    """Every unconfirmed hold is past its expiry, then the sweep runs."""
+    Reservation.objects.filter(expires_at__isnull=False).update(expires_at=timezone.now() - timedelta(seconds=1))
+    return services.reservations_expire()
+
+
+def test_a_new_hold_expires_after_the_configured_minutes(put_stock, settings):
+    settings.STOCK_HOLD_MINUTES = 2
+    put_stock(1, 5)
+    before = timezone.now()
+    reservation, _ = services.reservation_create(reference="r1", items=[line(1, 2)])
+    assert before + timedelta(minutes=2) <= reservation.expires_at <= timezone.now() + timedelta(minutes=2)
+    assert services.reservations_expire() == 0  # not yet
+    assert stock_of(1) == (3, 2)
+
+
+def test_the_sweep_gives_back_unconfirmed_holds_and_leaves_confirmed_ones(put_stock, settings):
+    put_stock(1, 10)
+    services.reservation_create(reference="abandoned", items=[line(1, 2)])
+    services.reservation_create(reference="ordered", items=[line(1, 3)])
+    services.reservation_confirm(reference="ordered")
+    assert expire_all(settings) == 1
+    assert stock_of(1) == (7, 3)
+    abandoned = Reservation.objects.get(reference="abandoned")
+    assert abandoned.status == Reservation.Status.EXPIRED
+    assert abandoned.released_at is not None
+    assert Reservation.objects.get(reference="ordered").status == Reservation.Status.HELD
+    assert services.reservations_expire() == 0  # nothing twice
+    assert stock_of(1) == (7, 3)
+
+
+def test_a_late_confirmation_takes_an_expired_hold_again_when_the_units_are_there(put_stock, settings):
+    put_stock(1, 5)
+    services.reservation_create(reference="slow", items=[line(1, 2)])
+    expire_all(settings)
+    assert stock_of(1) == (5, 0)
+    confirmed = services.reservation_confirm(reference="slow")
+    assert confirmed.status == Reservation.Status.HELD
+    assert confirmed.expires_at is None
+    assert confirmed.released_at is None
+    assert stock_of(1) == (3, 2)
+
+
+def test_a_late_confirmation_of_an_expired_hold_whose_units_are_gone_is_409(put_stock, settings):
+    put_stock(1, 2)
+    services.reservation_create(reference="slow", items=[line(1, 2)])
+    expire_all(settings)
+    services.reservation_create(reference="other", items=[line(1, 1)])
+    with pytest.raises(Conflict) as raised:
+        services.reservation_confirm(reference="slow")
+    assert raised.value.code == StockErrorCode.RESERVATION_EXPIRED
+    assert raised.value.details["items"][0]["available"] == 1
+    assert stock_of(1) == (1, 1)
+    assert Reservation.objects.get(reference="slow").status == Reservation.Status.EXPIRED
+
+
+def test_an_expired_hold_released_by_its_holder_cannot_be_confirmed_or_replayed(put_stock, settings):
+    put_stock(1, 5)
+    services.reservation_create(reference="r1", items=[line(1, 2)])
+    expire_all(settings)
+    assert services.reservation_release(reference="r1").status == Reservation.Status.RELEASED
+    assert stock_of(1) == (5, 0)  # given back once, by the expiry
+    with pytest.raises(Conflict) as raised:
+        services.reservation_confirm(reference="r1")
+    assert raised.value.code == StockErrorCode.RESERVATION_RELEASED
+    with pytest.raises(Conflict) as raised:
+        services.reservation_create(reference="r1", items=[line(1, 2)])
+    assert raised.value.code == StockErrorCode.RESERVATION_RELEASED
+
+
+def test_confirming_a_released_or_unknown_reservation_is_refused(put_stock):
+    put_stock(1, 5)
+    services.reservation_create(reference="r1", items=[line(1, 2)])
+    services.reservation_release(reference="r1")
+    with pytest.raises(Conflict):
+        services.reservation_confirm(reference="r1")
+    with pytest.raises(NotFound):
+        services.reservation_confirm(reference="never")
     assert stock_of(1) == (5, 0)

@@ -20,6 +20,11 @@ def reservation_path(reference: str) -> str:
     return f"/api/warehouse/reservations/{reference}/"
 
 
+def reservation_confirm_path(reference: str) -> str:
+    """POST here confirms a hold (the order was saved), so it no longer expires (idempotent)."""
+    return f"/api/warehouse/reservations/{reference}/confirm/"
+
+
 def stock_reserve(*, reference: str, items: list[ReservationItem]) -> None:
     """All lines or none, in one call; a 409 names the short lines. Idempotent per reference."""
     body = {"reference": reference, "items": [{"product_id": i.product_id, "quantity": i.quantity} for i in items]}

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from common.outbox.dispatcher import dispatch_once
 from common.outbox.models import OutboxDelivery, OutboxEvent
-from orders.models import CheckoutLock, IdempotencyKey, Order
+from orders.models import CheckoutLock, IdempotencyKey, Order, ReservationIntent
 from orders.tests.conftest import RESERVATIONS, cart_body, cart_items_url, cart_url
 
 pytestmark = pytest.mark.django_db
@@ -19,12 +19,16 @@ pytestmark = pytest.mark.django_db
 USER = 5
 TWO_LINES = [(11, 2, "10.50"), (12, 1, "99.00")]
 RELEASE_URL = re.compile(rf"{RESERVATIONS}order-[0-9a-f]+/")
-CHECKOUT_MAX_QUERIES = 15
+CONFIRM_URL = re.compile(rf"{RESERVATIONS}order-[0-9a-f]+/confirm/")
+# 15 before the reservation intent (written, then deleted with the order) and the
+# hold confirmation (an outbox call: its event, its delivery, the outcome).
+CHECKOUT_MAX_QUERIES = 20
 
 
 def fake_peers(mocked, lines=TWO_LINES, *, user_id=USER):
     mocked.get(cart_url(user_id), json=cart_body(user_id, lines))
     mocked.post(RESERVATIONS, status=201, json={"status": "reserved"})
+    mocked.post(CONFIRM_URL, json={"status": "held"})
     mocked.delete(cart_items_url(user_id), status=204)
 
 
@@ -36,6 +40,7 @@ def assert_nothing_kept():
     assert not Order.objects.exists()
     assert not CheckoutLock.objects.exists()
     assert not IdempotencyKey.objects.exists()
+    assert not ReservationIntent.objects.exists()
 
 
 def test_checkout_copies_the_cart_into_an_order_reserves_clears_and_publishes(user_client, mocked_responses):
@@ -73,7 +78,7 @@ def test_checkout_copies_the_cart_into_an_order_reserves_clears_and_publishes(us
 
 
 @pytest.mark.parametrize("line_count", [1, 30])
-def test_checkout_makes_three_calls_whatever_the_number_of_lines(
+def test_checkout_makes_four_calls_whatever_the_number_of_lines(
     user_client, mocked_responses, line_count, django_assert_max_num_queries
 ):
     fake_peers(mocked_responses, [(100 + i, 1, "5.00") for i in range(line_count)])
@@ -86,7 +91,8 @@ def test_checkout_makes_three_calls_whatever_the_number_of_lines(
     with django_assert_max_num_queries(CHECKOUT_MAX_QUERIES):
         assert checkout(client, HTTP_IDEMPOTENCY_KEY=f"lines-{line_count}").status_code == 201
 
-    assert [call.request.method for call in mocked_responses.calls] == ["GET", "POST", "DELETE"]
+    # Read the cart, reserve, confirm the hold, clear the cart.
+    assert [call.request.method for call in mocked_responses.calls] == ["GET", "POST", "POST", "DELETE"]
     assert Order.objects.get().lines.count() == line_count
 
 

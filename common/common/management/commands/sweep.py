@@ -1,0 +1,10 @@
+from django.core.management.base import BaseCommand
+
+from common import sweeps
+
+
+class Command(BaseCommand):
+    help = "Run this service's sweeps (settings.SWEEPS) once: expiries and recovery after crashes."
+
+    def handle(self, *args, **options):
+        self.stdout.write(f"changed {sweeps.sweep_once()}")

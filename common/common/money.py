@@ -1,0 +1,14 @@
+"""The limits of money, checked where money is made: a cart line and a cart when a book
+is added (cart_service), an order's total at checkout (order_service).
+
+Every money column is decimal(14, 2) (order totals and lines, payments), and every
+consumer reads money with 14 digits (notification_service), so a total within the
+limit can always be stored and read back, on SQLite and PostgreSQL alike.
+"""
+
+from decimal import Decimal
+
+MONEY_MAX_DIGITS = 14
+MONEY_DECIMAL_PLACES = 2
+# The largest cart or order total: under a billion, far inside decimal(14, 2).
+MAX_ORDER_TOTAL = Decimal("999999999.99")

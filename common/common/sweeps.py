@@ -1,0 +1,65 @@
+"""Sweeps: the work a service does by itself, with nobody asking. Expiring stock
+holds and unpaid orders, finishing or undoing a checkout or a payment that a crash
+interrupted.
+
+A service lists its sweeps in settings.SWEEPS: dotted paths of functions that take no
+argument and return how many things they changed. Every web process runs them all in
+one daemon thread every SWEEP_SECONDS (started by common.entrypoints, so manage.py
+commands and tests do not); `python manage.py sweep` runs them once (cron, tests).
+A sweep must be safe to run in several processes at once (one per replica): it takes
+each thing in a transaction that checks it again under a lock.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from functools import cache
+
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connection
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+
+@cache
+def _sweep(path: str) -> Callable[[], int]:
+    return import_string(path)
+
+
+def sweep_once() -> int:
+    """Run every sweep of this service once; how many things they changed in all.
+    One failing sweep is logged and does not keep the others from running."""
+    changed = 0
+    for path in getattr(settings, "SWEEPS", []):
+        try:
+            changed += _sweep(path)() or 0
+        except DatabaseError as exc:  # not migrated yet, or the server is down: next round
+            logger.warning("sweep %s: database unavailable: %s", path, exc)
+            connection.close()
+        except Exception:
+            logger.exception("sweep %s failed", path)
+    return changed
+
+
+def run(stop: threading.Event, *, every_seconds: float) -> None:
+    """Sweep until `stop` is set: at once again after a round that changed something
+    (there may be more), else after `every_seconds`."""
+    while not stop.is_set():
+        close_old_connections()
+        if not sweep_once():
+            stop.wait(every_seconds)
+    connection.close()
+
+
+def start_in_background() -> threading.Thread | None:
+    """The web process's sweep thread; none when the service has no sweeps or
+    SWEEP_SECONDS is 0."""
+    every_seconds = settings.SWEEP_SECONDS
+    if not getattr(settings, "SWEEPS", []) or every_seconds <= 0:
+        return None
+    thread = threading.Thread(
+        target=run, args=(threading.Event(),), kwargs={"every_seconds": every_seconds}, name="sweeps", daemon=True
+    )
+    thread.start()
+    return thread
