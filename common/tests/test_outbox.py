@@ -86,7 +86,7 @@ def test_the_dispatcher_posts_the_envelope_with_a_service_token(mocked_responses
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "answer",
-    [{"body": requests.ConnectionError("down")}, {"status": 503}, {"status": 404}, {"body": requests.ReadTimeout()}],
+    [{"body": requests.ConnectionError("down")}, {"status": 503}, {"status": 409}, {"body": requests.ReadTimeout()}],
 )
 def test_a_failed_delivery_is_kept_and_retried_with_doubling_waits(settings, mocked_responses, answer):
     settings.EVENT_SUBSCRIBERS = {"thing.happened": ["notification"]}
@@ -104,6 +104,7 @@ def test_a_failed_delivery_is_kept_and_retried_with_doubling_waits(settings, moc
     assert waits == [2, 4, 8, 16, 32, 60, 60]
     assert delivery.attempts == 7
     assert delivery.delivered_at is None
+    assert delivery.parked_at is None  # none of these is a refusal (test_outbox_parking)
     assert delivery.last_error
     assert dispatcher.dispatch_once() == 0  # not due yet
 

@@ -1,5 +1,6 @@
 """The transactional outbox: events and HTTP calls written in the same database
-transaction as the change they report, delivered afterwards until they succeed.
+transaction as the change they report, delivered afterwards until they succeed (or,
+refused by their target as invalid, parked for a person to retry).
 
     from common.outbox.publisher import publish
     publish("order.created", {"order_id": 7, ...}, key="order:7")   # inside the change's transaction

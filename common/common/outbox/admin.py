@@ -1,13 +1,21 @@
-from django.contrib import admin
+import logging
+
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.utils import timezone
 
 from common.outbox.models import OutboxDelivery, OutboxEvent, ProcessedEvent
+
+logger = logging.getLogger(__name__)
+
+DELIVERY_FIELDS = ["target", "method", "path", "attempts", "refusals", "delivered_at", "parked_at"]
 
 
 class OutboxDeliveryInline(admin.TabularInline):
     model = OutboxDelivery
     extra = 0
-    fields = ["target", "method", "path", "attempts", "next_attempt_at", "delivered_at", "last_status", "last_error"]
-    readonly_fields = ["target", "method", "path", "attempts", "delivered_at", "last_status", "last_error"]
+    fields = [*DELIVERY_FIELDS, "next_attempt_at", "last_status", "last_error"]
+    readonly_fields = [*DELIVERY_FIELDS, "last_status", "last_error"]
 
 
 @admin.register(OutboxEvent)
@@ -19,15 +27,64 @@ class OutboxEventAdmin(admin.ModelAdmin):
     inlines = [OutboxDeliveryInline]
 
 
+class ParkedFilter(admin.SimpleListFilter):
+    title = "parked"
+    parameter_name = "parked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(parked_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(parked_at__isnull=True)
+        return queryset
+
+
 @admin.register(OutboxDelivery)
 class OutboxDeliveryAdmin(admin.ModelAdmin):
-    """Undelivered rows are the ones to watch; setting next_attempt_at to now retries at once."""
+    """Undelivered rows are the ones to watch, parked ones above all (the target refused
+    them as invalid): fix the cause, then retry them. Setting next_attempt_at to now
+    retries a waiting row at once."""
 
-    list_display = ["id", "event", "target", "method", "path", "attempts", "next_attempt_at", "delivered_at"]
-    list_filter = [("delivered_at", admin.EmptyFieldListFilter), "target", "method"]
+    list_display = [
+        "id",
+        "event",
+        "target",
+        "method",
+        "path",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "parked_at",
+    ]
+    list_filter = [ParkedFilter, ("delivered_at", admin.EmptyFieldListFilter), "target", "method"]
     search_fields = ["event__id", "event__key", "target", "path"]
     list_select_related = ["event"]
-    readonly_fields = ["event", "target", "method", "path", "attempts", "delivered_at", "last_status", "last_error"]
+    readonly_fields = ["event", *DELIVERY_FIELDS, "last_status", "last_error"]
+    actions = ["retry_parked", "park"]
+
+    @admin.action(description="Retry the selected parked deliveries")
+    def retry_parked(self, request, queryset):
+        # Attempts start again so the backoff does too: the first retry is at once.
+        retried = queryset.filter(parked_at__isnull=False, delivered_at__isnull=True).update(
+            parked_at=None, attempts=0, refusals=0, next_attempt_at=timezone.now()
+        )
+        logger.warning("outbox: %s un-parked %d deliveries", request.user, retried)
+        self.message_user(request, f"{retried} parked deliveries will be retried now.")
+
+    @admin.action(description="Park the selected waiting deliveries (stop trying them)")
+    def park(self, request, queryset):
+        # One under a try right now is left alone: that try may deliver it.
+        now = timezone.now()
+        selected = queryset.count()
+        parked = (
+            queryset.waiting().filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now)).update(parked_at=now)
+        )
+        logger.warning("outbox: %s parked %d deliveries by hand", request.user, parked)
+        level = messages.SUCCESS if parked == selected else messages.WARNING
+        self.message_user(request, f"{parked} of {selected} selected deliveries parked.", level)
 
 
 @admin.register(ProcessedEvent)

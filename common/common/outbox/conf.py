@@ -9,6 +9,8 @@ OUTBOX_BACKOFF_MAX_SECONDS  the longest wait between tries (300)
 OUTBOX_LEASE_SECONDS        how long a taken delivery is left to its dispatcher (60)
 OUTBOX_BATCH                deliveries taken per round (50)
 OUTBOX_FAST_PATH            try delivery in a background thread right after commit (true)
+OUTBOX_MAX_REFUSALS         refusals in a row (a 4xx that will not change, dispatcher.REFUSALS)
+                            after which a delivery is parked instead of tried again (5)
 """
 
 import json
@@ -65,6 +67,10 @@ def batch_size() -> int:
 
 def fast_path() -> bool:
     return _setting("OUTBOX_FAST_PATH", lambda: env_bool("OUTBOX_FAST_PATH", True))
+
+
+def max_refusals() -> int:
+    return _setting("OUTBOX_MAX_REFUSALS", lambda: env_int("OUTBOX_MAX_REFUSALS", 5))
 
 
 def _subscribers_from_env() -> dict[str, list[str]]:

@@ -6,6 +6,10 @@ PostgreSQL the rows are read with SELECT ... FOR UPDATE SKIP LOCKED, on SQLite t
 IMMEDIATE transaction serializes takers. The HTTP call is made outside
 any transaction. A dispatcher that dies mid-call leaves the row to be taken again
 when the lease ends: delivery is at least once, and consumers ignore ids they have seen.
+
+Every failure is tried again, for ever, except a refusal (REFUSALS) repeated
+OUTBOX_MAX_REFUSALS times in a row: that delivery is parked (parked_at), logged once
+at ERROR, and left alone until someone retries it from the admin.
 """
 
 import logging
@@ -25,6 +29,15 @@ from common.outbox.publisher import ScheduledCall
 from common.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
+
+# Answers that say the request itself is wrong, so sending it again gets the same
+# answer: an invalid payload (400, 422), too large (413) or of a type not taken (415),
+# no such route or method (404, 405, 414 a path too long) or gone for good (410). A
+# DELETE's 404 is not a refusal: it counts as done. Every other failure is tried again
+# for ever, as something that heals: 401 and 403 (a signing key being rotated, a
+# clock), 408 and 425 (timing), 409 and 423 (the state met changes), 429 (slow down),
+# the 4xx not named here, and transport failures and 5xx (the target is down).
+REFUSALS = frozenset({400, 404, 405, 410, 413, 414, 415, 422})
 
 _url_clients: dict[str, ServiceClient] = {}
 _url_clients_lock = threading.Lock()
@@ -72,9 +85,7 @@ def take_due(
     leased to the caller. `ignore_backoff` takes them even if their next try is later."""
     now = timezone.now()
     with transaction.atomic():
-        due = OutboxDelivery.objects.filter(delivered_at__isnull=True).filter(
-            Q(leased_until__isnull=True) | Q(leased_until__lte=now)
-        )
+        due = OutboxDelivery.objects.waiting().filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
         if not ignore_backoff:
             due = due.filter(next_attempt_at__lte=now)
         if event_ids is not None:
@@ -122,17 +133,20 @@ def _record(delivery: OutboxDelivery, *, ok: bool, error: str, status: int | Non
     if ok:
         changes["delivered_at"] = now
     else:
+        refused = status in REFUSALS
+        changes["refusals"] = delivery.refusals + 1 if refused else 0
         changes["next_attempt_at"] = now + backoff(attempts)
-        logger.warning(
-            "outbox: %s %s%s for %s %s failed (try %d): %s",
-            delivery.method,
-            delivery.target,
-            delivery.path,
-            delivery.event.event_type,
-            delivery.event_id,
-            attempts,
-            error,
-        )
+        what = (delivery.method, delivery.target, delivery.path, delivery.event.event_type, delivery.event_id)
+        if refused and changes["refusals"] >= conf.max_refusals():
+            changes["parked_at"] = now
+            logger.error(
+                "outbox: %s %s%s for %s %s parked after %d refusals in a row (retry it from the admin): %s",
+                *what,
+                changes["refusals"],
+                error,
+            )
+        else:
+            logger.warning("outbox: %s %s%s for %s %s failed (try %d): %s", *what, attempts, error)
     OutboxDelivery.objects.filter(pk=delivery.pk).update(**changes)
     for field, value in changes.items():
         setattr(delivery, field, value)
@@ -149,16 +163,16 @@ def deliver_now(call: ScheduledCall) -> bool:
 
 
 def undelivered(*, key: str) -> bool:
-    """Whether anything about `key` ("cart:5") still waits to be delivered."""
-    return OutboxDelivery.objects.filter(event__key=key, delivered_at__isnull=True).exists()
+    """Whether anything about `key` ("cart:5") still waits to be delivered. A parked
+    delivery does not wait (it is given up until someone retries it), so it does not
+    hold up a caller for ever: checkout would otherwise refuse that customer for good."""
+    return OutboxDelivery.objects.waiting().filter(event__key=key).exists()
 
 
 def deliver_pending(*, key: str) -> bool:
     """Try now whatever about `key` is undelivered, without waiting for its backoff (a
-    caller needs it done); True if nothing about it is left undelivered."""
-    event_ids = list(
-        OutboxDelivery.objects.filter(event__key=key, delivered_at__isnull=True).values_list("event_id", flat=True)
-    )
+    caller needs it done); True if nothing about it is left undelivered (parked aside)."""
+    event_ids = list(OutboxDelivery.objects.waiting().filter(event__key=key).values_list("event_id", flat=True))
     for delivery in take_due(limit=100, event_ids=event_ids, ignore_backoff=True):
         attempt(delivery)
     return not undelivered(key=key)

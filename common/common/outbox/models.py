@@ -1,6 +1,7 @@
 import uuid
 
 from django.db import models
+from django.db.models import Q
 
 
 class OutboxEvent(models.Model):
@@ -28,9 +29,18 @@ class OutboxEvent(models.Model):
         return f"{self.event_type} {self.id}"
 
 
+class DeliveryQuerySet(models.QuerySet):
+    def waiting(self) -> "DeliveryQuerySet":
+        """Neither delivered nor parked: what the dispatcher still tries (the rows of
+        the outbox_waiting index)."""
+        return self.filter(delivered_at__isnull=True, parked_at__isnull=True)
+
+
 class OutboxDelivery(models.Model):
     """One HTTP call that must succeed: an event to one subscriber, or a scheduled call
-    (e.g. clearing a cart). Never deleted by the dispatcher; retried until a 2xx."""
+    (e.g. clearing a cart). Never deleted by the dispatcher; retried until a 2xx, unless
+    the target refuses it as invalid OUTBOX_MAX_REFUSALS times in a row: then it is
+    parked until someone retries it from the admin."""
 
     event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
     target = models.CharField(max_length=300)  # a service name (common.services) or a base URL
@@ -44,6 +54,14 @@ class OutboxDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Answers in a row that say the request itself is wrong (dispatcher.REFUSALS); any
+    # other failure starts the count again.
+    refusals = models.PositiveIntegerField(default=0)
+    # The dead letter: set when the refusals reach OUTBOX_MAX_REFUSALS (or by hand in
+    # the admin); the dispatcher no longer takes the row until the admin un-parks it.
+    parked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -51,7 +69,15 @@ class OutboxDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "target", "method", "path"], name="outbox_delivery_unique"),
         ]
-        indexes = [models.Index(fields=["delivered_at", "next_attempt_at"], name="outbox_due")]
+        indexes = [
+            # The dispatcher's due query, in its order. Partial: delivered and parked rows,
+            # which pile up, are not in it, so taking stays as fast as what waits is small.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="outbox_waiting",
+                condition=Q(delivered_at__isnull=True, parked_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.method} {self.target}{self.path}"
