@@ -42,6 +42,9 @@ def waitress_command(application: str, port: int, name: str) -> list[str]:
         # before the service reads them (the gateway's own limit, 1 MiB, is lower).
         "--max-request-header-size=65536",
         "--max-request-body-size=8388608",
+        # X-Forwarded-* reach the service, which believes them from TRUSTED_PROXIES only
+        # (common.forwarded); waitress would drop them all, or trust a single address.
+        "--no-clear-untrusted-proxy-headers",
         application,
     ]
 

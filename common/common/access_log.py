@@ -1,13 +1,18 @@
 """One access-log line per request in every service, written by the service itself
-(waitress, the server, writes none): method, path, status and milliseconds, with the
-request id from the common log format. The gateway adds the target service and the
-caller through `request.access_log_extra`.
+(waitress, the server, writes none): method, path, status, milliseconds and the
+client's address (common.forwarded), with the request id from the common log format.
+The gateway adds the target service and the caller through `request.access_log_extra`.
 
-    ... INFO [<request id>] access: GET /api/books/1/ status=200 ms=2.1
+    ... INFO [<request id>] access: GET /api/books/1/ status=200 ms=2.1 client=203.0.113.7
+
+The path is the client's: its control characters are escaped, so it cannot end the
+line and start one of its own (the log formatter does the same for every record).
 """
 
 import logging
 import time
+
+from common.log_format import escape_controls
 
 logger = logging.getLogger("access")
 
@@ -22,11 +27,12 @@ class AccessLogMiddleware:
         if logger.isEnabledFor(logging.INFO):
             extra = getattr(request, "access_log_extra", {})
             logger.info(
-                "%s %s status=%s ms=%.1f%s",
-                request.method,
-                request.path,
+                "%s %s status=%s ms=%.1f client=%s%s",
+                escape_controls(request.method),
+                escape_controls(request.path),
                 response.status_code,
                 (time.perf_counter() - started) * 1000,
+                request.META.get("REMOTE_ADDR", "-"),
                 "".join(f" {key}={value}" for key, value in extra.items()),
             )
         return response

@@ -26,6 +26,8 @@ LOGIN_PATH = "/api/auth/login/"
 
 
 def _client_address(request) -> str | None:
+    # The admin user's own address (common.forwarded), which customer_service believes
+    # from this service, a trusted proxy.
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None

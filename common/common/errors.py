@@ -12,7 +12,9 @@ from enum import StrEnum
 from typing import Any
 
 from django import db
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -35,6 +37,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     PAYLOAD_TOO_LARGE = "payload_too_large"
+    HEADER_TOO_LARGE = "header_too_large"
     CONFLICT = "conflict"
     THROTTLED = "throttled"
     INTERNAL_ERROR = "internal_error"
@@ -67,6 +70,11 @@ class NotFound(ApiError):
 
     status_code = status.HTTP_404_NOT_FOUND
     code = ErrorCode.NOT_FOUND
+
+
+class PayloadTooLarge(ApiError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    code = ErrorCode.PAYLOAD_TOO_LARGE
 
 
 class DependencyError(ApiError):
@@ -116,6 +124,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     not an API exception goes on to Django's handler500 (logged, JSON 500)."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = PayloadTooLarge(f"The request body is over {limit} bytes.", details={"max_bytes": limit})
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, (db.OperationalError, db.InterfaceError)):

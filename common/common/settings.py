@@ -106,7 +106,10 @@ def _logging(level: str) -> dict[str, Any]:
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": "common.request_id.RequestIdLogFilter"}},
         "formatters": {
-            "line": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+            "line": {
+                "()": "common.log_format.OneLineFormatter",
+                "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+            },
         },
         "handlers": {
             "stdout": {
@@ -148,9 +151,15 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
         "SILENCED_SYSTEM_CHECKS": ["security.W008"],
         "ALLOWED_HOSTS": env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"),
         # Services sit behind the gateway, which sets these headers, so links
-        # they build (pagination) point at the gateway, not at themselves.
+        # they build (pagination) point at the gateway, not at themselves. They are
+        # believed only from TRUSTED_PROXIES (common.forwarded drops them otherwise).
         "USE_X_FORWARDED_HOST": env_bool("USE_X_FORWARDED_HOST", True),
         "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+        # Addresses or networks of the proxies whose X-Forwarded-* are believed: the gateway
+        # (and the services, which pass an admin user's address on to customer_service).
+        # `make run` and the end-to-end tests run all on this machine; compose and
+        # Kubernetes name their network (README.md, Configuration).
+        "TRUSTED_PROXIES": env_list("TRUSTED_PROXIES", "127.0.0.1,::1"),
         "INSTALLED_APPS": [
             "django.contrib.admin",
             "django.contrib.auth",
@@ -165,8 +174,10 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
             *apps,
         ],
         "MIDDLEWARE": [
+            "common.forwarded.ForwardedHeadersMiddleware",
             "common.request_id.RequestIdMiddleware",
             "common.access_log.AccessLogMiddleware",
+            "common.limits.RequestLimitsMiddleware",
             "django.middleware.security.SecurityMiddleware",
             "whitenoise.middleware.WhiteNoiseMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
@@ -219,7 +230,7 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
             ],
             "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
             "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-            "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+            "DEFAULT_PARSER_CLASSES": ["common.limits.JSONParser"],
             "DEFAULT_PAGINATION_CLASS": "common.pagination.PageNumberPagination",
             "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
             "EXCEPTION_HANDLER": "common.errors.exception_handler",

@@ -16,8 +16,8 @@ def test_one_line_per_request_with_status_time_and_request_id(api_client, caplog
     with caplog.at_level(logging.INFO, logger="access"):
         api_client.get("/request-id/?page=2", HTTP_X_REQUEST_ID="trace-21")
     [record] = access_lines(caplog)
-    method, path, status, ms = record.getMessage().split(" ")
-    assert (method, path, status) == ("GET", "/request-id/", "status=200")
+    method, path, status, ms, client = record.getMessage().split(" ")
+    assert (method, path, status, client) == ("GET", "/request-id/", "status=200", "client=127.0.0.1")
     assert float(ms.removeprefix("ms=")) >= 0
     assert record.request_id == "trace-21"
 
@@ -37,3 +37,22 @@ def test_nothing_is_written_above_info(api_client, caplog):
     with caplog.at_level(logging.WARNING, logger="access"):
         api_client.get("/request-id/")
     assert access_lines(caplog) == []
+
+
+def test_the_client_is_the_one_the_gateway_names(caplog):
+    with caplog.at_level(logging.INFO, logger="access"):
+        Client().get("/request-id/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
+        Client().get("/request-id/", REMOTE_ADDR="198.51.100.4", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert [record.getMessage().split(" ")[-1] for record in access_lines(caplog)] == [
+        "client=203.0.113.7",
+        "client=198.51.100.4",
+    ]
+
+
+def test_a_path_cannot_start_a_line_of_its_own(caplog):
+    with caplog.at_level(logging.INFO, logger="access"):
+        Client().get("/nothing%0d%0a2026-01-01 INFO [x] access: GET / status=200/")
+    [record] = access_lines(caplog)
+    assert "\n" not in record.getMessage()
+    assert "\r" not in record.getMessage()
+    assert "/nothing\\r\\n2026-01-01" in record.getMessage()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("django-permission-denied/", views.DjangoPermissionDeniedView.as_view()),
     path("boom/", views.BoomView.as_view()),
     path("request-id/", views.RequestIdView.as_view()),
+    path("client/", views.ClientView.as_view()),
     path("carts/<int:user_id>/", views.UserCartView.as_view()),
     path("staff-only/", views.StaffOnlyView.as_view()),
     path("service-only/", views.ServiceOnlyView.as_view()),

@@ -83,6 +83,18 @@ class RequestIdView(APIView):
         return Response({"request_id": current_request_id.get()})
 
 
+class ClientView(APIView):
+    """The client as the request sees it (common.forwarded), and what it sent (common.limits)."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        return Response({"address": request.META["REMOTE_ADDR"], "url": request.build_absolute_uri()})
+
+    def post(self, request):
+        return Response({"data": request.data})
+
+
 class UserCartView(APIView):
     """A route such as /api/carts/{user_id}/."""
 

@@ -20,12 +20,9 @@ from accounts.models import LoginFailure
 
 
 def client_address(request: Request) -> str:
-    """The caller's address: the last X-Forwarded-For entry, which the gateway
-    appends (an earlier entry could be written by the client itself), else the
-    peer's address when the service is called directly."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded.strip():
-        return forwarded.split(",")[-1].strip()[:45]
+    """The client's address: the one the gateway saw, or the peer's when the service
+    is called directly (common.forwarded believes X-Forwarded-For from our own
+    proxies only, so a client cannot pick a fresh address for each guess)."""
     return request.META.get("REMOTE_ADDR", "")[:45]
 
 

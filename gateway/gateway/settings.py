@@ -9,7 +9,9 @@ from routing.rates import env_rate
 _apps = ["corsheaders", "routing", "composite"]
 _base = service_settings("gateway", base_dir=Path(__file__).resolve().parent.parent, apps=_apps)
 # After the request id and the access log, before anything answers.
-_base["MIDDLEWARE"].insert(2, "corsheaders.middleware.CorsMiddleware")
+_base["MIDDLEWARE"].insert(
+    _base["MIDDLEWARE"].index("common.access_log.AccessLogMiddleware") + 1, "corsheaders.middleware.CorsMiddleware"
+)
 # Swagger UI at /api/docs/ offers every service's schema (proxied from /api/schema/<service>/).
 _base["SPECTACULAR_SETTINGS"] |= {
     "TITLE": "Bookstore gateway API",
@@ -20,9 +22,10 @@ _base["SPECTACULAR_SETTINGS"] |= {
 }
 globals().update(_base)
 
-# The gateway is the edge: it sets X-Forwarded-Host for the services and must
-# not trust one sent by a client.
-USE_X_FORWARDED_HOST = False
+# The gateway is the edge: its clients' X-Forwarded-* are dropped (common.forwarded),
+# and it sets them for the services from its own socket. A proxy of ours in front of it
+# (an ingress) is named here, never in TRUSTED_PROXIES, which the services read.
+TRUSTED_PROXIES = env_list("GATEWAY_TRUSTED_PROXIES")
 
 GATEWAY_CONNECT_TIMEOUT = env_float("GATEWAY_CONNECT_TIMEOUT", 1.0)
 GATEWAY_READ_TIMEOUT = env_float("GATEWAY_READ_TIMEOUT", 10.0)

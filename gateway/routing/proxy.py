@@ -14,6 +14,7 @@ from urllib3.exceptions import HTTPError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from common.errors import ErrorCode, error_response
+from common.forwarded import PROXY_HEADERS
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from routing.breakers import BreakerOpen, breaker_for
 
@@ -31,8 +32,10 @@ HOP_BY_HOP = frozenset(
         "proxy-connection",
     }
 )
+# What a proxy says about the client is the gateway's to say (upstream_headers).
+FORWARDED = frozenset(key.removeprefix("HTTP_").replace("_", "-").lower() for key in PROXY_HEADERS)
 # Set by the gateway itself (Host and Content-Length by urllib3 for the upstream request).
-_NOT_COPIED_IN = HOP_BY_HOP | {"host", "content-length", "x-request-id", "x-forwarded-proto", "x-forwarded-host"}
+_NOT_COPIED_IN = HOP_BY_HOP | {"host", "content-length", "x-request-id"} | FORWARDED
 _NOT_COPIED_OUT = HOP_BY_HOP | {"content-length"}
 
 
@@ -82,9 +85,9 @@ def upstream_headers(request) -> dict[str, str]:
                 headers[name] = value
     if content_type := meta.get("CONTENT_TYPE"):
         headers["Content-Type"] = content_type
-    remote = meta.get("REMOTE_ADDR", "")
-    forwarded_for = meta.get("HTTP_X_FORWARDED_FOR")
-    headers["X-Forwarded-For"] = f"{forwarded_for}, {remote}" if forwarded_for else remote
+    # The client as the gateway knows it: its socket's peer, or what a proxy in
+    # GATEWAY_TRUSTED_PROXIES said (common.forwarded); never what the client wrote.
+    headers["X-Forwarded-For"] = meta.get("REMOTE_ADDR", "")
     headers["X-Forwarded-Proto"] = request.scheme
     headers["X-Forwarded-Host"] = request.get_host()
     headers[REQUEST_ID_HEADER] = request.request_id

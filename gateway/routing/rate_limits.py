@@ -26,7 +26,7 @@ class Refusal:
 
 
 def _client_address(request) -> str:
-    # The gateway is the edge: REMOTE_ADDR is the client (X-Forwarded-For is not trusted).
+    # The client's own address, whatever X-Forwarded-For it sent (common.forwarded).
     return request.META.get("REMOTE_ADDR", "unknown")
 
 

@@ -102,12 +102,28 @@ def test_failed_logins_from_one_address_are_throttled_for_any_username(api_clien
     assert login(api_client, "Ann", PASSWORD, address="192.0.2.1").status_code == 200
 
 
-def test_the_address_is_the_one_the_gateway_appended(api_client, ann, settings):
+def test_the_address_is_the_one_the_gateway_names(api_client, ann, settings):
     settings.LOGIN_FAILURES_PER_ADDRESS = 2
-    # A client writing its own X-Forwarded-For does not get a fresh address each time.
+    # The client's own entries, left of the gateway's, do not make a fresh address each time.
     for forged in ("10.0.0.1", "10.0.0.2"):
         login(api_client, "x", "wrong", address=f"{forged}, 203.0.113.7")
     assert login(api_client, "Ann", PASSWORD, address="10.0.0.3, 203.0.113.7").status_code == 429
+
+
+def test_a_client_calling_directly_is_counted_by_its_own_address(api_client, ann, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 2
+    direct = {"REMOTE_ADDR": "198.51.100.4"}  # not a trusted proxy: its X-Forwarded-For is dropped
+    for forged in ("10.0.0.1", "10.0.0.2"):
+        api_client.post(
+            "/api/auth/login/", {"username": "x", "password": "wrong"}, HTTP_X_FORWARDED_FOR=forged, **direct
+        )
+
+    refused = api_client.post(
+        "/api/auth/login/", {"username": "Ann", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="10.0.0.3", **direct
+    )
+
+    assert refused.status_code == 429
+    assert login(api_client, "Ann", PASSWORD, address="10.0.0.3").status_code == 200
 
 
 def test_throttling_ends_when_the_failures_leave_the_window(api_client, ann, settings):

@@ -112,6 +112,20 @@ def test_login_is_limited_per_address_with_retry_after(client, upstream, setting
     assert len(upstream.seen) == 4
 
 
+def test_a_client_writing_its_own_forwarded_for_is_limited_by_its_real_address(client, upstream, settings):
+    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "customer": settings.SERVICE_URLS["book"]}
+    settings.GATEWAY_RATE_LIMITS = {**settings.GATEWAY_RATE_LIMITS, "login": Rate(2, 3600)}
+
+    def login(spoofed: str) -> int:
+        headers = {"HTTP_X_FORWARDED_FOR": spoofed, "HTTP_X_REAL_IP": spoofed}
+        return client.post("/api/auth/login/", data={}, content_type="application/json", **headers).status_code
+
+    statuses = [login(f"198.51.100.{n}") for n in range(5)]
+
+    # Five over a limit of two: even split by a window's end, one side has a third.
+    assert 429 in statuses
+
+
 def test_signup_is_limited_per_address(client, upstream, settings):
     settings.SERVICE_URLS = {**settings.SERVICE_URLS, "customer": settings.SERVICE_URLS["book"]}
     settings.GATEWAY_RATE_LIMITS = {**settings.GATEWAY_RATE_LIMITS, "signup": Rate(1, 3600)}

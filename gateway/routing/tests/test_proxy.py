@@ -40,9 +40,40 @@ def test_forwards_method_path_query_body_and_headers(client, upstream):
     assert response.json() == {"ok": True, "path": "/api/books/?author=3&q=%20x"}
 
 
-def test_appends_to_an_existing_forwarded_for(client, upstream):
-    client.get("/api/authors/", HTTP_X_FORWARDED_FOR="203.0.113.9")
-    assert upstream.seen[0]["headers"]["X-Forwarded-For"] == "203.0.113.9, 127.0.0.1"
+SPOOFED = {
+    "HTTP_X_FORWARDED_FOR": "203.0.113.9",
+    "HTTP_X_FORWARDED_HOST": "evil.example",
+    "HTTP_X_FORWARDED_PROTO": "https",
+    "HTTP_X_FORWARDED_PORT": "443",
+    "HTTP_X_REAL_IP": "203.0.113.9",
+    "HTTP_FORWARDED": "for=203.0.113.9;host=evil.example",
+}
+
+
+def test_a_clients_own_forwarded_headers_are_replaced_by_the_gateways(client, upstream):
+    client.get("/api/authors/", **SPOOFED)
+
+    headers = upstream.seen[0]["headers"]
+    assert (headers["X-Forwarded-For"], headers["X-Forwarded-Host"], headers["X-Forwarded-Proto"]) == (
+        "127.0.0.1",
+        "testserver",
+        "http",
+    )
+    assert not {"X-Forwarded-Port", "X-Real-Ip", "Forwarded"} & set(headers)
+
+
+def test_a_proxy_in_front_of_the_gateway_is_believed_when_trusted(client, upstream, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.0/8"]
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "shop.example"]
+
+    client.get("/api/authors/", **SPOOFED | {"HTTP_X_FORWARDED_HOST": "shop.example"})
+
+    headers = upstream.seen[0]["headers"]
+    assert (headers["X-Forwarded-For"], headers["X-Forwarded-Host"], headers["X-Forwarded-Proto"]) == (
+        "203.0.113.9",
+        "shop.example",
+        "https",
+    )
 
 
 @pytest.mark.parametrize("resource", sorted(r for r, s in ROUTES.items() if s == "book"))

@@ -1,0 +1,85 @@
+"""The client's address, host and scheme, believed from our own proxies only.
+
+The gateway is the edge: it takes the client's address from its socket and passes it
+on in X-Forwarded-For, with the host and scheme the client used in X-Forwarded-Host
+and -Proto. Every process (the gateway included) believes those headers only from a
+peer in TRUSTED_PROXIES (addresses or networks); from anyone else they are dropped, so
+a client that writes them itself chooses nothing. waitress is told to leave them to
+this middleware (tools/serve.py), which is the one place that decides.
+
+After it, REMOTE_ADDR is the client's address, and Django's USE_X_FORWARDED_HOST and
+SECURE_PROXY_SSL_HEADER read only headers a trusted proxy set (links in answers carry
+the gateway's public host and scheme).
+"""
+
+import ipaddress
+from functools import lru_cache
+
+from django.conf import settings
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Every header through which a proxy can say who the client is or what it asked for.
+PROXY_HEADERS = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_FORWARDED_BY",
+    "HTTP_X_REAL_IP",
+    "HTTP_FORWARDED",
+)
+
+
+@lru_cache(maxsize=8)
+def trusted_networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    """TRUSTED_PROXIES parsed ("127.0.0.1", "10.0.0.0/8", "::1"); a wrong entry stops the
+    process at its first request rather than trusting less or more than was meant."""
+    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip())
+
+
+def _ip(text: str):
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def is_trusted(address: str, networks: tuple[Network, ...]) -> bool:
+    ip = _ip(address)
+    return ip is not None and any(ip in network for network in networks)
+
+
+def client_address(peer: str, forwarded_for: str, networks: tuple[Network, ...]) -> str:
+    """The client behind a trusted peer: the right-most X-Forwarded-For entry that is not
+    itself a trusted proxy (entries further left were written by whoever came before,
+    the client included, and are not believed). The peer itself when there is none."""
+    client = peer
+    for entry in reversed(forwarded_for.split(",")):
+        ip = _ip(entry)
+        if ip is None:  # not written by a proxy of ours: stop at the last one that was
+            break
+        client = str(ip)
+        if not any(ip in network for network in networks):
+            break
+    return client
+
+
+class ForwardedHeadersMiddleware:
+    """First in every process's middleware: after it, REMOTE_ADDR is the real client
+    and the X-Forwarded-* headers are there only if a trusted proxy sent them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        meta = request.META
+        networks = trusted_networks(tuple(settings.TRUSTED_PROXIES))
+        peer = meta.get("REMOTE_ADDR", "")
+        if is_trusted(peer, networks):
+            if forwarded_for := meta.get("HTTP_X_FORWARDED_FOR"):
+                meta["REMOTE_ADDR"] = client_address(peer, forwarded_for, networks)
+        else:
+            for key in PROXY_HEADERS:
+                meta.pop(key, None)
+        return self.get_response(request)

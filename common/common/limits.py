@@ -1,0 +1,110 @@
+"""Limits on what a client can make a service parse: every process, one place.
+
+Each refusal is the common error shape, naming what was too big:
+
+- a request header over MAX_HEADER_BYTES: 431 `header_too_large` (waitress refuses all
+  headers together over 64 KiB, in plain text, before this runs);
+- a number in a query parameter (a value made of digits, signs, commas and dots:
+  `page_size`, `ids`, `user_id`) with a run of more than MAX_QUERY_DIGITS digits: 400
+  `validation_error` naming the parameter (Python refuses to read an int over 4,300
+  digits, and no id, page or quantity needs more than 19);
+- a JSON body nested more than MAX_JSON_DEPTH arrays or objects deep: 400
+  `parse_error` (a deep enough one makes the parser itself run out of stack); one over
+  DATA_UPLOAD_MAX_MEMORY_SIZE (Django's limit, 2.5 MB; the gateway's is 1 MiB) is a
+  413 `payload_too_large` (common.errors).
+"""
+
+import re
+
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+from rest_framework.settings import api_settings
+from rest_framework.utils import json
+
+MAX_HEADER_BYTES = 8 * 1024
+MAX_QUERY_DIGITS = 20
+MAX_JSON_DEPTH = 32
+
+_NUMERIC = re.compile(r"[\d\s,.+-]+")
+_DIGIT_RUN = re.compile(rf"\d{{{MAX_QUERY_DIGITS + 1},}}")
+
+
+def _header_name(meta_key: str) -> str:
+    return meta_key.removeprefix("HTTP_").replace("_", "-").title()
+
+
+def oversized_header(meta: dict) -> str | None:
+    for key, value in meta.items():
+        if (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")) and len(value) > MAX_HEADER_BYTES:
+            return _header_name(key)
+    return None
+
+
+def overlong_numbers(query) -> list[str]:
+    """The query parameters holding a number of more than MAX_QUERY_DIGITS digits."""
+    return sorted(
+        {
+            name
+            for name, values in query.lists()
+            for value in values
+            if _NUMERIC.fullmatch(value) and _DIGIT_RUN.search(value)
+        }
+    )
+
+
+class RequestLimitsMiddleware:
+    """Refuses oversized headers and overlong numbers in the query string before any
+    view (or, at the gateway, any service) sees them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if header := oversized_header(request.META):
+            message = f"The {header} header is over {MAX_HEADER_BYTES} bytes."
+            return _refusal(431, "HEADER_TOO_LARGE", message, {header: [message]})
+        if names := overlong_numbers(request.GET):
+            details = {name: [f"A number of at most {MAX_QUERY_DIGITS} digits is required."] for name in names}
+            return _refusal(400, "VALIDATION_ERROR", "The request has invalid fields.", details)
+        return self.get_response(request)
+
+
+def _refusal(status: int, code: str, message: str, details: dict):
+    # Imported here: common.errors imports DRF's views, which import this module for its
+    # parser (DEFAULT_PARSER_CLASSES), so neither can import the other at the top.
+    from common.errors import ErrorCode, error_response
+
+    return error_response(status, ErrorCode[code], message, details)
+
+
+def nested_deeper_than(value, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` levels (walked without recursion)."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser (the only one the services use) with a depth limit. The body
+    it reads is request.body, which Django refuses over DATA_UPLOAD_MAX_MEMORY_SIZE
+    (a 413 from common.errors.exception_handler)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = parsers.get_encoding(parser_context or {})
+        raw = stream.read() if stream is not None else b""
+        too_deep = f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep."
+        try:
+            parse_constant = json.strict_constant if api_settings.STRICT_JSON else None
+            data = json.loads(raw.decode(encoding), parse_constant=parse_constant)
+        except RecursionError:
+            raise ParseError(too_deep) from None
+        except ValueError as exc:  # UnicodeDecodeError included
+            raise ParseError(f"JSON parse error - {exc}") from None
+        if isinstance(data, (dict, list)) and nested_deeper_than(data, MAX_JSON_DEPTH):
+            raise ParseError(too_deep)
+        return data
