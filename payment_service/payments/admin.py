@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from payments.models import Payment, PaymentTransaction
+from payments.models import Payment, PaymentTransaction, SandboxCharge
 
 
 class PaymentTransactionInline(admin.TabularInline):
@@ -44,6 +44,7 @@ class PaymentAdmin(admin.ModelAdmin):
         "provider",
         "provider_reference",
         "refunded_at",
+        "order_cancelled",
         "created_at",
         "updated_at",
     ]
@@ -60,6 +61,19 @@ class PaymentTransactionAdmin(admin.ModelAdmin):
     search_fields = ["payment__id", "payment__order_id", "provider_reference"]
     list_select_related = ["payment"]
     readonly_fields = [f.name for f in PaymentTransaction._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SandboxCharge)
+class SandboxChargeAdmin(admin.ModelAdmin):
+    """The sandbox provider's books: what it holds, took, gave up and gave back."""
+
+    list_display = ["reference", "state", "amount", "provider_reference", "created_at", "updated_at"]
+    list_filter = ["state", "created_at"]
+    search_fields = ["reference", "provider_reference"]
+    readonly_fields = [f.name for f in SandboxCharge._meta.fields]
 
     def has_add_permission(self, request):
         return False

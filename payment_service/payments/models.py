@@ -10,10 +10,12 @@ class PaymentMethod(models.TextChoices):
 
 
 class PaymentStatus(models.TextChoices):
-    PROCESSING = "processing"  # a card charge is under way with the provider
-    PENDING = "pending"  # cash on delivery: nothing to collect until the books arrive
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
+    PROCESSING = "processing"  # opened: the card is being authorized, or the order asked to take a cash payment
+    AUTHORIZED = "authorized"  # the card is authorized: the order is asked to take it, then it is captured
+    PENDING = "pending"  # cash on delivery: the order took it; nothing to collect until the books arrive
+    SUCCEEDED = "succeeded"  # the card was captured (or the cash collected on delivery)
+    FAILED = "failed"  # declined, the provider failed, or the order could not be taken (authorization voided)
+    CANCELLED = "cancelled"  # cash on delivery whose order was cancelled
     REFUNDING = "refunding"  # a refund is under way with the provider
     REFUNDED = "refunded"
 
@@ -22,11 +24,14 @@ class PaymentStatus(models.TextChoices):
 # anything else stands (and a second success is impossible even under races).
 LIVE_STATUSES = (
     PaymentStatus.PROCESSING,
+    PaymentStatus.AUTHORIZED,
     PaymentStatus.PENDING,
     PaymentStatus.SUCCEEDED,
     PaymentStatus.REFUNDING,
     PaymentStatus.REFUNDED,
 )
+# Payments a crash may have left half-way; the recovery sweep finishes them.
+IN_FLIGHT_STATUSES = (PaymentStatus.PROCESSING, PaymentStatus.AUTHORIZED, PaymentStatus.REFUNDING)
 
 
 class Payment(TimeStampedModel):
@@ -45,6 +50,9 @@ class Payment(TimeStampedModel):
     provider = models.CharField(max_length=50, blank=True)
     provider_reference = models.CharField(max_length=100, blank=True)  # the provider's id of the charge
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # The order was cancelled while this payment was under way: whatever it takes is
+    # given back (an authorization voided, a capture refunded, cash cancelled).
+    order_cancelled = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -58,11 +66,18 @@ class Payment(TimeStampedModel):
     def __str__(self) -> str:
         return f"Payment {self.pk} of order {self.order_id} ({self.status})"
 
+    @property
+    def reference(self) -> str:
+        """This payment's name at the provider, and its idempotency key there."""
+        return f"payment-{self.pk}"
+
 
 class TransactionKind(models.TextChoices):
-    CHARGE = "charge"
+    AUTHORIZATION = "authorization"  # the card's bank holds the amount; no money moved yet
+    CHARGE = "charge"  # the authorization captured: the money is taken
+    VOID = "void"  # the authorization given up: nothing is taken
     REFUND = "refund"
-    COD = "cod"  # a cash-on-delivery payment was registered
+    COD = "cod"  # a cash-on-delivery payment: registered, collected or cancelled
 
 
 class TransactionStatus(models.TextChoices):
@@ -75,7 +90,7 @@ class PaymentTransaction(models.Model):
     """One exchange with the provider (or the cash register): the payment's history."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="transactions")
-    kind = models.CharField(max_length=10, choices=TransactionKind.choices)
+    kind = models.CharField(max_length=20, choices=TransactionKind.choices)
     status = models.CharField(max_length=10, choices=TransactionStatus.choices)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     provider_reference = models.CharField(max_length=100, blank=True)
@@ -89,3 +104,29 @@ class PaymentTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status} {self.amount}"
+
+
+class SandboxCharge(TimeStampedModel):
+    """The sandbox provider's own books (payments.providers.sandbox): what it authorized,
+    captured, voided and refunded, by the payment's reference, as a real provider's
+    dashboard would show it. Written by the provider calls alone, in transactions of
+    their own, so it tells what the provider did even when this service died before
+    recording it; the drills check money against it."""
+
+    class State(models.TextChoices):
+        AUTHORIZED = "authorized"
+        CAPTURED = "captured"
+        VOIDED = "voided"
+        REFUNDED = "refunded"
+
+    reference = models.CharField(max_length=100, unique=True)
+    provider_reference = models.CharField(max_length=100, unique=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    state = models.CharField(max_length=20, choices=State.choices)
+    refund_fails = models.BooleanField(default=False)  # the test card whose refunds fail
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.state} {self.amount}"

@@ -1,26 +1,39 @@
-"""Writes to payments: paying for an order and refunding it.
+"""Writes to payments: paying for an order, refunding it, and finishing what a crash
+interrupted.
 
-A card charge is a call to the provider, so it is not made inside a database
-transaction (that would hold the database for as long as the provider takes). It
-runs in three steps: open the payment (one transaction, where the one-live-payment-
-per-order constraint decides races), charge, and settle the outcome together with
-its transaction row and its event (a second transaction). A refund does the same.
+A card is paid in steps, none of them inside a database transaction that waits on
+another party: open the payment (where the one-live-payment-per-order constraint
+decides races), authorize the card (nothing is taken yet), ask order_service to take
+the order for this payment (one conditional update there, under the same lock as a
+cancel and the expiry), then capture if it did, or void if it did not. So a card is
+never charged for an order that ends cancelled by a race: whichever of the payment
+and the cancel comes second loses, and a payment that loses takes nothing. A paid order
+cancelled later is refunded by itself (order.status_changed, below).
+
+Each step records its outcome with its transaction row and event. A payment left
+half-way by a crash (processing, authorized, refunding) is finished by the recovery
+sweep after PAYMENT_RECOVERY_SECONDS: every provider call names the payment by its
+reference, so repeating one does not act twice.
 """
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
 from common.auth import ClaimsUser
-from common.errors import Conflict, ServiceUnavailable
+from common.background import run_in_background
+from common.errors import Conflict, DependencyError, ServiceUnavailable
 from common.outbox.publisher import publish
 from common.permissions import is_owner, is_staff_or_service
 from payments.cards import Card
 from payments.clients import orders
 from payments.errors import PaymentErrorCode
 from payments.models import (
+    IN_FLIGHT_STATUSES,
     LIVE_STATUSES,
     Payment,
     PaymentMethod,
@@ -35,6 +48,9 @@ logger = logging.getLogger(__name__)
 
 PROVIDER_SERVICE = "payment_provider"  # how a provider outage is named in a 503's details.service
 PAYABLE_ORDER_STATUS = "pending"
+CANCELLED_ORDER_STATUS = "cancelled"
+DELIVERED_ORDER_STATUS = "delivered"
+SYSTEM = "service payment"  # who acts in the transaction history when nobody asked
 
 
 def actor_label(user: ClaimsUser) -> str:
@@ -42,6 +58,15 @@ def actor_label(user: ClaimsUser) -> str:
     if service := getattr(user, "service", None):
         return f"service {service}"
     return f"{'staff' if user.is_staff else 'user'} {user.id}"
+
+
+def _provider_call(call, what: str) -> ProviderResult:
+    """A provider call whose failure to answer is a result (processing_error), not an exception."""
+    try:
+        return call()
+    except ProviderError as exc:
+        logger.warning("%s: the provider failed: %s", what, exc)
+        return ProviderResult(succeeded=False, failure_code="processing_error", failure_message=str(exc)[:300])
 
 
 def payment_create(*, order_id: int, method: str, card: Card | None, user: ClaimsUser) -> Payment:
@@ -53,25 +78,34 @@ def payment_create(*, order_id: int, method: str, card: Card | None, user: Claim
     if not (is_staff_or_service(user) or is_owner(user, order.user_id)):
         raise PermissionDenied("This order belongs to another user.")
     if order.status != PAYABLE_ORDER_STATUS:
-        raise Conflict(
-            f"Only a pending order can be paid; this one is {order.status}.",
-            code=PaymentErrorCode.ORDER_NOT_PAYABLE,
-            details={"order_status": order.status},
+        raise _not_payable(order.status)
+    created_by = actor_label(user)
+    payment = _payment_open(order=order, method=method, card=card, created_by=created_by)
+    if method == PaymentMethod.CARD:
+        result = _provider_call(
+            lambda: get_provider().authorize(amount=payment.amount, card=card, reference=payment.reference),
+            f"payment {payment.pk}",
         )
-    payment = _payment_open(order=order, method=method, card=card, created_by=actor_label(user))
-    if method == PaymentMethod.COD:
-        return payment
-    provider = get_provider()
-    try:
-        result = provider.charge(amount=payment.amount, card=card, reference=f"payment-{payment.pk}")
-    except ProviderError as exc:
-        logger.warning("payment %s: the provider failed: %s", payment.pk, exc)
-        result = ProviderResult(succeeded=False, failure_code="processing_error", failure_message=str(exc)[:300])
-    return _charge_settle(payment_id=payment.pk, result=result, created_by=actor_label(user))
+        payment = _authorization_settle(payment_id=payment.pk, result=result, created_by=created_by)
+        if payment.status != PaymentStatus.AUTHORIZED:
+            return payment
+    payment = _payment_complete(payment, created_by=created_by)
+    if payment.status == PaymentStatus.FAILED and payment.failure_code == PaymentErrorCode.ORDER_NOT_PAYABLE:
+        raise _not_payable(payment.failure_message, payment_id=payment.pk)
+    return payment
+
+
+def _not_payable(order_status: str, *, payment_id: int | None = None) -> Conflict:
+    details = {"order_status": order_status} | ({"payment_id": payment_id} if payment_id else {})
+    return Conflict(
+        f"Only a pending order can be paid; this one is {order_status}.",
+        code=PaymentErrorCode.ORDER_NOT_PAYABLE,
+        details=details,
+    )
 
 
 def _already_paying(live: Payment) -> Conflict:
-    if live.status in (PaymentStatus.PROCESSING, PaymentStatus.PENDING):
+    if live.status in (PaymentStatus.PROCESSING, PaymentStatus.AUTHORIZED, PaymentStatus.PENDING):
         message = f"Payment {live.pk} of this order is {live.status}; it cannot be paid twice."
         code = PaymentErrorCode.PAYMENT_IN_PROGRESS
     else:
@@ -91,12 +125,12 @@ def _payment_open(*, order: orders.OrderSummary, method: str, card: Card | None,
         # first payments: the loser's insert fails here (PostgreSQL makes it wait for
         # the winner's commit first; SQLite serializes the transactions).
         with transaction.atomic():
-            payment = Payment.objects.create(
+            return Payment.objects.create(
                 order_id=order.id,
                 user_id=order.user_id,
                 amount=order.total,
                 method=method,
-                status=PaymentStatus.PENDING if cod else PaymentStatus.PROCESSING,
+                status=PaymentStatus.PROCESSING,
                 card_brand="" if cod else card.brand,
                 card_last4="" if cod else card.last4,
                 provider="" if cod else get_provider().name,
@@ -107,15 +141,6 @@ def _payment_open(*, order: orders.OrderSummary, method: str, card: Card | None,
         raise Conflict(  # the winner has failed since: this order may be paid again
             "Another payment of this order was under way; try again.", code=PaymentErrorCode.PAYMENT_IN_PROGRESS
         ) from None
-    if cod:
-        PaymentTransaction.objects.create(
-            payment=payment,
-            kind=TransactionKind.COD,
-            status=TransactionStatus.PENDING,
-            amount=payment.amount,
-            created_by=created_by,
-        )
-    return payment
 
 
 def _event_payload(payment: Payment) -> dict:
@@ -129,56 +154,155 @@ def _event_payload(payment: Payment) -> dict:
     }
 
 
-@transaction.atomic
-def _charge_settle(*, payment_id: int, result: ProviderResult, created_by: str) -> Payment:
-    payment = Payment.objects.select_for_update().get(pk=payment_id)
+def _record(payment: Payment, kind: str, result: ProviderResult | None, created_by: str, **fields) -> None:
+    if result is not None:
+        fields |= {
+            "status": TransactionStatus.SUCCEEDED if result.succeeded else TransactionStatus.FAILED,
+            "provider_reference": result.reference,
+            "failure_code": result.failure_code,
+            "failure_message": result.failure_message,
+        }
     PaymentTransaction.objects.create(
-        payment=payment,
-        kind=TransactionKind.CHARGE,
-        status=TransactionStatus.SUCCEEDED if result.succeeded else TransactionStatus.FAILED,
-        amount=payment.amount,
-        provider_reference=result.reference,
-        failure_code=result.failure_code,
-        failure_message=result.failure_message,
-        created_by=created_by,
+        payment=payment, kind=kind, amount=payment.amount, created_by=created_by, **fields
     )
+
+
+def _fail(payment: Payment, *, code: str, message: str) -> None:
+    payment.status = PaymentStatus.FAILED
+    payment.failure_code = code
+    payment.failure_message = message[:300]
+    payment.save(update_fields=["status", "failure_code", "failure_message", "updated_at"])
+    publish(
+        "payment.failed",
+        {**_event_payload(payment), "failure_code": payment.failure_code, "failure_message": payment.failure_message},
+        key=f"order:{payment.order_id}",
+    )
+
+
+def _locked(payment_id: int, *, expected: tuple[str, ...]) -> Payment | None:
+    """The payment, locked, if it is still in one of the `expected` states: whoever
+    comes second (the request or the recovery sweep) finds it moved on and does nothing."""
+    return Payment.objects.select_for_update().filter(pk=payment_id, status__in=expected).first()
+
+
+@transaction.atomic
+def _authorization_settle(*, payment_id: int, result: ProviderResult, created_by: str) -> Payment:
+    payment = _locked(payment_id, expected=(PaymentStatus.PROCESSING,))
+    if payment is None:  # the recovery sweep gave up on it meanwhile (and voided it)
+        transaction.on_commit(lambda: _void_quietly(f"payment-{payment_id}"))
+        return Payment.objects.get(pk=payment_id)
+    _record(payment, TransactionKind.AUTHORIZATION, result, created_by)
     if result.succeeded:
-        payment.status = PaymentStatus.SUCCEEDED
+        payment.status = PaymentStatus.AUTHORIZED
         payment.provider_reference = result.reference
         payment.save(update_fields=["status", "provider_reference", "updated_at"])
-        publish("payment.succeeded", _event_payload(payment), key=f"order:{payment.order_id}")
     else:
-        payment.status = PaymentStatus.FAILED
-        payment.failure_code = result.failure_code
-        payment.failure_message = result.failure_message
-        payment.save(update_fields=["status", "failure_code", "failure_message", "updated_at"])
-        publish(
-            "payment.failed",
-            {
-                **_event_payload(payment),
-                "failure_code": payment.failure_code,
-                "failure_message": payment.failure_message,
-            },
-            key=f"order:{payment.order_id}",
-        )
+        _fail(payment, code=result.failure_code, message=result.failure_message)
     return payment
+
+
+def _void_quietly(reference: str) -> None:
+    result = _provider_call(lambda: get_provider().void(reference=reference), f"void of {reference}")
+    if not result.succeeded:
+        logger.error("%s could not be voided: %s", reference, result.failure_message)
+
+
+def _payment_complete(payment: Payment, *, created_by: str) -> Payment:
+    """An authorized card payment, or an opened cash payment: ask order_service to take
+    the order, then capture (card) or register the cash, or give up (void) if the order
+    cannot be taken. If order_service cannot be reached, the payment stays as it is and
+    the recovery sweep asks again."""
+    try:
+        order = orders.order_take(order_id=payment.order_id, payment_id=payment.pk, method=payment.method)
+    except orders.OrderNotPayable as refused:
+        return _payment_give_up(payment.pk, order_status=refused.status or "gone", created_by=created_by)
+    except DependencyError as exc:
+        logger.warning("payment %s: order_service could not take order %s: %s", payment.pk, payment.order_id, exc)
+        return payment
+    if order.status == CANCELLED_ORDER_STATUS:  # taken by this payment, then cancelled before the capture
+        return _payment_give_up(payment.pk, order_status=order.status, created_by=created_by)
+    if payment.method == PaymentMethod.COD:
+        return _cash_registered(payment.pk, created_by=created_by)
+    if Payment.objects.filter(pk=payment.pk, order_cancelled=True).exists():  # cancelled since: take nothing
+        return _payment_give_up(payment.pk, order_status=CANCELLED_ORDER_STATUS, created_by=created_by)
+    result = _provider_call(lambda: get_provider().capture(reference=payment.reference), f"capture of {payment}")
+    if not result.succeeded:  # the order is paid: keep trying to capture (recovery sweep)
+        logger.warning("payment %s: capture failed (%s); retried later", payment.pk, result.failure_message)
+        return payment
+    return _capture_settle(payment.pk, result=result, created_by=created_by)
+
+
+def _payment_give_up(payment_id: int, *, order_status: str, created_by: str) -> Payment:
+    """The order could not be taken (or was cancelled before the capture): nothing is
+    taken. A card's authorization is voided first, then the payment fails."""
+    payment = Payment.objects.get(pk=payment_id)
+    result = None
+    if payment.method == PaymentMethod.CARD:
+        result = _provider_call(lambda: get_provider().void(reference=payment.reference), f"void of {payment}")
+        if not result.succeeded:  # still held at the bank: the recovery sweep tries again
+            logger.warning("payment %s: void failed (%s); retried later", payment_id, result.failure_message)
+            return payment
+    return _given_up_settle(payment_id, result=result, order_status=order_status, created_by=created_by)
+
+
+@transaction.atomic
+def _given_up_settle(payment_id: int, *, result: ProviderResult | None, order_status: str, created_by: str) -> Payment:
+    payment = _locked(payment_id, expected=(PaymentStatus.PROCESSING, PaymentStatus.AUTHORIZED))
+    if payment is None:
+        return Payment.objects.get(pk=payment_id)
+    kind = TransactionKind.VOID if payment.method == PaymentMethod.CARD else TransactionKind.COD
+    if result is None:  # cash: nothing was held, so nothing to void
+        _record(payment, kind, None, created_by, status=TransactionStatus.FAILED, failure_code="order_not_payable")
+    else:
+        _record(payment, kind, result, created_by)
+    # The failure message is the order's status, which the API's 409 repeats.
+    _fail(payment, code=PaymentErrorCode.ORDER_NOT_PAYABLE, message=order_status)
+    return payment
+
+
+@transaction.atomic
+def _capture_settle(payment_id: int, *, result: ProviderResult, created_by: str) -> Payment:
+    payment = _locked(payment_id, expected=(PaymentStatus.AUTHORIZED,))
+    if payment is None:
+        return Payment.objects.get(pk=payment_id)
+    _record(payment, TransactionKind.CHARGE, result, created_by)
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.save(update_fields=["status", "updated_at"])
+    publish("payment.succeeded", _event_payload(payment), key=f"order:{payment.order_id}")
+    if payment.order_cancelled:  # the order was cancelled while the capture was under way
+        _refund_due(payment)
+    return payment
+
+
+@transaction.atomic
+def _cash_registered(payment_id: int, *, created_by: str) -> Payment:
+    payment = _locked(payment_id, expected=(PaymentStatus.PROCESSING,))
+    if payment is None:
+        return Payment.objects.get(pk=payment_id)
+    if payment.order_cancelled:
+        _cash_cancelled(payment, by=created_by)
+        return payment
+    _record(payment, TransactionKind.COD, None, created_by, status=TransactionStatus.PENDING)
+    payment.status = PaymentStatus.PENDING
+    payment.save(update_fields=["status", "updated_at"])
+    return payment
+
+
+def _cash_cancelled(payment: Payment, *, by: str) -> None:
+    _record(payment, TransactionKind.COD, None, by, status=TransactionStatus.FAILED, failure_code="order_cancelled")
+    payment.status = PaymentStatus.CANCELLED
+    payment.save(update_fields=["status", "updated_at"])
+
+
+# Refunds
 
 
 def payment_refund(*, payment_id: int, user: ClaimsUser) -> Payment:
     """Give a succeeded payment's money back (staff). order_service hears payment.refunded
-    and cancels the order, which returns its stock."""
+    and cancels the order, which returns its stock. If the provider fails, the payment
+    stays succeeded and the refund can be asked again."""
     payment = _refund_start(payment_id=payment_id)
-    if payment.method == PaymentMethod.CARD:
-        try:
-            result = get_provider().refund(
-                charge_reference=payment.provider_reference, amount=payment.amount, reference=f"refund-{payment.pk}"
-            )
-        except ProviderError as exc:
-            logger.warning("refund of payment %s: the provider failed: %s", payment.pk, exc)
-            result = ProviderResult(succeeded=False, failure_code="processing_error", failure_message=str(exc)[:300])
-    else:  # cash is handed back by hand
-        result = ProviderResult(succeeded=True)
-    payment = _refund_settle(payment_id=payment.pk, result=result, created_by=actor_label(user))
+    payment, result = _refund_perform(payment, created_by=actor_label(user), keep_trying=False)
     if not result.succeeded:
         if result.failure_code == "processing_error":
             raise ServiceUnavailable(
@@ -208,21 +332,28 @@ def _refund_start(*, payment_id: int) -> Payment:
     return payment
 
 
+def _refund_perform(payment: Payment, *, created_by: str, keep_trying: bool) -> tuple[Payment, ProviderResult]:
+    """Ask the provider to refund a refunding payment and record the outcome. A failed
+    refund leaves the payment refunding for the recovery sweep when `keep_trying` (a
+    refund nobody waits for must happen), else succeeded again."""
+    if payment.method == PaymentMethod.CARD:
+        result = _provider_call(
+            lambda: get_provider().refund(reference=payment.reference, amount=payment.amount), f"refund of {payment}"
+        )
+    else:  # cash is handed back by hand
+        result = ProviderResult(succeeded=True)
+    return _refund_settle(payment.pk, result=result, created_by=created_by, keep_trying=keep_trying), result
+
+
 @transaction.atomic
-def _refund_settle(*, payment_id: int, result: ProviderResult, created_by: str) -> Payment:
-    payment = Payment.objects.select_for_update().get(pk=payment_id)
-    PaymentTransaction.objects.create(
-        payment=payment,
-        kind=TransactionKind.REFUND,
-        status=TransactionStatus.SUCCEEDED if result.succeeded else TransactionStatus.FAILED,
-        amount=payment.amount,
-        provider_reference=result.reference,
-        failure_code=result.failure_code,
-        failure_message=result.failure_message,
-        created_by=created_by,
-    )
+def _refund_settle(payment_id: int, *, result: ProviderResult, created_by: str, keep_trying: bool) -> Payment:
+    payment = _locked(payment_id, expected=(PaymentStatus.REFUNDING,))
+    if payment is None:  # settled by the request or the sweep meanwhile
+        return Payment.objects.get(pk=payment_id)
+    _record(payment, TransactionKind.REFUND, result, created_by)
     if not result.succeeded:
-        payment.status = PaymentStatus.SUCCEEDED  # still paid: the refund can be tried again
+        if not keep_trying:
+            payment.status = PaymentStatus.SUCCEEDED  # still paid: the refund can be asked again
         payment.save(update_fields=["status", "updated_at"])
         return payment
     payment.status = PaymentStatus.REFUNDED
@@ -233,4 +364,93 @@ def _refund_settle(*, payment_id: int, result: ProviderResult, created_by: str) 
         {**_event_payload(payment), "refunded_at": payment.refunded_at.isoformat()},
         key=f"order:{payment.order_id}",
     )
+    return payment
+
+
+# What an order's life means for its payment (event order.status_changed)
+
+
+def payment_order_changed(*, order_id: int, to_status: str) -> None:
+    """Runs in the event's transaction. A cancelled order's money goes back by itself:
+    a captured card is refunded (right after the commit, and by the recovery sweep until
+    the provider does it), a cash payment is cancelled, and a payment still under way is
+    marked so that it takes nothing (or refunds what it captured meanwhile). A delivered
+    cash-on-delivery order's cash is collected."""
+    if to_status not in (CANCELLED_ORDER_STATUS, DELIVERED_ORDER_STATUS):
+        return
+    payment = Payment.objects.select_for_update().filter(order_id=order_id, status__in=LIVE_STATUSES).first()
+    if payment is None:
+        return
+    by = "service order"
+    if to_status == DELIVERED_ORDER_STATUS:
+        if payment.status == PaymentStatus.PENDING:
+            _record(payment, TransactionKind.COD, None, by, status=TransactionStatus.SUCCEEDED)
+            payment.status = PaymentStatus.SUCCEEDED
+            payment.save(update_fields=["status", "updated_at"])
+            publish("payment.succeeded", _event_payload(payment), key=f"order:{order_id}")
+        return
+    payment.order_cancelled = True
+    payment.save(update_fields=["order_cancelled", "updated_at"])
+    if payment.status == PaymentStatus.PENDING:
+        _cash_cancelled(payment, by=by)
+    elif payment.status == PaymentStatus.SUCCEEDED:
+        _refund_due(payment)
+
+
+def _refund_due(payment: Payment) -> None:
+    """Inside the transaction holding the payment's lock: it is to be refunded, which is
+    tried right after the commit and by the recovery sweep until the provider does it."""
+    payment.status = PaymentStatus.REFUNDING
+    payment.save(update_fields=["status", "updated_at"])
+    payment_id = payment.pk
+    transaction.on_commit(
+        lambda: run_in_background(lambda: _refund_refunding(payment_id), what=f"refund of payment {payment_id}")
+    )
+
+
+def _refund_refunding(payment_id: int) -> None:
+    payment = Payment.objects.filter(pk=payment_id, status=PaymentStatus.REFUNDING).first()
+    if payment is not None:
+        _refund_perform(payment, created_by=SYSTEM, keep_trying=True)
+
+
+# The recovery sweep
+
+
+def payments_recover(*, limit: int = 50) -> int:
+    """The sweep: payments left processing, authorized or refunding for longer than
+    PAYMENT_RECOVERY_SECONDS (a crash, a peer that was down) are finished; how many
+    moved on. A card never authorized is failed and any authorization voided; an
+    authorized or cash payment asks order_service again and captures or voids; a refund
+    is asked of the provider again."""
+    before = timezone.now() - timedelta(seconds=settings.PAYMENT_RECOVERY_SECONDS)
+    stuck = Payment.objects.filter(status__in=IN_FLIGHT_STATUSES, updated_at__lt=before).order_by("updated_at")
+    moved = 0
+    for payment in stuck[:limit]:
+        logger.warning("payment %s was left %s: finishing it", payment.pk, payment.status)
+        if _recover(payment).status != payment.status:
+            moved += 1
+    return moved
+
+
+def _recover(payment: Payment) -> Payment:
+    if payment.status == PaymentStatus.REFUNDING:
+        return _refund_perform(payment, created_by=SYSTEM, keep_trying=True)[0]
+    if payment.status == PaymentStatus.PROCESSING and payment.method == PaymentMethod.CARD:
+        # The process died while the card was being authorized: the card is gone with
+        # it, so the payment cannot go on. Whatever the provider may have held is voided.
+        result = _provider_call(lambda: get_provider().void(reference=payment.reference), f"void of {payment}")
+        if not result.succeeded:
+            return payment
+        return _interrupted_settle(payment.pk, result=result)
+    return _payment_complete(payment, created_by=SYSTEM)
+
+
+@transaction.atomic
+def _interrupted_settle(payment_id: int, *, result: ProviderResult) -> Payment:
+    payment = _locked(payment_id, expected=(PaymentStatus.PROCESSING,))
+    if payment is None:
+        return Payment.objects.get(pk=payment_id)
+    _record(payment, TransactionKind.VOID, result, SYSTEM)
+    _fail(payment, code="processing_error", message="The payment was interrupted before the card was authorized.")
     return payment

@@ -6,11 +6,17 @@ from rest_framework.views import APIView
 
 from common.idempotency.keys import HEADER as IDEMPOTENCY_HEADER
 from common.idempotency.keys import idempotent
+from common.outbox.consumer import EventReceiverView
 from common.permissions import IsStaff, is_owner, is_staff_or_service
 from common.serializers import represent, validated
 from payments import selectors, services
 from payments.models import Payment
-from payments.serializers import PaymentCreateSerializer, PaymentListQuerySerializer, PaymentSerializer
+from payments.serializers import (
+    OrderStatusChangedSerializer,
+    PaymentCreateSerializer,
+    PaymentListQuerySerializer,
+    PaymentSerializer,
+)
 
 
 def _idempotency_header(required: bool) -> OpenApiParameter:
@@ -79,3 +85,15 @@ class PaymentRefundView(APIView):
     def _refund(self, request, payment_id: int) -> Response:
         payment = services.payment_refund(payment_id=payment_id, user=request.user)
         return Response(represent(PaymentSerializer, selectors.payment_get(payment_id=payment.pk)))
+
+
+def _order_status_changed(payload: dict) -> None:
+    body = validated(OrderStatusChangedSerializer, payload)
+    services.payment_order_changed(order_id=body["order_id"], to_status=body["to_status"])
+
+
+class EventsView(EventReceiverView):
+    """POST /api/events/ (services only): a cancelled order's payment is refunded or
+    cancelled, a delivered cash order's payment collected; each event id once."""
+
+    handlers = {"order.status_changed": _order_status_changed}

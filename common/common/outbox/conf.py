@@ -26,8 +26,8 @@ EVENTS_PATH = "/api/events/"
 # Who hears what by default (the architecture diagram's dotted arrows).
 DEFAULT_SUBSCRIBERS: dict[str, list[str]] = {
     "order.created": ["notification"],
-    "order.status_changed": ["notification"],
-    "payment.succeeded": ["order", "notification"],
+    "order.status_changed": ["notification", "payment"],
+    "payment.succeeded": ["notification"],
     "payment.failed": ["notification"],
     "payment.refunded": ["order", "notification"],
     "account.created": ["notification"],

@@ -1,4 +1,5 @@
-"""order_service, as payments need it: read the order being paid for."""
+"""order_service, as payments need it: read the order being paid for, and ask it to
+take the order for a payment (the one step that decides between a payment and a cancel)."""
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -30,6 +31,42 @@ def order_get(*, order_id: int) -> OrderSummary | None:
         raise ServiceUnavailable(
             SERVICE, "The order service answered with an order this service cannot read."
         ) from None
+
+
+class OrderNotPayable(Exception):
+    """The order is not pending, or another payment took it (or it does not exist)."""
+
+    def __init__(self, status: str | None):
+        super().__init__(status)
+        self.status = status
+
+
+def order_take(*, order_id: int, payment_id: int, method: str) -> OrderSummary:
+    """Ask order_service to let this payment take the order: the order as it is now
+    (the same payment asking again after a crash reads what became of it), or
+    OrderNotPayable. Not retried on a timeout by the client (a POST): the recovery
+    sweep asks again, which is safe since the same payment asking is answered the same."""
+    response = client_for(SERVICE).post(
+        f"/api/orders/{order_id}/payment/", json={"payment_id": payment_id, "method": method}
+    )
+    if response.status_code in (404, 409):
+        raise OrderNotPayable(_error_details(response).get("status"))
+    if response.status_code != 200:
+        raise ServiceUnavailable(SERVICE, f"The order service refused to take the order ({response.status_code}).")
+    try:
+        return _parse(response.json())
+    except (ValueError, TypeError, KeyError, InvalidOperation, AttributeError):
+        raise ServiceUnavailable(
+            SERVICE, "The order service answered with an order this service cannot read."
+        ) from None
+
+
+def _error_details(response) -> dict:
+    try:
+        details = response.json()["error"]["details"]
+    except (ValueError, TypeError, KeyError):
+        return {}
+    return details if isinstance(details, dict) else {}
 
 
 def _parse(body: dict) -> OrderSummary:

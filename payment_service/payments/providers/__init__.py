@@ -1,6 +1,13 @@
 """The payment-provider interface: what this service needs from whoever moves the money.
 
-A provider is a class with `name`, `charge()` and `refund()`; settings.PAYMENT_PROVIDER
+Cards are paid in two steps, as with Stripe's PaymentIntents and capture_method=manual:
+authorize (the bank holds the amount), then capture (the money is taken) once the
+order is known to be taken by this payment, or void (nothing is taken) if it is not.
+Every call names the payment by this service's `reference` (`payment-<id>`), which a
+real provider takes as its idempotency key: a call repeated after a crash does not
+act twice, and capture, void and refund of what was done already answer success.
+
+A provider is a class with `name` and the four methods; settings.PAYMENT_PROVIDER
 (environment variable of the same name) names the one in use by its dotted path. The
 built-in one is the sandbox (payments.providers.sandbox), which moves no money.
 """
@@ -35,13 +42,20 @@ class PaymentProvider(ABC):
     name: str
 
     @abstractmethod
-    def charge(self, *, amount: Decimal, card: Card, reference: str) -> ProviderResult:
-        """Charge `amount` to the card. `reference` is this service's payment id: a real
-        provider passes it as its own idempotency key, so a retried charge is not taken twice."""
+    def authorize(self, *, amount: Decimal, card: Card, reference: str) -> ProviderResult:
+        """Have the card's bank hold `amount`; a declined card is a result, not an error."""
 
     @abstractmethod
-    def refund(self, *, charge_reference: str, amount: Decimal, reference: str) -> ProviderResult:
-        """Give back `amount` of the charge `charge_reference`; `reference` as for charge()."""
+    def capture(self, *, reference: str) -> ProviderResult:
+        """Take the money held by the authorization of `reference`."""
+
+    @abstractmethod
+    def void(self, *, reference: str) -> ProviderResult:
+        """Give up the authorization of `reference`, if there is one: nothing is taken."""
+
+    @abstractmethod
+    def refund(self, *, reference: str, amount: Decimal) -> ProviderResult:
+        """Give back `amount` of the captured charge of `reference`."""
 
 
 @cache

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.conf import settings
 
@@ -46,14 +48,29 @@ def _outbox_without_threads(settings):
     settings.OUTBOX_FAST_PATH = False
 
 
+def order_take_url(order_id: int) -> str:
+    return f"{ORDER_URL}/api/orders/{order_id}/payment/"
+
+
 @pytest.fixture
 def fake_order(mocked_responses):
-    """fake_order(order_id=1, user_id=5, status="pending", total="45.50"): order_service answers it."""
+    """fake_order(order_id=1, user_id=5, status="pending", total="45.50"): order_service
+    answers it and lets a payment take it (paid for a card, still pending for cash), as
+    it does a pending order. Whether the payment asked is the test's to check."""
+    takes = []
 
     def make(order_id: int = 1, **fields):
+        def take(request):
+            method = json.loads(request.body)["method"]
+            taken = fields | {"status": "paid" if method == "card" else "pending"}
+            return 200, {}, json.dumps(order_body(order_id, **taken))
+
+        takes.append(mocked_responses.add_callback("POST", order_take_url(order_id), callback=take))
         return mocked_responses.get(order_url(order_id), json=order_body(order_id, **fields))
 
-    return make
+    yield make
+    for registered in takes:  # not every test pays, so these need not all be called
+        mocked_responses.remove(registered)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ def test_payments_are_listed_filtered_by_status_and_shown_with_their_transaction
     assert page.status_code == 200
     body = page.content.decode()
     assert "Payment transactions" in body
-    assert "ch_sandbox_" in body  # the charge
+    assert "pi_sandbox_" in body  # the authorization and its capture
     assert "re_sandbox_" in body  # and the refund
     assert 'name="status"' not in body  # statuses change through the API, with the provider and events
 

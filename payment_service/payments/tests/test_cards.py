@@ -1,6 +1,9 @@
+from decimal import Decimal
+
 import pytest
 
 from payments.cards import Card, card_brand, luhn_valid
+from payments.models import SandboxCharge
 from payments.providers import ProviderError
 from payments.providers.sandbox import (
     DECLINED_CARDS,
@@ -9,6 +12,8 @@ from payments.providers.sandbox import (
     SUCCEEDING_CARDS,
     SandboxProvider,
 )
+
+pytestmark = pytest.mark.django_db
 
 ALL_TEST_CARDS = [*SUCCEEDING_CARDS, *DECLINED_CARDS, PROCESSING_ERROR_CARD, REFUND_FAILING_CARD]
 
@@ -45,40 +50,84 @@ def test_a_card_repr_shows_neither_number_nor_cvc():
     assert "987" not in text
 
 
-def sandbox_charge(number: str):
-    return SandboxProvider().charge(
-        amount=1, card=Card(number=number, exp_month=1, exp_year=2099, cvc="123"), reference="payment-1"
+def sandbox_authorize(number: str, reference: str = "payment-1"):
+    return SandboxProvider().authorize(
+        amount=Decimal("12.00"), card=Card(number=number, exp_month=1, exp_year=2099, cvc="123"), reference=reference
     )
 
 
+def books(reference: str = "payment-1") -> tuple[str, Decimal] | None:
+    charge = SandboxCharge.objects.filter(reference=reference).first()
+    return None if charge is None else (charge.state, charge.amount)
+
+
 @pytest.mark.parametrize("number", sorted(SUCCEEDING_CARDS))
-def test_the_sandbox_charges_its_succeeding_cards(number):
-    result = sandbox_charge(number)
+def test_the_sandbox_authorizes_its_succeeding_cards_and_holds_the_amount(number):
+    result = sandbox_authorize(number)
     assert result.succeeded
-    assert result.reference.startswith("ch_sandbox_")
+    assert result.reference.startswith("pi_sandbox_")
+    assert books() == ("authorized", Decimal("12.00"))
 
 
 @pytest.mark.parametrize(("number", "code"), [(n, code) for n, (code, _) in DECLINED_CARDS.items()])
-def test_the_sandbox_declines_its_declining_cards_with_their_reason(number, code):
-    result = sandbox_charge(number)
+def test_the_sandbox_declines_its_declining_cards_with_their_reason_and_holds_nothing(number, code):
+    result = sandbox_authorize(number)
     assert (result.succeeded, result.failure_code) == (False, code)
     assert result.failure_message
+    assert books() is None
 
 
 def test_the_sandbox_fails_with_a_provider_error_for_its_error_card():
     with pytest.raises(ProviderError):
-        sandbox_charge(PROCESSING_ERROR_CARD)
+        sandbox_authorize(PROCESSING_ERROR_CARD)
+    assert books() is None
 
 
 def test_the_sandbox_declines_a_card_that_is_not_one_of_its_own():
-    result = sandbox_charge("4111111111111111")
+    result = sandbox_authorize("4111111111111111")
     assert (result.succeeded, result.failure_code) == (False, "card_declined")
 
 
-def test_the_sandbox_refunds_a_charge_except_that_of_its_refund_failing_card():
+def test_every_call_is_idempotent_by_reference():
     provider = SandboxProvider()
-    assert provider.refund(
-        charge_reference=sandbox_charge("4242424242424242").reference, amount=1, reference="r"
-    ).succeeded
+    first, again = sandbox_authorize("4242424242424242"), sandbox_authorize("4242424242424242")
+    assert first.reference == again.reference
+    assert provider.capture(reference="payment-1").succeeded
+    assert provider.capture(reference="payment-1").succeeded  # a capture repeated after a crash takes nothing more
+    assert books() == ("captured", Decimal("12.00"))
+    assert provider.refund(reference="payment-1", amount=Decimal("12.00")).succeeded
+    assert provider.refund(reference="payment-1", amount=Decimal("12.00")).succeeded
+    assert books() == ("refunded", Decimal("12.00"))
+
+
+def test_a_voided_authorization_cannot_be_captured_and_a_captured_one_cannot_be_voided():
+    provider = SandboxProvider()
+    sandbox_authorize("4242424242424242", "payment-1")
+    assert provider.void(reference="payment-1").succeeded
+    assert provider.void(reference="payment-1").succeeded
+    assert (provider.capture(reference="payment-1").failure_code, books("payment-1")) == (
+        "charge_voided",
+        ("voided", Decimal("12.00")),
+    )
+    sandbox_authorize("4242424242424242", "payment-2")
+    assert provider.capture(reference="payment-2").succeeded
+    assert provider.void(reference="payment-2").failure_code == "charge_captured"
+    assert books("payment-2")[0] == "captured"
+
+
+def test_voiding_what_was_never_authorized_is_done_and_capturing_it_is_refused():
+    provider = SandboxProvider()
+    assert provider.void(reference="payment-9").succeeded
+    assert provider.capture(reference="payment-9").failure_code == "no_such_charge"
+    assert books("payment-9") is None
+
+
+def test_the_sandbox_refunds_a_capture_except_that_of_its_refund_failing_card():
+    provider = SandboxProvider()
+    sandbox_authorize(REFUND_FAILING_CARD, "payment-3")
+    provider.capture(reference="payment-3")
     with pytest.raises(ProviderError):
-        provider.refund(charge_reference=sandbox_charge(REFUND_FAILING_CARD).reference, amount=1, reference="r")
+        provider.refund(reference="payment-3", amount=Decimal("12.00"))
+    assert books("payment-3")[0] == "captured"
+    sandbox_authorize("4242424242424242", "payment-4")
+    assert provider.refund(reference="payment-4", amount=Decimal("12.00")).failure_code == "charge_authorized"

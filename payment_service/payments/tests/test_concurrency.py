@@ -1,5 +1,6 @@
 """Two payments of one order at the same moment: exactly one succeeds."""
 
+import dataclasses
 import threading
 from decimal import Decimal
 
@@ -32,15 +33,19 @@ def test_two_simultaneous_card_payments_of_one_order_make_one_charge(monkeypatch
         both_read_the_order.wait()  # both pass the order check before either opens a payment
         return order
 
-    charged = []
-    real_charge = SandboxProvider.charge
+    def order_take(*, order_id, payment_id, method):
+        return dataclasses.replace(order, status="paid")
 
-    def counting_charge(self, **kwargs):
+    charged = []
+    real_capture = SandboxProvider.capture
+
+    def counting_capture(self, **kwargs):
         charged.append(kwargs["reference"])
-        return real_charge(self, **kwargs)
+        return real_capture(self, **kwargs)
 
     monkeypatch.setattr(orders, "order_get", order_get)
-    monkeypatch.setattr(SandboxProvider, "charge", counting_charge)
+    monkeypatch.setattr(orders, "order_take", order_take)
+    monkeypatch.setattr(SandboxProvider, "capture", counting_capture)
     user = type("Caller", (), {"id": OWNER, "is_staff": False, "is_authenticated": True, "service": None})()
     outcomes = []
 

@@ -16,15 +16,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def charges(monkeypatch):
-    """The numbers of the provider's charge calls (last four digits)."""
+    """The cards the provider was asked to authorize (last four digits)."""
     made = []
-    real_charge = SandboxProvider.charge
+    real_authorize = SandboxProvider.authorize
 
-    def counting_charge(self, *, amount, card, reference):
+    def counting_authorize(self, *, amount, card, reference):
         made.append(card.last4)
-        return real_charge(self, amount=amount, card=card, reference=reference)
+        return real_authorize(self, amount=amount, card=card, reference=reference)
 
-    monkeypatch.setattr(SandboxProvider, "charge", counting_charge)
+    monkeypatch.setattr(SandboxProvider, "authorize", counting_authorize)
     return made
 
 
@@ -54,7 +54,8 @@ def test_a_replay_returns_the_first_answer_without_charging_again(owner_client, 
     assert "Idempotent-Replayed" not in first
     assert charges == ["4242"]
     assert len(mocked_responses.calls) == calls  # order_service was not asked again
-    assert Payment.objects.count() == PaymentTransaction.objects.count() == 1
+    assert Payment.objects.count() == 1
+    assert PaymentTransaction.objects.count() == 2  # the authorization and the charge, once
 
 
 def test_a_declined_payment_is_replayed_as_declined(owner_client, fake_order, charges):

@@ -3,7 +3,7 @@
 import pytest
 
 from common.outbox.models import OutboxEvent
-from payments.models import Payment
+from payments.models import Payment, SandboxCharge
 from payments.tests.conftest import CARD_INSUFFICIENT_FUNDS, CARD_REFUND_FAILS, OWNER, card_body, pay
 
 pytestmark = pytest.mark.django_db
@@ -21,10 +21,12 @@ def test_staff_refunds_a_succeeded_payment_and_payment_refunded_is_published(sta
     assert body["status"] == "refunded"
     assert body["refunded_at"]
     assert [(t["kind"], t["status"]) for t in body["transactions"]] == [
+        ("authorization", "succeeded"),
         ("charge", "succeeded"),
         ("refund", "succeeded"),
     ]
-    assert body["transactions"][1]["provider_reference"].startswith("re_sandbox_")
+    assert body["transactions"][2]["provider_reference"].startswith("re_sandbox_")
+    assert SandboxCharge.objects.get().state == "refunded"
     event = OutboxEvent.objects.get(event_type="payment.refunded")
     assert event.payload | {"refunded_at": None} == {
         "payment_id": paid["id"],
@@ -90,7 +92,9 @@ def test_a_refund_the_provider_fails_is_503_and_the_payment_stays_paid(staff_cli
     assert response.json()["error"]["details"] == {"service": "payment_provider"}
     body = staff_client.get(f"/api/payments/{payment['id']}/").json()
     assert body["status"] == "succeeded"
-    assert [(t["kind"], t["status"]) for t in body["transactions"]] == [("charge", "succeeded"), ("refund", "failed")]
+    kinds = [(t["kind"], t["status"]) for t in body["transactions"]]
+    assert kinds == [("authorization", "succeeded"), ("charge", "succeeded"), ("refund", "failed")]
+    assert SandboxCharge.objects.get().state == "captured"
     assert not OutboxEvent.objects.filter(event_type="payment.refunded").exists()
 
 
