@@ -5,8 +5,13 @@ every call, retries of idempotent calls on connection errors only, the request
 id and a token passed on. A peer that cannot be reached, times out or fails
 with a 5xx raises ServiceUnavailable (503) or ServiceTimeout (504) naming it;
 a 4xx is returned for the caller to interpret.
+
+A peer's answer is read with `peer_body(response, service=..., shape=...)`: a body that
+is not JSON, or not of the shape the contract gives, is that peer being unavailable
+(503 naming it), as if it were down, never a 500 of the caller's.
 """
 
+import logging
 import threading
 from typing import Any
 
@@ -19,6 +24,8 @@ from common.auth import service_token
 from common.errors import ServiceTimeout, ServiceUnavailable
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.request_id import current_request_id
+
+logger = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -105,3 +112,31 @@ def client_for(service: str) -> ServiceClient:
                     retries=settings.SERVICE_RETRIES,
                 )
     return client
+
+
+def conforms(value: Any, shape: Any) -> bool:
+    """Whether a decoded JSON value has `shape`: a type (`int` is not a bool), a tuple of
+    shapes (any of them; `type(None)` for null), a dict of the keys it must have (others
+    may be there too) and their shapes, or a one-item list: a list of that shape."""
+    if isinstance(shape, dict):
+        return isinstance(value, dict) and all(key in value and conforms(value[key], sub) for key, sub in shape.items())
+    if isinstance(shape, list):
+        return isinstance(value, list) and all(conforms(item, shape[0]) for item in value)
+    if isinstance(shape, tuple):
+        return any(conforms(value, option) for option in shape)
+    if isinstance(value, bool) and shape is not bool:
+        return False
+    return isinstance(value, shape)
+
+
+def peer_body(response: requests.Response, *, service: str, shape: Any) -> Any:
+    """The JSON body of a peer's answer, if it has `shape`; else the peer is unavailable."""
+    try:
+        body = response.json()
+        readable = conforms(body, shape)
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to decode
+        readable = False
+    if not readable:
+        logger.warning("%s service answered %s with an unexpected body", service, response.status_code)
+        raise ServiceUnavailable(service, f"The {service} service gave an answer this service cannot read.")
+    return body

@@ -12,7 +12,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from common.auth import service_token
 from common.errors import ServiceTimeout, ServiceUnavailable
-from common.http import ServiceClient, _ConnectRetry, client_for
+from common.http import ServiceClient, _ConnectRetry, client_for, conforms, peer_body
 from common.request_id import current_request_id
 from common.testing.platform_tests import assert_error_shape
 
@@ -239,3 +239,50 @@ def test_peer_5xx_in_a_view_is_503(user_client, mocked_responses):
     error = assert_error_shape(user_client(5).get("/peer-stock/1/"), 503, "service_unavailable")
 
     assert error["details"] == {"service": "inventory"}
+
+
+CART = {"items": [{"product_id": int}], "total": str, "details_available": bool, "note": (str, type(None))}
+A_CART = {"items": [{"product_id": 1, "quantity": 2}], "total": "9.00", "details_available": True, "note": None}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(A_CART, True, id="as the contract says, with a field more"),
+        pytest.param(A_CART | {"note": "gift"}, True, id="either of two shapes"),
+        pytest.param(A_CART | {"items": []}, True, id="an empty list"),
+        pytest.param({k: v for k, v in A_CART.items() if k != "total"}, False, id="a field missing"),
+        pytest.param(A_CART | {"total": 9}, False, id="a number for a string"),
+        pytest.param(A_CART | {"items": [{"product_id": True}]}, False, id="a bool for an int"),
+        pytest.param(A_CART | {"items": [{"product_id": 1}, "x"]}, False, id="one bad item"),
+        pytest.param(A_CART | {"items": {"product_id": 1}}, False, id="an object for a list"),
+        pytest.param([A_CART], False, id="a list for an object"),
+        pytest.param("garbage", False, id="a string"),
+    ],
+)
+def test_conforms_to_a_shape(value, expected):
+    assert conforms(value, CART) is expected
+
+
+def test_peer_body_is_the_answer_that_has_the_shape(inventory, mocked_responses):
+    mocked_responses.get(f"{BASE}/api/cart/", json=A_CART)
+
+    assert peer_body(inventory.get("/api/cart/"), service="inventory", shape=CART) == A_CART
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param({"body": "<html>oops</html>"}, id="not JSON"),
+        pytest.param({"json": {"items": "x"}}, id="not the shape"),
+        pytest.param({"body": "[" * 100_000 + "]" * 100_000}, id="too deep to decode"),
+    ],
+)
+def test_a_peer_answering_garbage_is_unavailable(inventory, mocked_responses, answer):
+    mocked_responses.get(f"{BASE}/api/cart/", **answer)
+    response = inventory.get("/api/cart/")
+
+    with pytest.raises(ServiceUnavailable) as raised:
+        peer_body(response, service="inventory", shape=CART)
+
+    assert raised.value.details == {"service": "inventory"}

@@ -1,27 +1,36 @@
 """A peer service's answer, as the composite calls need it."""
 
+from typing import Any
+
 import requests
 
 from common.errors import ApiError, ErrorCode, ServiceUnavailable
+from common.http import peer_body
 
 
-def peer_json(response: requests.Response, *, expected: tuple[int, ...] = (200,)) -> dict:
-    """The body of an expected answer; any other answer (a 4xx: the common client
-    already raised for 5xx and timeouts) is passed on as the gateway's own error,
-    with the peer's status, code, message and details."""
+def peer_json(response: requests.Response, *, service: str, shape: Any, expected: tuple[int, ...] = (200,)) -> Any:
+    """The body of an expected answer, if it has the contract's `shape` (else the peer
+    is unavailable: 503 naming it); a 4xx (the common client already raised for 5xx
+    and timeouts) is passed on as the gateway's own error, with the peer's status,
+    code, message and details; any other status is the peer being unavailable."""
     if response.status_code in expected:
-        return response.json()
-    raise passed_on(response)
+        return peer_body(response, service=service, shape=shape)
+    if 400 <= response.status_code < 500:
+        raise passed_on(response)
+    raise ServiceUnavailable(service, f"The {service} service answered {response.status_code} unexpectedly.")
 
 
 def passed_on(response: requests.Response) -> ApiError:
     try:
         error = response.json()["error"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         error = {}
+    if not isinstance(error, dict):
+        error = {}
+    message, code = error.get("message"), error.get("code")
     exc = ApiError(
-        error.get("message") or f"A service answered {response.status_code}.",
-        code=error.get("code") or ErrorCode.BAD_REQUEST,
+        message if isinstance(message, str) and message else f"A service answered {response.status_code}.",
+        code=code if isinstance(code, str) and code else ErrorCode.BAD_REQUEST,
         details=error.get("details"),
     )
     exc.status_code = response.status_code
@@ -33,7 +42,9 @@ def dependency_error_passed_on(response: requests.Response, *, service: str) -> 
     cart, inventory or book) is passed on as the peer gave it; one without that
     (the peer itself broken) names the peer."""
     try:
-        response.json()["error"]["details"]["service"]
-    except (ValueError, KeyError, TypeError):
+        named = response.json()["error"]["details"]["service"]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        named = None
+    if not isinstance(named, str):
         return ServiceUnavailable(service, f"The {service} service failed ({response.status_code}).")
     return passed_on(response)

@@ -3,18 +3,22 @@
 from common.http import client_for
 from composite.peer import dependency_error_passed_on, peer_json
 
+SERVICE = "order"
+PAGE = {"count": int, "results": [dict]}
+ORDER = {"id": int}
+
 
 def orders_latest(*, user_id: int, token: str, count: int) -> dict:
     """The user's newest orders: {"count", "results"}."""
-    response = client_for("order").get("/api/orders/", params={"user_id": user_id, "page_size": count}, token=token)
-    page = peer_json(response)
+    response = client_for(SERVICE).get("/api/orders/", params={"user_id": user_id, "page_size": count}, token=token)
+    page = peer_json(response, service=SERVICE, shape=PAGE)
     return {"count": page["count"], "results": page["results"]}
 
 
 def order_checkout(*, user_id: int, token: str, idempotency_key: str) -> tuple[dict, bool]:
     """3.1: the order made from the user's cart; (order, created). A replay of the same
     key gives the same order with created False."""
-    response = client_for("order").post(
+    response = client_for(SERVICE).post(
         "/api/orders/",
         json={"user_id": user_id},
         headers={"Idempotency-Key": idempotency_key},
@@ -22,5 +26,5 @@ def order_checkout(*, user_id: int, token: str, idempotency_key: str) -> tuple[d
         pass_on=(503, 504),  # order_service names what it depends on that failed
     )
     if response.status_code >= 500:
-        raise dependency_error_passed_on(response, service="order")
-    return peer_json(response, expected=(200, 201)), response.status_code == 201
+        raise dependency_error_passed_on(response, service=SERVICE)
+    return peer_json(response, service=SERVICE, shape=ORDER, expected=(200, 201)), response.status_code == 201

@@ -137,3 +137,24 @@ def test_bad_input_is_400_before_any_call(user_client, mocked_responses, body, k
 def test_needs_a_user_token(api_client, service_client):
     assert checkout(api_client).status_code == 401
     assert checkout(service_client).status_code == 403
+
+
+def test_an_order_answered_with_garbage_is_503_naming_order(user_client, mocked_responses):
+    mocked_responses.post(ORDERS, json={"no": "id"}, status=201)
+
+    response = checkout(user_client(7))
+
+    assert response.status_code == 503
+    assert response.json()["error"]["details"] == {"service": "order"}
+    assert len(mocked_responses.calls) == 1  # nothing paid for an order it cannot read
+
+
+def test_a_payment_answered_with_garbage_is_503_with_the_order(user_client, mocked_responses):
+    mocked_responses.post(ORDERS, json=ORDER, status=201)
+    mocked_responses.post(PAYMENTS, body="<html>oops</html>", status=201, content_type="text/html")
+
+    response = checkout(user_client(7))
+
+    assert response.status_code == 503
+    assert response.json()["error"]["details"] == {"service": "payment"}
+    assert response.json()["order"] == ORDER

@@ -1,5 +1,6 @@
 """GET /api/me/: account, customer, cart summary and latest orders in one answer."""
 
+import pytest
 import requests
 
 CUSTOMER = "http://127.0.0.1:4000"
@@ -113,3 +114,72 @@ def test_the_schema_documents_what_me_and_checkout_answer(api_client, db):
     assert {"200", "401", "404", "503", "504"} <= set(paths["/api/me/"]["get"]["responses"])
     checkout = set(paths["/api/checkout/"]["post"]["responses"])
     assert {"201", "200", "400", "402", "409", "422", "429", "503", "504"} <= checkout
+
+
+GARBAGE = [
+    pytest.param((200, "not json"), id="not JSON"),
+    pytest.param((200, []), id="a list"),
+    pytest.param((200, {"unexpected": True}), id="fields missing"),
+]
+
+
+def fake_all_but(mocked, url: str):
+    bodies = {
+        f"{CUSTOMER}/api/accounts/7/": ACCOUNT,
+        f"{CUSTOMER}/api/accounts/7/customer/": PROFILE,
+        f"{CART}/api/carts/7/": CART_VIEW,
+        f"{ORDER}/api/orders/": ORDERS,
+    }
+    for other, body in bodies.items():
+        if other != url:
+            mocked.get(other, json=body)
+
+
+def fake_garbage(mocked, url: str, answer: tuple[int, object]):
+    status, body = answer
+    if isinstance(body, str):
+        mocked.get(url, body=body, status=status, content_type="text/plain")
+    else:
+        mocked.get(url, json=body, status=status)
+
+
+@pytest.mark.parametrize("answer", GARBAGE)
+@pytest.mark.parametrize(
+    ("part", "url", "service"),
+    [
+        ("cart", f"{CART}/api/carts/7/", "cart"),
+        ("customer", f"{CUSTOMER}/api/accounts/7/customer/", "customer"),
+        ("latest_orders", f"{ORDER}/api/orders/", "order"),
+    ],
+)
+def test_a_part_whose_service_answers_garbage_is_null_and_named(
+    user_client, mocked_responses, part, url, service, answer
+):
+    fake_all_but(mocked_responses, url)
+    fake_garbage(mocked_responses, url, answer)
+
+    response = user_client(7).get("/api/me/")
+
+    assert response.status_code == 200
+    assert response.json()[part] is None
+    assert response.json()["unavailable"] == [{"part": part, "service": service, "code": "service_unavailable"}]
+
+
+@pytest.mark.parametrize("answer", [*GARBAGE, pytest.param((302, {}), id="a redirect")])
+def test_an_account_answered_with_garbage_is_503_naming_customer(user_client, mocked_responses, answer):
+    fake_all_but(mocked_responses, f"{CUSTOMER}/api/accounts/7/")
+    fake_garbage(mocked_responses, f"{CUSTOMER}/api/accounts/7/", answer)
+
+    response = user_client(7).get("/api/me/")
+
+    assert response.status_code == 503
+    assert response.json()["error"]["details"] == {"service": "customer"}
+
+
+def test_a_refusal_with_an_unreadable_error_is_passed_on_with_its_status(user_client, mocked_responses):
+    fake_all(mocked_responses, account=(403, {"error": ["not", "an", "object"]}))
+
+    response = user_client(7).get("/api/me/")
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "bad_request"
