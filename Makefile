@@ -19,8 +19,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt common/pyproject.toml
 
 install: $(VENV)/.installed ## Create .venv and install the pinned requirements
 
-run: install ## Migrate and start all eight services (Ctrl-C stops them)
+run: install ## Migrate and start all eight services, each restarted if it exits (Ctrl-C stops them)
 	$(PY) -m tools.run
+
+restart: ## Restart one process of a running make run: SERVICE=order (or order-dispatcher, ...); KILL=1 for SIGKILL
+	@test -n "$(SERVICE)" || { echo "usage: make restart SERVICE=name [KILL=1]; names: python -m tools.restart --help" >&2; exit 2; }
+	$(PY) -m tools.restart $(SERVICE) $(if $(KILL),--kill)
 
 test: install ## Every service's tests and the end-to-end suite (PostgreSQL if DATABASE_SERVER_URL is set)
 	$(PY) -m tools.test $(SUITES)
@@ -63,4 +67,4 @@ bench: $(VENV)/.bench-installed ## Load benchmark of the whole shop on SQLite an
 clean: ## Remove databases, test reports and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache
 
-.PHONY: help install run test test-postgres lint fmt check-compose check-kubernetes requirements fuzz bench clean
+.PHONY: help install run restart test test-postgres lint fmt check-compose check-kubernetes requirements fuzz bench clean

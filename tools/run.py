@@ -1,4 +1,8 @@
-"""`make run`: every service under waitress, one log stream, Ctrl-C stops them all."""
+"""`make run`: every service under waitress, one log stream, Ctrl-C stops them all.
+
+Each process runs under tools/supervise.py, which starts it again when it exits by
+itself, so one crash does not make honcho stop the other ten; `make restart
+SERVICE=name` (tools/restart.py) restarts one on purpose."""
 
 import errno
 import os
@@ -20,6 +24,7 @@ from tools import pg
 from tools.demo_stock import stock_demo_catalog
 from tools.dev_keys import development_keys
 from tools.stack import REPO_DIR, serve_command, wait_ready
+from tools.supervise import supervised
 
 
 def port_problems(host: str) -> list[str]:
@@ -61,9 +66,15 @@ def banner(host: str) -> str:
     return "\n".join(lines)
 
 
-def announce_when_ready(host: str) -> None:
+def probe_url(name: str) -> str:
+    """Where this machine reaches the service make run started (HOST, its *_PORT)."""
+    host = env_str("HOST", "127.0.0.1")
     probe_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
-    urls = {name: f"http://{probe_host}:{service_port(name)}" for name in SERVICES}
+    return f"http://{probe_host}:{service_port(name)}"
+
+
+def announce_when_ready(host: str) -> None:
+    urls = {name: probe_url(name) for name in SERVICES}
     missing = wait_ready(urls, timeout=120)
     if missing:
         print(f"\n*** Not ready after 120 s: {', '.join(missing)} (see their log lines above).\n", flush=True)
@@ -72,7 +83,10 @@ def announce_when_ready(host: str) -> None:
             print(stock_demo_catalog(urls["gateway"]), flush=True)
         except requests.RequestException as exc:
             print(f"demo stock failed: {exc}", flush=True)
-        print(banner(host) + "All services are ready. Ctrl-C stops them all.\n", flush=True)
+        print(
+            banner(host) + "All services are ready. `make restart SERVICE=name` restarts one; Ctrl-C stops them all.\n",
+            flush=True,
+        )
 
 
 def main() -> int:
@@ -89,11 +103,13 @@ def main() -> int:
     var_dir = Path(env_str("VAR_DIR", str(REPO_DIR / "var")))
     env = {"LOAD_DEMO_DATA": "1", **development_keys(var_dir), **os.environ, "PYTHONUNBUFFERED": "1"}
     for name in SERVICES:
-        manager.add_process(name, shlex.join(serve_command(name)), env=env, cwd=str(REPO_DIR))
+        manager.add_process(name, shlex.join(supervised(name, serve_command(name))), env=env, cwd=str(REPO_DIR))
     # Outbox dispatchers: each waits (retrying) until its service has migrated its database.
     for name in DISPATCHING_SERVICES:
-        dispatcher = shlex.join([sys.executable, "manage.py", "dispatch_events"])
-        manager.add_process(f"{name}-dispatcher", dispatcher, env=env, cwd=str(REPO_DIR / SERVICES[name].folder))
+        dispatcher = supervised(
+            f"{name}-dispatcher", [sys.executable, "manage.py", "dispatch_events"], cwd=REPO_DIR / SERVICES[name].folder
+        )
+        manager.add_process(f"{name}-dispatcher", shlex.join(dispatcher), env=env, cwd=str(REPO_DIR))
     threading.Thread(target=announce_when_ready, args=(host,), daemon=True).start()
     manager.loop()
     return manager.returncode or 0

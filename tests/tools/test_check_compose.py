@@ -35,6 +35,7 @@ from tools.check_compose import (
 )
 from tools.check_k8s import K8S_DIR, index, load
 from tools.stack import REPO_DIR
+from tools.supervise import supervised
 
 
 @pytest.fixture
@@ -77,7 +78,10 @@ def test_expected_processes_are_what_make_run_starts(monkeypatch):
     assert run.main() == 0
 
     def as_run_starts(process: Process) -> tuple[str, str, str]:
-        return process.name, shlex.join([sys.executable, *process.args]), str(REPO_DIR / process.folder)
+        # make run starts each one under its supervisor, from the root; the supervisor changes folder.
+        child_cwd = REPO_DIR / process.folder if process.folder else None
+        command = supervised(process.name, [sys.executable, *process.args], child_cwd)
+        return process.name, shlex.join(command), str(REPO_DIR)
 
     assert sorted(started) == sorted(as_run_starts(p) for p in expected_processes())
 
