@@ -9,6 +9,7 @@ class CartErrorCode(StrEnum):
     UNKNOWN_PRODUCT = "unknown_product"
     LINE_QUANTITY_LIMIT = "line_quantity_limit"
     CART_FULL = "cart_full"
+    CART_TOTAL_TOO_LARGE = "cart_total_too_large"
 
 
 def cart_not_found(user_id: int) -> NotFound:

@@ -5,12 +5,15 @@ transaction already serializes writers), so changes to one cart happen one at a
 time and always take their locks in the same order: cart, then its lines.
 """
 
+from decimal import Decimal
+
 from django.db import IntegrityError, transaction
 
 from carts.clients import books
 from carts.errors import CartErrorCode, cart_not_found
 from carts.models import MAX_LINE_QUANTITY, Cart, CartItem
 from common.errors import ApiError, Conflict, NotFound
+from common.money import MAX_ORDER_TOTAL
 
 # One batched call to book_service reads the whole cart, so a cart has at most
 # as many lines as that call takes ids.
@@ -34,25 +37,29 @@ def cart_item_add(*, user_id: int, product_id: int, quantity: int) -> tuple[Cart
     """5.2: add `quantity` of a book, raising the quantity of its line if it has one;
     (line, created). Creates the cart if the user has none yet."""
     # Asked before the transaction, so no lock is held while book_service answers;
-    # if it is down, this raises and nothing has changed.
-    if product_id not in books.books_fetch(ids=[product_id]):
+    # if it is down, this raises and nothing has changed. The prices of the lines
+    # already in the cart come in the same call, for the total's limit.
+    in_cart = set(CartItem.objects.filter(cart__user_id=user_id).values_list("product_id", flat=True))
+    if product_id not in in_cart and len(in_cart) >= MAX_LINES:
+        raise _cart_full()
+    known = books.books_fetch(ids=in_cart | {product_id})
+    if product_id not in known:
         message = f"There is no book with id {product_id}."
         raise ApiError(message, code=CartErrorCode.UNKNOWN_PRODUCT, details={"product_id": [message]})
-    return _cart_item_add(user_id=user_id, product_id=product_id, quantity=quantity)
+    prices = {book_id: book.price for book_id, book in known.items()}
+    return _cart_item_add(user_id=user_id, product_id=product_id, quantity=quantity, prices=prices)
 
 
 @transaction.atomic
-def _cart_item_add(*, user_id: int, product_id: int, quantity: int) -> tuple[CartItem, bool]:
+def _cart_item_add(
+    *, user_id: int, product_id: int, quantity: int, prices: dict[int, Decimal]
+) -> tuple[CartItem, bool]:
     cart, _ = cart_create(user_id=user_id)
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
     line = cart.items.filter(product_id=product_id).first()
     if line is None:
-        if cart.items.count() >= MAX_LINES:
-            raise Conflict(
-                f"A cart holds at most {MAX_LINES} different products.",
-                code=CartErrorCode.CART_FULL,
-                details={"product_id": [f"The cart already has {MAX_LINES} products."]},
-            )
+        if cart.items.count() >= MAX_LINES:  # filled by a concurrent request since the first look
+            raise _cart_full()
         line = CartItem.objects.create(cart=cart, product_id=product_id, quantity=quantity)
         created = True
     else:
@@ -69,8 +76,33 @@ def _cart_item_add(*, user_id: int, product_id: int, quantity: int) -> tuple[Car
         line.quantity += quantity
         line.save(update_fields=["quantity", "updated_at"])
         created = False
+    _check_total(cart, prices)  # a refusal undoes the line with the transaction
     cart.save(update_fields=["updated_at"])
     return line, created
+
+
+def _cart_full() -> Conflict:
+    return Conflict(
+        f"A cart holds at most {MAX_LINES} different products.",
+        code=CartErrorCode.CART_FULL,
+        details={"product_id": [f"The cart already has {MAX_LINES} products."]},
+    )
+
+
+def _check_total(cart: Cart, prices: dict[int, Decimal]) -> None:
+    """A cart becomes an order whose total has a limit (common.money): refuse the book
+    that would pass it now rather than at checkout. A line whose price was not read
+    (added meanwhile by another request) counts at the price checkout will see."""
+    total = sum(
+        (prices[line.product_id] * line.quantity for line in cart.items.all() if line.product_id in prices),
+        Decimal("0.00"),
+    )
+    if total > MAX_ORDER_TOTAL:
+        raise Conflict(
+            f"A cart's total may be at most {MAX_ORDER_TOTAL}; this book would make it {total}.",
+            code=CartErrorCode.CART_TOTAL_TOO_LARGE,
+            details={"total": str(total), "max_total": str(MAX_ORDER_TOTAL)},
+        )
 
 
 @transaction.atomic

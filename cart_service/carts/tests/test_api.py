@@ -95,7 +95,7 @@ def test_book_service_down_is_503_naming_it(owner, book_service):
 
 
 def test_passing_999_in_a_line_is_409(owner, cart, book_service):
-    book_service.has(book(1))
+    book_service.has(book(1), book(2))  # the cart's prices come with the book's, for the total's limit
 
     error = assert_error_shape(
         owner.post(f"/api/carts/{OWNER}/items/", {"product_id": 1, "quantity": 998}), 409, "line_quantity_limit"
