@@ -2,13 +2,12 @@
 
 import pytest
 
-from common.money import MAX_ORDER_TOTAL
-
 from carts import services
 from carts.errors import CartErrorCode
 from carts.models import Cart, CartItem
 from carts.tests.conftest import book
-from common.errors import ApiError, Conflict, NotFound, ServiceTimeout, ServiceUnavailable
+from common.errors import ApiError, Conflict, ServiceTimeout, ServiceUnavailable
+from common.money import MAX_ORDER_TOTAL
 
 pytestmark = pytest.mark.django_db
 
