@@ -1,9 +1,20 @@
 """Permission classes for the ownership rules of the API contract.
 
 A customer touches only their own data; staff and other services may act on any.
+
+Someone else's object is not there for a customer: it answers the same 404 as an id
+that does not exist, so ids cannot be probed (`visible_or_404`, and IsOwnerOrStaff's
+object check). 403 is for a route refused to the caller whatever the id (staff-only or
+service-only routes, another user's id in a path, a query or a body), whose answer
+says nothing about what exists.
 """
 
+from typing import TypeVar
+
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
+
+T = TypeVar("T")
 
 
 def is_staff_or_service(user) -> bool:
@@ -12,6 +23,25 @@ def is_staff_or_service(user) -> bool:
 
 def is_owner(user, owner_id) -> bool:
     return bool(user and user.is_authenticated and owner_id is not None and str(user.id) == str(owner_id))
+
+
+def may_see(user, owner_id) -> bool:
+    return is_staff_or_service(user) or is_owner(user, owner_id)
+
+
+def visible_or_404(obj: T | None, *, user, not_found: Exception, owner_field: str = "user_id") -> T:
+    """`obj` if it exists and the caller may see it (its owner, staff or a service);
+    otherwise `not_found`, the one error for both, e.g.
+
+        order = visible_or_404(
+            Order.objects.filter(pk=order_id).first(),
+            user=request.user,
+            not_found=NotFound(f"There is no order {order_id}.", code=OrderErrorCode.UNKNOWN_ORDER),
+        )
+    """
+    if obj is None or not may_see(user, getattr(obj, owner_field, None)):
+        raise not_found
+    return obj
 
 
 class IsStaff(BasePermission):
@@ -36,9 +66,11 @@ class IsStaffOrService(BasePermission):
 
 
 class IsOwnerOrStaff(BasePermission):
-    """The object's owner (`owner_field`, default user_id) or staff/services.
+    """The object's owner (`owner_field`, default user_id) or staff/services; anyone
+    else gets the 404 of a missing object (DRF's "Not found.", as get_object gives).
 
-    Also checks a `user_id` in the URL, for routes such as /api/carts/{user_id}/.
+    Also checks a `user_id` in the URL, for routes such as /api/carts/{user_id}/: another
+    user's is a 403, whether or not that user has anything there.
     """
 
     message = "This belongs to another user."
@@ -52,7 +84,8 @@ class IsOwnerOrStaff(BasePermission):
 
     def has_object_permission(self, request, view, obj):
         owner_field = getattr(view, "owner_field", self.owner_field)
-        return is_staff_or_service(request.user) or is_owner(request.user, getattr(obj, owner_field, None))
+        visible_or_404(obj, user=request.user, not_found=NotFound(), owner_field=owner_field)
+        return True
 
 
 class IsStaffOrReadOnly(BasePermission):

@@ -4,10 +4,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from rest_framework.exceptions import NotFound
 from rest_framework_simplejwt.tokens import AccessToken
 
 from common.auth import ClaimsUser, mint_access_token
-from common.permissions import IsOwnerOrStaff
+from common.errors import NotFound as ApiNotFound
+from common.permissions import IsOwnerOrStaff, visible_or_404
 from common.testing.platform_tests import assert_error_shape
 
 
@@ -83,20 +85,55 @@ def test_object_permission_by_user_id(claims, allowed):
     user = AnonymousUser() if claims is None else claims_user(**claims)
     cart = SimpleNamespace(user_id=5)
 
-    assert IsOwnerOrStaff().has_object_permission(as_request(user), SimpleNamespace(), cart) is allowed
+    assert sees(user, cart) is allowed
+
+
+def sees(user, obj, view=None) -> bool:
+    """Whether IsOwnerOrStaff lets the caller have the object; it hides it with a 404 if not."""
+    try:
+        return IsOwnerOrStaff().has_object_permission(as_request(user), view or SimpleNamespace(), obj)
+    except NotFound:
+        return False
 
 
 def test_object_permission_uses_the_views_owner_field():
     view = SimpleNamespace(owner_field="customer_id")
-    owner = as_request(claims_user(user_id=5, username="ada"))
+    owner = claims_user(user_id=5, username="ada")
 
-    assert IsOwnerOrStaff().has_object_permission(owner, view, SimpleNamespace(customer_id=5, user_id=6))
-    assert not IsOwnerOrStaff().has_object_permission(owner, view, SimpleNamespace(customer_id=6, user_id=5))
+    assert sees(owner, SimpleNamespace(customer_id=5, user_id=6), view)
+    assert not sees(owner, SimpleNamespace(customer_id=6, user_id=5), view)
 
 
 def test_object_without_an_owner_is_staff_only():
-    permission = IsOwnerOrStaff()
-    obj = SimpleNamespace()
+    assert not sees(claims_user(user_id=5), SimpleNamespace())
+    assert sees(claims_user(user_id=9, is_staff=True), SimpleNamespace())
 
-    assert not permission.has_object_permission(as_request(claims_user(user_id=5)), SimpleNamespace(), obj)
-    assert permission.has_object_permission(as_request(claims_user(user_id=9, is_staff=True)), SimpleNamespace(), obj)
+
+def test_someone_elses_object_is_the_404_of_a_missing_one():
+    with pytest.raises(NotFound) as raised:
+        IsOwnerOrStaff().has_object_permission(
+            as_request(claims_user(user_id=6)), SimpleNamespace(), SimpleNamespace(user_id=5)
+        )
+
+    assert raised.value.detail == NotFound().detail
+
+
+@pytest.mark.parametrize(
+    ("obj", "claims", "visible"),
+    [
+        pytest.param(SimpleNamespace(user_id=5), {"user_id": 5}, True, id="own"),
+        pytest.param(SimpleNamespace(user_id=5), {"user_id": 9, "is_staff": True}, True, id="staff"),
+        pytest.param(SimpleNamespace(user_id=5), {"user_id": None, "service": "order"}, True, id="service"),
+        pytest.param(SimpleNamespace(user_id=5), {"user_id": 6}, False, id="someone else's"),
+        pytest.param(None, {"user_id": 5}, False, id="none"),
+    ],
+)
+def test_visible_or_404_gives_the_same_error_for_someone_elses_and_none(obj, claims, visible):
+    missing = ApiNotFound("There is no order 7.", code="unknown_order")
+
+    if visible:
+        assert visible_or_404(obj, user=claims_user(**claims), not_found=missing) is obj
+    else:
+        with pytest.raises(ApiNotFound) as raised:
+            visible_or_404(obj, user=claims_user(**claims), not_found=missing)
+        assert raised.value is missing

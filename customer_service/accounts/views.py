@@ -56,7 +56,7 @@ class AccountDetailView(generics.RetrieveAPIView):
     lookup_url_kwarg = "account_id"
 
     def get_object(self):
-        # Someone else's id is a 403 whether or not it exists, so ids cannot be probed.
+        # Someone else's id is the 404 of one that does not exist, so ids cannot be probed.
         account_id = self.kwargs["account_id"]
         self.check_object_permissions(self.request, Account(id=account_id))
         return generics.get_object_or_404(self.get_queryset(), pk=account_id)

@@ -36,14 +36,13 @@ def address_create(*, caller: Account, address: str, city: str, country: str, ac
 
 
 def _usable(model, pk: int, field: str, *, caller: Account, account: Account):
-    """The full name or address `pk`: 400 if there is none, 403 if it is someone
-    else's and the caller is not staff, 400 if it belongs to another account than
-    the customer's (even staff do not mix two accounts' data in one customer)."""
+    """The full name or address `pk`: 400 if there is none, or if it is someone else's
+    and the caller is not staff (the same answer, so ids cannot be probed), 400 if it
+    belongs to another account than the customer's (even staff do not mix two
+    accounts' data in one customer)."""
     instance = model.objects.filter(pk=pk).first()
-    if instance is None:
+    if instance is None or (instance.account_id != caller.id and not caller.is_staff):
         raise ValidationError({field: [f"There is no {model._meta.verbose_name} with id {pk}."]})
-    if instance.account_id != caller.id and not caller.is_staff:
-        raise PermissionDenied(f"{field} {pk} belongs to another account.")
     if instance.account_id != account.id:
         raise ValidationError({field: [f"{model._meta.verbose_name.capitalize()} {pk} belongs to another account."]})
     return instance

@@ -1,10 +1,10 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from accounts.selectors import account_of_caller
-from common.permissions import IsOwnerOrStaff, is_owner, is_staff_or_service
+from common.permissions import IsOwnerOrStaff, is_staff_or_service, visible_or_404
 from common.serializers import validated
 from customers import selectors, services
 from customers.errors import CustomerErrorCode
@@ -106,7 +106,7 @@ class CustomerDetailView(generics.RetrieveAPIView):
 
 
 class AccountCustomerView(generics.RetrieveAPIView):
-    """The customer of an account: its owner or staff."""
+    """The customer of an account: its owner or staff (anyone else: 404, as for none)."""
 
     permission_classes = [IsOwnerOrStaff]
     serializer_class = CustomerSerializer
@@ -116,7 +116,5 @@ class AccountCustomerView(generics.RetrieveAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_object(self):
-        account_id = self.kwargs["account_id"]
-        if not (is_staff_or_service(self.request.user) or is_owner(self.request.user, account_id)):
-            raise PermissionDenied("This belongs to another user.")
-        return generics.get_object_or_404(selectors.customer_list(), account_id=account_id)
+        customer = selectors.customer_list().filter(account_id=self.kwargs["account_id"]).first()
+        return visible_or_404(customer, user=self.request.user, not_found=NotFound(), owner_field="account_id")

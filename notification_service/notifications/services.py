@@ -20,7 +20,7 @@ from rest_framework.exceptions import PermissionDenied
 from common.auth import ClaimsUser
 from common.background import run_in_background
 from common.errors import DependencyError, NotFound
-from common.permissions import is_owner
+from common.permissions import is_owner, visible_or_404
 from notifications import messages
 from notifications.clients import customers
 from notifications.errors import NotificationErrorCode
@@ -68,11 +68,15 @@ def notification_create_from_event(*, event_id: uuid.UUID, event_type: str, payl
 @transaction.atomic
 def notification_mark_read(*, notification_id: int, user: ClaimsUser) -> Notification:
     """The owner has seen it; marking it again changes nothing."""
-    notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
-    if notification is None:
-        raise NotFound(f"There is no notification {notification_id}.", code=NotificationErrorCode.UNKNOWN_NOTIFICATION)
-    if not is_owner(user, notification.user_id):
-        raise PermissionDenied("This notification belongs to another user.")
+    notification = visible_or_404(
+        Notification.objects.select_for_update().filter(pk=notification_id).first(),
+        user=user,
+        not_found=NotFound(
+            f"There is no notification {notification_id}.", code=NotificationErrorCode.UNKNOWN_NOTIFICATION
+        ),
+    )
+    if not is_owner(user, notification.user_id):  # staff and services see it, but only its owner reads it
+        raise PermissionDenied("Only its owner marks a notification read.")
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at", "updated_at"])

@@ -75,19 +75,25 @@ def test_the_customer_reads_with_its_full_name_and_address(stack, http, ann):
     assert by_account.json()["address"]["city"] == "Vũ Đại"
 
 
-def test_another_customers_token_gets_403(stack, http, ann):
+def test_another_customers_things_are_404_as_if_missing_and_their_cart_route_403(stack, http, ann):
     bob = sign_up_and_log_in(stack, http, "bob")
-    for path in (
-        f"/api/carts/{ann['id']}/",
-        f"/api/customers/{ann['customer']['id']}/",
-        f"/api/accounts/{ann['id']}/customer/",
-        f"/api/accounts/{ann['id']}/",
+    cart = http.get(f"{stack.gateway}/api/carts/{ann['id']}/", headers=bob["auth"])
+    assert (cart.status_code, cart.json()["error"]["code"]) == (403, "permission_denied")
+    for path, missing in (
+        (f"/api/customers/{ann['customer']['id']}/", "/api/customers/987654321/"),
+        (f"/api/accounts/{ann['id']}/customer/", "/api/accounts/987654321/customer/"),
+        (f"/api/accounts/{ann['id']}/", "/api/accounts/987654321/"),
+        (f"/api/fullnames/{ann['customer']['fullname']['id']}/", "/api/fullnames/987654321/"),
+        (f"/api/addresses/{ann['customer']['address']['id']}/", "/api/addresses/987654321/"),
     ):
         response = http.get(f"{stack.gateway}{path}", headers=bob["auth"])
-        assert response.status_code == 403, path
-        assert response.json()["error"]["code"] == "permission_denied"
+        absent = http.get(f"{stack.gateway}{missing}", headers=bob["auth"])
+        assert response.status_code == absent.status_code == 404, path
+        assert response.json()["error"]["code"] == absent.json()["error"]["code"]
     linking_anns = {**profile(stack, http, bob), "fullname_id": ann["customer"]["fullname"]["id"]}
-    assert http.post(f"{stack.gateway}/api/customers/", json=linking_anns, headers=bob["auth"]).status_code == 403
+    linked = http.post(f"{stack.gateway}/api/customers/", json=linking_anns, headers=bob["auth"])
+    assert linked.status_code == 400  # Ann's full name is, to Bob, one that does not exist
+    assert list(linked.json()["error"]["details"]) == ["fullname_id"]
 
 
 def test_no_token_gets_401(stack, http, ann):

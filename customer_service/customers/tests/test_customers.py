@@ -5,6 +5,7 @@ import json
 import pytest
 import requests
 
+from common.testing.platform_tests import assert_not_found_alike
 from customers.models import Customer
 
 pytestmark = pytest.mark.django_db
@@ -131,8 +132,17 @@ def test_only_your_own_account_full_name_and_address(ann, make_account, profile,
 
     # No cart call is registered: each is refused before cart_service is asked.
     assert bob_client.post("/api/customers/", customer_body(ann, ann_fullname, ann_address)).status_code == 403
-    assert bob_client.post("/api/customers/", customer_body(bob, ann_fullname, bob_address)).status_code == 403
-    assert bob_client.post("/api/customers/", customer_body(bob, bob_fullname, ann_address)).status_code == 403
+    # Ann's full name or address is, to Bob, one that does not exist.
+    for field, body in (
+        ("fullname_id", customer_body(bob, ann_fullname, bob_address)),
+        ("address_id", customer_body(bob, bob_fullname, ann_address)),
+    ):
+        theirs = bob_client.post("/api/customers/", body)
+        missing = bob_client.post("/api/customers/", body | {field: 999999})
+        assert theirs.status_code == missing.status_code == 400
+        [their_message] = theirs.json()["error"]["details"][field]
+        [missing_message] = missing.json()["error"]["details"][field]
+        assert their_message.replace(str(body[field]), "N") == missing_message.replace("999999", "N")
     assert not Customer.objects.exists()
 
 
@@ -199,10 +209,11 @@ def test_read_a_customer_by_id_or_by_account(ann, ann_customer, client_of, staff
     by_id = f"/api/customers/{ann_customer['id']}/"
     by_account = f"/api/accounts/{ann.id}/customer/"
 
+    missing = {by_id: "/api/customers/999999/", by_account: "/api/accounts/999999/customer/"}
     for path in (by_id, by_account):
         assert client_of(ann).get(path).json() == ann_customer
         assert client_of(staff).get(path).status_code == 200
-        assert client_of(bob).get(path).status_code == 403
+        assert_not_found_alike(client_of(bob).get(path), client_of(bob).get(missing[path]))
         assert api_client.get(path).status_code == 401
     assert client_of(bob).get(f"/api/accounts/{bob.id}/customer/").status_code == 404
     assert client_of(staff).get("/api/customers/999999/").status_code == 404

@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from common.testing.platform_tests import assert_not_found_alike
 from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -91,14 +92,17 @@ def test_the_owner_marks_one_read_once(user_client, make_notification):
     assert Notification.objects.get(pk=other.pk).read_at is None
 
 
-def test_someone_elses_notification_is_403_for_users_staff_and_services(
+def test_someone_elses_notification_is_a_404_like_none_for_users_and_403_for_staff_and_services(
     user_client, staff_client, service_client, make_notification
 ):
     notification = make_notification(user_id=5)
 
-    for client in (user_client(6), staff_client, service_client):
-        response = client.post(f"/api/notifications/{notification.pk}/read/")
-        assert response.status_code == 403
+    assert_not_found_alike(
+        user_client(6).post(f"/api/notifications/{notification.pk}/read/"),
+        user_client(6).post(f"/api/notifications/{notification.pk + 1000}/read/"),
+    )
+    for client in (staff_client, service_client):  # they may see it (lists), but only its owner reads it
+        assert client.post(f"/api/notifications/{notification.pk}/read/").status_code == 403
     assert Notification.objects.get(pk=notification.pk).read_at is None
 
 
