@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from common.errors import ServiceUnavailable
-from common.http import client_for
+from common.http import client_for, peer_body
 
 SERVICE = "cart"
 
@@ -21,12 +21,7 @@ def cart_create(*, user_id: int) -> CartRef:
     response = client_for(SERVICE).post("/api/carts/", json={"user_id": user_id})
     if response.status_code not in (200, 201):
         raise ServiceUnavailable(SERVICE, f"The cart service refused to create the cart ({response.status_code}).")
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise ServiceUnavailable(SERVICE, "The cart service answered with something that is not a cart.")
-    if "user_id" in body and str(body["user_id"]) != str(user_id):
+    body = peer_body(response, service=SERVICE, shape={"user_id": int})
+    if body["user_id"] != user_id:
         raise ServiceUnavailable(SERVICE, "The cart service answered with the cart of another user.")
     return CartRef(user_id=user_id, created=response.status_code == 201)

@@ -1,6 +1,7 @@
 """load_demo_data: the demo staff and customer logins, idempotent, patient with cart_service."""
 
 import io
+import json
 
 import pytest
 import requests
@@ -11,6 +12,15 @@ from common.demo import DEMO_CUSTOMER, DEMO_STAFF
 from customers.models import Customer
 
 pytestmark = pytest.mark.django_db
+
+
+def answer_with_a_cart(mocked, carts_url: str) -> None:
+    """cart_service up: 201 with the cart of the user_id sent."""
+
+    def cart(request):
+        return 201, {}, json.dumps({"user_id": json.loads(request.body)["user_id"], "items": []})
+
+    mocked.add_callback("POST", carts_url, callback=cart, content_type="application/json")
 
 
 def load(**options) -> str:
@@ -38,7 +48,7 @@ def test_creates_both_logins_and_the_customer_once(api_client, cart_service):
 def test_waits_for_cart_service_to_come_up(mocked_responses, carts_url, monkeypatch):
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     mocked_responses.post(carts_url, body=requests.ConnectionError("starting"))
-    mocked_responses.post(carts_url, status=201, json={})
+    answer_with_a_cart(mocked_responses, carts_url)
 
     load()
 
@@ -53,6 +63,7 @@ def test_gives_up_on_the_cart_without_failing_and_tries_again_next_time(mocked_r
     assert "customer pending" in output
     assert not Customer.objects.exists()
     assert Account.objects.filter(username="reader").exists()
-    mocked_responses.replace("POST", carts_url, status=201, json={})
+    mocked_responses.remove("POST", carts_url)
+    answer_with_a_cart(mocked_responses, carts_url)
     load(cart_wait=0)
     assert Customer.objects.count() == 1
