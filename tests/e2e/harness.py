@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -59,6 +60,8 @@ class Stack:
     events: EventRecorder | None = None
     # The SMTP server notification_service sends its emails to.
     mailbox: Mailbox | None = None
+    # Settings a test gives one service for a while (Stack.configured).
+    overrides: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -94,6 +97,14 @@ class Stack:
             OUTBOX_POLL_SECONDS="0.2",
             OUTBOX_BACKOFF_SECONDS="0.2",
             OUTBOX_BACKOFF_MAX_SECONDS="1",
+            # A delivery whose process was killed is taken over after this: longer than a
+            # call lasts (SERVICE_READ_TIMEOUT), short enough for the crash drills.
+            OUTBOX_LEASE_SECONDS="8",
+            # The sweeps (common.sweeps) look often and judge a checkout or a payment
+            # abandoned after a few seconds, so the crash drills recover within seconds.
+            SWEEP_SECONDS="0.5",
+            CHECKOUT_ABANDONED_SECONDS="8",
+            PAYMENT_RECOVERY_SECONDS="8",
         )
         if self.events is not None:
             subscribers = {kind: [*targets, self.events.url] for kind, targets in DEFAULT_SUBSCRIBERS.items()}
@@ -111,7 +122,20 @@ class Stack:
             )
         if self.database_server:
             env["DATABASE_URL"] = f"{self.database_server.rstrip('/')}/{self._database_name(name)}"
+        env.update(self.overrides.get(name, {}))
         return env
+
+    def query(self, name: str, statement: str) -> list[tuple]:
+        """Rows read straight from a service's database, for what no API shows (the
+        sandbox provider's books). Read only."""
+        if self.database_server:
+            import psycopg
+
+            url = f"{self.database_server.rstrip('/')}/{self._database_name(name)}"
+            with psycopg.connect(url, autocommit=True) as conn:
+                return list(conn.execute(statement))
+        with contextlib.closing(sqlite3.connect(self.workdir / f"{name}.sqlite3", timeout=20)) as conn:
+            return list(conn.execute(statement))
 
     def _database_name(self, name: str) -> str:
         return f"e2e_{os.getpid()}_{name}"
@@ -204,6 +228,28 @@ class Stack:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=15)
+
+    def restart(self, name: str, *, kill: bool = False) -> None:
+        """Stops the service (SIGTERM, or SIGKILL with `kill`) and starts it again with
+        its current settings, waiting until it is ready: the others keep running."""
+        if kill:
+            self.signal(name, signal.SIGKILL)
+            self.processes[name].wait(timeout=15)
+        self.stop_service(name)
+        self.start_service(name, migrate=False)
+        self.wait_ready([name])
+
+    @contextlib.contextmanager
+    def configured(self, name: str, **env: str):
+        """The service runs with these settings inside the block (restarted into them
+        and back out of them)."""
+        self.overrides[name] = env
+        try:
+            self.restart(name)
+            yield
+        finally:
+            del self.overrides[name]
+            self.restart(name)
 
     def log_tail(self, name: str, lines: int = 40) -> str:
         return "\n".join(self.log_path(name).read_text(errors="replace").splitlines()[-lines:])

@@ -76,6 +76,7 @@ ROUTE_ACCESS: dict[tuple[str, str, str], str] = {
     ("inventory", "DELETE", "/api/warehouse/items/{product_id}/"): "staff",
     ("inventory", "POST", "/api/warehouse/reservations/"): "service",
     ("inventory", "DELETE", "/api/warehouse/reservations/{reference}/"): "service",
+    ("inventory", "POST", "/api/warehouse/reservations/{reference}/confirm/"): "service",
     ("notification", "POST", "/api/events/"): "service",
     ("notification", "GET", "/api/notifications/"): "customer",
     ("notification", "POST", "/api/notifications/{notification_id}/read/"): "customer",
@@ -84,6 +85,8 @@ ROUTE_ACCESS: dict[tuple[str, str, str], str] = {
     ("order", "POST", "/api/orders/"): "customer",
     ("order", "GET", "/api/orders/{order_id}/"): "customer",
     ("order", "PATCH", "/api/orders/{order_id}/"): "customer",  # a customer may only cancel: see STAFF_ACTIONS
+    ("order", "POST", "/api/orders/{order_id}/payment/"): "service",
+    ("payment", "POST", "/api/events/"): "service",
     ("payment", "GET", "/api/payments/"): "customer",
     ("payment", "POST", "/api/payments/"): "customer",
     ("payment", "GET", "/api/payments/{payment_id}/"): "customer",
