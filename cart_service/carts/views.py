@@ -1,10 +1,11 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from carts import selectors, services
+from carts.errors import CartErrorCode
 from carts.serializers import (
     CartCreateSerializer,
     CartDetailSerializer,
@@ -52,7 +53,16 @@ class CartItemListView(APIView):
     @extend_schema(
         operation_id="cart_item_add",
         request=CartItemAddSerializer,
-        responses={200: CartItemSerializer, 201: CartItemSerializer},
+        responses={
+            200: CartItemSerializer,
+            201: CartItemSerializer,
+            409: OpenApiResponse(
+                description=f"{CartErrorCode.LINE_QUANTITY_LIMIT}, {CartErrorCode.CART_FULL} or "
+                f"{CartErrorCode.CART_TOTAL_TOO_LARGE}: the cart cannot take it."
+            ),
+            503: OpenApiResponse(description="book_service, which says the book exists, is down."),
+            504: OpenApiResponse(description="book_service, which says the book exists, is too slow."),
+        },
     )
     def post(self, request, user_id):
         item, created = services.cart_item_add(user_id=user_id, **validated(CartItemAddSerializer, request.data))

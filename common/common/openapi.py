@@ -2,8 +2,9 @@
 
 drf-spectacular documents what a view returns when all goes well; the errors come
 from common.errors' handlers for every view alike (a bad body, a bad or missing
-token, a refused permission, an unknown id, a body that is not JSON) and from
-waitress (request headers over 64 KiB, tools/serve.py). This postprocessing hook adds those
+token, a refused permission, an unknown id, a body that is not JSON), from
+common.limits (a header, a number or a body too big) and from waitress (request
+headers over 64 KiB, a body over 8 MiB: tools/serve.py). This postprocessing hook adds those
 answers, in the common error shape, to every operation that can give them, so the
 schema is true for clients and for Schemathesis. Answers of one domain (409, 503...)
 are documented on their views with extend_schema, as OpenApiResponse(description=...)
@@ -40,6 +41,12 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
+def _error_or_text(description: str) -> dict[str, Any]:
+    response = _error(description)
+    response["content"]["text/plain"] = {"schema": {"type": "string"}}
+    return response
+
+
 def _errors_for(operation: dict[str, Any], path_parameters: list[dict]) -> dict[str, dict]:
     parameters = [*path_parameters, *operation.get("parameters", [])]
     has_body = "requestBody" in operation
@@ -52,11 +59,14 @@ def _errors_for(operation: dict[str, Any], path_parameters: list[dict]) -> dict[
     errors["403"] = _error("The caller may not do this (another user's data, staff or services only).")
     if in_path or "page" in query:
         errors["404"] = _error("No such object, or no such page.")
-    errors["431"] = {
-        "description": "A request line and headers over 64 KiB (refused by the server before the service sees it).",
-        "content": {"text/plain": {"schema": {"type": "string"}}},
-    }
+    errors["431"] = _error_or_text(
+        "A header over 8 KiB (header_too_large, naming it: common.limits), or a request line and headers"
+        " over 64 KiB (refused in plain text by the server before the service sees it)."
+    )
     if has_body:
+        errors["413"] = _error_or_text(
+            "A body over the service's limit (payload_too_large), or over 8 MiB (refused in plain text by the server)."
+        )
         errors["415"] = _error("A body that is not JSON.")
     return errors
 

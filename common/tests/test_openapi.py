@@ -16,6 +16,7 @@ def test_a_read_without_input_may_be_refused_but_not_invalid():
     assert set(responses) == {"200", "401", "403", "431"}
     assert responses["401"]["content"]["application/json"]["schema"] == ERROR_REF
     assert "text/plain" in responses["431"]["content"]  # waitress's own page
+    assert responses["431"]["content"]["application/json"]["schema"] == ERROR_REF  # common.limits'
     assert result["components"]["schemas"][ERROR_SCHEMA_NAME]["required"] == ["error"]
 
 
@@ -25,7 +26,8 @@ def test_a_write_with_a_body_and_an_id_may_be_invalid_missing_or_not_json():
 
     responses = schema_with({"/api/books/{id}/": path_item})["paths"]["/api/books/{id}/"]["patch"]["responses"]
 
-    assert {"400", "401", "403", "404", "415"} <= set(responses)
+    assert {"400", "401", "403", "404", "413", "415"} <= set(responses)
+    assert set(responses["413"]["content"]) == {"application/json", "text/plain"}
 
 
 def test_a_paginated_list_may_have_no_such_page():
