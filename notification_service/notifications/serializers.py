@@ -77,7 +77,7 @@ class NotificationListQuerySerializer(serializers.Serializer):
     user_id = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, help_text="Whose notifications (default: the caller's)."
     )
-    unread = serializers.BooleanField(required=False, default=None, allow_null=True, help_text="Only unread ones.")
+    unread = serializers.BooleanField(required=False, help_text="Only unread ones (false: only read ones).")
 
 
 class NotificationSerializer(serializers.ModelSerializer):

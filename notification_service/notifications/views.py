@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from common.auth import ClaimsUser
 from common.outbox.consumer import EventReceiverView
 from common.permissions import is_owner, is_staff_or_service
+from common.serializers import validated
 from notifications import selectors, services
 from notifications.pagination import NotificationPagination
 from notifications.serializers import PAYLOAD_SERIALIZERS, NotificationListQuerySerializer, NotificationSerializer
@@ -35,11 +36,11 @@ class NotificationListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        query = NotificationListQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        user_id = _listed_user(self.request.user, query.validated_data.get("user_id"))
+        # A plain dict, so that a blank ?unread= is an error rather than "no filter" (make fuzz).
+        query = validated(NotificationListQuerySerializer, self.request.query_params.dict())
+        user_id = _listed_user(self.request.user, query.get("user_id"))
         self.unread_count = selectors.notification_unread_count(user_id=user_id)
-        return selectors.notification_list(user_id=user_id, unread=query.validated_data["unread"])
+        return selectors.notification_list(user_id=user_id, unread=query.get("unread"))
 
 
 class NotificationReadView(APIView):

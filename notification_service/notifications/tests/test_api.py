@@ -57,7 +57,9 @@ def test_staff_list_anyones_by_user_id_and_must_name_one(staff_client, make_noti
     assert "user_id" in response.json()["error"]["details"]
 
 
-@pytest.mark.parametrize("query", ["user_id=x", "user_id=0", f"user_id={2**70}", "unread=maybe", "user_id=1e3"])
+@pytest.mark.parametrize(
+    "query", ["user_id=x", "user_id=0", f"user_id={2**70}", "unread=maybe", "unread=", "user_id=", "user_id=1e3"]
+)
 def test_bad_queries_are_400_naming_the_field(staff_client, query):
     response = staff_client.get(f"/api/notifications/?{query}")
 
