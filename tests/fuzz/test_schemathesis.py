@@ -46,7 +46,7 @@ CHECKS = (
 # Routes that refuse every caller but another service (common.permissions.IsService).
 SERVICE_ONLY_PATHS = r"^/api/(events/|warehouse/reservations/)"
 # The services that have such routes (checked against the schemas below).
-HAVE_SERVICE_ONLY_ROUTES = ("order", "notification", "inventory")
+HAVE_SERVICE_ONLY_ROUTES = ("order", "payment", "notification", "inventory")
 STAFF_ID, CUSTOMER_ID = 1, 2
 
 
