@@ -1,4 +1,4 @@
-"""Start one service: migrate its database, then replace this process with waitress.
+"""Start one service: migrate its database, then serve it with waitress in this process.
 
     python -m tools.serve book        (HOST and BOOK_SERVICE_PORT say where it listens)
 
@@ -10,43 +10,62 @@ its database or on another service, and eight services already outnumber the cor
 of a small machine. waitress rather than gunicorn: no arbiter process (26 MB per
 service) and less CPU per request, measured in docs/performance.md ("Serving").
 More capacity comes from more replicas (deploy/k8s), not more processes per replica.
+
+SIGTERM or SIGINT stops it gracefully (tools/graceful.py): no new connections, the
+requests in flight finished within SHUTDOWN_GRACE_SECONDS (20), database connections
+closed, exit 0 (1 if requests had to be cut).
 """
 
 import argparse
+import importlib
+import logging
 import os
 import subprocess
 import sys
 
+from django.db import connections
+
 from common.services import SERVICES
-from common.settings import env_int, env_str, service_port
+from common.settings import env_float, env_int, env_str, service_port
+from tools.graceful import GracefulServer
 from tools.stack import service_dir
 
+# Seconds a stopping service gives its requests in flight: below the 30 s Kubernetes
+# allows (terminationGracePeriodSeconds, preStop pause included) and docker-compose.yml's
+# stop_grace_period, after which they send SIGKILL.
+SHUTDOWN_GRACE_SECONDS = 20
 
-def waitress_command(application: str, port: int, name: str) -> list[str]:
-    """waitress serving a WSGI application (module:attribute) on HOST:port, with the
-    settings every service runs under."""
-    return [
-        sys.executable,
-        "-m",
-        "waitress",
-        f"--listen={env_str('HOST', '127.0.0.1')}:{port}",
-        f"--threads={env_int('WEB_THREADS', 8)}",
-        f"--ident=bookstore-{name}",
-        "--channel-timeout=60",  # seconds an idle kept-alive connection stays open
+
+def waitress_settings(port: int, name: str) -> dict:
+    """waitress's settings (its keyword arguments) for a service on HOST:port."""
+    return {
+        "listen": f"{env_str('HOST', '127.0.0.1')}:{port}",
+        "threads": env_int("WEB_THREADS", 8),
+        "ident": f"bookstore-{name}",
+        "channel_timeout": 60,  # seconds an idle kept-alive connection stays open
         # Open connections, kept-alive idle ones included (waitress's default, 100, left a
         # burst of 120 clients waiting for idle ones to time out); poll(), not select(),
         # which stops at 1024 file descriptors.
-        "--connection-limit=1000",
-        "--asyncore-use-poll",
+        "connection_limit": 1000,
+        "asyncore_use_poll": True,
         # Headers over 64 KiB are a 431; bodies over 8 MiB a 413, both refused by waitress
         # before the service reads them (the gateway's own limit, 1 MiB, is lower).
-        "--max-request-header-size=65536",
-        "--max-request-body-size=8388608",
+        "max_request_header_size": 65536,
+        "max_request_body_size": 8388608,
         # X-Forwarded-* reach the service, which believes them from TRUSTED_PROXIES only
         # (common.forwarded); waitress would drop them all, or trust a single address.
-        "--no-clear-untrusted-proxy-headers",
-        application,
-    ]
+        "clear_untrusted_proxy_headers": False,
+    }
+
+
+def waitress_command(application: str, port: int, name: str) -> list[str]:
+    """waitress's own runner serving a WSGI application (module:attribute) with the
+    services' settings, for what is not a service (the benchmarks' floor)."""
+    flags = []
+    for key, value in waitress_settings(port, name).items():
+        flag = key.replace("_", "-")
+        flags.append(f"--{flag}" if value is True else f"--no-{flag}" if value is False else f"--{flag}={value}")
+    return [sys.executable, "-m", "waitress", *flags, application]
 
 
 def main() -> None:
@@ -63,9 +82,22 @@ def main() -> None:
     # command adds only what is missing, so it runs on every start but loads once.
     if env_str("LOAD_DEMO_DATA") == "1" and list(folder.glob("*/management/commands/load_demo_data.py")):
         subprocess.run([sys.executable, "manage.py", "load_demo_data"], cwd=folder, check=True)
-    waitress = waitress_command(f"{service.folder}.wsgi:application", service_port(args.service), service.name)
+    # As waitress's runner would: the service's folder is the working directory and on the path.
     os.chdir(folder)
-    os.execv(sys.executable, waitress)
+    sys.path.append(str(folder))
+    application = importlib.import_module(f"{service.folder}.wsgi").application
+    server = GracefulServer(
+        application,
+        grace_seconds=env_float("SHUTDOWN_GRACE_SECONDS", SHUTDOWN_GRACE_SECONDS),
+        on_worker_exit=connections.close_all,
+        **waitress_settings(service_port(args.service), service.name),
+    )
+    server.stop_on_signals()
+    code = server.serve()
+    logging.shutdown()
+    # Not sys.exit: it would wait for the threads of common.background, which may be in an
+    # outbox delivery or an email; the dispatcher and the sweeps take those up again.
+    os._exit(code)
 
 
 if __name__ == "__main__":
