@@ -42,6 +42,9 @@ fmt: install ## Fix lint and format what can be fixed
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+test-compose: install ## docker compose for real (needs a Docker engine): build, start on a fresh volume, smoke journey through the gateway, stop (all exit 0), down -v
+	$(PY) -m pytest -p no:cacheprovider tests/compose $(PYTEST_ARGS)
+
 check-compose: install ## Check docker-compose.yml: compose-spec schema, make run's processes, .env.example
 	$(PY) -m tools.check_compose
 
@@ -67,4 +70,4 @@ bench: $(VENV)/.bench-installed ## Load benchmark of the whole shop on SQLite an
 clean: ## Remove databases, test reports and caches (keeps .venv)
 	rm -rf var .pytest_cache .ruff_cache
 
-.PHONY: help install run restart test test-postgres lint fmt check-compose check-kubernetes requirements fuzz bench clean
+.PHONY: help install run restart test test-postgres test-compose lint fmt check-compose check-kubernetes requirements fuzz bench clean

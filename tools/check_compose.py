@@ -11,6 +11,11 @@ There is no Docker engine where the tests run, so this checks the file itself:
   nothing else claims to be a service or a dispatcher;
 - make run's demo stock step has its one-shot container, started once what it calls is healthy;
 - health checks and depends_on conditions are in place, and every depends_on target exists;
+  the database's health check goes over TCP (the init scripts run on a socket-only server);
+- one image, built once: only the `image` service builds it, every other process runs it
+  and waits (directly or through another) for that build;
+- the services have more than SHUTDOWN_GRACE_SECONDS to stop (stop_grace_period) before
+  Docker sends SIGKILL;
 - every ${VARIABLE} the file uses is documented in .env.example with the same default, and
   the keys have none: compose refuses to start without them (docker/new_env.py makes .env);
 - the PostgreSQL init script creates the databases common/services.py names.
@@ -30,6 +35,7 @@ import yaml
 
 from common.outbox import DISPATCHING_SERVICES
 from common.services import SERVICES
+from tools.serve import SHUTDOWN_GRACE_SECONDS
 from tools.stack import REPO_DIR, serve_command
 
 COMPOSE_FILE = REPO_DIR / "docker-compose.yml"
@@ -42,6 +48,11 @@ DISPATCH_ARGS = ("manage.py", "dispatch_events")
 DEMO_STOCK = "demo-stock"
 DEMO_STOCK_COMMAND = "python -m tools.demo_stock http://gateway:1000"
 DEMO_STOCK_NEEDS = ("gateway", "book", "customer", "inventory")
+# The one service that builds the image all the others run.
+IMAGE_SERVICE = "image"
+IMAGE = "bookstore:local"
+_DURATION = re.compile(r"(?P<number>\d+(?:\.\d+)?)(?P<unit>h|ms|m|s|us)")
+_SECONDS = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 0.000001}
 
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}; $$ is a literal dollar.
 _VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<default>[^}]*))?\}")
@@ -236,6 +247,63 @@ def demo_stock_problems(entry: dict | None) -> list[str]:
     return found
 
 
+def duration_seconds(value: str) -> float | None:
+    """A compose duration ("25s", "1m30s") in seconds; None if it is not one."""
+    parts = list(_DURATION.finditer(value))
+    if not parts or "".join(part.group(0) for part in parts) != value:
+        return None
+    return sum(float(part["number"]) * _SECONDS[part["unit"]] for part in parts)
+
+
+def _waits_for(services: dict, name: str, target: str) -> bool:
+    """Whether `name` starts after `target`, directly or through what it depends on."""
+    seen, pending = set(), [name]
+    while pending:
+        for other in _depends_on(services.get(pending.pop()) or {}):
+            if other == target:
+                return True
+            if other not in seen:
+                seen.add(other)
+                pending.append(other)
+    return False
+
+
+def image_problems(services: dict) -> list[str]:
+    builder = services.get(IMAGE_SERVICE)
+    if builder is None:
+        return [f"{IMAGE_SERVICE}: missing (the one service that builds {IMAGE})"]
+    found = []
+    if builder.get("image") != IMAGE or not builder.get("build"):
+        found.append(f"{IMAGE_SERVICE}: must build {IMAGE} (build: and image: {IMAGE})")
+    for host, entry in services.items():
+        if host in {"db", IMAGE_SERVICE}:
+            continue
+        if entry.get("build"):
+            found.append(f"{host}: builds an image of its own; only {IMAGE_SERVICE} builds, once")
+        if entry.get("image") != IMAGE:
+            found.append(f"{host}: runs image {entry.get('image')!r}, expected {IMAGE}")
+        if not _waits_for(services, host, IMAGE_SERVICE):
+            found.append(f"{host}: does not wait for {IMAGE_SERVICE} (compose v1 would pull {IMAGE} instead)")
+        direct = _depends_on(entry)
+        condition = direct.get(IMAGE_SERVICE, {}).get("condition", "service_started")
+        if IMAGE_SERVICE in direct and condition != "service_completed_successfully":
+            found.append(f"{host}: waits for {IMAGE_SERVICE} with {condition}, expected service_completed_successfully")
+    return found
+
+
+def stop_problems(services: dict) -> list[str]:
+    found = []
+    for name in SERVICES:
+        entry = services.get(compose_host(name)) or {}
+        grace = duration_seconds(str(entry.get("stop_grace_period", "10s")))
+        if grace is None or grace <= SHUTDOWN_GRACE_SECONDS:
+            found.append(
+                f"{compose_host(name)}: stop_grace_period {entry.get('stop_grace_period', '10s (the default)')} "
+                f"must be longer than SHUTDOWN_GRACE_SECONDS ({SHUTDOWN_GRACE_SECONDS} s)"
+            )
+    return found
+
+
 def init_script_problems(script: str) -> list[str]:
     match = re.search(r'^services="([^"]*)"', script, re.MULTILINE)
     listed = match.group(1).split() if match else []
@@ -260,6 +328,9 @@ def problems(compose: dict, *, env: dict[str, str] | None = None, init_script: s
         found.append("db: BOOKSTORE_DB_PASSWORD (the password of the service logins) is not set")
     if not any(str(volume).startswith("./docker/postgres-init.sh:") for volume in db.get("volumes") or []):
         found.append("db: docker/postgres-init.sh is not mounted into /docker-entrypoint-initdb.d/")
+    db_check = " ".join(db.get("healthcheck", {}).get("test") or [])
+    if "pg_isready" not in db_check or "-h 127.0.0.1" not in db_check:
+        found.append("db: the health check must be pg_isready over TCP (-h 127.0.0.1), not the Unix socket")
     if init_script is not None:
         found += init_script_problems(init_script)
 
@@ -270,10 +341,12 @@ def problems(compose: dict, *, env: dict[str, str] | None = None, init_script: s
         else:
             found += _service_problems(process, services[host], db_password)
     found += demo_stock_problems(services.get(DEMO_STOCK))
+    found += image_problems(services)
+    found += stop_problems(services)
     found += [
         f"{host}: runs {entry.get('command')!r}, which make run does not start"
         for host, entry in services.items()
-        if host not in {"db", DEMO_STOCK} and host not in expected
+        if host not in {"db", DEMO_STOCK, IMAGE_SERVICE} and host not in expected
     ]
     for host, entry in services.items():
         unknown = [other for other in _depends_on(entry) if other not in services]

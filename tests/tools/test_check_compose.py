@@ -284,3 +284,48 @@ def test_main_reports_the_first_problem_and_fails(monkeypatch, tmp_path, capsys)
     broken.write_text("services:\n  db: {}\n  db: {}\n")
     assert check_compose.main() == 1
     assert "not valid YAML for Compose: 'db' appears twice" in capsys.readouterr().err
+
+
+def test_an_image_built_twice_another_image_or_a_process_that_does_not_wait_for_the_build_is_reported(compose):
+    broken = copy.deepcopy(compose)
+    broken["services"]["book-service"]["build"] = "."
+    broken["services"]["order-service"]["image"] = "bookstore:latest"
+    # New mappings: the services share the one from the file's x-service anchor.
+    broken["services"]["cart-service"]["depends_on"] = {"db": {"condition": "service_healthy"}}
+    broken["services"]["gateway"]["depends_on"] = {"db": {"condition": "service_healthy"}, "image": {}}
+    found = problems(broken)
+    assert "book-service: builds an image of its own; only image builds, once" in found
+    assert "order-service: runs image 'bookstore:latest', expected bookstore:local" in found
+    assert "cart-service: does not wait for image (compose v1 would pull bookstore:local instead)" in found
+    # customer-service waits for cart-service only: it no longer waits for the build either.
+    assert "customer-service: does not wait for image (compose v1 would pull bookstore:local instead)" in found
+    assert "gateway: waits for image with service_started, expected service_completed_successfully" in found
+    # A dispatcher waits for the build through its service.
+    assert not any(p.startswith("order-dispatcher: does not wait for image") for p in found)
+
+    del broken["services"]["image"]
+    assert "image: missing (the one service that builds bookstore:local)" in problems(broken)
+
+
+def test_a_database_health_check_on_the_unix_socket_is_reported(compose):
+    broken = copy.deepcopy(compose)
+    broken["services"]["db"]["healthcheck"]["test"] = ["CMD-SHELL", "pg_isready -U postgres"]
+    assert "db: the health check must be pg_isready over TCP (-h 127.0.0.1), not the Unix socket" in problems(broken)
+
+
+def test_a_service_with_less_time_to_stop_than_its_grace_period_is_reported(compose):
+    broken = copy.deepcopy(compose)
+    del broken["services"]["book-service"]["stop_grace_period"]
+    broken["services"]["cart-service"]["stop_grace_period"] = "20s"
+    broken["services"]["gateway"]["stop_grace_period"] = "1m"
+    found = problems(broken)
+    assert any(p.startswith("book-service: stop_grace_period 10s (the default) must be longer") for p in found)
+    assert any(p.startswith("cart-service: stop_grace_period 20s must be longer") for p in found)
+    assert not any(p.startswith("gateway: stop_grace_period") for p in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("25s", 25), ("1m30s", 90), ("1h", 3600), ("500ms", 0.5), ("25", None), ("s", None)]
+)
+def test_compose_durations_are_read_as_compose_reads_them(text, seconds):
+    assert check_compose.duration_seconds(text) == seconds
