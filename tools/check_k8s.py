@@ -10,6 +10,9 @@ package ships, for the oldest and the newest Kubernetes version we support. Then
   start with --no-migrate: the migrate jobs migrate), working directory, port and
   database, and every service has a Service on its port, a readiness probe on /ready/
   and a liveness probe on /health/ sent with a Host that ALLOWED_HOSTS accepts;
+- every service pauses before SIGTERM (a preStop `sleep`, so it serves what is routed to
+  it while it leaves its Service's endpoints) and has time for the pause and
+  SHUTDOWN_GRACE_SECONDS within terminationGracePeriodSeconds;
 - every service has a migrate job that loads demo data exactly where the service has some,
   and make run's demo stock step has its job;
 - the ConfigMap's ports and URLs are those of common/services.py, every Secret and
@@ -38,6 +41,7 @@ from tools.check_compose import (
     compose_host,
     expected_processes,
 )
+from tools.serve import SHUTDOWN_GRACE_SECONDS
 from tools.stack import REPO_DIR, service_dir
 
 K8S_DIR = REPO_DIR / "deploy" / "k8s"
@@ -163,6 +167,20 @@ def _probe_problems(what: str, container: dict, allowed_hosts: list[str]) -> lis
     return found
 
 
+def _stop_problems(what: str, pod: dict, container: dict) -> list[str]:
+    command = (((container.get("lifecycle") or {}).get("preStop") or {}).get("exec") or {}).get("command") or []
+    if len(command) != 2 or command[0] != "sleep" or not command[1].isdigit():
+        return [f"{what}: no preStop pause (exec sleep N) before SIGTERM"]
+    needed = int(command[1]) + SHUTDOWN_GRACE_SECONDS
+    grace = pod.get("terminationGracePeriodSeconds", 30)  # Kubernetes' default
+    if grace <= needed:
+        return [
+            f"{what}: terminationGracePeriodSeconds {grace} leaves no time over the preStop pause and "
+            f"SHUTDOWN_GRACE_SECONDS ({needed} s)"
+        ]
+    return []
+
+
 def _waits_for_migrations(what: str, pod: dict, process: Process, folder: str) -> list[str]:
     for init in pod.get("initContainers") or []:
         if "migrate --check" in " ".join(init.get("command") or []) and init.get("workingDir") == folder:
@@ -206,6 +224,7 @@ def deployment_problems(manifests: Manifests, allowed_hosts: list[str]) -> list[
             found.append(f"{what}: does not listen on port {service.default_port}")
         else:
             found += _probe_problems(what, container, allowed_hosts)
+        found += _stop_problems(what, pod, container)
         found += service_problems(manifests, name, service.default_port, pod_labels(deployment))
     found += [
         f"Deployment/{name}: runs {_pod(m)['containers'][0].get('command')!r}, which make run does not start"

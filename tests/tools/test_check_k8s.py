@@ -95,6 +95,19 @@ def test_probes_on_the_wrong_path_or_with_a_refused_host_are_reported(kustomizat
     assert "Deployment/gateway: the livenessProbe is sent with Host None, which ALLOWED_HOSTS refuses" in found
 
 
+def test_a_service_without_a_pause_before_sigterm_or_the_time_to_stop_is_reported(kustomization, files):
+    del container(files, "Deployment", "cart-service")["lifecycle"]
+    manifest(files, "Deployment", "book-service")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = 25
+    del manifest(files, "Deployment", "gateway")["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    found = problems(kustomization, files, schemas=False)
+    assert "Deployment/cart-service: no preStop pause (exec sleep N) before SIGTERM" in found
+    assert (
+        "Deployment/book-service: terminationGracePeriodSeconds 25 leaves no time over the preStop pause and "
+        "SHUTDOWN_GRACE_SECONDS (25 s)"
+    ) in found
+    assert not any(p.startswith("Deployment/gateway: terminationGracePeriodSeconds") for p in found)  # 30 by default
+
+
 def test_replicas_loading_demo_data_or_not_waiting_for_migrations_are_reported(kustomization, files):
     book = manifest(files, "Deployment", "book-service")
     env(book["spec"]["template"]["spec"]["containers"][0], "LOAD_DEMO_DATA")["value"] = "1"
