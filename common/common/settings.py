@@ -223,6 +223,8 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
         "SERVICE_CONNECT_TIMEOUT": env_float("SERVICE_CONNECT_TIMEOUT", 1.0),
         "SERVICE_READ_TIMEOUT": env_float("SERVICE_READ_TIMEOUT", 5.0),
         "SERVICE_RETRIES": env_int("SERVICE_RETRIES", 2),
+        # How often a web process runs its service's SWEEPS (common.sweeps); 0: never.
+        "SWEEP_SECONDS": env_float("SWEEP_SECONDS", 5.0),
         "SERVICE_TOKEN_LIFETIME_SECONDS": env_int("SERVICE_TOKEN_LIFETIME_SECONDS", 300),
         "REST_FRAMEWORK": {
             "DEFAULT_AUTHENTICATION_CLASSES": [
