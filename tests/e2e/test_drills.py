@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from tests.e2e.shop import bearer, make_books, stock
+from tests.e2e.waiting import wait_until
 
 CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "737"}
 PASSWORD = "e2e-drills-long-pass"
@@ -38,15 +39,6 @@ def answer_bound(stack) -> float:
 def breaker_cool_down(stack) -> None:
     """The gateway's breaker may have opened on the failures; its trial comes after this."""
     time.sleep(float(stack.env_for("gateway")["GATEWAY_BREAKER_RESET_SECONDS"]) + 0.2)
-
-
-def wait_until(what: str, check, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout}s")
-        time.sleep(0.2)
-    return result
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ import requests
 
 from tests.e2e.invariants import provider_books, wait_until_they_hold
 from tests.e2e.shop import bearer, make_books, stock
+from tests.e2e.waiting import wait_until
 from tools.stack import REPO_DIR
 
 CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "737"}
@@ -91,15 +92,6 @@ def read(stack, http, staff, path: str) -> dict:
     response = http.get(f"{stack.gateway}{path}", headers=staff, timeout=30)
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def wait_until(what: str, check, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout}s")
-        time.sleep(0.2)
-    return result
 
 
 def invariants_hold(stack, staff, books: set[int], drill_report) -> None:

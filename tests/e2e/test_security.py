@@ -21,6 +21,7 @@ import requests
 
 from tests.e2e.harness import JWT_SIGNING_KEY
 from tests.e2e.shop import bearer, make_books, stock
+from tests.e2e.waiting import wait_until
 
 PASSWORD = "e2e-security-long-pass"
 CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "737"}
@@ -141,15 +142,6 @@ def check_out(stack, http, user: dict) -> dict:
     order = http.post(f"{stack.gateway}/api/orders/", json={"user_id": user["id"]}, headers=user["headers"])
     assert order.status_code == 201, order.text
     return order.json()
-
-
-def wait_until(what, check, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout}s")
-        time.sleep(0.2)
-    return result
 
 
 @pytest.fixture(scope="module")

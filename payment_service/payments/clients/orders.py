@@ -23,14 +23,7 @@ def order_get(*, order_id: int) -> OrderSummary | None:
     response = client_for(SERVICE).get(f"/api/orders/{order_id}/")
     if response.status_code == 404:
         return None
-    if response.status_code != 200:
-        raise ServiceUnavailable(SERVICE, f"The order service refused to read the order ({response.status_code}).")
-    try:
-        return _parse(response.json())
-    except (ValueError, TypeError, KeyError, InvalidOperation, AttributeError):
-        raise ServiceUnavailable(
-            SERVICE, "The order service answered with an order this service cannot read."
-        ) from None
+    return _order_of(response, doing="read the order")
 
 
 class OrderNotPayable(Exception):
@@ -51,8 +44,14 @@ def order_take(*, order_id: int, payment_id: int, method: str) -> OrderSummary:
     )
     if response.status_code in (404, 409):
         raise OrderNotPayable(_error_details(response).get("status"))
+    return _order_of(response, doing="take the order")
+
+
+def _order_of(response, *, doing: str) -> OrderSummary:
+    """A 200 answer's order; any other answer, or one this service cannot read, is the
+    order service being unavailable."""
     if response.status_code != 200:
-        raise ServiceUnavailable(SERVICE, f"The order service refused to take the order ({response.status_code}).")
+        raise ServiceUnavailable(SERVICE, f"The order service refused to {doing} ({response.status_code}).")
     try:
         return _parse(response.json())
     except (ValueError, TypeError, KeyError, InvalidOperation, AttributeError):
