@@ -7,8 +7,8 @@ With LOAD_DEMO_DATA=1 it also loads the service's demo data, if it has any.
 
 One process per service, WEB_THREADS threads (default 8): a service mostly waits on
 its database or on another service, and eight services already outnumber the cores
-of a small machine. waitress rather than gunicorn: no arbiter process (26 MB per
-service) and less CPU per request, measured in docs/performance.md ("Serving").
+of a small machine. waitress rather than gunicorn: no arbiter process (memory that
+serves no request) and less CPU per request, measured in docs/performance.md ("Serving").
 More capacity comes from more replicas (deploy/k8s), not more processes per replica.
 
 SIGTERM or SIGINT stops it gracefully (tools/graceful.py): no new connections, the

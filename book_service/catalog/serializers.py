@@ -47,8 +47,8 @@ class BookSerializer(ModelSerializer):
     def to_representation(self, book: Book) -> dict:
         # Every catalog page, search and cart read serializes books: built here in one
         # step rather than through DRF's per-field machinery, which also builds the
-        # serializer's fields on each request (a fifth of book_service's CPU under load,
-        # docs/performance.md). Each value goes through the same DRF field as before, and
+        # serializer's fields on each request (a large share of book_service's CPU under
+        # load, docs/performance.md). Each value goes through the same DRF field as before, and
         # a test holds the result equal to DRF's own for every field in Meta.fields.
         return {
             "id": book.id,

@@ -40,10 +40,10 @@ def freeze_startup() -> None:
     loaded so far into the collector's permanent generation (gc.freeze).
 
     A full (oldest-generation) collection otherwise walks all of Django, DRF and the
-    service's modules, about 88,000 objects that live as long as the process, with every
-    thread of the service stopped: 36-43 ms on this VM, 51 ms for one in order_service
-    under load (docs/performance.md). Frozen, those objects are never walked again; what
-    requests leave behind is still collected as before."""
+    service's modules, objects that live as long as the process, with every thread of
+    the service stopped: a pause that shows in the latency of requests under load
+    (docs/performance.md). Frozen, those objects are never walked again; what requests
+    leave behind is still collected as before."""
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 (the property imports the URLconf and its views)

@@ -77,10 +77,10 @@ def represent(serializer_class: type[serializers.BaseSerializer], instance) -> A
     kept for the process, so its fields are built once rather than for every response.
 
     DRF builds a serializer's fields anew for each instance (a deep copy of the declared
-    ones, and for a ModelSerializer a mapping of the model's fields too): 0.9 of the
-    0.95 ms it took to write an order of one line on this VM (docs/performance.md).
-    to_representation keeps nothing on the serializer, so one serves every thread. For
-    serializers whose output needs no context (no request in it)."""
+    ones, and for a ModelSerializer a mapping of the model's fields too), most of the
+    CPU it takes to write an answer (docs/performance.md). to_representation keeps
+    nothing on the serializer, so one serves every thread. For serializers whose output
+    needs no context (no request in it)."""
     reader = _readers.get(serializer_class)
     if reader is None:
         reader = serializer_class()

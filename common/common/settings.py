@@ -91,7 +91,7 @@ def database_config(url: str) -> dict[str, Any]:
         # (no deadlock on upgrade), and the timeout waits for the lock instead of
         # failing with "database is locked".
         # Connections are kept (DB_CONN_MAX_AGE) on SQLite too: opening one and running
-        # the PRAGMAs below was 40% of a book read's CPU (bench/gateway_overhead.py).
+        # the PRAGMAs below was a large share of a short request's CPU (docs/performance.md).
         config["OPTIONS"] = {
             "timeout": env_float("SQLITE_BUSY_TIMEOUT", 20.0),
             "transaction_mode": "IMMEDIATE",
