@@ -5,7 +5,7 @@ handler with Django's own request and response objects, signals and exception
 handling, but a shorter middleware chain (the project's, less the middleware that only
 the admin and static files use) straight to the proxy view, with no URL resolving.
 Everything else (health, docs, the composite calls, the admin) goes to the full Django
-application. It took a fifth off the gateway's CPU per forwarded request
+application. A forwarded request costs the gateway less CPU this way
 (docs/performance.md, "What the profile found").
 """
 
