@@ -20,8 +20,9 @@ USER = 5
 TWO_LINES = [(11, 2, "10.50"), (12, 1, "99.00")]
 RELEASE_URL = re.compile(rf"{RESERVATIONS}order-[0-9a-f]+/")
 CONFIRM_URL = re.compile(rf"{RESERVATIONS}order-[0-9a-f]+/confirm/")
-# 15 before the reservation intent (written, then deleted with the order) and the
-# hold confirmation (an outbox call: its event, its delivery, the outcome).
+# What a checkout makes, the test database's savepoints included; among them the
+# reservation intent (written, then deleted with the order) and the hold confirmation
+# (an outbox call: its event, its delivery, the outcome).
 CHECKOUT_MAX_QUERIES = 20
 
 
@@ -87,7 +88,7 @@ def test_checkout_makes_four_calls_whatever_the_number_of_lines(
     # Its statements do not grow with the lines either. The bound is what it makes
     # today (the test database's savepoints included): reading back the rows it has
     # just written, taking its own outbox rows in a transaction, or claiming its key or
-    # lock by an insert in a savepoint (19 statements before), goes over it.
+    # lock by an insert in a savepoint, goes over it.
     with django_assert_max_num_queries(CHECKOUT_MAX_QUERIES):
         assert checkout(client, HTTP_IDEMPOTENCY_KEY=f"lines-{line_count}").status_code == 201
 
