@@ -2,7 +2,7 @@
 
 Everything goes through the gateway. The shop to act on (customers with their
 tokens, the books in stock, search words, the staff token) is prepared by
-bench/load.py and handed over in the JSON file named by BENCH_SHOP. Weights give
+bench/load/shop.py and handed over in the JSON file named by BENCH_SHOP. Weights give
 the mix of the issue: browsing and searching about 70% of a customer's tasks,
 the cart about 20%, checking out and paying about 10%; one staff user writes
 the catalog and the stock now and then.

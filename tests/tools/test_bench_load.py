@@ -1,4 +1,4 @@
-"""The load benchmark's own logic (`make bench`, bench/load.py), without starting anything:
+"""The load benchmark's own logic (`make bench`, bench/load/), without starting anything:
 the settings it starts the services with, how it counts calls between services in the
 access logs, how it judges the targets and writes the report. Skipped where the
 benchmark's tools (requirements-bench.txt) are not installed."""
@@ -15,12 +15,17 @@ import pytest
 
 pytest.importorskip("psutil", reason="make bench installs requirements-bench.txt")
 
-from bench import load
+from bench.load.logs import logged_errors
+from bench.load.report import write_markdown
+from bench.load.stack import BenchStack
+from bench.load.targets import targets
+from bench.load.trace import access_lines
+from common.services import SERVICES
 from tools.stack import REPO_DIR
 
 
-def stack_in(tmp_path: Path) -> load.BenchStack:
-    return load.BenchStack(tmp_path, ports={name: 9000 + i for i, name in enumerate(load.SERVICES)})
+def stack_in(tmp_path: Path) -> BenchStack:
+    return BenchStack(tmp_path, ports={name: 9000 + i for i, name in enumerate(SERVICES)})
 
 
 def test_services_start_with_make_runs_settings_and_raised_rate_limits(tmp_path, monkeypatch):
@@ -52,19 +57,19 @@ def test_calls_between_services_are_the_access_lines_with_the_id_except_the_gate
         ],
         "cart": [line.format(id="abc", request="GET /api/carts/3/", status=200, ms=9)],
     }
-    for name in load.SERVICES:
+    for name in SERVICES:
         stack.log_path(name).write_text("\n".join(logs.get(name, [])) + "\n")
-    assert load.access_lines(stack, "abc") == [
+    assert access_lines(stack, "abc") == [
         ("order", "POST /api/orders/ 201 80.0ms"),
         ("cart", "GET /api/carts/3/ 200 9.0ms"),
     ]
-    assert load.access_lines(stack, "missing") == []
+    assert access_lines(stack, "missing") == []
 
 
 def result(*, errors: int = 0, checkout_p95: float = 120.0, rss_each: float = 50.0) -> dict:
     row = {"requests": 10, "errors": errors, "requests_per_s": 1.0, "median_ms": 20.0, "p95_ms": 90.0, "p99_ms": 99.0}
     checkout = "POST /api/orders/ (checkout)"
-    memory = {name: {"rss_mb": rss_each, "pss_mb": rss_each / 2, "processes": 3} for name in load.SERVICES}
+    memory = {name: {"rss_mb": rss_each, "pss_mb": rss_each / 2, "processes": 3} for name in SERVICES}
     memory["order-dispatcher"] = {"rss_mb": 500.0, "pss_mb": 400.0, "processes": 1}  # not a service
     return {
         "load": {
@@ -95,12 +100,12 @@ def result(*, errors: int = 0, checkout_p95: float = 120.0, rss_each: float = 50
 
 
 def test_targets_count_the_eight_services_memory_but_not_the_dispatchers():
-    assert load.targets(result()) == {
+    assert targets(result()) == {
         "zero_errors": True,
         "checkout_p95_under_300_ms": True,
         "idle_under_600_mb": True,  # 8 x 50 MB; the 500 MB dispatcher is not a service
     }
-    assert load.targets(result(errors=1, checkout_p95=300.0, rss_each=75.0)) == {
+    assert targets(result(errors=1, checkout_p95=300.0, rss_each=75.0)) == {
         "zero_errors": False,
         "checkout_p95_under_300_ms": False,
         "idle_under_600_mb": False,
@@ -124,7 +129,7 @@ def test_the_report_names_the_run_the_endpoints_the_calls_and_the_targets():
         },
         "databases": {"postgres": measured},
     }
-    text = load.write_markdown(report)
+    text = write_markdown(report)
     json.dumps(report)  # what main() writes beside it
     assert "Written by `python -m bench.load --databases postgres`" in text
     assert "| POST /api/orders/ (checkout) | 10 | 1.0 | 20 | 120 | 99 | 2 |" in text
@@ -150,7 +155,7 @@ def test_the_cause_of_500s_is_read_from_the_tracebacks_in_the_logs(tmp_path):
     ]
     stack.log_path("order").write_text("\n".join(traceback * 2) + "\n")
     stack.log_path("book").write_text("ValueError mentioned in a plain line is not a traceback\n")
-    assert load.logged_errors(stack) == [
+    assert logged_errors(stack) == [
         ["order: psycopg.OperationalError: connection failed: FATAL:  sorry, too many clients already", 2]
     ]
 
