@@ -8,12 +8,50 @@ each other use short-lived service tokens minted here.
 
 import threading
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
 
 from django.conf import settings
 from rest_framework_simplejwt.models import TokenUser
 from rest_framework_simplejwt.tokens import AccessToken
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is acting, the one way every service says it: a customer, staff, or another
+    service. From a request's token (`Caller.of(request.user)`), or a service acting
+    by itself (a sweep, an event handler: `Caller.this_service()`)."""
+
+    user_id: int | None
+    is_staff: bool = False
+    service: str | None = None
+
+    @classmethod
+    def of(cls, user) -> "Caller":
+        service = getattr(user, "service", None)
+        return cls(user_id=None if service else int(user.id), is_staff=bool(user.is_staff), service=service)
+
+    @classmethod
+    def this_service(cls) -> "Caller":
+        return cls(user_id=None, service=settings.SERVICE_NAME)
+
+    @property
+    def is_privileged(self) -> bool:
+        """Staff and services act on anyone's data; a customer on their own."""
+        return self.is_staff or self.service is not None
+
+    @property
+    def label(self) -> str:
+        """For histories: "user 5", "staff 9000", "service payment"."""
+        if self.service:
+            return f"service {self.service}"
+        return f"{'staff' if self.is_staff else 'user'} {self.user_id}"
+
+    @property
+    def key(self) -> str:
+        """What keys are per (Idempotency-Keys, rate limits): "user:5", "service:order"."""
+        return f"service:{self.service}" if self.service else f"user:{self.user_id}"
 
 
 class ClaimsUser(TokenUser):

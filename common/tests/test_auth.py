@@ -8,7 +8,7 @@ import pytest
 from rest_framework_simplejwt.tokens import AccessToken
 
 from common import auth
-from common.auth import ClaimsUser, mint_access_token, service_token
+from common.auth import Caller, ClaimsUser, mint_access_token, service_token
 from common.testing.platform_tests import assert_error_shape
 
 
@@ -111,3 +111,22 @@ def test_service_token_is_renewed_when_a_third_of_its_life_is_left(monkeypatch, 
 
     assert renewed != first
     assert AccessToken(renewed)["service"] == "book"
+
+
+@pytest.mark.parametrize(
+    ("claims", "label", "key", "privileged"),
+    [
+        ({"user_id": 5, "is_staff": False}, "user 5", "user:5", False),
+        ({"user_id": 9000, "is_staff": True}, "staff 9000", "user:9000", True),
+        ({"user_id": None, "service": "order"}, "service order", "service:order", True),
+    ],
+)
+def test_the_caller_of_a_token_says_who_acts_one_way_everywhere(claims, label, key, privileged):
+    caller = Caller.of(ClaimsUser(claims))
+    assert (caller.label, caller.key, caller.is_privileged) == (label, key, privileged)
+
+
+def test_a_service_acting_by_itself_is_named_by_its_settings(settings):
+    settings.SERVICE_NAME = "payment"
+    assert Caller.this_service() == Caller(user_id=None, service="payment")
+    assert Caller.this_service().label == "service payment"

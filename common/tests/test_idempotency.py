@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -181,4 +182,35 @@ def test_idempotent_keeps_no_key_when_the_run_fails():
         keys.idempotent(post({"Idempotency-Key": "abc"}), failing)
     assert not IdempotencyKey.objects.exists()
     assert keys.idempotent(post({"Idempotency-Key": "abc"}), lambda: Response(status=503)).status_code == 503
+    assert not IdempotencyKey.objects.exists()
+
+
+def test_an_answer_kept_inside_the_runs_transaction_is_the_one_replayed():
+    def run():
+        with transaction.atomic():
+            keys.complete_in_transaction(response_status=201, response_body={"id": 7})
+        # What follows the commit (a crash here, say) no longer matters to a replay.
+        assert IdempotencyKey.objects.get().response_body == {"id": 7}
+        return Response({"id": 7, "later": True}, status=201)
+
+    keys.idempotent(post({"Idempotency-Key": "in-tx"}), run)
+    replay = keys.idempotent(post({"Idempotency-Key": "in-tx"}), run)
+
+    assert (replay.status_code, replay.data) == (201, {"id": 7})
+
+
+def test_an_answer_kept_in_a_transaction_that_rolled_back_keeps_no_key():
+    def run():
+        with transaction.atomic():
+            keys.complete_in_transaction(response_status=201, response_body={"id": 7})
+            raise Conflict("changed my mind")
+
+    with pytest.raises(Conflict):
+        keys.idempotent(post({"Idempotency-Key": "rolled-back"}), run)
+    assert not IdempotencyKey.objects.exists()
+
+
+def test_keeping_an_answer_without_a_key_does_nothing():
+    keys.complete_in_transaction(response_status=201, response_body={})
+    assert keys.idempotent(post({}), lambda: Response({"ran": True}), required=False).data == {"ran": True}
     assert not IdempotencyKey.objects.exists()

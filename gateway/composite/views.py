@@ -1,25 +1,26 @@
-import re
-
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.auth import Caller
 from common.errors import error_body
+from common.idempotency import header
 from composite import services
 from routing import rate_limits
 
-IDEMPOTENCY_KEY = "Idempotency-Key"
 # Shorter than the services' 255: ":order" and ":payment" are added for each of them.
-_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+# The key is passed on with ":order" and ":payment" appended, which must fit the rule.
+MAX_KEY_LENGTH = header.MAX_KEY_LENGTH - len(":payment")
 
 
-def _caller(request) -> tuple[int, str]:
-    """The customer calling (user id and the raw token to pass on)."""
-    if request.user.is_service or request.user.id is None:
+def _customer(request) -> tuple[int, str]:
+    """The logged-in user calling (their id, and the raw token to pass on)."""
+    caller = Caller.of(request.user)
+    if caller.user_id is None:
         raise PermissionDenied("This call is for a logged-in user, not a service.")
-    return int(request.user.id), str(request.auth)
+    return caller.user_id, str(request.auth)
 
 
 class MeView(APIView):
@@ -43,7 +44,7 @@ class MeView(APIView):
         }
     )
     def get(self, request):
-        user_id, token = _caller(request)
+        user_id, token = _customer(request)
         return Response(services.me_get(user_id=user_id, token=token))
 
 
@@ -74,7 +75,7 @@ class CheckoutView(APIView):
 
     @extend_schema(
         request=CheckoutRequestSerializer,
-        parameters=[OpenApiParameter(IDEMPOTENCY_KEY, str, OpenApiParameter.HEADER, required=True)],
+        parameters=[OpenApiParameter(header.HEADER, str, OpenApiParameter.HEADER, required=True)],
         responses={
             201: CHECKOUT_RESULT,
             200: OpenApiResponse(CHECKOUT_RESULT, description="A replay of the same Idempotency-Key."),
@@ -88,12 +89,13 @@ class CheckoutView(APIView):
         },
     )
     def post(self, request):
-        user_id, token = _caller(request)
+        user_id, token = _customer(request)
         if refusal := rate_limits.check(request, request.user):
             return rate_limits.refusal_response(refusal)
-        key = request.headers.get(IDEMPOTENCY_KEY, "")
-        if not _KEY.match(key):
-            raise ValidationError({IDEMPOTENCY_KEY: ["Send 1 to 200 visible ASCII characters, the same on a retry."]})
+        key = request.headers.get(header.HEADER, "")
+        if not header.key_valid(key, max_length=MAX_KEY_LENGTH):
+            message = f"Send 1 to {MAX_KEY_LENGTH} visible ASCII characters, the same on a retry."
+            raise ValidationError({header.HEADER: [message]})
         body = CheckoutRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = services.checkout(

@@ -3,6 +3,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.idempotency.header import REPLAYED_HEADER
 from common.permissions import IsService, IsStaff, IsStaffOrReadOnly
 from common.serializers import represent, validated
 from stock import selectors, services
@@ -23,9 +24,6 @@ from stock.serializers import (
     WarehouseSerializer,
 )
 
-# Set on a reservation replayed by its reference, so a caller can tell without the
-# body changing (the name Stripe uses for its idempotency keys).
-REPLAYED_HEADER = "Idempotent-Replayed"
 PRODUCT_TYPE_PARAMETER = OpenApiParameter("product_type", str, enum=ProductType.values, default=ProductType.BOOK)
 # The domain's error answers, for the schema (their body is the common error shape).
 NO_WAREHOUSE = OpenApiResponse(description=f"{StockErrorCode.WAREHOUSE_NOT_FOUND}: there is no warehouse yet.")

@@ -4,9 +4,10 @@ from pathlib import Path
 
 from common.settings import env_float, service_settings
 
-# common.outbox: order.created / order.status_changed events and the cart-clearing
-# and stock-release calls, written in the transaction of the change.
-APPS = ["common.outbox", "orders"]
+# common.outbox: order.created / order.status_changed events and the cart-clearing,
+# hold-confirming and stock-release calls, written in the transaction of the change;
+# common.idempotency: the Idempotency-Keys of checkout.
+APPS = ["common.outbox", "common.idempotency", "orders"]
 
 globals().update(service_settings("order", base_dir=Path(__file__).resolve().parent.parent, apps=APPS))
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from orders.models import IdempotencyKey, Order, OrderLine, OrderStatusChange, ReservationIntent
+from orders.models import Order, OrderLine, OrderStatusChange, ReservationIntent
 
 
 class OrderLineInline(admin.TabularInline):
@@ -41,13 +41,6 @@ class OrderAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [OrderLineInline, OrderStatusChangeInline]
-
-
-@admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(admin.ModelAdmin):
-    list_display = ["caller", "key", "order", "created_at"]
-    search_fields = ["caller", "key"]
-    readonly_fields = ["caller", "key", "fingerprint", "order", "created_at"]
 
 
 @admin.register(ReservationIntent)

@@ -100,20 +100,3 @@ class ReservationIntent(models.Model):
 
     def __str__(self) -> str:
         return self.reference
-
-
-class IdempotencyKey(models.Model):
-    """An Idempotency-Key a caller sent with a checkout: while `order` is empty the first
-    request is still running; after, replays get that order."""
-
-    caller = models.CharField(max_length=150)  # "user:5" or "service:payment": keys are per caller
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64)  # sha256 of the request body
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["caller", "key"], name="idempotency_key_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.caller} {self.key}"

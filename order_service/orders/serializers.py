@@ -52,12 +52,6 @@ class OrderListQuerySerializer(QuerySerializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
 
 
-class IdempotencyKeySerializer(Serializer):
-    idempotency_key = serializers.RegexField(
-        r"^[\x21-\x7e]{1,255}$", error_messages={"invalid": "1 to 255 visible ASCII characters."}
-    )
-
-
 class PaymentAcceptSerializer(Serializer):
     """payment_service asking to take an order for one of its payments."""
 

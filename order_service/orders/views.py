@@ -1,9 +1,12 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.auth import Caller
+from common.idempotency.keys import HEADER as IDEMPOTENCY_HEADER
+from common.idempotency.keys import REPLAYED_HEADER, IdempotencyErrorCode, complete_in_transaction, idempotent
 from common.outbox.consumer import EventReceiverView
 from common.permissions import IsService, is_owner
 from common.serializers import represent, validated
@@ -12,31 +15,20 @@ from orders.errors import OrderErrorCode
 from orders.models import Order
 from orders.serializers import (
     CheckoutSerializer,
-    IdempotencyKeySerializer,
     OrderListQuerySerializer,
     OrderSerializer,
     PaymentAcceptSerializer,
     PaymentEventSerializer,
     StatusChangeSerializer,
 )
-from orders.services import Actor
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
-    "Idempotency-Key",
+    IDEMPOTENCY_HEADER,
     str,
     OpenApiParameter.HEADER,
-    description="A retry with the same key and body gets the same order (200) instead of a second one.",
+    description="A retry with the same key and body gets the first answer again (the same order), "
+    f"with {REPLAYED_HEADER}: true, instead of a second order.",
 )
-
-
-def _idempotency_key(request) -> str | None:
-    raw = request.headers.get("Idempotency-Key")
-    if raw is None:
-        return None
-    serializer = IdempotencyKeySerializer(data={"idempotency_key": raw})
-    if not serializer.is_valid():  # name the header, not the serializer's field
-        raise ValidationError({"Idempotency-Key": serializer.errors["idempotency_key"]})
-    return serializer.validated_data["idempotency_key"]
 
 
 class OrderListCreateView(generics.ListAPIView):
@@ -51,11 +43,11 @@ class OrderListCreateView(generics.ListAPIView):
 
     def get_queryset(self):
         query = validated(OrderListQuerySerializer, self.request.query_params)
-        actor = Actor.of(self.request.user)
-        if not actor.is_privileged:
-            if query.get("user_id", actor.user_id) != actor.user_id:
+        caller = Caller.of(self.request.user)
+        if not caller.is_privileged:
+            if query.get("user_id", caller.user_id) != caller.user_id:
                 raise PermissionDenied("You can only list your own orders.")
-            query["user_id"] = actor.user_id
+            query["user_id"] = caller.user_id
         return selectors.order_list(**query)
 
     @extend_schema(
@@ -63,28 +55,31 @@ class OrderListCreateView(generics.ListAPIView):
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={
             201: OrderSerializer,
-            200: OrderSerializer,
             409: OpenApiResponse(
                 description=f"{OrderErrorCode.CART_EMPTY}, {OrderErrorCode.PRODUCT_UNAVAILABLE}, "
                 f"{OrderErrorCode.INSUFFICIENT_STOCK}, {OrderErrorCode.CHECKOUT_IN_PROGRESS} "
-                f"or {OrderErrorCode.IDEMPOTENCY_KEY_IN_USE}."
+                f"or {IdempotencyErrorCode.KEY_IN_USE}."
             ),
-            422: OpenApiResponse(description=f"{OrderErrorCode.IDEMPOTENCY_KEY_REUSED}: with another request."),
+            422: OpenApiResponse(description=f"{IdempotencyErrorCode.KEY_REUSED}: with another request."),
             503: OpenApiResponse(description="cart, book or inventory service down, or the database."),
             504: OpenApiResponse(description="cart, book or inventory service too slow."),
         },
     )
     def post(self, request):
+        return idempotent(request, lambda: self._checkout(request), required=False)
+
+    def _checkout(self, request) -> Response:
         body = validated(CheckoutSerializer, request.data)
-        result = services.order_checkout(
-            user_id=body["user_id"],
-            actor=Actor.of(request.user),
-            idempotency_key=_idempotency_key(request),
-            fingerprint=services.request_fingerprint(request.data),
-        )
-        if result.created:
-            return Response(represent(OrderSerializer, result.order), status=status.HTTP_201_CREATED)
-        return Response(represent(OrderSerializer, selectors.order_get(order_id=result.order.pk)))
+
+        def keep_answer(order: Order) -> None:  # in the order's transaction: a crash after it still replays
+            complete_in_transaction(response_status=status.HTTP_201_CREATED, response_body=self._answer(order))
+
+        order = services.order_checkout(user_id=body["user_id"], caller=Caller.of(request.user), on_saved=keep_answer)
+        return Response(self._answer(order), status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _answer(order: Order) -> dict:
+        return represent(OrderSerializer, order)
 
 
 class OrderDetailView(APIView):
@@ -94,8 +89,7 @@ class OrderDetailView(APIView):
         order = selectors.order_get(order_id=order_id)
         if order is None:
             raise NotFound(f"There is no order {order_id}.")
-        actor = Actor.of(self.request.user)
-        if not (actor.is_privileged or is_owner(self.request.user, order.user_id)):
+        if not (Caller.of(self.request.user).is_privileged or is_owner(self.request.user, order.user_id)):
             raise PermissionDenied("This order belongs to another user.")
         return order
 
@@ -112,7 +106,7 @@ class OrderDetailView(APIView):
     )
     def patch(self, request, order_id):
         body = validated(StatusChangeSerializer, request.data)
-        services.order_status_change(order_id=order_id, to_status=body["status"], actor=Actor.of(request.user))
+        services.order_status_change(order_id=order_id, to_status=body["status"], caller=Caller.of(request.user))
         return Response(represent(OrderSerializer, selectors.order_get(order_id=order_id)))
 
 

@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
-from common.auth import ClaimsUser
+from common.auth import Caller, ClaimsUser
 from common.background import run_in_background
 from common.errors import Conflict, DependencyError, ServiceUnavailable
 from common.outbox.publisher import publish
@@ -50,14 +50,6 @@ PROVIDER_SERVICE = "payment_provider"  # how a provider outage is named in a 503
 PAYABLE_ORDER_STATUS = "pending"
 CANCELLED_ORDER_STATUS = "cancelled"
 DELIVERED_ORDER_STATUS = "delivered"
-SYSTEM = "service payment"  # who acts in the transaction history when nobody asked
-
-
-def actor_label(user: ClaimsUser) -> str:
-    """Who did it, for the transaction history: "user 5", "staff 9000", "service order"."""
-    if service := getattr(user, "service", None):
-        return f"service {service}"
-    return f"{'staff' if user.is_staff else 'user'} {user.id}"
 
 
 def _provider_call(call, what: str) -> ProviderResult:
@@ -79,7 +71,7 @@ def payment_create(*, order_id: int, method: str, card: Card | None, user: Claim
         raise PermissionDenied("This order belongs to another user.")
     if order.status != PAYABLE_ORDER_STATUS:
         raise _not_payable(order.status)
-    created_by = actor_label(user)
+    created_by = Caller.of(user).label
     payment = _payment_open(order=order, method=method, card=card, created_by=created_by)
     if method == PaymentMethod.CARD:
         result = _provider_call(
@@ -302,7 +294,7 @@ def payment_refund(*, payment_id: int, user: ClaimsUser) -> Payment:
     and cancels the order, which returns its stock. If the provider fails, the payment
     stays succeeded and the refund can be asked again."""
     payment = _refund_start(payment_id=payment_id)
-    payment, result = _refund_perform(payment, created_by=actor_label(user), keep_trying=False)
+    payment, result = _refund_perform(payment, created_by=Caller.of(user).label, keep_trying=False)
     if not result.succeeded:
         if result.failure_code == "processing_error":
             raise ServiceUnavailable(
@@ -381,7 +373,7 @@ def payment_order_changed(*, order_id: int, to_status: str) -> None:
     payment = Payment.objects.select_for_update().filter(order_id=order_id, status__in=LIVE_STATUSES).first()
     if payment is None:
         return
-    by = "service order"
+    by = Caller(user_id=None, service="order").label
     if to_status == DELIVERED_ORDER_STATUS:
         if payment.status == PaymentStatus.PENDING:
             _record(payment, TransactionKind.COD, None, by, status=TransactionStatus.SUCCEEDED)
@@ -411,7 +403,7 @@ def _refund_due(payment: Payment) -> None:
 def _refund_refunding(payment_id: int) -> None:
     payment = Payment.objects.filter(pk=payment_id, status=PaymentStatus.REFUNDING).first()
     if payment is not None:
-        _refund_perform(payment, created_by=SYSTEM, keep_trying=True)
+        _refund_perform(payment, created_by=Caller.this_service().label, keep_trying=True)
 
 
 # The recovery sweep
@@ -435,7 +427,7 @@ def payments_recover(*, limit: int = 50) -> int:
 
 def _recover(payment: Payment) -> Payment:
     if payment.status == PaymentStatus.REFUNDING:
-        return _refund_perform(payment, created_by=SYSTEM, keep_trying=True)[0]
+        return _refund_perform(payment, created_by=Caller.this_service().label, keep_trying=True)[0]
     if payment.status == PaymentStatus.PROCESSING and payment.method == PaymentMethod.CARD:
         # The process died while the card was being authorized: the card is gone with
         # it, so the payment cannot go on. Whatever the provider may have held is voided.
@@ -443,7 +435,7 @@ def _recover(payment: Payment) -> Payment:
         if not result.succeeded:
             return payment
         return _interrupted_settle(payment.pk, result=result)
-    return _payment_complete(payment, created_by=SYSTEM)
+    return _payment_complete(payment, created_by=Caller.this_service().label)
 
 
 @transaction.atomic
@@ -451,6 +443,6 @@ def _interrupted_settle(payment_id: int, *, result: ProviderResult) -> Payment:
     payment = _locked(payment_id, expected=(PaymentStatus.PROCESSING,))
     if payment is None:
         return Payment.objects.get(pk=payment_id)
-    _record(payment, TransactionKind.VOID, result, SYSTEM)
+    _record(payment, TransactionKind.VOID, result, Caller.this_service().label)
     _fail(payment, code="processing_error", message="The payment was interrupted before the card was authorized.")
     return payment

@@ -97,7 +97,11 @@ def test_sign_up_fill_the_cart_check_out_and_cancel(stack, http, shop):
     assert shopper.cart()["items"] == []
     assert [listed["id"] for listed in shopper.orders()] == [order["id"]]
     replay = shopper.checkout(key="first-try")
-    assert (replay.status_code, replay.json()["id"]) == (200, order["id"])
+    assert (replay.status_code, replay.headers.get("Idempotent-Replayed"), replay.json()["id"]) == (
+        201,
+        "true",
+        order["id"],
+    )
     created_event = stack.events.wait_for(
         lambda events: [e for e in events if e["type"] == "order.created" and e["payload"]["order_id"] == order["id"]]
     )[0]
@@ -155,7 +159,8 @@ def test_simultaneous_retries_with_one_key_get_the_same_order(stack, http, shop)
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(pool.map(attempt, range(6)))
 
-    assert sorted(a.status_code for a in answers) == [200] * 5 + [201], [a.text for a in answers]
+    assert [a.status_code for a in answers] == [201] * 6, [a.text for a in answers]
+    assert sorted(a.headers.get("Idempotent-Replayed", "") for a in answers) == [""] + ["true"] * 5
     assert len({a.json()["id"] for a in answers}) == 1
     assert len(shopper.orders()) == 1
 

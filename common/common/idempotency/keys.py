@@ -5,6 +5,7 @@ import hmac
 import json
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import timedelta
 from enum import StrEnum
 
@@ -14,15 +15,15 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from common.auth import Caller
 from common.db import create_unless_present
 from common.errors import ApiError, Conflict
+from common.idempotency.header import HEADER, REPLAYED_HEADER, key_valid
 from common.idempotency.models import IdempotencyKey
 from common.settings import env_float
 
-HEADER = "Idempotency-Key"
-REPLAYED_HEADER = "Idempotent-Replayed"
-_KEY_CHARACTERS = frozenset(chr(code) for code in range(0x21, 0x7F))  # visible ASCII
-MAX_KEY_LENGTH = 255
+# The key claimed by the request idempotent() runs now, for complete_in_transaction.
+_current: ContextVar[IdempotencyKey | None] = ContextVar("idempotency_key", default=None)
 
 
 class IdempotencyErrorCode(StrEnum):
@@ -64,14 +65,9 @@ def key_from_request(request, *, required: bool) -> str | None:
                 {HEADER: [f"This request needs an {HEADER} header (1-255 visible ASCII characters)."]}
             )
         return None
-    if not 1 <= len(raw) <= MAX_KEY_LENGTH or not set(raw) <= _KEY_CHARACTERS:
+    if not key_valid(raw):
         raise ValidationError({HEADER: ["1 to 255 visible ASCII characters."]})
     return raw
-
-
-def caller_of(user) -> str:
-    service = getattr(user, "service", None)
-    return f"service:{service}" if service else f"user:{user.id}"
 
 
 def request_fingerprint(*, method: str, path: str, body) -> str:
@@ -143,19 +139,31 @@ def idempotent(request, run: Callable[[], Response], *, required: bool = True) -
     if key is None:
         return run()
     fingerprint = request_fingerprint(method=request.method, path=request.path, body=request.data)
-    record = key_claim(caller=caller_of(request.user), key=key, fingerprint=fingerprint)
+    record = key_claim(caller=Caller.of(request.user).key, key=key, fingerprint=fingerprint)
     if record.is_complete:
         return replay_response(record)
+    claimed = _current.set(record)
     try:
         response = run()
     except BaseException:
         key_release(record=record)
         raise
+    finally:
+        _current.reset(claimed)
     if response.status_code >= status.HTTP_500_INTERNAL_SERVER_ERROR:
         key_release(record=record)
-    else:
+    elif not record.is_complete:  # else kept by complete_in_transaction
         key_complete(record=record, response_status=response.status_code, response_body=response.data)
     return response
+
+
+def complete_in_transaction(*, response_status: int, response_body) -> None:
+    """Keep the answer of the request being run by idempotent() now, inside the
+    transaction that makes its result: if the process dies right after that commit, a
+    replay still gets the answer instead of running again. Without a key, nothing."""
+    record = _current.get()
+    if record is not None:
+        key_complete(record=record, response_status=response_status, response_body=response_body)
 
 
 def keys_purge(*, older_than: timedelta | None = None) -> int:

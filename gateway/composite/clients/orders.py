@@ -1,6 +1,7 @@
 """order_service, as the composite calls need it (with the caller's token)."""
 
 from common.http import client_for
+from common.idempotency.header import REPLAYED_HEADER
 from composite.peer import dependency_error_passed_on, peer_json
 
 SERVICE = "order"
@@ -17,7 +18,7 @@ def orders_latest(*, user_id: int, token: str, count: int) -> dict:
 
 def order_checkout(*, user_id: int, token: str, idempotency_key: str) -> tuple[dict, bool]:
     """3.1: the order made from the user's cart; (order, created). A replay of the same
-    key gives the same order with created False."""
+    key gives the same order, marked replayed, so created is False."""
     response = client_for(SERVICE).post(
         "/api/orders/",
         json={"user_id": user_id},
@@ -27,4 +28,5 @@ def order_checkout(*, user_id: int, token: str, idempotency_key: str) -> tuple[d
     )
     if response.status_code >= 500:
         raise dependency_error_passed_on(response, service=SERVICE)
-    return peer_json(response, service=SERVICE, shape=ORDER, expected=(200, 201)), response.status_code == 201
+    order = peer_json(response, service=SERVICE, shape=ORDER, expected=(201,))
+    return order, response.headers.get(REPLAYED_HEADER) != "true"

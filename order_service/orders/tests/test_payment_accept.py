@@ -4,10 +4,10 @@ same lock as a cancel and the expiry, so that only one of them wins."""
 import pytest
 from rest_framework.exceptions import PermissionDenied
 
+from common.auth import Caller
 from common.outbox.models import OutboxEvent
 from orders import services
 from orders.models import Order
-from orders.services import Actor
 from orders.tests.conftest import RESERVATIONS
 
 pytestmark = pytest.mark.django_db
@@ -98,4 +98,4 @@ def test_a_cancel_after_the_payment_won_is_a_staff_move_only(service_client, mak
     order = make_order()
     accept(service_client, order.pk)
     with pytest.raises(PermissionDenied):
-        services.order_status_change(order_id=order.pk, to_status="cancelled", actor=Actor(user_id=5))
+        services.order_status_change(order_id=order.pk, to_status="cancelled", caller=Caller(user_id=5))

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from common.outbox.models import OutboxDelivery, OutboxEvent
 from orders import services
+from orders.clients import inventory
 from orders.models import Order, ReservationIntent
 from orders.tests.conftest import RESERVATIONS, cart_body, cart_items_url, cart_url
 
@@ -56,13 +57,13 @@ def test_a_checkout_whose_intent_was_swept_makes_no_order(user_client, mocked_re
     release = mocked_responses.delete(RELEASE_URL, status=200)
     settings.CHECKOUT_ABANDONED_SECONDS = 0
 
-    real_reserve = services.inventory.stock_reserve
+    real_reserve = inventory.stock_reserve
 
     def reserve_then_sweep(**kwargs):
         real_reserve(**kwargs)
         assert services.reservation_intents_abandon() == 1
 
-    with mock.patch.object(services.inventory, "stock_reserve", side_effect=reserve_then_sweep):
+    with mock.patch.object(inventory, "stock_reserve", side_effect=reserve_then_sweep):
         response = user_client(5).post("/api/orders/", {"user_id": 5}, format="json")
 
     assert response.status_code == 503
