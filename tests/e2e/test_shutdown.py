@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tests.e2e.invariants import wait_until_they_hold
 from tests.e2e.shop import bearer, make_books, stock
+from tests.e2e.waiting import wait_until
 from tools.serve import SHUTDOWN_GRACE_SECONDS
 
 # Long enough that the frozen service's caller keeps waiting for it through the drill.
@@ -39,14 +40,6 @@ def refuses_connections(port: int) -> bool:
     return False
 
 
-def wait_for(predicate, *, what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def send(port: int, method: str, path: str, headers: dict, body: dict | None = None) -> http.client.HTTPConnection:
     """The request sent (in the kernel's hands) before the caller goes on; its answer is read later."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -62,10 +55,10 @@ def stop_while_in_flight(stack, name: str, frozen: str, connection: http.client.
     process, port = stack.processes[name], stack.ports[name]
     with stack.paused(frozen):
         answer = ThreadPoolExecutor(1).submit(lambda: (r := connection.getresponse(), r.read()))
-        wait_for(lambda: unread_bytes(stack.ports[frozen]) > 0, what=f"the request to reach {frozen}")
+        wait_until(f"the request reaching {frozen}", lambda: unread_bytes(stack.ports[frozen]) > 0)
         signalled = time.monotonic()
         stack.signal(name, signal.SIGTERM)
-        wait_for(lambda: refuses_connections(port), what=f"{name} to close its listening socket")
+        wait_until(f"{name} closing its listening socket", lambda: refuses_connections(port))
         assert process.poll() is None, f"{name} exited before its request in flight was answered"
     response, body = answer.result(timeout=60)
     code = process.wait(timeout=SHUTDOWN_GRACE_SECONDS)
