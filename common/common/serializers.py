@@ -23,16 +23,24 @@ def _is_string_in_schema(field: serializers.Field) -> bool:
     return isinstance(field, serializers.CharField | serializers.UUIDField)
 
 
+def _too_long(field: serializers.Field, value: Any) -> bool:
+    # DRF trims whitespace before it checks max_length; the schema's maxLength is of what was sent.
+    max_length = getattr(field, "max_length", None)
+    return isinstance(field, serializers.CharField) and max_length is not None and len(value) > max_length
+
+
 class JsonTypesMixin:
     def to_internal_value(self, data):
         if isinstance(data, Mapping) and not isinstance(data, QueryDict):
-            wrong = {
-                field.field_name: [NOT_A_STRING]
-                for field in self._writable_fields
-                if _is_string_in_schema(field)
-                and data.get(field.field_name) is not None
-                and not isinstance(data[field.field_name], str)
-            }
+            wrong = {}
+            for field in self._writable_fields:
+                value = data.get(field.field_name)
+                if value is None or not _is_string_in_schema(field):
+                    continue
+                if not isinstance(value, str):
+                    wrong[field.field_name] = [NOT_A_STRING]
+                elif _too_long(field, value):
+                    wrong[field.field_name] = [field.error_messages["max_length"].format(max_length=field.max_length)]
             if wrong:
                 raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)

@@ -42,6 +42,26 @@ def test_another_json_type_where_a_string_belongs_is_refused_naming_the_fields(v
     assert serializer.errors["ref"] == [NOT_A_STRING]
 
 
+class NameSerializer(Serializer):
+    name = serializers.CharField(max_length=5)
+
+
+@pytest.mark.parametrize("name", ["\r" + "*" * 5, "*" * 5 + "  ", "*" * 6])
+def test_a_string_longer_than_its_max_length_as_sent_is_refused_even_if_trimming_would_fit(name):
+    # Found by make fuzz: "\r" and 100 characters passed a maxLength of 100 once trimmed.
+    serializer = NameSerializer(data={"name": name})
+
+    assert not serializer.is_valid()
+    assert serializer.errors["name"] == ["Ensure this field has no more than 5 characters."]
+
+
+def test_a_string_at_its_max_length_is_trimmed_and_kept():
+    serializer = NameSerializer(data={"name": " ***"})
+
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data == {"name": "***"}
+
+
 def test_read_only_fields_and_numbers_are_not_checked():
     serializer = PriceSerializer(data={"title": "Dune", "price": "1.00", "shown": 5, "quantity": 3})
 
