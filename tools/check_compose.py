@@ -13,7 +13,7 @@ There is no Docker engine where the tests run, so this checks the file itself:
 - health checks and depends_on conditions are in place, and every depends_on target exists;
   the database's health check goes over TCP (the init scripts run on a socket-only server);
 - one image, built once: only the `image` service builds it, every other process runs it
-  and waits (directly or through another) for that build;
+  and waits (directly or through another) for that build, under Docker's init;
 - the services have more than SHUTDOWN_GRACE_SECONDS to stop (stop_grace_period) before
   Docker sends SIGKILL;
 - every ${VARIABLE} the file uses is documented in .env.example with the same default, and
@@ -282,6 +282,8 @@ def image_problems(services: dict) -> list[str]:
             found.append(f"{host}: builds an image of its own; only {IMAGE_SERVICE} builds, once")
         if entry.get("image") != IMAGE:
             found.append(f"{host}: runs image {entry.get('image')!r}, expected {IMAGE}")
+        if entry.get("init") is not True:
+            found.append(f"{host}: no init: true (as the container's first process it would ignore SIGTERM)")
         if not _waits_for(services, host, IMAGE_SERVICE):
             found.append(f"{host}: does not wait for {IMAGE_SERVICE} (compose v1 would pull {IMAGE} instead)")
         direct = _depends_on(entry)

@@ -71,6 +71,19 @@ class _Workers(ThreadedTaskDispatcher):
             thread.join(max(deadline - time.monotonic(), 0))
 
 
+def exit_on_signals_while_starting() -> None:
+    """SIGTERM or SIGINT before GracefulServer.stop_on_signals takes over (while the service
+    migrates or loads) ends the process with exit code 0: nothing is being served yet. The
+    first process of a container has no default action for SIGTERM, so it would otherwise
+    go on starting until SIGKILL."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _exit_now)
+
+
+def _exit_now(signum, frame):
+    raise SystemExit(0)  # subprocess.run kills a migration under way on its way out
+
+
 class GracefulServer:
     """waitress on one address with its settings (`adjustments`: waitress's keyword
     arguments), serving until stop() and draining for up to `grace_seconds`."""

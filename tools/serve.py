@@ -27,7 +27,7 @@ from django.db import connections
 
 from common.services import SERVICES
 from common.settings import env_float, env_int, env_str, service_port
-from tools.graceful import GracefulServer
+from tools.graceful import GracefulServer, exit_on_signals_while_starting
 from tools.stack import service_dir
 
 # Seconds a stopping service gives its requests in flight: below the 30 s Kubernetes
@@ -69,6 +69,7 @@ def waitress_command(application: str, port: int, name: str) -> list[str]:
 
 
 def main() -> None:
+    exit_on_signals_while_starting()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("service", choices=sorted(SERVICES))
     parser.add_argument("--no-migrate", action="store_true", help="start without running migrations")

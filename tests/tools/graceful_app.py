@@ -2,10 +2,11 @@
 tools/graceful.py; run as a module, it serves one under GracefulServer with its signal
 handlers, as tools/serve.py does:
 
-    python -m tests.tools.graceful_app GRACE_SECONDS
+    python -m tests.tools.graceful_app GRACE_SECONDS [START_SECONDS]
 
-prints `port N` once listening and `started` when a slow request begins; SIGUSR1
-releases the slow requests; the exit code is serve()'s.
+prints `starting`, takes START_SECONDS to start (as a service migrating), prints `port N`
+once listening and `started` when a slow request begins; SIGUSR1 releases the slow
+requests; the exit code is serve()'s.
 """
 
 import signal
@@ -38,8 +39,11 @@ def wait_for(predicate, *, what: str, timeout: float = 10.0) -> None:
 
 
 def main() -> int:
-    from tools.graceful import GracefulServer
+    from tools.graceful import GracefulServer, exit_on_signals_while_starting
 
+    exit_on_signals_while_starting()
+    print("starting", flush=True)
+    time.sleep(float(sys.argv[2]) if len(sys.argv) > 2 else 0)
     app = GatedApp(on_start=lambda: print("started", flush=True))
     server = GracefulServer(app, grace_seconds=float(sys.argv[1]), listen="127.0.0.1:0", threads=2)
     server.stop_on_signals()

@@ -293,6 +293,7 @@ def test_an_image_built_twice_another_image_or_a_process_that_does_not_wait_for_
     # New mappings: the services share the one from the file's x-service anchor.
     broken["services"]["cart-service"]["depends_on"] = {"db": {"condition": "service_healthy"}}
     broken["services"]["gateway"]["depends_on"] = {"db": {"condition": "service_healthy"}, "image": {}}
+    del broken["services"]["payment-dispatcher"]["init"]
     found = problems(broken)
     assert "book-service: builds an image of its own; only image builds, once" in found
     assert "order-service: runs image 'bookstore:latest', expected bookstore:local" in found
@@ -300,6 +301,7 @@ def test_an_image_built_twice_another_image_or_a_process_that_does_not_wait_for_
     # customer-service waits for cart-service only: it no longer waits for the build either.
     assert "customer-service: does not wait for image (compose v1 would pull bookstore:local instead)" in found
     assert "gateway: waits for image with service_started, expected service_completed_successfully" in found
+    assert "payment-dispatcher: no init: true (as the container's first process it would ignore SIGTERM)" in found
     # A dispatcher waits for the build through its service.
     assert not any(p.startswith("order-dispatcher: does not wait for image") for p in found)
 

@@ -140,6 +140,7 @@ def test_a_signal_stops_the_process_once_its_request_in_flight_is_answered(sig):
         [sys.executable, "-m", "tests.tools.graceful_app", "20"], cwd=REPO_DIR, stdout=subprocess.PIPE, text=True
     )
     try:
+        assert process.stdout.readline().strip() == "starting"
         address = ("127.0.0.1", int(process.stdout.readline().split()[1]))
         client, outcome = in_thread(lambda: get(address, "/slow"))
         assert process.stdout.readline().strip() == "started"
@@ -152,6 +153,21 @@ def test_a_signal_stops_the_process_once_its_request_in_flight_is_answered(sig):
         client.join(10)
         assert (outcome["response"].status, outcome["body"]) == (200, b"ok")
         assert process.wait(timeout=20) == 0  # within the grace period
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_while_still_starting_ends_the_process_with_exit_code_0(sig):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.tools.graceful_app", "20", "600"], cwd=REPO_DIR, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout.readline().strip() == "starting"
+        process.send_signal(sig)
+        assert process.wait(timeout=20) == 0
     finally:
         if process.poll() is None:
             process.kill()
