@@ -74,6 +74,7 @@ def test_the_dispatcher_posts_the_envelope_with_a_service_token(mocked_responses
     assert json.loads(sent.body) == {
         "id": str(event.id),
         "type": "thing.happened",
+        "version": 1,  # a type outside common.events' contracts is version 1
         "source": "book",
         "occurred_at": event.created_at.isoformat(),
         "payload": {"n": 1},

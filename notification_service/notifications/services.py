@@ -25,7 +25,6 @@ from notifications import messages
 from notifications.clients import customers
 from notifications.errors import NotificationErrorCode
 from notifications.models import EmailState, Notification
-from notifications.serializers import PAYLOAD_SERIALIZERS
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +34,9 @@ EMAIL_LEASE = timedelta(minutes=2)
 
 @transaction.atomic
 def notification_create_from_event(*, event_id: uuid.UUID, event_type: str, payload: dict) -> Notification:
-    """The notification of one event, in NOTIFICATION_LANGUAGE, its email due now. A
-    malformed payload is a 400 naming the field (and the event stays unseen)."""
-    serializer = PAYLOAD_SERIALIZERS[event_type](data=payload)
-    serializer.is_valid(raise_exception=True)
-    body = serializer.validated_data
+    """The notification of one event (its payload read by its contract in common.events),
+    in NOTIFICATION_LANGUAGE, its email due now."""
+    body = payload
     language = settings.NOTIFICATION_LANGUAGE
     subject, text = messages.render(event_type=event_type, language=language, payload=body)
     now = timezone.now()

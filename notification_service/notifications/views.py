@@ -8,9 +8,9 @@ from common.auth import ClaimsUser
 from common.outbox.consumer import EventReceiverView
 from common.permissions import is_owner, is_staff_or_service
 from common.serializers import validated
-from notifications import selectors, services
+from notifications import messages, selectors, services
 from notifications.pagination import NotificationPagination
-from notifications.serializers import PAYLOAD_SERIALIZERS, NotificationListQuerySerializer, NotificationSerializer
+from notifications.serializers import NotificationListQuerySerializer, NotificationSerializer
 
 
 def _listed_user(user: ClaimsUser, asked: int | None) -> int:
@@ -55,7 +55,7 @@ class NotificationReadView(APIView):
 class EventsView(EventReceiverView):
     """POST /api/events/ (services only): each event of a known type makes one notification, once per id."""
 
-    handlers = {event_type: services.notification_create_from_event for event_type in PAYLOAD_SERIALIZERS}
+    handlers = {event_type: services.notification_create_from_event for event_type in messages.TEMPLATES}
 
     def handle(self, event: dict, handler) -> None:
         handler(event_id=event["id"], event_type=event["type"], payload=event["payload"])

@@ -57,9 +57,3 @@ class PaymentAcceptSerializer(Serializer):
 
     payment_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
-
-
-class PaymentEventSerializer(Serializer):
-    """The part of a payment.refunded event's payload this service reads."""
-
-    order_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)

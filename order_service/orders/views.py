@@ -18,7 +18,6 @@ from orders.serializers import (
     OrderListQuerySerializer,
     OrderSerializer,
     PaymentAcceptSerializer,
-    PaymentEventSerializer,
     StatusChangeSerializer,
 )
 
@@ -133,8 +132,7 @@ class OrderPaymentView(APIView):
 
 
 def _payment_refunded(payload: dict) -> None:
-    body = validated(PaymentEventSerializer, payload)
-    services.order_cancel_refunded(order_id=body["order_id"], by_service="payment")
+    services.order_cancel_refunded(order_id=payload["order_id"], by_service="payment")
 
 
 class EventsView(EventReceiverView):

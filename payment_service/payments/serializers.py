@@ -79,10 +79,3 @@ class PaymentListQuerySerializer(serializers.Serializer):
     order_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     user_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     status = serializers.ChoiceField(choices=PaymentStatus.choices, required=False)
-
-
-class OrderStatusChangedSerializer(serializers.Serializer):
-    """The part of an order.status_changed event's payload this service reads."""
-
-    order_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    to_status = serializers.CharField(max_length=30)

@@ -12,7 +12,6 @@ from common.serializers import represent, validated
 from payments import selectors, services
 from payments.models import Payment
 from payments.serializers import (
-    OrderStatusChangedSerializer,
     PaymentCreateSerializer,
     PaymentListQuerySerializer,
     PaymentSerializer,
@@ -88,8 +87,7 @@ class PaymentRefundView(APIView):
 
 
 def _order_status_changed(payload: dict) -> None:
-    body = validated(OrderStatusChangedSerializer, payload)
-    services.payment_order_changed(order_id=body["order_id"], to_status=body["to_status"])
+    services.payment_order_changed(order_id=payload["order_id"], to_status=payload["to_status"])
 
 
 class EventsView(EventReceiverView):

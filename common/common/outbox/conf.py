@@ -19,19 +19,14 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from common.events import CONTRACTS
 from common.settings import ImproperlyConfiguredEnv, env_bool, env_float, env_int, env_str
 
 EVENTS_PATH = "/api/events/"
 
-# Who hears what by default (the architecture diagram's dotted arrows).
+# Who hears what by default: next to each event's contract (common.events).
 DEFAULT_SUBSCRIBERS: dict[str, list[str]] = {
-    "order.created": ["notification"],
-    "order.status_changed": ["notification", "payment"],
-    "payment.succeeded": ["notification"],
-    "payment.failed": ["notification"],
-    "payment.refunded": ["order", "notification"],
-    "account.created": ["notification"],
-    "customer.created": ["notification"],
+    event_type: list(contract.subscribers) for event_type, contract in CONTRACTS.items()
 }
 
 

@@ -7,9 +7,11 @@ from contextlib import contextmanager
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.events import CONTRACTS, payload_of
 from common.outbox.models import ProcessedEvent
 from common.permissions import IsService
 from common.serializers import Serializer as JsonTypedSerializer
@@ -33,6 +35,7 @@ def consume_once(*, event_id: uuid.UUID, event_type: str) -> Iterator[bool]:
 class EventEnvelopeSerializer(JsonTypedSerializer):
     id = serializers.UUIDField()
     type = serializers.CharField(max_length=100)
+    version = serializers.IntegerField(min_value=1, required=False, default=1)
     source = serializers.CharField(max_length=50, required=False, default="")
     occurred_at = serializers.DateTimeField(required=False)
     payload = serializers.DictField()
@@ -46,7 +49,10 @@ class EventAckSerializer(serializers.Serializer):
 class EventReceiverView(APIView):
     """POST /api/events/ for a consuming service: subclass and set `handlers`
     ({event type: function(payload)}); only services may post. An unknown type is
-    acknowledged and ignored, so publishers do not retry what nobody here wants."""
+    acknowledged and ignored, so publishers do not retry what nobody here wants. The
+    handler gets the payload read by its contract (common.events); a payload that
+    breaks it, or a version newer than this service knows, is a 400 and stays unseen
+    (the publisher's outbox parks it until this service is fixed or upgraded)."""
 
     permission_classes = [IsService]
     handlers: dict[str, Callable[[dict], None]] = {}
@@ -59,6 +65,11 @@ class EventReceiverView(APIView):
         handler = self.handlers.get(event["type"])
         if handler is None:
             return Response({"id": str(event["id"]), "status": "ignored"})
+        if contract := CONTRACTS.get(event["type"]):
+            if event["version"] > contract.version:
+                message = f"This service reads {event['type']} up to version {contract.version}."
+                raise ValidationError({"version": [message]})
+            event["payload"] = payload_of(event["type"], event["payload"])
         with consume_once(event_id=event["id"], event_type=event["type"]) as first_time:
             if first_time:
                 self.handle(event, handler)
@@ -66,6 +77,6 @@ class EventReceiverView(APIView):
         return Response({"id": str(event["id"]), "status": outcome}, status=status.HTTP_200_OK)
 
     def handle(self, event: dict, handler: Callable) -> None:
-        """Run the handler of a first-seen event with its payload; override to give it
-        more of the envelope (its id, say)."""
+        """Run the handler of a first-seen event with its payload (read by its contract);
+        override to give it more of the envelope (its id, say)."""
         handler(event["payload"])

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from common.errors import DependencyError
+from common.events import CONTRACTS
 from common.http import ServiceClient, client_for
 from common.outbox import conf
 from common.outbox.models import OutboxDelivery, OutboxEvent
@@ -49,12 +50,18 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, conf.backoff_max_seconds()))
 
 
+def contract_version(event_type: str) -> int:
+    contract = CONTRACTS.get(event_type)
+    return contract.version if contract else 1  # a type of a service's own, outside the shared contracts
+
+
 def envelope(event: OutboxEvent) -> dict:
     from django.conf import settings
 
     return {
         "id": str(event.id),
         "type": event.event_type,
+        "version": contract_version(event.event_type),
         "source": settings.SERVICE_NAME,
         "occurred_at": event.created_at.isoformat(),
         "payload": event.payload,

@@ -12,10 +12,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from common.background import run_in_background
+from common.events import CONTRACTS, check_payload
 from common.outbox import conf
 from common.outbox.models import OutboxDelivery, OutboxEvent
 from common.request_id import current_request_id
@@ -33,7 +35,11 @@ class ScheduledCall:
 
 def publish(event_type: str, payload: dict, *, key: str = "") -> OutboxEvent:
     """Record an event for every subscriber of its type (EVENT_SUBSCRIBERS). It is
-    delivered only if the surrounding transaction commits, and then until it is."""
+    delivered only if the surrounding transaction commits, and then until it is. With
+    EVENT_CONTRACTS_STRICT (the test suites) the payload is checked against its
+    contract in common.events first."""
+    if getattr(settings, "EVENT_CONTRACTS_STRICT", False) and event_type in CONTRACTS:
+        check_payload(event_type, payload)
     event = _create(kind=OutboxEvent.Kind.EVENT, event_type=event_type, payload=payload, key=key)
     endpoints = conf.endpoints_for(event_type)
     fast = bool(endpoints) and conf.fast_path()

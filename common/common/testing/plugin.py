@@ -14,6 +14,8 @@ import responses
 def _fast_test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Every event a service publishes in its tests is checked against its contract.
+    settings.EVENT_CONTRACTS_STRICT = True
 
 
 def bearer_client(token: str | None):

@@ -4,6 +4,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
+from common.events import payload_of
+
 CUSTOMER_URL = django_settings.SERVICE_URLS["customer"]
 
 
@@ -92,7 +94,9 @@ def make_notification(db):
 
     def make(*, user_id: int = 5, event_type: str = "payment.succeeded", **overrides):
         notification = services.notification_create_from_event(
-            event_id=uuid.uuid4(), event_type=event_type, payload={**PAYLOADS[event_type], "user_id": user_id}
+            event_id=uuid.uuid4(),
+            event_type=event_type,
+            payload=payload_of(event_type, {**PAYLOADS[event_type], "user_id": user_id}),
         )
         if overrides:
             type(notification).objects.filter(pk=notification.pk).update(**overrides)

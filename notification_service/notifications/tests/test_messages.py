@@ -2,24 +2,22 @@
 
 import pytest
 
+from common.events import CONTRACTS, payload_of
 from notifications import messages
-from notifications.serializers import PAYLOAD_SERIALIZERS
 from notifications.tests.conftest import PAYLOADS
 
 
 def validated(event_type: str) -> dict:
-    serializer = PAYLOAD_SERIALIZERS[event_type](data=PAYLOADS[event_type])
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    return payload_of(event_type, PAYLOADS[event_type])
 
 
 def test_every_event_type_heard_has_a_template_in_each_language():
-    assert set(messages.TEMPLATES) == set(PAYLOAD_SERIALIZERS)
+    assert set(messages.TEMPLATES) == set(CONTRACTS)
     for templates in messages.TEMPLATES.values():
         assert set(templates) == set(messages.LANGUAGES)
 
 
-@pytest.mark.parametrize("event_type", sorted(PAYLOAD_SERIALIZERS))
+@pytest.mark.parametrize("event_type", sorted(CONTRACTS))
 @pytest.mark.parametrize("language", messages.LANGUAGES)
 def test_each_template_renders_from_its_payload(event_type, language):
     subject, body = messages.render(event_type=event_type, language=language, payload=validated(event_type))

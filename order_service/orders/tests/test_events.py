@@ -17,7 +17,15 @@ def envelope(order_id, event_type="payment.refunded", event_id=None):
         "type": event_type,
         "source": "payment",
         "occurred_at": "2026-01-01T00:00:00Z",
-        "payload": {"order_id": order_id, "payment_id": 3, "amount": "20.00"},
+        "payload": {
+            "order_id": order_id,
+            "payment_id": 3,
+            "user_id": 5,
+            "amount": "20.00",
+            "method": "card",
+            "status": "refunded",
+            "refunded_at": "2026-01-01T00:00:00Z",
+        },
     }
 
 

@@ -32,7 +32,14 @@ def order_status_changed(client, order_id: int, to_status: str):
         "type": "order.status_changed",
         "source": "order",
         "occurred_at": "2026-01-01T00:00:00Z",
-        "payload": {"order_id": order_id, "user_id": OWNER, "from_status": "paid", "to_status": to_status},
+        "payload": {
+            "order_id": order_id,
+            "user_id": OWNER,
+            "from_status": "paid",
+            "to_status": to_status,
+            "changed_at": "2026-01-01T00:00:00Z",
+            "changed_by": "staff 9000",
+        },
     }
     return client.post("/api/events/", envelope, format="json")
 

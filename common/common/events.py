@@ -1,0 +1,140 @@
+"""The events the services tell each other, each defined once: its payload's fields
+and types, its version, and who hears it by default.
+
+Publishers write these payloads (common.outbox.publisher.publish checks each one
+against its contract when EVENT_CONTRACTS_STRICT is on, as every test suite has it,
+so a producer that drifts fails its own tests); consumers read them with
+`payload_of(event_type, payload)`, the same contract, so both sides are tested
+against one schema. A field added later is optional (old events still in an outbox
+lack it); a change that breaks readers is a new version.
+"""
+
+from dataclasses import dataclass
+
+from rest_framework import serializers
+
+from common.converters import MAX_ID
+from common.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+
+
+def _id(**options) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **options)
+
+
+def _money(**options) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **options)
+
+
+def _text(max_length: int, **options) -> serializers.CharField:
+    return serializers.CharField(max_length=max_length, **options)
+
+
+class _Payload(serializers.Serializer):
+    """Every event is about one user (the one notified)."""
+
+    user_id = _id()
+
+
+class OrderLine(serializers.Serializer):
+    product_id = _id()
+    title = _text(500, allow_null=True, allow_blank=True)
+    unit_price = _money(allow_null=True)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    line_total = _money()
+
+
+class OrderCreated(_Payload):
+    order_id = _id()
+    status = _text(30)
+    total = _money()
+    lines = OrderLine(many=True, max_length=1000)
+    created_at = serializers.DateTimeField()
+
+
+class OrderStatusChanged(_Payload):
+    order_id = _id()
+    from_status = _text(30)
+    to_status = _text(30)
+    changed_at = serializers.DateTimeField()
+    changed_by = _text(150)
+    reason = _text(30, allow_blank=True, required=False, default="")  # "payment_expired", "refunded"
+    payment_id = _id(allow_null=True, required=False, default=None)
+    total = _money(required=False)
+
+
+class Payment(_Payload):
+    payment_id = _id()
+    order_id = _id()
+    amount = _money()
+    method = _text(30)
+    status = _text(30)
+
+
+class PaymentFailed(Payment):
+    failure_code = _text(50, allow_blank=True)
+    failure_message = _text(1000, allow_blank=True)
+
+
+class PaymentRefunded(Payment):
+    refunded_at = serializers.DateTimeField()
+
+
+class AccountCreated(_Payload):
+    username = _text(150)
+    email = serializers.EmailField(max_length=254)
+
+
+class CustomerCreated(_Payload):
+    customer_id = _id()
+    first_name = _text(150, allow_blank=True)
+    last_name = _text(150, allow_blank=True)
+
+
+@dataclass(frozen=True)
+class Contract:
+    event_type: str
+    payload: type[serializers.Serializer]
+    subscribers: tuple[str, ...]  # who hears it by default (EVENT_SUBSCRIBERS replaces this)
+    version: int = 1
+
+
+CONTRACTS: dict[str, Contract] = {
+    contract.event_type: contract
+    for contract in (
+        Contract("order.created", OrderCreated, ("notification",)),
+        # payment_service refunds a cancelled order's payment, or collects a delivered one's cash.
+        Contract("order.status_changed", OrderStatusChanged, ("notification", "payment")),
+        Contract("payment.succeeded", Payment, ("notification",)),
+        Contract("payment.failed", PaymentFailed, ("notification",)),
+        # order_service cancels the order and gives its stock back.
+        Contract("payment.refunded", PaymentRefunded, ("order", "notification")),
+        Contract("account.created", AccountCreated, ("notification",)),
+        Contract("customer.created", CustomerCreated, ("notification",)),
+    )
+}
+
+
+class UnknownEventType(ValueError):
+    pass
+
+
+def contract_of(event_type: str) -> Contract:
+    try:
+        return CONTRACTS[event_type]
+    except KeyError:
+        raise UnknownEventType(f"{event_type!r} is not an event type of common.events") from None
+
+
+def payload_of(event_type: str, payload: dict) -> dict:
+    """The payload read by its contract (types converted); a 400 naming the field if it
+    does not hold to it."""
+    serializer = contract_of(event_type).payload(data=payload)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def check_payload(event_type: str, payload: dict) -> None:
+    """For publishers: the payload as written holds to its contract, else ValueError."""
+    serializer = contract_of(event_type).payload(data=payload)
+    if not serializer.is_valid():
+        raise ValueError(f"{event_type} payload breaks its contract: {serializer.errors}")

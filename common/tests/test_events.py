@@ -1,0 +1,90 @@
+"""common.events: each event type's payload defined once, held to by publishers (in
+every test suite) and read by consumers with the same contract."""
+
+import uuid
+
+import pytest
+from rest_framework.exceptions import ValidationError
+from rest_framework.test import APIRequestFactory
+
+from common.auth import mint_access_token
+from common.events import CONTRACTS, check_payload, payload_of
+from common.outbox import conf
+from common.outbox.consumer import EventReceiverView
+from common.outbox.models import OutboxEvent
+from common.outbox.publisher import publish
+
+REFUNDED = {
+    "payment_id": 7,
+    "order_id": 12,
+    "user_id": 5,
+    "amount": "60.50",
+    "method": "card",
+    "status": "refunded",
+    "refunded_at": "2026-01-02T00:00:00Z",
+}
+
+
+def test_the_default_subscribers_are_those_next_to_the_contracts():
+    assert {name: list(c.subscribers) for name, c in CONTRACTS.items()} == conf.DEFAULT_SUBSCRIBERS
+    assert conf.DEFAULT_SUBSCRIBERS["payment.refunded"] == ["order", "notification"]
+
+
+def test_a_payload_is_read_with_its_types():
+    read = payload_of("payment.refunded", REFUNDED | {"extra": "ignored"})
+    assert str(read["amount"]) == "60.50"
+    assert read["refunded_at"].year == 2026
+    assert "extra" not in read
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {k: v for k, v in REFUNDED.items() if k != "refunded_at"},
+        REFUNDED | {"amount": "1" * 20},  # more digits than any money column holds
+        REFUNDED | {"user_id": "five"},
+    ],
+)
+def test_a_payload_that_breaks_its_contract_is_refused_on_both_sides(broken):
+    with pytest.raises(ValueError, match=r"payment\.refunded payload breaks its contract"):
+        check_payload("payment.refunded", broken)
+    with pytest.raises(ValidationError):
+        payload_of("payment.refunded", broken)
+
+
+@pytest.mark.django_db
+def test_a_publisher_drifting_from_the_contract_fails_in_the_test_suites(settings):
+    assert settings.EVENT_CONTRACTS_STRICT  # set by common.testing's plugin for every suite
+    with pytest.raises(ValueError, match="breaks its contract"):
+        publish("payment.refunded", {"order_id": 12})
+    publish("payment.refunded", REFUNDED)
+    assert OutboxEvent.objects.get().payload == REFUNDED
+
+
+class _Refunds(EventReceiverView):
+    handled: list = []
+    handlers = {"payment.refunded": handled.append}
+
+
+def _post(body):
+    token = mint_access_token(user_id=None, service="payment")
+    request = APIRequestFactory().post("/api/events/", body, format="json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    return _Refunds.as_view()(request)
+
+
+@pytest.mark.django_db
+def test_a_consumer_gets_the_payload_read_by_its_contract_and_refuses_what_breaks_it():
+    _Refunds.handled.clear()
+    event = {"id": str(uuid.uuid4()), "type": "payment.refunded", "version": 1, "payload": REFUNDED}
+
+    assert _post(event).data["status"] == "processed"
+    assert _Refunds.handled[0]["order_id"] == 12
+    assert str(_Refunds.handled[0]["amount"]) == "60.50"
+
+    broken = {**event, "id": str(uuid.uuid4()), "payload": {"order_id": 12}}
+    assert _post(broken).status_code == 400
+    newer = {**event, "id": str(uuid.uuid4()), "version": 2}
+    response = _post(newer)
+    assert response.status_code == 400
+    assert "version" in response.data["error"]["details"]
+    assert len(_Refunds.handled) == 1
