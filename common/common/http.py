@@ -12,7 +12,6 @@ is not JSON, or not of the shape the contract gives, is that peer being unavaila
 """
 
 import logging
-import threading
 from typing import Any
 
 import requests
@@ -22,6 +21,7 @@ from urllib3.util.retry import Retry
 
 from common.auth import service_token
 from common.errors import ServiceTimeout, ServiceUnavailable
+from common.lazy import PerKey
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.request_id import current_request_id
 
@@ -93,25 +93,22 @@ class ServiceClient:
         return self.request("DELETE", path, **kwargs)
 
 
-_clients: dict[str, ServiceClient] = {}
-_clients_lock = threading.Lock()
+def _client_of(service: str) -> ServiceClient:
+    return ServiceClient(
+        service,
+        settings.SERVICE_URLS[service],
+        connect_timeout=settings.SERVICE_CONNECT_TIMEOUT,
+        read_timeout=settings.SERVICE_READ_TIMEOUT,
+        retries=settings.SERVICE_RETRIES,
+    )
+
+
+clients = PerKey(_client_of)
 
 
 def client_for(service: str) -> ServiceClient:
     """The process-wide client of one peer service (created on first use)."""
-    client = _clients.get(service)
-    if client is None:
-        with _clients_lock:
-            client = _clients.get(service)
-            if client is None:
-                client = _clients[service] = ServiceClient(
-                    service,
-                    settings.SERVICE_URLS[service],
-                    connect_timeout=settings.SERVICE_CONNECT_TIMEOUT,
-                    read_timeout=settings.SERVICE_READ_TIMEOUT,
-                    retries=settings.SERVICE_RETRIES,
-                )
-    return client
+    return clients.get(service)
 
 
 def conforms(value: Any, shape: Any) -> bool:

@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from django.conf import settings
 from urllib3.exceptions import HTTPError
 
+from common.lazy import PerKey
+
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
 
 
@@ -94,17 +96,7 @@ class CircuitBreaker:
                 self._opened_at = self._clock()
 
 
-_breakers: dict[str, CircuitBreaker] = {}
-_lock = threading.Lock()
-
-
-def breaker_for(service: str) -> CircuitBreaker:
-    breaker = _breakers.get(service)
-    if breaker is None:
-        with _lock:
-            breaker = _breakers.get(service)
-            if breaker is None:
-                breaker = _breakers[service] = CircuitBreaker(
-                    service, settings.GATEWAY_BREAKER_FAILURES, settings.GATEWAY_BREAKER_RESET_SECONDS
-                )
-    return breaker
+breakers = PerKey(
+    lambda service: CircuitBreaker(service, settings.GATEWAY_BREAKER_FAILURES, settings.GATEWAY_BREAKER_RESET_SECONDS)
+)
+breaker_for = breakers.get

@@ -5,8 +5,6 @@ no re-encoding of bodies, and no retry except once for an idempotent request
 on a kept-alive connection that went stale.
 """
 
-import threading
-
 import urllib3
 from django.conf import settings
 from django.http import HttpResponse
@@ -15,6 +13,7 @@ from urllib3.util.retry import Retry
 
 from common.errors import ErrorCode, error_response
 from common.forwarded import PROXY_HEADERS
+from common.lazy import PerKey
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from routing.breakers import BreakerOpen, breaker_for
 
@@ -52,21 +51,11 @@ class _StaleConnectionRetry(Retry):
 
 _RETRY = _StaleConnectionRetry(total=1, connect=1, read=1, status=0, other=0, redirect=False)
 
-_pools: dict[str, urllib3.HTTPConnectionPool] = {}
-_pools_lock = threading.Lock()
-
-
-def pool_for(service: str) -> urllib3.HTTPConnectionPool:
-    pool = _pools.get(service)
-    if pool is None:
-        with _pools_lock:
-            pool = _pools.get(service)
-            if pool is None:
-                # block=False: under a burst, extra connections are opened rather than waiting.
-                pool = _pools[service] = urllib3.connection_from_url(
-                    settings.SERVICE_URLS[service], maxsize=32, block=False, retries=_RETRY
-                )
-    return pool
+# block=False: under a burst, extra connections are opened rather than waiting.
+pools = PerKey(
+    lambda service: urllib3.connection_from_url(settings.SERVICE_URLS[service], maxsize=32, block=False, retries=_RETRY)
+)
+pool_for = pools.get
 
 
 def _header_name(meta_key: str) -> str:

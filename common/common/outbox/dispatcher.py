@@ -24,6 +24,7 @@ from django.utils import timezone
 from common.errors import DependencyError
 from common.events import CONTRACTS
 from common.http import ServiceClient, client_for
+from common.lazy import PerKey
 from common.outbox import conf
 from common.outbox.models import OutboxDelivery, OutboxEvent
 from common.outbox.publisher import ScheduledCall
@@ -40,8 +41,20 @@ logger = logging.getLogger(__name__)
 # the 4xx not named here, and transport failures and 5xx (the target is down).
 REFUSALS = frozenset({400, 404, 405, 410, 413, 414, 415, 422})
 
-_url_clients: dict[str, ServiceClient] = {}
-_url_clients_lock = threading.Lock()
+
+def _url_client(target: str) -> ServiceClient:
+    from django.conf import settings
+
+    return ServiceClient(
+        target,
+        target,
+        connect_timeout=settings.SERVICE_CONNECT_TIMEOUT,
+        read_timeout=settings.SERVICE_READ_TIMEOUT,
+        retries=settings.SERVICE_RETRIES,
+    )
+
+
+_url_clients = PerKey(_url_client)  # subscribers named by URL (EVENT_SUBSCRIBERS)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -69,20 +82,7 @@ def envelope(event: OutboxEvent) -> dict:
 
 
 def _client(target: str) -> ServiceClient:
-    if "://" not in target:
-        return client_for(target)
-    from django.conf import settings
-
-    with _url_clients_lock:
-        if target not in _url_clients:
-            _url_clients[target] = ServiceClient(
-                target,
-                target,
-                connect_timeout=settings.SERVICE_CONNECT_TIMEOUT,
-                read_timeout=settings.SERVICE_READ_TIMEOUT,
-                retries=settings.SERVICE_RETRIES,
-            )
-        return _url_clients[target]
+    return client_for(target) if "://" not in target else _url_clients.get(target)
 
 
 def take_due(

@@ -16,6 +16,10 @@ def _fast_test_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Every event a service publishes in its tests is checked against its contract.
     settings.EVENT_CONTRACTS_STRICT = True
+    yield
+    from common.lazy import forget_all
+
+    forget_all()  # clients, pools and breakers made from this test's settings
 
 
 def bearer_client(token: str | None):

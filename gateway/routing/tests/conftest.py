@@ -45,7 +45,7 @@ def upstream(settings, monkeypatch):
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     settings.SERVICE_URLS = {**settings.SERVICE_URLS, "book": f"http://127.0.0.1:{server.server_port}"}
-    monkeypatch.setattr(proxy, "_pools", {})
+    proxy.pools.forget()
     yield server
     server.shutdown()
     server.server_close()

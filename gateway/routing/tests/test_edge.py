@@ -189,8 +189,8 @@ def test_the_breaker_opens_after_repeated_failures_then_lets_a_trial_through(
 ):
     settings.SERVICE_URLS = {**settings.SERVICE_URLS, "order": closed_port_url}
     settings.GATEWAY_BREAKER_FAILURES = 3
-    monkeypatch.setattr(proxy, "_pools", {})
-    monkeypatch.setattr(breakers, "_breakers", {})
+    proxy.pools.forget()
+    breakers.breakers.forget()
     token = bearer(customer_token())
     first = [client.get("/api/orders/", **token) for _ in range(3)]
     assert [r.status_code for r in first] == [503, 503, 503]
@@ -201,7 +201,7 @@ def test_the_breaker_opens_after_repeated_failures_then_lets_a_trial_through(
     assert 1 <= int(fast["Retry-After"]) <= django_settings.GATEWAY_BREAKER_RESET_SECONDS
     # The service comes back; after the cool-down one trial request closes the breaker.
     settings.SERVICE_URLS = {**settings.SERVICE_URLS, "order": settings.SERVICE_URLS["book"]}
-    monkeypatch.setattr(proxy, "_pools", {})
+    proxy.pools.forget()
     breaker = breakers.breaker_for("order")
     monkeypatch.setattr(breaker, "_clock", lambda: time.monotonic() + 3600)  # the cool-down is over
     assert client.get("/api/orders/", **token).status_code == 201
