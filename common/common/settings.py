@@ -5,13 +5,16 @@ system on one machine with SQLite and nothing else installed.
 """
 
 import os
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import dj_database_url
 
 from common.services import SERVICES
+
+T = TypeVar("T")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -51,6 +54,14 @@ def env_float(name: str, default: float) -> float:
         return default if raw is None else float(raw)
     except ValueError:
         raise ImproperlyConfiguredEnv(f"{name}={raw!r} is not a number") from None
+
+
+def live_setting(name: str, from_env: Callable[[], T]) -> T:
+    """A setting of a common app, read when used: Django's if set there (tests set them
+    so), else `from_env()`, the environment's or the default."""
+    from django.conf import settings
+
+    return getattr(settings, name) if hasattr(settings, name) else from_env()
 
 
 def env_list(name: str, default: str = "") -> list[str]:

@@ -20,7 +20,7 @@ from common.db import create_unless_present
 from common.errors import ApiError, Conflict
 from common.idempotency.header import HEADER, REPLAYED_HEADER, key_valid
 from common.idempotency.models import IdempotencyKey
-from common.settings import env_float
+from common.settings import env_float, live_setting
 
 # The key claimed by the request idempotent() runs now, for complete_in_transaction.
 _current: ContextVar[IdempotencyKey | None] = ContextVar("idempotency_key", default=None)
@@ -38,7 +38,7 @@ class UnprocessableEntity(ApiError):
 
 
 def _setting(name: str, default: float) -> float:
-    return getattr(settings, name) if hasattr(settings, name) else env_float(name, default)
+    return live_setting(name, lambda: env_float(name, default))
 
 
 def ttl() -> timedelta:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from common.events import CONTRACTS
-from common.settings import ImproperlyConfiguredEnv, env_bool, env_float, env_int, env_str
+from common.settings import ImproperlyConfiguredEnv, env_bool, env_float, env_int, env_str, live_setting
 
 EVENTS_PATH = "/api/events/"
 
@@ -36,36 +36,32 @@ class Endpoint:
     path: str
 
 
-def _setting(name: str, from_env):
-    return getattr(settings, name) if hasattr(settings, name) else from_env()
-
-
 def poll_seconds() -> float:
-    return _setting("OUTBOX_POLL_SECONDS", lambda: env_float("OUTBOX_POLL_SECONDS", 1.0))
+    return live_setting("OUTBOX_POLL_SECONDS", lambda: env_float("OUTBOX_POLL_SECONDS", 1.0))
 
 
 def backoff_seconds() -> float:
-    return _setting("OUTBOX_BACKOFF_SECONDS", lambda: env_float("OUTBOX_BACKOFF_SECONDS", 1.0))
+    return live_setting("OUTBOX_BACKOFF_SECONDS", lambda: env_float("OUTBOX_BACKOFF_SECONDS", 1.0))
 
 
 def backoff_max_seconds() -> float:
-    return _setting("OUTBOX_BACKOFF_MAX_SECONDS", lambda: env_float("OUTBOX_BACKOFF_MAX_SECONDS", 300.0))
+    return live_setting("OUTBOX_BACKOFF_MAX_SECONDS", lambda: env_float("OUTBOX_BACKOFF_MAX_SECONDS", 300.0))
 
 
 def lease_seconds() -> float:
-    return _setting("OUTBOX_LEASE_SECONDS", lambda: env_float("OUTBOX_LEASE_SECONDS", 60.0))
+    return live_setting("OUTBOX_LEASE_SECONDS", lambda: env_float("OUTBOX_LEASE_SECONDS", 60.0))
 
 
 def batch_size() -> int:
-    return _setting("OUTBOX_BATCH", lambda: env_int("OUTBOX_BATCH", 50))
+    return live_setting("OUTBOX_BATCH", lambda: env_int("OUTBOX_BATCH", 50))
 
 
 def fast_path() -> bool:
-    return _setting("OUTBOX_FAST_PATH", lambda: env_bool("OUTBOX_FAST_PATH", True))
+    return live_setting("OUTBOX_FAST_PATH", lambda: env_bool("OUTBOX_FAST_PATH", True))
 
 
 def max_refusals() -> int:
-    return _setting("OUTBOX_MAX_REFUSALS", lambda: env_int("OUTBOX_MAX_REFUSALS", 5))
+    return live_setting("OUTBOX_MAX_REFUSALS", lambda: env_int("OUTBOX_MAX_REFUSALS", 5))
 
 
 def _subscribers_from_env() -> dict[str, list[str]]:
@@ -84,7 +80,7 @@ def _subscribers_from_env() -> dict[str, list[str]]:
 
 
 def subscribers() -> dict[str, list[str]]:
-    return _setting("EVENT_SUBSCRIBERS", _subscribers_from_env)
+    return live_setting("EVENT_SUBSCRIBERS", _subscribers_from_env)
 
 
 def endpoint_of(subscriber: str) -> Endpoint:
