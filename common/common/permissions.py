@@ -11,7 +11,7 @@ says nothing about what exists.
 
 from typing import TypeVar
 
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import BasePermission
 
 T = TypeVar("T")
@@ -27,6 +27,17 @@ def is_owner(user, owner_id) -> bool:
 
 def may_see(user, owner_id) -> bool:
     return is_staff_or_service(user) or is_owner(user, owner_id)
+
+
+def listed_owner(user, asked: int | None, *, what: str) -> int | None:
+    """Whose `what` ("orders") a list shows: a customer's own, whatever they ask for
+    another user is a 403 (the route refused, which says nothing about what exists);
+    staff and services anyone's, or everyone's when they name no one (None)."""
+    if is_staff_or_service(user):
+        return asked
+    if asked is not None and not is_owner(user, asked):
+        raise PermissionDenied(f"You can only list your own {what}.")
+    return int(user.id)
 
 
 def visible_or_404(obj: T | None, *, user, not_found: Exception, owner_field: str = "user_id") -> T:

@@ -1,14 +1,14 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.auth import Caller
+from common.errors import NotFound
 from common.idempotency.keys import HEADER as IDEMPOTENCY_HEADER
 from common.idempotency.keys import REPLAYED_HEADER, IdempotencyErrorCode, complete_in_transaction, idempotent
 from common.outbox.consumer import EventReceiverView
-from common.permissions import IsService, is_owner
+from common.permissions import IsService, listed_owner, visible_or_404
 from common.serializers import represent, validated
 from orders import selectors, services
 from orders.errors import OrderErrorCode
@@ -42,11 +42,7 @@ class OrderListCreateView(generics.ListAPIView):
 
     def get_queryset(self):
         query = validated(OrderListQuerySerializer, self.request.query_params)
-        caller = Caller.of(self.request.user)
-        if not caller.is_privileged:
-            if query.get("user_id", caller.user_id) != caller.user_id:
-                raise PermissionDenied("You can only list your own orders.")
-            query["user_id"] = caller.user_id
+        query["user_id"] = listed_owner(self.request.user, query.get("user_id"), what="orders")
         return selectors.order_list(**query)
 
     @extend_schema(
@@ -85,12 +81,12 @@ class OrderDetailView(APIView):
     """One order with its lines and status history (owner or staff); 3.2 change its status (PATCH {status})."""
 
     def get_order(self, order_id: int) -> Order:
-        order = selectors.order_get(order_id=order_id)
-        if order is None:
-            raise NotFound(f"There is no order {order_id}.")
-        if not (Caller.of(self.request.user).is_privileged or is_owner(self.request.user, order.user_id)):
-            raise PermissionDenied("This order belongs to another user.")
-        return order
+        """Someone else's order is a 404, as one that does not exist."""
+        return visible_or_404(
+            selectors.order_get(order_id=order_id),
+            user=self.request.user,
+            not_found=NotFound(f"There is no order {order_id}."),
+        )
 
     @extend_schema(responses=OrderSerializer)
     def get(self, request, order_id):

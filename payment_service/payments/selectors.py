@@ -17,8 +17,3 @@ def payment_list(*, user_id: int | None = None, order_id: int | None = None, sta
 
 def payment_get(*, payment_id: int) -> Payment | None:
     return payment_list().filter(pk=payment_id).first()
-
-
-def order_owner_ids(*, order_id: int) -> set[int]:
-    """Whose payments an order has (one owner, or none yet)."""
-    return set(Payment.objects.filter(order_id=order_id).values_list("user_id", flat=True).distinct())

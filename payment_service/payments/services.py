@@ -22,13 +22,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 from common.auth import Caller, ClaimsUser
 from common.background import run_in_background
 from common.errors import Conflict, DependencyError, ServiceUnavailable
 from common.outbox.publisher import publish
-from common.permissions import is_owner, is_staff_or_service
+from common.permissions import may_see
 from payments.cards import Card
 from payments.clients import orders
 from payments.errors import PaymentErrorCode
@@ -65,10 +65,8 @@ def payment_create(*, order_id: int, method: str, card: Card | None, user: Claim
     """6: pay for a pending order of the caller (staff: any) by card or cash on delivery.
     The amount is the order's total as order_service has it."""
     order = orders.order_get(order_id=order_id)
-    if order is None:
+    if order is None or not may_see(user, order.user_id):  # someone else's order is not there for them
         raise ValidationError({"order_id": [f"There is no order {order_id}."]})
-    if not (is_staff_or_service(user) or is_owner(user, order.user_id)):
-        raise PermissionDenied("This order belongs to another user.")
     if order.status != PAYABLE_ORDER_STATUS:
         raise _not_payable(order.status)
     created_by = Caller.of(user).label

@@ -1,16 +1,15 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.errors import NotFound
 from common.idempotency.keys import HEADER as IDEMPOTENCY_HEADER
 from common.idempotency.keys import idempotent
 from common.outbox.consumer import EventReceiverView
-from common.permissions import IsStaff, is_owner, is_staff_or_service
+from common.permissions import IsStaff, listed_owner, visible_or_404
 from common.serializers import represent, validated
 from payments import selectors, services
-from payments.models import Payment
 from payments.serializers import (
     PaymentCreateSerializer,
     PaymentListQuerySerializer,
@@ -30,13 +29,8 @@ class PaymentListCreateView(generics.ListAPIView):
 
     def get_queryset(self):
         query = validated(PaymentListQuerySerializer, self.request.query_params)
-        user = self.request.user
-        if not is_staff_or_service(user):
-            if query.get("user_id", user.id) != user.id:
-                raise PermissionDenied("You can only list your own payments.")
-            if "order_id" in query and selectors.order_owner_ids(order_id=query["order_id"]) - {user.id}:
-                raise PermissionDenied("This order belongs to another user.")
-            query["user_id"] = user.id
+        # A customer's ?order_id= of someone else's order lists nothing, as one that does not exist.
+        query["user_id"] = listed_owner(self.request.user, query.get("user_id"), what="payments")
         return selectors.payment_list(**query)
 
     @extend_schema(
@@ -54,21 +48,16 @@ class PaymentListCreateView(generics.ListAPIView):
         return Response(represent(PaymentSerializer, payment), status=status.HTTP_201_CREATED)
 
 
-def _payment_or_404(payment_id: int) -> Payment:
-    payment = selectors.payment_get(payment_id=payment_id)
-    if payment is None:
-        raise NotFound(f"There is no payment {payment_id}.")
-    return payment
-
-
 class PaymentDetailView(APIView):
-    """One payment with its transactions (owner or staff)."""
+    """One payment with its transactions (owner or staff); someone else's is a 404."""
 
     @extend_schema(responses=PaymentSerializer)
     def get(self, request, payment_id):
-        payment = _payment_or_404(payment_id)
-        if not (is_staff_or_service(request.user) or is_owner(request.user, payment.user_id)):
-            raise PermissionDenied("This payment belongs to another user.")
+        payment = visible_or_404(
+            selectors.payment_get(payment_id=payment_id),
+            user=request.user,
+            not_found=NotFound(f"There is no payment {payment_id}."),
+        )
         return Response(represent(PaymentSerializer, payment))
 
 

@@ -135,8 +135,8 @@ def _order_status_save(
     order = Order.objects.select_for_update().filter(pk=order_id).first()
     if order is None:
         raise NotFound(f"There is no order {order_id}.")
-    if not caller.is_privileged and order.user_id != caller.user_id:
-        raise PermissionDenied("This order belongs to another user.")
+    if not caller.is_privileged and order.user_id != caller.user_id:  # someone else's: not there for them
+        raise NotFound(f"There is no order {order_id}.")
     # Who may ask comes before whether the move is legal: a customer learns nothing
     # from a 409 about a move that only staff may make.
     if not caller.is_privileged and to_status != OrderStatus.CANCELLED:

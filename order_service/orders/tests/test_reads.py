@@ -19,9 +19,12 @@ def test_the_owner_and_staff_read_an_order_with_lines_and_history(user_client, s
         assert body["history"][0]["to_status"] == "pending"
 
 
-def test_someone_elses_order_is_403_no_token_401_missing_404(user_client, api_client, make_order):
+def test_someone_elses_order_is_404_as_a_missing_one_and_no_token_401(user_client, api_client, make_order):
     order = make_order(user_id=5)
-    assert user_client(6).get(f"/api/orders/{order.pk}/").status_code == 403
+    someone_elses = user_client(6).get(f"/api/orders/{order.pk}/")
+    missing = user_client(6).get("/api/orders/424242/")
+    assert (someone_elses.status_code, missing.status_code) == (404, 404)
+    assert someone_elses.json()["error"]["message"] == f"There is no order {order.pk}."
     assert api_client.get(f"/api/orders/{order.pk}/").status_code == 401
     assert user_client(5).get("/api/orders/424242/").status_code == 404
     assert user_client(5).get(f"/api/orders/{2**64}/").status_code == 404

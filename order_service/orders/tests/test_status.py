@@ -101,9 +101,11 @@ def test_a_customer_may_do_nothing_but_cancel_a_pending_order(user_client, make_
     assert order.status == status_now
 
 
-def test_someone_elses_order_is_403_no_token_401_missing_404(user_client, api_client, staff_client, make_order):
+def test_someone_elses_order_is_404_as_a_missing_one_and_no_token_401(
+    user_client, api_client, staff_client, make_order
+):
     order = make_order(user_id=5)
-    assert patch(user_client(6), order.pk, "cancelled").status_code == 403
+    assert patch(user_client(6), order.pk, "cancelled").status_code == 404
     assert patch(api_client, order.pk, "cancelled").status_code == 401
     assert patch(staff_client, 999999, "paid").status_code == 404
     assert patch(staff_client, 2**64, "paid").status_code == 404

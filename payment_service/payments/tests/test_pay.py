@@ -165,11 +165,13 @@ def test_only_a_pending_order_can_be_paid(owner_client, fake_order, order_status
     assert not Payment.objects.exists()
 
 
-def test_someone_elses_order_is_403_and_staff_may_pay_any(user_client, staff_client, fake_order):
+def test_someone_elses_order_is_as_a_missing_one_and_staff_may_pay_any(user_client, staff_client, fake_order):
     fake_order()
     fake_order()
 
-    assert pay(user_client(OWNER + 1), card_body(), key="a").status_code == 403
+    refused = pay(user_client(OWNER + 1), card_body(), key="a")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["details"]["order_id"] == ["There is no order 1."]
     by_staff = pay(staff_client, card_body(), key="b")
 
     assert by_staff.status_code == 201
