@@ -7,8 +7,6 @@ from django.db.models import Q, QuerySet
 from catalog.folding import fold
 from catalog.models import Author, Book, Category
 
-MAX_BATCH_IDS = 100
-
 
 def book_list() -> QuerySet[Book]:
     return Book.objects.select_related("author", "category")

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from catalog.folding import fold
 from catalog.models import Author, Book, Category
-from catalog.selectors import MAX_BATCH_IDS
+from common.batch import IdListField
 from common.converters import MAX_ID
 from common.serializers import ModelSerializer, Serializer
 
@@ -87,7 +87,7 @@ class NameQuerySerializer(Serializer):
 
 
 class BookListQuerySerializer(Serializer):
-    ids = serializers.CharField(required=False)
+    ids = IdListField(required=False)
     author = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     category = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     min_price = serializers.DecimalField(required=False, max_digits=10, decimal_places=2, min_value=0)
@@ -96,16 +96,3 @@ class BookListQuerySerializer(Serializer):
         required=False,
         choices=["title", "-title", "price", "-price", "published_date", "-published_date", "id", "-id"],
     )
-
-    def validate_ids(self, raw: str) -> list[int]:
-        try:
-            ids = sorted({int(part) for part in raw.split(",") if part.strip()})
-        except ValueError:
-            raise serializers.ValidationError("ids must be whole numbers separated by commas.") from None
-        if not ids:
-            raise serializers.ValidationError("Give at least one id.")
-        if ids[0] < 1 or ids[-1] > MAX_ID:
-            raise serializers.ValidationError(f"ids are between 1 and {MAX_ID}.")
-        if len(ids) > MAX_BATCH_IDS:
-            raise serializers.ValidationError(f"At most {MAX_BATCH_IDS} ids per request.")
-        return ids

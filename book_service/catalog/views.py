@@ -15,6 +15,7 @@ from catalog.serializers import (
     CategorySerializer,
     NameQuerySerializer,
 )
+from common.batch import batch_answer
 from common.permissions import IsStaffOrReadOnly
 
 STILL_IN_USE = OpenApiResponse(description=f"{CatalogErrorCode.STILL_IN_USE}: books still use it.")
@@ -111,9 +112,7 @@ class BookListCreateView(generics.ListAPIView):
         query = _query(BookListQuerySerializer, request)
         if "ids" in query:
             books = BookSerializer(selectors.books_by_ids(query["ids"]), many=True).data
-            found = {book["id"] for book in books}
-            missing = [book_id for book_id in query["ids"] if book_id not in found]
-            return Response({"count": len(books), "results": books, "missing_ids": missing})
+            return Response(batch_answer(books, asked=query["ids"]))
         self.filters = query
         return super().list(request, *args, **kwargs)
 

@@ -8,8 +8,6 @@ from common.errors import NotFound
 from stock.errors import StockErrorCode
 from stock.models import CAPACITY_FIELDS, ProductType, StockItem, Warehouse
 
-MAX_BATCH_IDS = 100
-
 
 @dataclass(frozen=True)
 class TypeUsage:

@@ -1,9 +1,9 @@
 from rest_framework import serializers
 
+from common.batch import MAX_BATCH_IDS, IdListField
 from common.serializers import ModelSerializer, Serializer
 from stock import selectors
 from stock.models import MAX_PRODUCT_ID, MAX_UNITS, ProductType, Reservation, StockItem, Warehouse
-from stock.selectors import MAX_BATCH_IDS
 from stock.services import ReservationItem
 
 REFERENCE_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"  # it goes in a URL path segment
@@ -114,21 +114,8 @@ class CapacityQuerySerializer(Serializer):
 
 
 class StockBatchQuerySerializer(Serializer):
-    ids = serializers.CharField()
+    ids = IdListField()
     product_type = product_type_field()
-
-    def validate_ids(self, raw: str) -> list[int]:
-        try:
-            ids = sorted({int(part) for part in raw.split(",") if part.strip()})
-        except ValueError:
-            raise serializers.ValidationError("ids must be whole numbers separated by commas.") from None
-        if not ids:
-            raise serializers.ValidationError("Give at least one id.")
-        if len(ids) > MAX_BATCH_IDS:
-            raise serializers.ValidationError(f"At most {MAX_BATCH_IDS} ids per request.")
-        if ids[0] < 1 or ids[-1] > MAX_PRODUCT_ID:
-            raise serializers.ValidationError(f"Ids are between 1 and {MAX_PRODUCT_ID}.")
-        return ids
 
 
 class ReservationItemSerializer(Serializer):

@@ -3,6 +3,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.batch import batch_answer
 from common.idempotency.header import REPLAYED_HEADER
 from common.permissions import IsService, IsStaff, IsStaffOrReadOnly
 from common.serializers import represent, validated
@@ -89,9 +90,7 @@ class StockItemListView(APIView):
             warehouse=selectors.warehouse_get_default(), product_type=query["product_type"], ids=query["ids"]
         )
         results = StockItemSerializer(items, many=True).data
-        found = {item["product_id"] for item in results}
-        missing = [product_id for product_id in query["ids"] if product_id not in found]
-        return Response({"count": len(results), "results": results, "missing_ids": missing})
+        return Response(batch_answer(results, asked=query["ids"], id_field="product_id"))
 
     @extend_schema(
         request=StockAddSerializer,

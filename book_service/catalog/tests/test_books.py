@@ -2,8 +2,8 @@ import pytest
 from rest_framework import serializers
 
 from catalog import selectors
-from catalog.selectors import MAX_BATCH_IDS
 from catalog.serializers import BookSerializer
+from common.batch import MAX_BATCH_IDS
 
 pytestmark = pytest.mark.django_db
 

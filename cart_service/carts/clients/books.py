@@ -12,13 +12,14 @@ from typing import Any
 
 from django.conf import settings
 
+from common.batch import MAX_BATCH_IDS
 from common.errors import ServiceUnavailable
 from common.http import client_for
 
 logger = logging.getLogger(__name__)
 
 SERVICE = "book"
-MAX_IDS_PER_CALL = 100  # book_service's batch read limit
+MAX_IDS_PER_CALL = MAX_BATCH_IDS  # book_service's batch read limit
 
 
 @dataclass(frozen=True)

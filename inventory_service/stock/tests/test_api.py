@@ -3,8 +3,8 @@
 import pytest
 import requests
 
+from common.batch import MAX_BATCH_IDS
 from stock.models import MAX_PRODUCT_ID, StockItem
-from stock.selectors import MAX_BATCH_IDS
 from stock.tests.conftest import book_url
 
 pytestmark = pytest.mark.django_db
