@@ -4,12 +4,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from rest_framework.exceptions import ValidationError
 
 from catalog.errors import CatalogErrorCode
 from catalog.folding import fold
 from catalog.models import Author, Book, Category
-from common.errors import Conflict
+from common.errors import Conflict, no_such
 
 
 def _taken(code: str, field: str, message: str) -> Conflict:
@@ -44,7 +43,7 @@ def category_create(*, name: str) -> Category:
 def _existing(model, pk: int, field: str):
     instance = model.objects.filter(pk=pk).first()
     if instance is None:
-        raise ValidationError({field: [f"There is no {model._meta.verbose_name} with id {pk}."]})
+        raise no_such(model, pk, field=field)
     return instance
 
 

@@ -179,3 +179,9 @@ def handler500(request):
     if _is_html_page(request):
         return defaults.server_error(request)
     return error_response(500, ErrorCode.INTERNAL_ERROR, "Internal server error; the request id is in the logs.")
+
+
+def no_such(model, pk, *, field: str) -> exceptions.ValidationError:
+    """The 400 for an id in a body naming nothing the caller may use (missing, or someone
+    else's: the same answer, so ids cannot be probed), under the field that named it."""
+    return exceptions.ValidationError({field: [f"There is no {model._meta.verbose_name} with id {pk}."]})

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import Account
-from common.errors import Conflict
+from common.errors import Conflict, no_such
 from common.outbox.publisher import publish
 from customers.clients import carts
 from customers.errors import CustomerErrorCode
@@ -42,7 +42,7 @@ def _usable(model, pk: int, field: str, *, caller: Account, account: Account):
     accounts' data in one customer)."""
     instance = model.objects.filter(pk=pk).first()
     if instance is None or (instance.account_id != caller.id and not caller.is_staff):
-        raise ValidationError({field: [f"There is no {model._meta.verbose_name} with id {pk}."]})
+        raise no_such(model, pk, field=field)
     if instance.account_id != account.id:
         raise ValidationError({field: [f"{model._meta.verbose_name.capitalize()} {pk} belongs to another account."]})
     return instance
