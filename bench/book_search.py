@@ -23,7 +23,7 @@ from pathlib import Path
 import requests
 
 from bench.machine import describe
-from common.services import SERVICES
+from common.registry import SERVICES
 from tests.e2e.harness import free_ports
 from tools import pg
 from tools.dev_keys import development_keys

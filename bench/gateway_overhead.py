@@ -29,7 +29,7 @@ from pathlib import Path
 
 from bench.machine import describe
 from bench.wrk import missing_tools, run_wrk
-from common.services import SERVICES
+from common.registry import SERVICES
 from tests.e2e.harness import free_ports
 from tools.dev_keys import development_keys
 from tools.serve import waitress_command

@@ -3,7 +3,7 @@
 # no other login may connect to it. The postgres image runs this on first start (an
 # empty data volume); it is also safe to run again, or against an external server:
 #   PGHOST=db.example.com PGUSER=postgres BOOKSTORE_DB_PASSWORD=... bash docker/postgres-init.sh
-# Names are bookstore_<service>, as common/services.py derives them (make check-compose
+# Names are bookstore_<service>, as common/registry.py derives them (make check-compose
 # checks the list below against it). Every login gets BOOKSTORE_DB_PASSWORD; in
 # production give each service its own (ALTER ROLE ... PASSWORD) and its own DATABASE_URL.
 set -eo pipefail  # no -u: the postgres image may source this into its entrypoint

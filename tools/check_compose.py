@@ -18,7 +18,7 @@ There is no Docker engine where the tests run, so this checks the file itself:
   Docker sends SIGKILL;
 - every ${VARIABLE} the file uses is documented in .env.example with the same default, and
   the keys have none: compose refuses to start without them (docker/new_env.py makes .env);
-- the PostgreSQL init script creates the databases common/services.py names.
+- the PostgreSQL init script creates the databases common/registry.py names.
 
 Prints what is wrong and exits 1, or exits 0.
 """
@@ -34,7 +34,7 @@ import jsonschema
 import yaml
 
 from common.outbox import DISPATCHING_SERVICES
-from common.services import SERVICES
+from common.registry import SERVICES
 from tools.serve import SHUTDOWN_GRACE_SECONDS
 from tools.stack import REPO_DIR, serve_command
 
@@ -374,7 +374,7 @@ def main() -> int:
         print(f"docker-compose.yml: {problem}", file=sys.stderr)
     if not found:
         print(
-            "docker-compose.yml is valid Compose and matches make run, common/services.py, "
+            "docker-compose.yml is valid Compose and matches make run, common/registry.py, "
             ".env.example and docker/postgres-init.sh"
         )
     return 1 if found else 0

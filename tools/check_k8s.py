@@ -15,7 +15,7 @@ package ships, for the oldest and the newest Kubernetes version we support. Then
   SHUTDOWN_GRACE_SECONDS within terminationGracePeriodSeconds;
 - every service has a migrate job that loads demo data exactly where the service has some,
   and make run's demo stock step has its job;
-- the ConfigMap's ports and URLs are those of common/services.py, every Secret and
+- the ConfigMap's ports and URLs are those of common/registry.py, every Secret and
   ConfigMap a pod refers to exists with that key, and the development PostgreSQL runs
   docker/postgres-init.sh unchanged.
 
@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import kubernetes_validate
 import yaml
 
-from common.services import SERVICES
+from common.registry import SERVICES
 from tools.check_compose import (
     APP_DIR,
     DEMO_STOCK,
@@ -383,7 +383,7 @@ def main() -> int:
         print(f"deploy/k8s: {problem}", file=sys.stderr)
     if not found:
         versions = " and ".join(KUBERNETES_VERSIONS)
-        print(f"deploy/k8s is valid for Kubernetes {versions} and matches make run and common/services.py")
+        print(f"deploy/k8s is valid for Kubernetes {versions} and matches make run and common/registry.py")
     return 1 if found else 0
 
 

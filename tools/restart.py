@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from common.outbox import DISPATCHING_SERVICES
-from common.services import SERVICES
+from common.registry import SERVICES
 from tools.pid_file import NotRunningError, pid_file_path, running_pid
 from tools.run import probe_url
 from tools.stack import wait_ready

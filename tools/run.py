@@ -18,7 +18,7 @@ from honcho.printer import Printer
 
 from common.demo import DEMO_CUSTOMER, DEMO_STAFF
 from common.outbox import DISPATCHING_SERVICES
-from common.services import SERVICES
+from common.registry import SERVICES
 from common.settings import env_str, service_port
 from tools import pg
 from tools.demo_stock import stock_demo_catalog

@@ -25,7 +25,7 @@ import sys
 
 from django.db import connections
 
-from common.services import SERVICES
+from common.registry import SERVICES
 from common.settings import env_float, env_int, env_str, service_port
 from tools.graceful import GracefulServer, exit_on_signals_while_starting
 from tools.stack import service_dir

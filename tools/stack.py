@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from common.services import SERVICES, Service
+from common.registry import SERVICES, Service
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.services import SERVICES
+from common.registry import SERVICES
 from tools.stack import REPO_DIR
 
 REPORTS = REPO_DIR / "var" / "test-reports"

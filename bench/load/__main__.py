@@ -14,7 +14,7 @@ from bench.load.run import run_database
 from bench.load.stack import PG_SERVER
 from bench.load.targets import targets
 from bench.machine import describe
-from common.services import SERVICES
+from common.registry import SERVICES
 from tools.stack import REPO_DIR
 
 RESULTS = REPO_DIR / "bench" / "results"

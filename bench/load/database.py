@@ -2,7 +2,7 @@
 
 import psycopg
 
-from common.services import SERVICES
+from common.registry import SERVICES
 from tests.e2e.harness import Stack
 
 

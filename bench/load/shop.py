@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from common.demo import DEMO_STAFF
-from common.services import SERVICES
+from common.registry import SERVICES
 from tests.e2e.harness import Stack
 from tools.stack import REPO_DIR
 

@@ -3,7 +3,7 @@ fresh databases, process groups) with `make run`'s settings instead of the suite
 
 import os
 
-from common.services import SERVICES
+from common.registry import SERVICES
 from tests.e2e.harness import Stack
 
 PG_SERVER = os.environ.get("DATABASE_SERVER_URL", "postgres://postgres@127.0.0.1:5432")

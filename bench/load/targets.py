@@ -1,7 +1,7 @@
 """The issue's targets, on PostgreSQL: zero errors, checkout p95 under 300 ms, all eight
 services under 600 MB resident idle."""
 
-from common.services import SERVICES
+from common.registry import SERVICES
 
 CHECKOUT_P95_MS = 300
 IDLE_MEMORY_MB = 600

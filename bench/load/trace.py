@@ -9,7 +9,7 @@ from collections import Counter
 import requests
 
 from bench.load.shop import ok
-from common.services import SERVICES
+from common.registry import SERVICES
 from tests.e2e.harness import Stack
 
 CARD_OK = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "737"}

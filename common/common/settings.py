@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import dj_database_url
 
-from common.services import SERVICES
+from common.registry import SERVICES
 
 T = TypeVar("T")
 

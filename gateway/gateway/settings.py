@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from common.services import SERVICES
+from common.registry import SERVICES
 from common.settings import env_float, env_int, env_list, service_settings
 from routing.rates import env_rate
 

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_GET
 from urllib3.exceptions import HTTPError
 
 from common.errors import ErrorCode, error_response
+from common.registry import SERVICES
 from common.request_id import HEADER as REQUEST_ID_HEADER
-from common.services import SERVICES
 from routing import rate_limits
 from routing.edge_auth import EdgeAuthError, edge_user
 from routing.proxy import forward, pool_for

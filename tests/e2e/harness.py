@@ -23,7 +23,7 @@ import jwt
 
 from common.outbox import DISPATCHING_SERVICES
 from common.outbox.conf import DEFAULT_SUBSCRIBERS
-from common.services import SERVICES
+from common.registry import SERVICES
 from tests.e2e.mailbox import Mailbox
 from tests.e2e.subscriber import EventRecorder
 from tools import pg

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from common.services import SERVICES
+from common.registry import SERVICES
 from tests.e2e.shop import bearer
 
 PEERS = [name for name in SERVICES if name != "gateway"]

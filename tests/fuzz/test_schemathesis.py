@@ -27,7 +27,7 @@ import jwt
 import pytest
 import requests
 
-from common.services import SERVICES
+from common.registry import SERVICES
 from tests.e2e.harness import JWT_SIGNING_KEY
 from tools.stack import REPO_DIR
 

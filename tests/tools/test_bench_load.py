@@ -20,7 +20,7 @@ from bench.load.report import write_markdown
 from bench.load.stack import BenchStack
 from bench.load.targets import targets
 from bench.load.trace import access_lines
-from common.services import SERVICES
+from common.registry import SERVICES
 from tools.stack import REPO_DIR
 
 

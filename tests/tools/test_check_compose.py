@@ -14,7 +14,7 @@ import psycopg
 import pytest
 import yaml
 
-from common.services import SERVICES
+from common.registry import SERVICES
 from tools import check_compose, run
 from tools.check_compose import (
     APP_DIR,

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from common.services import SERVICES
+from common.registry import SERVICES
 from tools.check_k8s import K8S_DIR, index, load
 from tools.stack import REPO_DIR
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from common.services import SERVICES
+from common.registry import SERVICES
 from tools.check_compose import ENV_EXAMPLE, interpolate, load_compose, problems, read_env_file
 from tools.check_k8s import K8S_DIR
 from tools.stack import REPO_DIR

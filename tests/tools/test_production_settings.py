@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from common.services import SERVICES
+from common.registry import SERVICES
 from tools.stack import REPO_DIR
 
 PRODUCTION = {

@@ -43,7 +43,7 @@ class OutboxDelivery(models.Model):
     parked until someone retries it from the admin."""
 
     event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
-    target = models.CharField(max_length=300)  # a service name (common.services) or a base URL
+    target = models.CharField(max_length=300)  # a service name (common.registry) or a base URL
     method = models.CharField(max_length=10, default="POST")
     path = models.CharField(max_length=500)
     attempts = models.PositiveIntegerField(default=0)
