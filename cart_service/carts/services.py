@@ -13,7 +13,7 @@ from carts.clients import books
 from carts.errors import CartErrorCode, cart_not_found
 from carts.models import MAX_LINE_QUANTITY, Cart, CartItem
 from common.errors import ApiError, Conflict, NotFound
-from common.money import MAX_ORDER_TOTAL
+from common.money import check_total
 
 # One batched call to book_service reads the whole cart, so a cart has at most
 # as many lines as that call takes ids.
@@ -97,12 +97,7 @@ def _check_total(cart: Cart, prices: dict[int, Decimal]) -> None:
         (prices[line.product_id] * line.quantity for line in cart.items.all() if line.product_id in prices),
         Decimal("0.00"),
     )
-    if total > MAX_ORDER_TOTAL:
-        raise Conflict(
-            f"A cart's total may be at most {MAX_ORDER_TOTAL}; this book would make it {total}.",
-            code=CartErrorCode.CART_TOTAL_TOO_LARGE,
-            details={"total": str(total), "max_total": str(MAX_ORDER_TOTAL)},
-        )
+    check_total(total, what="the cart's with this book", code=CartErrorCode.CART_TOTAL_TOO_LARGE)
 
 
 @transaction.atomic

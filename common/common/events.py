@@ -95,21 +95,98 @@ class Contract:
     event_type: str
     payload: type[serializers.Serializer]
     subscribers: tuple[str, ...]  # who hears it by default (EVENT_SUBSCRIBERS replaces this)
+    example: dict  # a payload as its publisher writes it: documentation, and the tests' events
     version: int = 1
 
 
 CONTRACTS: dict[str, Contract] = {
     contract.event_type: contract
     for contract in (
-        Contract("order.created", OrderCreated, ("notification",)),
+        Contract(
+            "order.created",
+            OrderCreated,
+            ("notification",),
+            example={
+                "order_id": 12,
+                "user_id": 5,
+                "status": "pending",
+                "total": "60.50",
+                "lines": [
+                    {"product_id": 3, "title": "Chí Phèo", "unit_price": "30.25", "quantity": 2, "line_total": "60.50"},
+                    {"product_id": 4, "title": None, "unit_price": None, "quantity": 1, "line_total": "0.00"},
+                ],
+                "created_at": "2026-01-01T00:00:00Z",
+            },
+        ),
         # payment_service refunds a cancelled order's payment, or collects a delivered one's cash.
-        Contract("order.status_changed", OrderStatusChanged, ("notification", "payment")),
-        Contract("payment.succeeded", Payment, ("notification",)),
-        Contract("payment.failed", PaymentFailed, ("notification",)),
+        Contract(
+            "order.status_changed",
+            OrderStatusChanged,
+            ("notification", "payment"),
+            example={
+                "order_id": 12,
+                "user_id": 5,
+                "from_status": "paid",
+                "to_status": "shipped",
+                "changed_at": "2026-01-01T00:00:00Z",
+                "changed_by": "staff 9000",
+            },
+        ),
+        Contract(
+            "payment.succeeded",
+            Payment,
+            ("notification",),
+            example={
+                "payment_id": 7,
+                "order_id": 12,
+                "user_id": 5,
+                "amount": "60.50",
+                "method": "card",
+                "status": "succeeded",
+            },
+        ),
+        Contract(
+            "payment.failed",
+            PaymentFailed,
+            ("notification",),
+            example={
+                "payment_id": 7,
+                "order_id": 12,
+                "user_id": 5,
+                "amount": "60.50",
+                "method": "card",
+                "status": "failed",
+                "failure_code": "insufficient_funds",
+                "failure_message": "The card has insufficient funds.",
+            },
+        ),
         # order_service cancels the order and gives its stock back.
-        Contract("payment.refunded", PaymentRefunded, ("order", "notification")),
-        Contract("account.created", AccountCreated, ("notification",)),
-        Contract("customer.created", CustomerCreated, ("notification",)),
+        Contract(
+            "payment.refunded",
+            PaymentRefunded,
+            ("order", "notification"),
+            example={
+                "payment_id": 7,
+                "order_id": 12,
+                "user_id": 5,
+                "amount": "60.50",
+                "method": "card",
+                "status": "refunded",
+                "refunded_at": "2026-01-02T00:00:00Z",
+            },
+        ),
+        Contract(
+            "account.created",
+            AccountCreated,
+            ("notification",),
+            example={"user_id": 5, "username": "thino", "email": "thi.no@example.com"},
+        ),
+        Contract(
+            "customer.created",
+            CustomerCreated,
+            ("notification",),
+            example={"user_id": 5, "customer_id": 2, "first_name": "Thị", "last_name": "Nở"},
+        ),
     )
 }
 

@@ -14,15 +14,7 @@ from common.outbox.consumer import EventReceiverView
 from common.outbox.models import OutboxEvent
 from common.outbox.publisher import publish
 
-REFUNDED = {
-    "payment_id": 7,
-    "order_id": 12,
-    "user_id": 5,
-    "amount": "60.50",
-    "method": "card",
-    "status": "refunded",
-    "refunded_at": "2026-01-02T00:00:00Z",
-}
+REFUNDED = CONTRACTS["payment.refunded"].example
 
 
 def test_the_default_subscribers_are_those_next_to_the_contracts():
@@ -88,3 +80,8 @@ def test_a_consumer_gets_the_payload_read_by_its_contract_and_refuses_what_break
     assert response.status_code == 400
     assert "version" in response.data["error"]["details"]
     assert len(_Refunds.handled) == 1
+
+
+@pytest.mark.parametrize("event_type", sorted(CONTRACTS))
+def test_every_contracts_example_holds_to_it(event_type):
+    check_payload(event_type, CONTRACTS[event_type].example)

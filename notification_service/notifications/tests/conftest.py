@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
-from common.events import payload_of
+from common.events import CONTRACTS, payload_of
 
 CUSTOMER_URL = django_settings.SERVICE_URLS["customer"]
 
@@ -23,56 +23,8 @@ def envelope(event_type: str, payload: dict, *, event_id: uuid.UUID | None = Non
     }
 
 
-PAYLOADS = {
-    "order.created": {
-        "order_id": 12,
-        "user_id": 5,
-        "status": "pending",
-        "total": "60.50",
-        "lines": [
-            {"product_id": 3, "title": "Chí Phèo", "unit_price": "30.25", "quantity": 2, "line_total": "60.50"},
-            {"product_id": 4, "title": None, "unit_price": None, "quantity": 1, "line_total": "0.00"},
-        ],
-        "created_at": "2026-01-01T00:00:00Z",
-    },
-    "order.status_changed": {
-        "order_id": 12,
-        "user_id": 5,
-        "from_status": "paid",
-        "to_status": "shipped",
-        "changed_at": "2026-01-01T00:00:00Z",
-        "changed_by": "staff 9000",
-    },
-    "payment.succeeded": {
-        "payment_id": 7,
-        "order_id": 12,
-        "user_id": 5,
-        "amount": "60.50",
-        "method": "card",
-        "status": "succeeded",
-    },
-    "payment.failed": {
-        "payment_id": 7,
-        "order_id": 12,
-        "user_id": 5,
-        "amount": "60.50",
-        "method": "card",
-        "status": "failed",
-        "failure_code": "insufficient_funds",
-        "failure_message": "The card has insufficient funds.",
-    },
-    "payment.refunded": {
-        "payment_id": 7,
-        "order_id": 12,
-        "user_id": 5,
-        "amount": "60.50",
-        "method": "card",
-        "status": "refunded",
-        "refunded_at": "2026-01-02T00:00:00Z",
-    },
-    "account.created": {"user_id": 5, "username": "thino", "email": "thi.no@example.com"},
-    "customer.created": {"user_id": 5, "customer_id": 2, "first_name": "Thị", "last_name": "Nở"},
-}
+# An event of each type as its publisher writes it (common.events' examples).
+PAYLOADS = {event_type: contract.example for event_type, contract in CONTRACTS.items()}
 
 
 @pytest.fixture(autouse=True)

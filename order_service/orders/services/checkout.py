@@ -26,7 +26,7 @@ from rest_framework.exceptions import PermissionDenied
 from common.auth import Caller
 from common.db import create_unless_present
 from common.errors import Conflict, DependencyError, ServiceUnavailable
-from common.money import MAX_ORDER_TOTAL
+from common.money import check_total
 from common.outbox.dispatcher import deliver_now, deliver_pending, undelivered
 from common.outbox.publisher import ScheduledCall, publish, schedule_call
 from orders.clients import carts, inventory
@@ -107,12 +107,7 @@ def _check_orderable(cart: carts.Cart) -> None:
             details={"product_ids": gone},
         )
     total = sum((line.unit_price * line.quantity for line in cart.lines), Decimal("0.00"))
-    if total > MAX_ORDER_TOTAL:
-        raise Conflict(
-            f"An order's total may be at most {MAX_ORDER_TOTAL}; this cart's is {total}.",
-            code=OrderErrorCode.ORDER_TOTAL_TOO_LARGE,
-            details={"total": str(total), "max_total": str(MAX_ORDER_TOTAL)},
-        )
+    check_total(total, what="this cart's", code=OrderErrorCode.ORDER_TOTAL_TOO_LARGE)
 
 
 @transaction.atomic
