@@ -99,6 +99,8 @@ class Contract:
     version: int = 1
 
 
+_PAID = {"payment_id": 7, "order_id": 12, "user_id": 5, "amount": "60.50", "method": "card"}
+
 CONTRACTS: dict[str, Contract] = {
     contract.event_type: contract
     for contract in (
@@ -136,25 +138,14 @@ CONTRACTS: dict[str, Contract] = {
             "payment.succeeded",
             Payment,
             ("notification",),
-            example={
-                "payment_id": 7,
-                "order_id": 12,
-                "user_id": 5,
-                "amount": "60.50",
-                "method": "card",
-                "status": "succeeded",
-            },
+            example=_PAID | {"status": "succeeded"},
         ),
         Contract(
             "payment.failed",
             PaymentFailed,
             ("notification",),
-            example={
-                "payment_id": 7,
-                "order_id": 12,
-                "user_id": 5,
-                "amount": "60.50",
-                "method": "card",
+            example=_PAID
+            | {
                 "status": "failed",
                 "failure_code": "insufficient_funds",
                 "failure_message": "The card has insufficient funds.",
@@ -165,15 +156,7 @@ CONTRACTS: dict[str, Contract] = {
             "payment.refunded",
             PaymentRefunded,
             ("order", "notification"),
-            example={
-                "payment_id": 7,
-                "order_id": 12,
-                "user_id": 5,
-                "amount": "60.50",
-                "method": "card",
-                "status": "refunded",
-                "refunded_at": "2026-01-02T00:00:00Z",
-            },
+            example=_PAID | {"status": "refunded", "refunded_at": "2026-01-02T00:00:00Z"},
         ),
         Contract(
             "account.created",
