@@ -16,7 +16,7 @@ MB = 2**20
 
 
 def process_group(stack: Stack, name: str) -> list[psutil.Process]:
-    """The service's process (tools.serve execs waitress in place), with any children."""
+    """The service's process (tools.serve serves waitress in that process), with any children."""
     try:
         master = psutil.Process(stack.processes[name].pid)
         return [master, *master.children(recursive=True)]

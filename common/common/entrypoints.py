@@ -2,17 +2,29 @@
 
 import gc
 import os
+import signal
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.core.handlers.wsgi import WSGIHandler
 
 
 def manage(settings_module: str) -> None:
+    # As a container's first process (PID 1) a command ignores SIGTERM unless it handles
+    # it: until a command installs its own (the dispatcher's graceful stop), it ends it.
+    signal.signal(signal.SIGTERM, _ended_by_sigterm)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
 
 
-def wsgi_application(settings_module: str):
+def _ended_by_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signal.SIGTERM)  # the status a shell gives a process SIGTERM ended
+
+
+def wsgi_application(settings_module: str) -> "WSGIHandler":
     """The service's WSGI application; refuses to start with development keys and
     DEBUG off (common/checks.py), since waitress runs no checks itself. What it has
     loaded by then is frozen out of the garbage collector's reach (freeze_startup).
