@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from tests.e2e.people import Shopper
 from tests.e2e.shop import make_books
 
 # A staff member of this module's own, so the gateway's per-user write limits count
@@ -19,42 +20,13 @@ def books(stack):
     return make_books(stack, [("Lão Hạc", "12.50"), ("Chí Phèo", "30.00"), ("Đời thừa", "8.25")], tag="cart")
 
 
-class Customer:
-    """One customer's calls to their cart through the gateway."""
-
-    def __init__(self, stack, http, user_id: int, *, is_staff: bool = False):
-        self.base = f"{stack.gateway}/api/carts/{user_id}"
-        self.user_id = user_id
-        self.stack = stack
-        self.http = http
-        self.headers = {"Authorization": f"Bearer {stack.token(user_id=user_id, is_staff=is_staff)}"}
-
-    def create(self, user_id: int | None = None):
-        body = {"user_id": self.user_id if user_id is None else user_id}
-        return self.http.post(f"{self.stack.gateway}/api/carts/", json=body, headers=self.headers)
-
-    def add(self, product_id: int, quantity: int = 1, *, session=None):
-        body = {"product_id": product_id, "quantity": quantity}
-        return (session or self.http).post(f"{self.base}/items/", json=body, headers=self.headers)
-
-    def remove(self, product_id: int, quantity: int | None = None):
-        params = {} if quantity is None else {"quantity": quantity}
-        return self.http.delete(f"{self.base}/items/{product_id}/", params=params, headers=self.headers)
-
-    def clear(self):
-        return self.http.delete(f"{self.base}/items/", headers=self.headers)
-
-    def view(self):
-        return self.http.get(f"{self.base}/", headers=self.headers)
-
-
 def test_a_customer_fills_views_and_empties_their_cart(stack, http, books):
     lao_hac, chi_pheo, doi_thua = books
-    customer = Customer(stack, http, 501)
+    customer = Shopper(stack, http, 501)
 
-    created = customer.create()
+    created = customer.create_cart()
     assert created.status_code == 201, created.text
-    again = customer.create()
+    again = customer.create_cart()
     assert (again.status_code, again.json()["id"]) == (200, created.json()["id"])
 
     assert customer.add(lao_hac["id"], 2).status_code == 201
@@ -85,28 +57,28 @@ def test_a_customer_fills_views_and_empties_their_cart(stack, http, books):
 
 @pytest.mark.parametrize("product_id", [987654321, 2**63 - 1])  # the largest id any database holds
 def test_an_unknown_book_is_400_naming_product_id(stack, http, books, product_id):
-    response = Customer(stack, http, 502).add(product_id)
+    response = Shopper(stack, http, 502).add(product_id)
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "unknown_product"
     assert "product_id" in response.json()["error"]["details"]
 
 
 def test_only_the_owner_staff_or_a_service_touch_a_cart(stack, http, books):
-    owner = Customer(stack, http, 503)
+    owner = Shopper(stack, http, 503)
     assert owner.add(books[0]["id"]).status_code == 201
-    intruder = Customer(stack, http, 504)
-    intruder.base = owner.base  # the intruder's token on the owner's cart
+    intruder = Shopper(stack, http, 504)
+    intruder.cart_url = owner.cart_url  # the intruder's token on the owner's cart
 
-    for response in (intruder.view(), intruder.add(books[0]["id"]), intruder.clear(), intruder.create(503)):
+    for response in (intruder.view(), intruder.add(books[0]["id"]), intruder.clear(), intruder.create_cart(503)):
         assert response.status_code == 403, response.text
         assert response.json()["error"]["code"] == "permission_denied"
-    anonymous = http.get(f"{owner.base}/")
+    anonymous = http.get(f"{owner.cart_url}/")
     assert (anonymous.status_code, anonymous.json()["error"]["code"]) == (401, "not_authenticated")
 
-    staff = Customer(stack, http, STAFF_ID, is_staff=True)
-    staff.base = owner.base
+    staff = Shopper(stack, http, STAFF_ID, is_staff=True)
+    staff.cart_url = owner.cart_url
     assert staff.view().json()["total_quantity"] == 1
-    assert staff.create(505).status_code == 201
+    assert staff.create_cart(505).status_code == 201
 
 
 def test_a_deleted_book_shows_as_unavailable(stack, http, books):
@@ -114,7 +86,7 @@ def test_a_deleted_book_shows_as_unavailable(stack, http, books):
     refs = {field: books[0][field] for field in ("author_id", "category_id", "published_date")}
     body = {**refs, "title": "Gone", "price": "5"}
     doomed = http.post(f"{stack.gateway}/api/books/", json=body, headers=staff).json()
-    customer = Customer(stack, http, 506)
+    customer = Shopper(stack, http, 506)
     customer.add(books[1]["id"], 2)
     customer.add(doomed["id"], 3)
     assert http.delete(f"{stack.gateway}/api/books/{doomed['id']}/", headers=staff).status_code == 204
@@ -134,8 +106,7 @@ def test_simultaneous_adds_of_one_product_sum_in_one_line(stack, books, target, 
     exist yet: one cart, one line, the exact sum. Straight to cart_service (8 threads,
     so up to 8 adds inside it at once; without the cart lock this loses updates on
     PostgreSQL) and through the gateway, which spreads them out more."""
-    customer = Customer(stack, None, user_id)
-    customer.base = f"{stack.url(target)}/api/carts/{user_id}"
+    customer = Shopper(stack, None, user_id, via=stack.url(target))
     quantities = list(range(1, 25))
     start = threading.Barrier(len(quantities))
 
@@ -150,13 +121,12 @@ def test_simultaneous_adds_of_one_product_sum_in_one_line(stack, books, target, 
 
     assert sorted(statuses) == [200] * (len(quantities) - 1) + [201]  # one add made the line, the others raised it
     with requests.Session() as http:
-        customer.http = http
-        cart = customer.view().json()
+        cart = customer.view(session=http).json()
     assert [(i["product_id"], i["quantity"]) for i in cart["items"]] == [(books[2]["id"], sum(quantities))]
 
 
 def test_book_service_down_add_is_503_and_view_still_answers(stack, http, books):
-    customer = Customer(stack, http, 508)
+    customer = Shopper(stack, http, 508)
     assert customer.add(books[0]["id"], 2).status_code == 201
 
     with stack.stopped("book"):
@@ -174,7 +144,7 @@ def test_book_service_down_add_is_503_and_view_still_answers(stack, http, books)
 
 
 def test_a_hanging_book_service_does_not_hang_the_cart(stack, http, books):
-    customer = Customer(stack, http, 509)
+    customer = Shopper(stack, http, 509)
     assert customer.add(books[0]["id"]).status_code == 201
 
     with stack.paused("book"):

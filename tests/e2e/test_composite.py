@@ -6,10 +6,10 @@ import uuid
 
 import pytest
 
+from tests.e2e.people import Shopper, card
 from tests.e2e.shop import bearer, make_books, stock
 
-CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "737"}
-DECLINED_CARD = CARD | {"number": "4000000000009995"}
+DECLINED_CARD = card("4000000000009995")
 _user_ids = itertools.count(920_001)
 
 
@@ -22,53 +22,41 @@ def book(stack):
 
 @pytest.fixture
 def customer(stack, http, book):
-    """A customer with 2 of the book in the cart; (user_id, headers)."""
-    user_id = next(_user_ids)
-    headers = bearer(stack.token(user_id=user_id))
-    added = http.post(
-        f"{stack.gateway}/api/carts/{user_id}/items/", json={"product_id": book["id"], "quantity": 2}, headers=headers
-    )
+    """A customer (a token as customer_service issues it) with 2 of the book in the cart."""
+    customer = Shopper(stack, http, next(_user_ids))
+    added = customer.add(book["id"], 2)
     assert added.status_code == 201, added.text
-    return user_id, headers
-
-
-def checkout(stack, http, headers, body, key=None):
-    headers = headers | {"Idempotency-Key": key or uuid.uuid4().hex}
-    return http.post(f"{stack.gateway}/api/checkout/", json=body, headers=headers)
+    return customer
 
 
 def test_checkout_and_pay_in_one_call_then_a_retry_changes_nothing(stack, http, customer):
-    user_id, headers = customer
     key = uuid.uuid4().hex
-    first = checkout(stack, http, headers, {"payment_method": "card", "card": CARD}, key=key)
+    first = customer.checkout_and_pay(key)
     assert first.status_code == 201, first.text
     order, payment = first.json()["order"], first.json()["payment"]
     assert order["total"] == "80.00"
     assert (payment["status"], payment["amount"], payment["order_id"]) == ("succeeded", "80.00", order["id"])
-    again = checkout(stack, http, headers, {"payment_method": "card", "card": CARD}, key=key)
+    again = customer.checkout_and_pay(key)
     assert again.status_code == 200
     assert again.json()["order"]["id"] == order["id"]
     assert again.json()["payment"]["id"] == payment["id"]
-    payments = http.get(f"{stack.gateway}/api/payments/", params={"order_id": order["id"]}, headers=headers).json()
-    assert payments["count"] == 1
-    assert http.get(f"{stack.gateway}/api/carts/{user_id}/", headers=headers).json()["items"] == []
+    payments = http.get(f"{stack.gateway}/api/payments/", params={"order_id": order["id"]}, headers=customer.headers)
+    assert payments.json()["count"] == 1
+    assert customer.view().json()["items"] == []
 
 
 def test_a_declined_card_is_402_and_the_order_waits_to_be_paid(stack, http, customer):
-    _, headers = customer
-    response = checkout(stack, http, headers, {"payment_method": "card", "card": DECLINED_CARD})
+    response = customer.checkout_and_pay(card=DECLINED_CARD)
     assert response.status_code == 402, response.text
     body = response.json()
     assert body["error"]["code"] == "payment_failed"
     assert body["payment"]["status"] == "failed"
-    order = http.get(f"{stack.gateway}/api/orders/{body['order']['id']}/", headers=headers).json()
-    assert order["status"] == "pending"
+    assert customer.order_status(body["order"]["id"]) == "pending"
 
 
 def test_payment_service_down_keeps_the_order_and_says_so(stack, http, customer):
-    _, headers = customer
     with stack.stopped("payment"):
-        response = checkout(stack, http, headers, {"payment_method": "cod"})
+        response = customer.checkout_and_pay(method="cod")
     assert response.status_code == 503, response.text
     body = response.json()
     assert body["error"]["details"] == {"service": "payment"}
@@ -77,20 +65,11 @@ def test_payment_service_down_keeps_the_order_and_says_so(stack, http, customer)
 
 
 def test_me_has_account_cart_and_orders(stack, http, book):
-    username = f"me{uuid.uuid4().hex[:10]}"
-    password = "composite-e2e-long-enough"
-    signed_up = http.post(
-        f"{stack.gateway}/api/accounts/",
-        json={"username": username, "password": password, "email": f"{username}@example.com"},
-    )
-    assert signed_up.status_code == 201, signed_up.text
-    user_id = signed_up.json()["id"]
-    login = http.post(f"{stack.gateway}/api/auth/login/", json={"username": username, "password": password})
-    headers = bearer(login.json()["access"])
-    cart = f"{stack.gateway}/api/carts/{user_id}/items/"
-    assert http.post(cart, json={"product_id": book["id"], "quantity": 1}, headers=headers).status_code == 201
-    assert checkout(stack, http, headers, {"payment_method": "cod"}).status_code == 201
-    assert http.post(cart, json={"product_id": book["id"], "quantity": 3}, headers=headers).status_code == 201
+    shopper = Shopper.signing_up(stack, http, "me")
+    username, headers = shopper.account["username"], shopper.headers
+    assert shopper.add(book["id"], 1).status_code == 201
+    assert shopper.checkout_and_pay(method="cod").status_code == 201
+    assert shopper.add(book["id"], 3).status_code == 201
 
     me = http.get(f"{stack.gateway}/api/me/", headers=headers)
     assert me.status_code == 200, me.text

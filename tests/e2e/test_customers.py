@@ -2,7 +2,6 @@
 its cart in cart_service, ownership with the tokens customer_service issues, login
 throttling, and the staff login in another service's admin."""
 
-import itertools
 import os
 import re
 import subprocess
@@ -12,63 +11,26 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from tests.e2e.people import PASSWORD, make_profile, sign_up
 from tools.stack import REPO_DIR
-
-PASSWORD = "e2e-long-enough-pass"
-_names = itertools.count(1)
-
-
-def sign_up_and_log_in(stack, http, prefix: str) -> dict:
-    username = f"{prefix}{next(_names)}"
-    account = http.post(
-        f"{stack.gateway}/api/accounts/",
-        json={"username": username, "password": PASSWORD, "email": f"{username}@example.com"},
-    )
-    assert account.status_code == 201, account.text
-    login = http.post(f"{stack.gateway}/api/auth/login/", json={"username": username, "password": PASSWORD})
-    assert login.status_code == 200, login.text
-    tokens = login.json()
-    return {
-        "id": account.json()["id"],
-        "username": username,
-        "refresh": tokens["refresh"],
-        "auth": {"Authorization": f"Bearer {tokens['access']}"},
-    }
-
-
-def profile(stack, http, user) -> dict:
-    fullname = http.post(
-        f"{stack.gateway}/api/fullnames/", json={"first_name": "Thị", "last_name": "Nở"}, headers=user["auth"]
-    )
-    assert fullname.status_code == 201, fullname.text
-    address = http.post(
-        f"{stack.gateway}/api/addresses/",
-        json={"address": "1 Đường Làng", "city": "Vũ Đại", "country": "Vietnam"},
-        headers=user["auth"],
-    )
-    assert address.status_code == 201, address.text
-    return {"account_id": user["id"], "fullname_id": fullname.json()["id"], "address_id": address.json()["id"]}
 
 
 @pytest.fixture(scope="module")
 def ann(stack):
     with requests.Session() as http:
-        user = sign_up_and_log_in(stack, http, "ann")
-        customer = http.post(f"{stack.gateway}/api/customers/", json=profile(stack, http, user), headers=user["auth"])
-        assert customer.status_code == 201, customer.text
-    return user | {"customer": customer.json()}
+        return sign_up(stack, http, "ann", customer=True)
 
 
 def test_the_customer_has_a_cart_the_token_works_on(stack, http, ann):
-    cart = http.get(f"{stack.gateway}/api/carts/{ann['id']}/", headers=ann["auth"])
+    cart = http.get(f"{stack.gateway}/api/carts/{ann['id']}/", headers=ann["headers"])
     assert cart.status_code == 200, cart.text
     assert cart.json()["user_id"] == ann["id"]
     assert cart.json()["items"] == []
-    assert http.delete(f"{stack.gateway}/api/carts/{ann['id']}/items/", headers=ann["auth"]).status_code == 204
+    assert http.delete(f"{stack.gateway}/api/carts/{ann['id']}/items/", headers=ann["headers"]).status_code == 204
 
 
 def test_the_customer_reads_with_its_full_name_and_address(stack, http, ann):
-    by_account = http.get(f"{stack.gateway}/api/accounts/{ann['id']}/customer/", headers=ann["auth"])
+    by_account = http.get(f"{stack.gateway}/api/accounts/{ann['id']}/customer/", headers=ann["headers"])
     assert by_account.status_code == 200
     assert by_account.json() == ann["customer"]
     assert by_account.json()["fullname"]["last_name"] == "Nở"
@@ -76,8 +38,8 @@ def test_the_customer_reads_with_its_full_name_and_address(stack, http, ann):
 
 
 def test_another_customers_things_are_404_as_if_missing_and_their_cart_route_403(stack, http, ann):
-    bob = sign_up_and_log_in(stack, http, "bob")
-    cart = http.get(f"{stack.gateway}/api/carts/{ann['id']}/", headers=bob["auth"])
+    bob = sign_up(stack, http, "bob")
+    cart = http.get(f"{stack.gateway}/api/carts/{ann['id']}/", headers=bob["headers"])
     assert (cart.status_code, cart.json()["error"]["code"]) == (403, "permission_denied")
     for path, missing in (
         (f"/api/customers/{ann['customer']['id']}/", "/api/customers/987654321/"),
@@ -86,12 +48,12 @@ def test_another_customers_things_are_404_as_if_missing_and_their_cart_route_403
         (f"/api/fullnames/{ann['customer']['fullname']['id']}/", "/api/fullnames/987654321/"),
         (f"/api/addresses/{ann['customer']['address']['id']}/", "/api/addresses/987654321/"),
     ):
-        response = http.get(f"{stack.gateway}{path}", headers=bob["auth"])
-        absent = http.get(f"{stack.gateway}{missing}", headers=bob["auth"])
+        response = http.get(f"{stack.gateway}{path}", headers=bob["headers"])
+        absent = http.get(f"{stack.gateway}{missing}", headers=bob["headers"])
         assert response.status_code == absent.status_code == 404, path
         assert response.json()["error"]["code"] == absent.json()["error"]["code"]
-    linking_anns = {**profile(stack, http, bob), "fullname_id": ann["customer"]["fullname"]["id"]}
-    linked = http.post(f"{stack.gateway}/api/customers/", json=linking_anns, headers=bob["auth"])
+    linking_anns = {**make_profile(stack, http, bob), "fullname_id": ann["customer"]["fullname"]["id"]}
+    linked = http.post(f"{stack.gateway}/api/customers/", json=linking_anns, headers=bob["headers"])
     assert linked.status_code == 400  # Ann's full name is, to Bob, one that does not exist
     assert list(linked.json()["error"]["details"]) == ["fullname_id"]
 
@@ -104,37 +66,37 @@ def test_no_token_gets_401(stack, http, ann):
 def test_a_second_customer_for_the_account_is_409(stack, http, ann):
     again = {"account_id": ann["id"], "fullname_id": ann["customer"]["fullname"]["id"]}
     again["address_id"] = ann["customer"]["address"]["id"]
-    response = http.post(f"{stack.gateway}/api/customers/", json=again, headers=ann["auth"])
+    response = http.post(f"{stack.gateway}/api/customers/", json=again, headers=ann["headers"])
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "customer_exists"
 
 
 def test_cart_service_down_refuses_the_customer_and_saves_nothing(stack, http):
-    carol = sign_up_and_log_in(stack, http, "carol")
-    body = profile(stack, http, carol)
+    carol = sign_up(stack, http, "carol")
+    body = make_profile(stack, http, carol)
     with stack.stopped("cart"):
-        refused = http.post(f"{stack.gateway}/api/customers/", json=body, headers=carol["auth"])
+        refused = http.post(f"{stack.gateway}/api/customers/", json=body, headers=carol["headers"])
         assert refused.status_code == 503, refused.text
         assert refused.json()["error"]["details"]["service"] == "cart"
-        missing = http.get(f"{stack.gateway}/api/accounts/{carol['id']}/customer/", headers=carol["auth"])
+        missing = http.get(f"{stack.gateway}/api/accounts/{carol['id']}/customer/", headers=carol["headers"])
         assert missing.status_code == 404
-    created = http.post(f"{stack.gateway}/api/customers/", json=body, headers=carol["auth"])
+    created = http.post(f"{stack.gateway}/api/customers/", json=body, headers=carol["headers"])
     assert created.status_code == 201, created.text
-    assert http.get(f"{stack.gateway}/api/carts/{carol['id']}/", headers=carol["auth"]).status_code == 200
+    assert http.get(f"{stack.gateway}/api/carts/{carol['id']}/", headers=carol["headers"]).status_code == 200
 
 
 def test_refresh_works_until_the_account_is_deleted(stack, http):
-    dave = sign_up_and_log_in(stack, http, "dave")
+    dave = sign_up(stack, http, "dave")
     refreshed = http.post(f"{stack.gateway}/api/auth/refresh/", json={"refresh": dave["refresh"]})
     assert refreshed.status_code == 200
-    assert http.delete(f"{stack.gateway}/api/accounts/{dave['id']}/", headers=dave["auth"]).status_code == 204
+    assert http.delete(f"{stack.gateway}/api/accounts/{dave['id']}/", headers=dave["headers"]).status_code == 204
     gone = http.post(f"{stack.gateway}/api/auth/refresh/", json={"refresh": dave["refresh"]})
     assert gone.status_code == 401
     assert gone.json()["error"]["code"] == "account_gone"
 
 
 def test_repeated_failed_logins_are_throttled(stack, http):
-    eve = sign_up_and_log_in(stack, http, "eve")
+    eve = sign_up(stack, http, "eve")
     wrong = {"username": eve["username"], "password": "not-the-password"}
     answers = [http.post(f"{stack.gateway}/api/auth/login/", json=wrong).status_code for _ in range(5)]
     assert answers == [401] * 5
@@ -146,7 +108,7 @@ def test_repeated_failed_logins_are_throttled(stack, http):
 
 def test_a_burst_of_concurrent_guesses_gets_no_more_than_the_limit_through(stack):
     with requests.Session() as http:
-        frank = sign_up_and_log_in(stack, http, "frank")
+        frank = sign_up(stack, http, "frank")
 
     def guess(number: int) -> int:
         wrong = {"username": frank["username"], "password": f"guess-{number}"}

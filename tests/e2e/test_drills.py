@@ -21,11 +21,10 @@ import uuid
 import pytest
 import requests
 
+from tests.e2e.people import Shopper, create_account, log_in
 from tests.e2e.shop import bearer, make_books, stock
 from tests.e2e.waiting import wait_until
 
-CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvc": "737"}
-PASSWORD = "e2e-drills-long-pass"
 _user_ids = itertools.count(970_001)
 
 
@@ -53,49 +52,16 @@ def staff(stack):
     return bearer(stack.token(user_id=9701, is_staff=True))
 
 
-class Buyer:
-    """A customer (a token as customer_service issues it) with books in the cart."""
-
-    def __init__(self, stack, http, book: dict, quantity: int = 2):
-        self.stack, self.http, self.book = stack, http, book
-        self.user_id = next(_user_ids)
-        self.headers = bearer(stack.token(user_id=self.user_id))
-        added = http.post(
-            f"{stack.gateway}/api/carts/{self.user_id}/items/",
-            json={"product_id": book["id"], "quantity": quantity},
-            headers=self.headers,
-        )
-        assert added.status_code == 201, added.text
-
-    def checkout(self, session=None, key: str | None = None) -> requests.Response:
-        headers = self.headers | ({"Idempotency-Key": key} if key else {})
-        return (session or self.http).post(
-            f"{self.stack.gateway}/api/orders/", json={"user_id": self.user_id}, headers=headers, timeout=60
-        )
-
-    def checkout_and_pay(self, key: str, session=None) -> requests.Response:
-        return (session or self.http).post(
-            f"{self.stack.gateway}/api/checkout/",
-            json={"payment_method": "card", "card": CARD},
-            headers=self.headers | {"Idempotency-Key": key},
-            timeout=60,
-        )
-
-    def pay(self, order_id: int, key: str, session=None) -> requests.Response:
-        return (session or self.http).post(
-            f"{self.stack.gateway}/api/payments/",
-            json={"order_id": order_id, "method": "card", "card": CARD},
-            headers=self.headers | {"Idempotency-Key": key},
-            timeout=60,
-        )
-
-    def view_cart(self, session=None) -> requests.Response:
-        return (session or self.http).get(
-            f"{self.stack.gateway}/api/carts/{self.user_id}/", headers=self.headers, timeout=60
-        )
+def buyer_of(stack, http, book: dict, quantity: int = 2) -> Shopper:
+    """A customer (a token as customer_service issues it) with `quantity` of the book in the
+    cart, every call of theirs given 60 s."""
+    shopper = Shopper(stack, http, next(_user_ids), timeout=60)
+    added = shopper.add(book["id"], quantity)
+    assert added.status_code == 201, added.text
+    return shopper
 
 
-def state(stack, http, staff: dict, buyer: Buyer) -> dict:
+def state(stack, http, staff: dict, buyer: Shopper, book: dict) -> dict:
     """What a drill must leave as it was, read through the gateway as staff."""
 
     def read(path: str, **params) -> dict:
@@ -103,7 +69,7 @@ def state(stack, http, staff: dict, buyer: Buyer) -> dict:
         assert response.status_code == 200, f"{path}: {response.text}"
         return response.json()
 
-    level = read(f"/api/warehouse/items/{buyer.book['id']}/")
+    level = read(f"/api/warehouse/items/{book['id']}/")
     return {
         "orders": [(o["id"], o["status"]) for o in read("/api/orders/", user_id=buyer.user_id)["results"]],
         "payments": [(p["id"], p["status"]) for p in read("/api/payments/", user_id=buyer.user_id)["results"]],
@@ -112,9 +78,9 @@ def state(stack, http, staff: dict, buyer: Buyer) -> dict:
     }
 
 
-def settles_back_to(stack, http, staff, buyer, before: dict) -> None:
+def settles_back_to(stack, http, staff, buyer, book, before: dict) -> None:
     """State as before; a release that goes through the outbox may take a moment."""
-    wait_until("the state as before the drill", lambda: state(stack, http, staff, buyer) == before)
+    wait_until("the state as before the drill", lambda: state(stack, http, staff, buyer, book) == before)
 
 
 def assert_refused_in_time(response: requests.Response, elapsed: float, bound: float, service: str | None) -> None:
@@ -139,18 +105,18 @@ def timed(call):
 def test_checkout_with_a_service_down(stack, http, staff, book, down):
     """Checkout (3.1) reads the cart (which reads the books), reserves stock and saves
     the order: with any of those down it is refused and leaves nothing behind."""
-    buyer = Buyer(stack, http, book)
-    before = state(stack, http, staff, buyer)
+    buyer = buyer_of(stack, http, book)
+    before = state(stack, http, staff, buyer, book)
 
     with stack.stopped(down):
         response, elapsed = timed(buyer.checkout)
 
     assert_refused_in_time(response, elapsed, answer_bound(stack), down)
-    settles_back_to(stack, http, staff, buyer, before)
+    settles_back_to(stack, http, staff, buyer, book, before)
     breaker_cool_down(stack)
     placed = buyer.checkout()
     assert placed.status_code == 201, placed.text
-    after = state(stack, http, staff, buyer)
+    after = state(stack, http, staff, buyer, book)
     assert after["orders"] == [(placed.json()["id"], "pending")]
     assert after["stock"] == (before["stock"][0] - 2, before["stock"][1] + 2)
     assert after["cart"] == []
@@ -161,81 +127,69 @@ def test_checkout_and_pay_with_a_service_down(stack, http, staff, book, down):
     """The gateway's one-call checkout: refused before the order exists, nothing charged,
     and the same Idempotency-Key works once the service is back. (payment_service down,
     which leaves a payable order, is in test_composite.py.)"""
-    buyer = Buyer(stack, http, book)
-    before = state(stack, http, staff, buyer)
+    buyer = buyer_of(stack, http, book)
+    before = state(stack, http, staff, buyer, book)
     key = uuid.uuid4().hex
 
     with stack.stopped(down):
         response, elapsed = timed(lambda: buyer.checkout_and_pay(key))
 
     assert_refused_in_time(response, elapsed, answer_bound(stack), down)
-    settles_back_to(stack, http, staff, buyer, before)
+    settles_back_to(stack, http, staff, buyer, book, before)
     breaker_cool_down(stack)
     done = buyer.checkout_and_pay(key)
     assert done.status_code == 201, done.text
     assert done.json()["payment"]["status"] == "succeeded"
-    after = state(stack, http, staff, buyer)
+    after = state(stack, http, staff, buyer, book)
     assert [order_id for order_id, _ in after["orders"]] == [done.json()["order"]["id"]]
     assert [payment_id for payment_id, _ in after["payments"]] == [done.json()["payment"]["id"]]
 
 
 @pytest.mark.parametrize("down", ["payment", "order"])
 def test_payment_with_a_service_down(stack, http, staff, book, down):
-    buyer = Buyer(stack, http, book)
+    buyer = buyer_of(stack, http, book)
     order = buyer.checkout().json()
-    before = state(stack, http, staff, buyer)
+    before = state(stack, http, staff, buyer, book)
     key = uuid.uuid4().hex
 
     with stack.stopped(down):
         response, elapsed = timed(lambda: buyer.pay(order["id"], key))
 
     assert_refused_in_time(response, elapsed, answer_bound(stack), down)
-    settles_back_to(stack, http, staff, buyer, before)  # no payment, the order still pending
+    settles_back_to(stack, http, staff, buyer, book, before)  # no payment, the order still pending
     breaker_cool_down(stack)
     paid = buyer.pay(order["id"], key)
     assert paid.status_code == 201, paid.text
     assert paid.json()["status"] == "succeeded"
-    wait_until("the order paid", lambda: state(stack, http, staff, buyer)["orders"] == [(order["id"], "paid")])
+    wait_until("the order paid", lambda: state(stack, http, staff, buyer, book)["orders"] == [(order["id"], "paid")])
 
 
 def test_cart_view_with_cart_service_down(stack, http, staff, book):
     """(book_service down or hanging, where the view degrades to 200, is in test_cart.py.)"""
-    buyer = Buyer(stack, http, book, quantity=3)
-    before = state(stack, http, staff, buyer)
+    buyer = buyer_of(stack, http, book, quantity=3)
+    before = state(stack, http, staff, buyer, book)
 
     with stack.stopped("cart"):
-        response, elapsed = timed(buyer.view_cart)
+        response, elapsed = timed(buyer.view)
 
     assert_refused_in_time(response, elapsed, answer_bound(stack), "cart")
-    assert state(stack, http, staff, buyer) == before
+    assert state(stack, http, staff, buyer, book) == before
     breaker_cool_down(stack)
-    cart = buyer.view_cart()
+    cart = buyer.view()
     assert cart.status_code == 200, cart.text
     assert cart.json()["details_available"] is True
-
-
-def sign_up(stack, http, username: str) -> requests.Response:
-    return http.post(
-        f"{stack.gateway}/api/accounts/",
-        json={"username": username, "password": PASSWORD, "email": f"{username}@example.com"},
-        timeout=60,
-    )
-
-
-def log_in(stack, http, username: str) -> requests.Response:
-    return http.post(f"{stack.gateway}/api/auth/login/", json={"username": username, "password": PASSWORD}, timeout=60)
 
 
 def test_sign_up_with_customer_service_down_makes_no_account(stack, http):
     username = f"drill{uuid.uuid4().hex[:10]}"
 
     with stack.stopped("customer"):
-        response, elapsed = timed(lambda: sign_up(stack, http, username))
+        response, elapsed = timed(lambda: create_account(stack, http, username))
 
     assert_refused_in_time(response, elapsed, answer_bound(stack), "customer")
     breaker_cool_down(stack)
     assert log_in(stack, http, username).status_code == 401  # no account was made
-    again = sign_up(stack, http, username)
+    again = create_account(stack, http, username)
     assert again.status_code == 201, again.text  # and the name is free
     assert log_in(stack, http, username).status_code == 200
 
@@ -245,7 +199,7 @@ def test_sign_up_with_notification_service_down_is_welcomed_once_it_is_back(stac
     username = f"drill{uuid.uuid4().hex[:10]}"
 
     with stack.stopped("notification"):
-        response, elapsed = timed(lambda: sign_up(stack, http, username))
+        response, elapsed = timed(lambda: create_account(stack, http, username))
         assert response.status_code == 201, response.text
         assert elapsed < answer_bound(stack)
         time.sleep(1)  # a few deliveries are refused meanwhile
@@ -294,54 +248,54 @@ def killed_during(stack, victim: str, request):
 
 @pytest.mark.parametrize("victim", ["order", "inventory", "cart"])
 def test_checkout_with_a_service_killed_mid_request(stack, http, staff, book, victim):
-    buyer = Buyer(stack, http, book)
-    before = state(stack, http, staff, buyer)
+    buyer = buyer_of(stack, http, book)
+    before = state(stack, http, staff, buyer, book)
 
-    response, elapsed = killed_during(stack, victim, lambda session: buyer.checkout(session))
+    response, elapsed = killed_during(stack, victim, lambda session: buyer.checkout(session=session))
 
     assert_refused_in_time(response, elapsed, 1 + answer_bound(stack), None)
-    settles_back_to(stack, http, staff, buyer, before)
+    settles_back_to(stack, http, staff, buyer, book, before)
     breaker_cool_down(stack)
     placed = buyer.checkout()
     assert placed.status_code == 201, placed.text
-    assert state(stack, http, staff, buyer)["stock"] == (before["stock"][0] - 2, before["stock"][1] + 2)
+    assert state(stack, http, staff, buyer, book)["stock"] == (before["stock"][0] - 2, before["stock"][1] + 2)
 
 
 @pytest.mark.parametrize("victim", ["payment", "order"])
 def test_payment_with_a_service_killed_mid_request(stack, http, staff, book, victim):
-    buyer = Buyer(stack, http, book)
+    buyer = buyer_of(stack, http, book)
     order = buyer.checkout().json()
-    before = state(stack, http, staff, buyer)
+    before = state(stack, http, staff, buyer, book)
     key = uuid.uuid4().hex
 
-    response, elapsed = killed_during(stack, victim, lambda session: buyer.pay(order["id"], key, session))
+    response, elapsed = killed_during(stack, victim, lambda session: buyer.pay(order["id"], key, session=session))
 
     assert_refused_in_time(response, elapsed, 1 + answer_bound(stack), None)
-    settles_back_to(stack, http, staff, buyer, before)
+    settles_back_to(stack, http, staff, buyer, book, before)
     breaker_cool_down(stack)
     paid = buyer.pay(order["id"], key)
     assert paid.status_code == 201, paid.text
     assert paid.json()["status"] == "succeeded"
-    wait_until("the order paid", lambda: state(stack, http, staff, buyer)["orders"] == [(order["id"], "paid")])
+    wait_until("the order paid", lambda: state(stack, http, staff, buyer, book)["orders"] == [(order["id"], "paid")])
 
 
 def test_sign_up_with_customer_service_killed_mid_request(stack, http):
     username = f"drill{uuid.uuid4().hex[:10]}"
 
-    response, elapsed = killed_during(stack, "customer", lambda session: sign_up(stack, session, username))
+    response, elapsed = killed_during(stack, "customer", lambda session: create_account(stack, session, username))
 
     assert_refused_in_time(response, elapsed, 1 + answer_bound(stack), "customer")
     breaker_cool_down(stack)
     assert log_in(stack, http, username).status_code == 401
-    assert sign_up(stack, http, username).status_code == 201
+    assert create_account(stack, http, username).status_code == 201
 
 
 def test_notification_service_killed_while_an_event_is_delivered_notifies_once(stack, http, staff, book):
     """The order's event reaches a frozen notification_service, which is then killed:
     the outbox delivers it again once it is back, and it is stored once."""
-    buyer = Buyer(stack, http, book, quantity=1)
+    buyer = buyer_of(stack, http, book, quantity=1)
 
-    response, _ = killed_during(stack, "notification", lambda session: buyer.checkout(session))
+    response, _ = killed_during(stack, "notification", lambda session: buyer.checkout(session=session))
 
     assert response.status_code == 201, response.text  # checkout does not wait for notifications
     placed = f"Order #{response.json()['id']} placed"

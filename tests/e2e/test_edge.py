@@ -3,7 +3,6 @@
 that used to be a 500, a peer answering garbage, and log lines a path tried to forge.
 """
 
-import itertools
 import threading
 import time
 import uuid
@@ -13,8 +12,8 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-PASSWORD = "edge-pass-5821-xyz"
-_names = itertools.count(1)
+from tests.e2e.people import PASSWORD, sign_up
+
 # customer_service's LOGIN_FAILURES_PER_ADDRESS in the end-to-end stack (its default).
 FAILURES_PER_ADDRESS = 20
 SPOOFED = {"X-Forwarded-For": "203.0.113.77", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
@@ -39,17 +38,7 @@ def client_at(address: str) -> requests.Session:
 @pytest.fixture(scope="module")
 def user(stack):
     with requests.Session() as http:
-        username = f"edge{next(_names)}{uuid.uuid4().hex[:6]}"
-        body = {"username": username, "password": PASSWORD, "email": f"{username}@example.com"}
-        account = http.post(f"{stack.gateway}/api/accounts/", json=body)
-        assert account.status_code == 201, account.text
-        login = http.post(f"{stack.gateway}/api/auth/login/", json={"username": username, "password": PASSWORD})
-        assert login.status_code == 200, login.text
-    return {
-        "id": account.json()["id"],
-        "username": username,
-        "auth": {"Authorization": f"Bearer {login.json()['access']}"},
-    }
+        return sign_up(stack, http, "edge")
 
 
 def login(session: requests.Session, base: str, username: str, password: str, headers=None) -> requests.Response:
@@ -124,7 +113,7 @@ def _access_line(stack, service: str, request_id: str) -> str:
 def test_every_hop_logs_the_real_client(stack, user):
     request_id = f"edge-{uuid.uuid4().hex}"
     with client_at("127.0.0.9") as http:
-        headers = user["auth"] | SPOOFED | {"X-Request-ID": request_id}
+        headers = user["headers"] | SPOOFED | {"X-Request-ID": request_id}
         assert http.get(f"{stack.gateway}/api/accounts/{user['id']}/", headers=headers).status_code == 200
 
     assert " client=127.0.0.9 " in _access_line(stack, "gateway", request_id) + " "
@@ -139,13 +128,13 @@ def two_full_names(stack, user):
     with requests.Session() as http:
         for first_name in ("Lan", "Mai"):
             body = {"first_name": first_name, "last_name": "Trần"}
-            assert http.post(f"{stack.gateway}/api/fullnames/", json=body, headers=user["auth"]).status_code == 201
+            assert http.post(f"{stack.gateway}/api/fullnames/", json=body, headers=user["headers"]).status_code == 201
 
 
 def test_pagination_links_through_the_gateway_carry_its_host_and_scheme(stack, user, two_full_names):
     port = stack.ports["gateway"]
     with client_at("127.0.0.10") as http:
-        headers = user["auth"] | SPOOFED | {"Host": f"localhost:{port}"}
+        headers = user["headers"] | SPOOFED | {"Host": f"localhost:{port}"}
         page = http.get(f"{stack.gateway}/api/fullnames/", params={"page_size": 1}, headers=headers)
 
     assert page.status_code == 200, page.text
@@ -155,7 +144,7 @@ def test_pagination_links_through_the_gateway_carry_its_host_and_scheme(stack, u
 def test_a_client_calling_a_service_directly_cannot_choose_its_links(stack, user, two_full_names):
     with client_at("127.0.0.11") as http:
         page = http.get(
-            f"{stack.url('customer')}/api/fullnames/", params={"page_size": 1}, headers=user["auth"] | SPOOFED
+            f"{stack.url('customer')}/api/fullnames/", params={"page_size": 1}, headers=user["headers"] | SPOOFED
         )
 
     assert page.status_code == 200, page.text
@@ -171,7 +160,7 @@ def test_a_page_size_of_five_thousand_digits_is_a_400_naming_it(stack, user, tar
     service = {"/api/books/": "book", "/api/fullnames/": "customer", "/api/notifications/": "notification"}[path]
     base = stack.gateway if target == "gateway" else stack.url(service)
     with client_at("127.0.0.12") as http:
-        response = http.get(f"{base}{path}", params={"page_size": "9" * 5000}, headers=user["auth"])
+        response = http.get(f"{base}{path}", params={"page_size": "9" * 5000}, headers=user["headers"])
 
     assert response.status_code == 400, response.text
     assert list(response.json()["error"]["details"]) == ["page_size"]
@@ -185,7 +174,7 @@ DEEP = '{"a":' * 50_000 + "1" + "}" * 50_000
     [("/api/auth/login/", {}), ("/api/checkout/", {"Idempotency-Key": "edge-deep"}), ("/api/fullnames/", {})],
 )
 def test_json_nested_fifty_thousand_deep_is_a_400(stack, user, path, extra):
-    headers = user["auth"] | extra | {"Content-Type": "application/json"}
+    headers = user["headers"] | extra | {"Content-Type": "application/json"}
     with client_at("127.0.0.13") as http:
         response = http.post(f"{stack.gateway}{path}", data=DEEP, headers=headers)
 
@@ -223,7 +212,7 @@ def test_me_reports_the_cart_unavailable_when_cart_service_answers_garbage(stack
     try:
         garbage_cart = f"http://127.0.0.1:{server.server_address[1]}"
         with stack.extra_gateway(CART_SERVICE_URL=garbage_cart) as gateway, client_at("127.0.0.15") as http:
-            response = http.get(f"{gateway}/api/me/", headers=user["auth"])
+            response = http.get(f"{gateway}/api/me/", headers=user["headers"])
     finally:
         server.shutdown()
         server.server_close()

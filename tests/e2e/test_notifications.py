@@ -3,16 +3,12 @@ pays gets "order placed" and "payment received" notifications in the app and by
 email through a real SMTP server; an order placed while notification_service is down
 is notified once it is back, once; a mail server that is down delays emails, not events."""
 
-import itertools
 import time
 
 import pytest
 
+from tests.e2e.people import Shopper, make_profile
 from tests.e2e.shop import bearer, make_books, stock
-
-PASSWORD = "e2e-notify-long-pass"
-CARD_OK = "4242424242424242"
-_names = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -23,70 +19,11 @@ def book(stack):
     return book
 
 
-class Shopper:
-    """A signed-up account (its email is where notifications go) with a cart."""
-
-    def __init__(self, stack, http):
-        self.stack, self.http, self.gateway = stack, http, stack.gateway
-        username = f"notify{next(_names)}"
-        self.email = f"{username}@example.com"
-        account = http.post(
-            f"{self.gateway}/api/accounts/", json={"username": username, "password": PASSWORD, "email": self.email}
-        )
-        assert account.status_code == 201, account.text
-        self.user_id = account.json()["id"]
-        login = http.post(f"{self.gateway}/api/auth/login/", json={"username": username, "password": PASSWORD})
-        assert login.status_code == 200, login.text
-        self.headers = bearer(login.json()["access"])
-        cart = http.post(f"{self.gateway}/api/carts/", json={"user_id": self.user_id}, headers=self.headers)
-        assert cart.status_code in (200, 201), cart.text
-
-    def check_out(self, book: dict, quantity: int = 1) -> dict:
-        added = self.http.post(
-            f"{self.gateway}/api/carts/{self.user_id}/items/",
-            json={"product_id": book["id"], "quantity": quantity},
-            headers=self.headers,
-        )
-        assert added.status_code in (200, 201), added.text
-        order = self.http.post(f"{self.gateway}/api/orders/", json={"user_id": self.user_id}, headers=self.headers)
-        assert order.status_code == 201, order.text
-        return order.json()
-
-    def pay(self, order: dict) -> dict:
-        payment = self.http.post(
-            f"{self.gateway}/api/payments/",
-            json={
-                "order_id": order["id"],
-                "method": "card",
-                "card": {"number": CARD_OK, "exp_month": 12, "exp_year": 2099, "cvc": "737"},
-            },
-            headers=self.headers | {"Idempotency-Key": f"notify-{order['id']}"},
-        )
-        assert payment.status_code == 201, payment.text
-        assert payment.json()["status"] == "succeeded"
-        return payment.json()
-
-    def notifications(self, **params) -> dict:
-        response = self.http.get(f"{self.gateway}/api/notifications/", params=params, headers=self.headers)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def wait_for_notifications(self, subjects: set[str], timeout: float = 20.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while True:
-            page = self.notifications(page_size=100)
-            if subjects <= {n["subject"] for n in page["results"]}:
-                return page
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no notifications {subjects} within {timeout}s; got {page}")
-            time.sleep(0.2)
-
-
 def test_check_out_and_pay_and_the_customer_is_told_in_the_app_and_by_email(stack, http, book):
-    shopper = Shopper(stack, http)
+    shopper = Shopper.signing_up(stack, http, "notify")
 
-    order = shopper.check_out(book, quantity=2)
-    shopper.pay(order)
+    order = shopper.buy(book["id"], 2)
+    shopper.pay_for(order["id"])
 
     placed, received = f"Order #{order['id']} placed", f"Payment received for order #{order['id']}"
     page = shopper.wait_for_notifications({placed, received})
@@ -106,20 +43,9 @@ def test_check_out_and_pay_and_the_customer_is_told_in_the_app_and_by_email(stac
 
 
 def test_signing_up_and_becoming_a_customer_are_welcomed(stack, http):
-    shopper = Shopper(stack, http)
-    fullname = http.post(
-        f"{stack.gateway}/api/fullnames/", json={"first_name": "Thị", "last_name": "Nở"}, headers=shopper.headers
-    )
-    address = http.post(
-        f"{stack.gateway}/api/addresses/",
-        json={"address": "1 Đường Làng", "city": "Vũ Đại", "country": "Vietnam"},
-        headers=shopper.headers,
-    )
-    customer = http.post(
-        f"{stack.gateway}/api/customers/",
-        json={"account_id": shopper.user_id, "fullname_id": fullname.json()["id"], "address_id": address.json()["id"]},
-        headers=shopper.headers,
-    )
+    shopper = Shopper.signing_up(stack, http, "notify")
+    parts = make_profile(stack, http, shopper.account)  # a full name (Thị Nở) and an address
+    customer = http.post(f"{stack.gateway}/api/customers/", json=parts, headers=shopper.headers)
     assert customer.status_code == 201, customer.text
 
     welcome, profile = "Welcome to the bookstore", "Your customer profile is ready"
@@ -130,8 +56,8 @@ def test_signing_up_and_becoming_a_customer_are_welcomed(stack, http):
 
 
 def test_reading_a_notification_and_someone_elses(stack, http, book):
-    shopper, other = Shopper(stack, http), Shopper(stack, http)
-    order = shopper.check_out(book)
+    shopper, other = Shopper.signing_up(stack, http, "notify"), Shopper.signing_up(stack, http, "notify")
+    order = shopper.buy(book["id"])
     placed = f"Order #{order['id']} placed"
     notification = next(n for n in shopper.wait_for_notifications({placed})["results"] if n["subject"] == placed)
     read_url = f"{stack.gateway}/api/notifications/{notification['id']}/read/"
@@ -151,10 +77,10 @@ def test_reading_a_notification_and_someone_elses(stack, http, book):
 
 
 def test_an_order_placed_while_notifications_are_down_is_notified_once_it_is_back(stack, http, book):
-    shopper = Shopper(stack, http)
+    shopper = Shopper.signing_up(stack, http, "notify")
 
     with stack.stopped("notification"):
-        order = shopper.check_out(book)  # checkout does not wait for notification_service
+        order = shopper.buy(book["id"])  # checkout does not wait for notification_service
         placed = f"Order #{order['id']} placed"
         time.sleep(1)  # a few redeliveries are refused meanwhile
 
@@ -166,10 +92,10 @@ def test_an_order_placed_while_notifications_are_down_is_notified_once_it_is_bac
 
 
 def test_a_mail_server_that_is_down_delays_the_email_not_the_notification(stack, http, book):
-    shopper = Shopper(stack, http)
+    shopper = Shopper.signing_up(stack, http, "notify")
 
     with stack.mailbox.down():
-        order = shopper.check_out(book)
+        order = shopper.buy(book["id"])
         placed = f"Order #{order['id']} placed"
         page = shopper.wait_for_notifications({placed})  # the event was taken and stored
         notification = next(n for n in page["results"] if n["subject"] == placed)

@@ -2,8 +2,6 @@
 stock and empties the cart, cancelling gives the stock back, one cart makes one
 order however many checkouts race, and events reach a subscriber even one that was down."""
 
-import itertools
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import jwt
@@ -11,10 +9,8 @@ import pytest
 import requests
 
 from tests.e2e.harness import JWT_SIGNING_KEY
+from tests.e2e.people import Shopper
 from tests.e2e.shop import bearer, make_books, stock
-
-PASSWORD = "e2e-orders-long-enough"
-_user_numbers = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -23,53 +19,6 @@ def shop(stack):
     books = make_books(stack, [("Số đỏ", "45.50"), ("Giông tố", "60.00")], tag="orders")
     stock(stack, [book["id"] for book in books], 10)
     return {"books": books, "staff": bearer(stack.token(user_id=1, is_staff=True))}
-
-
-class Shopper:
-    """A customer signed up and logged in through the gateway, with a cart."""
-
-    def __init__(self, stack, http):
-        self.gateway = stack.gateway
-        self.http = http
-        username = f"orders{next(_user_numbers)}{uuid.uuid4().hex[:6]}"
-        account = http.post(
-            f"{self.gateway}/api/accounts/",
-            json={"username": username, "password": PASSWORD, "email": f"{username}@example.com"},
-        )
-        assert account.status_code == 201, account.text
-        self.user_id = account.json()["id"]
-        login = http.post(f"{self.gateway}/api/auth/login/", json={"username": username, "password": PASSWORD})
-        assert login.status_code == 200, login.text
-        self.headers = bearer(login.json()["access"])
-        cart = http.post(f"{self.gateway}/api/carts/", json={"user_id": self.user_id}, headers=self.headers)
-        assert cart.status_code in (200, 201), cart.text
-
-    def add(self, product_id: int, quantity: int) -> None:
-        added = self.http.post(
-            f"{self.gateway}/api/carts/{self.user_id}/items/",
-            json={"product_id": product_id, "quantity": quantity},
-            headers=self.headers,
-        )
-        assert added.status_code in (200, 201), added.text
-
-    def cart(self) -> dict:
-        return self.http.get(f"{self.gateway}/api/carts/{self.user_id}/", headers=self.headers).json()
-
-    def checkout(self, key: str | None = None, session=None):
-        headers = self.headers | ({"Idempotency-Key": key} if key else {})
-        return (session or self.http).post(
-            f"{self.gateway}/api/orders/", json={"user_id": self.user_id}, headers=headers
-        )
-
-    def orders(self) -> list[dict]:
-        listed = self.http.get(f"{self.gateway}/api/orders/", headers=self.headers)
-        assert listed.status_code == 200, listed.text
-        return listed.json()["results"]
-
-    def set_status(self, order_id: int, status: str, headers: dict | None = None):
-        return self.http.patch(
-            f"{self.gateway}/api/orders/{order_id}/", json={"status": status}, headers=headers or self.headers
-        )
 
 
 def available(stack, http, product_id: int) -> int:
@@ -81,9 +30,9 @@ def available(stack, http, product_id: int) -> int:
 def test_sign_up_fill_the_cart_check_out_and_cancel(stack, http, shop):
     so_do, giong_to = shop["books"]
     before = {book["id"]: available(stack, http, book["id"]) for book in shop["books"]}
-    shopper = Shopper(stack, http)
-    shopper.add(so_do["id"], 2)
-    shopper.add(giong_to["id"], 1)
+    shopper = Shopper.signing_up(stack, http, "orders")
+    shopper.put_in_cart(so_do["id"], 2)
+    shopper.put_in_cart(giong_to["id"], 1)
 
     created = shopper.checkout(key="first-try")
 
@@ -94,7 +43,7 @@ def test_sign_up_fill_the_cart_check_out_and_cancel(stack, http, shop):
     assert {(line["title"], line["quantity"]) for line in order["lines"]} == {("Số đỏ", 2), ("Giông tố", 1)}
     assert available(stack, http, so_do["id"]) == before[so_do["id"]] - 2
     assert available(stack, http, giong_to["id"]) == before[giong_to["id"]] - 1
-    assert shopper.cart()["items"] == []
+    assert shopper.view().json()["items"] == []
     assert [listed["id"] for listed in shopper.orders()] == [order["id"]]
     replay = shopper.checkout(key="first-try")
     assert (replay.status_code, replay.headers.get("Idempotent-Replayed"), replay.json()["id"]) == (
@@ -128,8 +77,8 @@ def test_sign_up_fill_the_cart_check_out_and_cancel(stack, http, shop):
 
 
 def test_simultaneous_checkouts_of_one_cart_make_one_order(stack, http, shop):
-    shopper = Shopper(stack, http)
-    shopper.add(shop["books"][0]["id"], 1)
+    shopper = Shopper.signing_up(stack, http, "orders")
+    shopper.put_in_cart(shop["books"][0]["id"], 1)
 
     def attempt(_):
         with requests.Session() as session:
@@ -149,8 +98,8 @@ def test_simultaneous_checkouts_of_one_cart_make_one_order(stack, http, shop):
 
 
 def test_simultaneous_retries_with_one_key_get_the_same_order(stack, http, shop):
-    shopper = Shopper(stack, http)
-    shopper.add(shop["books"][1]["id"], 1)
+    shopper = Shopper.signing_up(stack, http, "orders")
+    shopper.put_in_cart(shop["books"][1]["id"], 1)
 
     def attempt(_):
         with requests.Session() as session:
@@ -167,9 +116,9 @@ def test_simultaneous_retries_with_one_key_get_the_same_order(stack, http, shop)
 
 def test_not_enough_stock_is_409_naming_the_book_and_nothing_changes(stack, http, shop):
     so_do = shop["books"][0]
-    shopper = Shopper(stack, http)
+    shopper = Shopper.signing_up(stack, http, "orders")
     before = available(stack, http, so_do["id"])
-    shopper.add(so_do["id"], before + 1)
+    shopper.put_in_cart(so_do["id"], before + 1)
 
     response = shopper.checkout()
 
@@ -178,13 +127,13 @@ def test_not_enough_stock_is_409_naming_the_book_and_nothing_changes(stack, http
     assert error["code"] == "insufficient_stock"
     assert [item["product_id"] for item in error["details"]["items"]] == [so_do["id"]]
     assert available(stack, http, so_do["id"]) == before
-    assert len(shopper.cart()["items"]) == 1
+    assert len(shopper.view().json()["items"]) == 1
     assert shopper.orders() == []
 
 
 def test_inventory_down_is_503_and_leaves_no_order_and_the_cart_as_it_was(stack, http, shop):
-    shopper = Shopper(stack, http)
-    shopper.add(shop["books"][0]["id"], 1)
+    shopper = Shopper.signing_up(stack, http, "orders")
+    shopper.put_in_cart(shop["books"][0]["id"], 1)
 
     with stack.stopped("inventory"):
         response = shopper.checkout()
@@ -192,13 +141,13 @@ def test_inventory_down_is_503_and_leaves_no_order_and_the_cart_as_it_was(stack,
     assert response.status_code == 503, response.text
     assert response.json()["error"]["details"] == {"service": "inventory"}
     assert shopper.orders() == []
-    assert len(shopper.cart()["items"]) == 1
+    assert len(shopper.view().json()["items"]) == 1
     assert shopper.checkout().status_code == 201  # and it works once inventory is back
 
 
 def test_an_event_is_redelivered_after_the_subscriber_was_down(stack, http, shop):
-    shopper = Shopper(stack, http)
-    shopper.add(shop["books"][1]["id"], 1)
+    shopper = Shopper.signing_up(stack, http, "orders")
+    shopper.put_in_cart(shop["books"][1]["id"], 1)
     order = shopper.checkout().json()
 
     def paid(events):
@@ -218,8 +167,8 @@ def test_an_event_is_redelivered_after_the_subscriber_was_down(stack, http, shop
 
 
 def test_orders_need_a_token_and_belong_to_their_customer(stack, http, shop):
-    shopper = Shopper(stack, http)
-    shopper.add(shop["books"][0]["id"], 1)
+    shopper = Shopper.signing_up(stack, http, "orders")
+    shopper.put_in_cart(shop["books"][0]["id"], 1)
     order = shopper.checkout().json()
     stranger = bearer(stack.token(user_id=987654))
 

@@ -10,10 +10,10 @@ import pytest
 import requests
 
 from common.outbox.conf import DEFAULT_SUBSCRIBERS
+from tests.e2e.people import CARD, Shopper, card
 from tests.e2e.shop import bearer, make_books, stock
 from tools.stack import REPO_DIR
 
-CARD_OK = "4242424242424242"
 CARD_INSUFFICIENT_FUNDS = "4000000000009995"
 _user_ids = itertools.count(810_001)
 # order_service cancels an order (and releases its stock) on payment.refunded once it is
@@ -25,14 +25,6 @@ ORDER_CONSUMES_REFUNDS = "order" in DEFAULT_SUBSCRIBERS.get("payment.refunded", 
 )
 
 
-def card_payment(order_id: int, number: str = CARD_OK) -> dict:
-    return {
-        "order_id": order_id,
-        "method": "card",
-        "card": {"number": number, "exp_month": 12, "exp_year": 2099, "cvc": "737"},
-    }
-
-
 @pytest.fixture(scope="module")
 def shop(stack):
     """One book with 20 in stock; staff headers."""
@@ -41,40 +33,10 @@ def shop(stack):
     return {"book": book, "staff": bearer(stack.token(user_id=2, is_staff=True))}
 
 
-class Customer:
-    """A customer (a token as customer_service issues it) with a pending order of `quantity` books."""
-
-    def __init__(self, stack, http, shop, quantity: int = 1):
-        self.gateway, self.http = stack.gateway, http
-        self.user_id = next(_user_ids)
-        self.headers = bearer(stack.token(user_id=self.user_id))
-        cart = http.post(f"{self.gateway}/api/carts/", json={"user_id": self.user_id}, headers=self.headers)
-        assert cart.status_code in (200, 201), cart.text
-        added = http.post(
-            f"{self.gateway}/api/carts/{self.user_id}/items/",
-            json={"product_id": shop["book"]["id"], "quantity": quantity},
-            headers=self.headers,
-        )
-        assert added.status_code in (200, 201), added.text
-        order = http.post(f"{self.gateway}/api/orders/", json={"user_id": self.user_id}, headers=self.headers)
-        assert order.status_code == 201, order.text
-        self.order = order.json()
-
-    def pay(self, body: dict, key: str, session=None, headers: dict | None = None):
-        return (session or self.http).post(
-            f"{self.gateway}/api/payments/", json=body, headers=(headers or self.headers) | {"Idempotency-Key": key}
-        )
-
-    def order_status(self) -> str:
-        response = self.http.get(f"{self.gateway}/api/orders/{self.order['id']}/", headers=self.headers)
-        assert response.status_code == 200, response.text
-        return response.json()["status"]
-
-    def wait_for_order_status(self, status: str, timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while (current := self.order_status()) != status and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert current == status
+def customer_with_order(stack, http, shop, quantity: int = 1) -> tuple[Shopper, dict]:
+    """A customer (a token as customer_service issues it) and their pending order of `quantity` books."""
+    customer = Shopper(stack, http, next(_user_ids))
+    return customer, customer.buy(shop["book"]["id"], quantity)
 
 
 def available(stack, http, product_id: int) -> int:
@@ -88,50 +50,48 @@ def events_of(stack, event_type: str, payment_id: int):
 
 
 def test_check_out_pay_by_card_and_the_order_becomes_paid(stack, http, shop):
-    customer = Customer(stack, http, shop, quantity=2)
+    customer, order = customer_with_order(stack, http, shop, quantity=2)
 
-    paid = customer.pay(card_payment(customer.order["id"]), key="pay-1")
+    paid = customer.pay(order["id"], "pay-1")
 
     assert paid.status_code == 201, paid.text
     payment = paid.json()
     assert (payment["status"], payment["amount"]) == ("succeeded", "60.50")
     assert (payment["card_brand"], payment["card_last4"]) == ("visa", "4242")
-    customer.wait_for_order_status("paid")
+    customer.wait_for_order_status(order["id"], "paid")
     event = stack.events.wait_for(events_of(stack, "payment.succeeded", payment["id"]))[0]
     assert event["source"] == "payment"
-    assert event["payload"]["order_id"] == customer.order["id"]
+    assert event["payload"]["order_id"] == order["id"]
 
-    replay = customer.pay(card_payment(customer.order["id"]), key="pay-1")
+    replay = customer.pay(order["id"], "pay-1")
     assert (replay.status_code, replay.json(), replay.headers["Idempotent-Replayed"]) == (201, payment, "true")
-    again = customer.pay(card_payment(customer.order["id"]), key="pay-2")
+    again = customer.pay(order["id"], "pay-2")
     assert again.status_code == 409
     assert again.json()["error"]["code"] in {"order_already_paid", "order_not_payable"}
-    reads = http.get(
-        f"{stack.gateway}/api/payments/", params={"order_id": customer.order["id"]}, headers=customer.headers
-    )
+    reads = http.get(f"{stack.gateway}/api/payments/", params={"order_id": order["id"]}, headers=customer.headers)
     assert [p["id"] for p in reads.json()["results"]] == [payment["id"]]
     assert http.get(f"{stack.gateway}/api/payments/{payment['id']}/", headers=customer.headers).json() == payment
     # The full number is in no log line of the service that saw it.
-    assert CARD_OK not in stack.log_path("payment").read_text(errors="replace")
+    assert CARD["number"] not in stack.log_path("payment").read_text(errors="replace")
 
 
 def test_a_declined_card_leaves_the_order_pending_and_another_card_can_pay(stack, http, shop):
-    customer = Customer(stack, http, shop)
+    customer, order = customer_with_order(stack, http, shop)
 
-    declined = customer.pay(card_payment(customer.order["id"], CARD_INSUFFICIENT_FUNDS), key="declined")
+    declined = customer.pay(order["id"], "declined", card=card(CARD_INSUFFICIENT_FUNDS))
 
     assert declined.status_code == 201, declined.text
     assert (declined.json()["status"], declined.json()["failure_code"]) == ("failed", "insufficient_funds")
     stack.events.wait_for(events_of(stack, "payment.failed", declined.json()["id"]))
-    assert customer.order_status() == "pending"
+    assert customer.order_status(order["id"]) == "pending"
 
-    assert customer.pay(card_payment(customer.order["id"]), key="second-card").json()["status"] == "succeeded"
-    customer.wait_for_order_status("paid")
+    assert customer.pay(order["id"], "second-card").json()["status"] == "succeeded"
+    customer.wait_for_order_status(order["id"], "paid")
 
 
 def test_staff_refunds_a_payment_and_payment_refunded_is_published(stack, http, shop):
-    customer = Customer(stack, http, shop)
-    payment = customer.pay(card_payment(customer.order["id"]), key="to-refund").json()
+    customer, order = customer_with_order(stack, http, shop)
+    payment = customer.pay(order["id"], "to-refund").json()
     refund_url = f"{stack.gateway}/api/payments/{payment['id']}/refund/"
 
     assert http.post(refund_url, headers=customer.headers).status_code == 403
@@ -140,7 +100,7 @@ def test_staff_refunds_a_payment_and_payment_refunded_is_published(stack, http, 
     assert refunded.status_code == 200, refunded.text
     assert refunded.json()["status"] == "refunded"
     event = stack.events.wait_for(events_of(stack, "payment.refunded", payment["id"]))[0]
-    assert event["payload"]["order_id"] == customer.order["id"]
+    assert event["payload"]["order_id"] == order["id"]
     assert http.post(refund_url, headers=shop["staff"]).json()["error"]["code"] == "payment_not_refundable"
 
 
@@ -148,15 +108,15 @@ def test_staff_refunds_a_payment_and_payment_refunded_is_published(stack, http, 
 def test_a_refund_cancels_the_order_and_its_stock_comes_back(stack, http, shop):
     book_id = shop["book"]["id"]
     before = available(stack, http, book_id)
-    customer = Customer(stack, http, shop, quantity=3)
+    customer, order = customer_with_order(stack, http, shop, quantity=3)
     assert available(stack, http, book_id) == before - 3
-    payment = customer.pay(card_payment(customer.order["id"]), key="to-refund").json()
-    customer.wait_for_order_status("paid")
+    payment = customer.pay(order["id"], "to-refund").json()
+    customer.wait_for_order_status(order["id"], "paid")
 
     refunded = http.post(f"{stack.gateway}/api/payments/{payment['id']}/refund/", headers=shop["staff"])
 
     assert refunded.status_code == 200, refunded.text
-    customer.wait_for_order_status("cancelled")
+    customer.wait_for_order_status(order["id"], "cancelled")
     deadline = time.monotonic() + 15
     while available(stack, http, book_id) != before and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -164,11 +124,11 @@ def test_a_refund_cancels_the_order_and_its_stock_comes_back(stack, http, shop):
 
 
 def test_simultaneous_payments_of_one_order_make_exactly_one_charge(stack, http, shop):
-    customer = Customer(stack, http, shop)
+    customer, order = customer_with_order(stack, http, shop)
 
     def attempt(number: int):
         with requests.Session() as session:
-            return customer.pay(card_payment(customer.order["id"]), key=f"race-{number}", session=session)
+            return customer.pay(order["id"], f"race-{number}", session=session)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(attempt, range(8)))
@@ -181,19 +141,17 @@ def test_simultaneous_payments_of_one_order_make_exactly_one_charge(stack, http,
         "order_already_paid",
         "order_not_payable",  # order_service had already made it paid when this one read it
     }, [a.text for a in answers]
-    listed = http.get(
-        f"{stack.gateway}/api/payments/", params={"order_id": customer.order["id"]}, headers=shop["staff"]
-    )
+    listed = http.get(f"{stack.gateway}/api/payments/", params={"order_id": order["id"]}, headers=shop["staff"])
     assert listed.json()["count"] == 1
-    customer.wait_for_order_status("paid")
+    customer.wait_for_order_status(order["id"], "paid")
 
 
 def test_simultaneous_replays_of_one_key_charge_once(stack, http, shop):
-    customer = Customer(stack, http, shop)
+    customer, order = customer_with_order(stack, http, shop)
 
     def attempt(_):
         with requests.Session() as session:
-            return customer.pay(card_payment(customer.order["id"]), key="one-key", session=session)
+            return customer.pay(order["id"], "one-key", session=session)
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(pool.map(attempt, range(6)))
@@ -204,34 +162,33 @@ def test_simultaneous_replays_of_one_key_charge_once(stack, http, shop):
 
 
 def test_payments_need_a_token_a_key_and_the_callers_own_order(stack, http, shop):
-    customer = Customer(stack, http, shop)
-    body = card_payment(customer.order["id"])
+    customer, order = customer_with_order(stack, http, shop)
+    body = {"order_id": order["id"], "method": "card", "card": CARD}
     stranger = bearer(stack.token(user_id=next(_user_ids)))
 
     assert http.post(f"{stack.gateway}/api/payments/", json=body, headers={"Idempotency-Key": "k"}).status_code == 401
     no_key = http.post(f"{stack.gateway}/api/payments/", json=body, headers=customer.headers)
     assert no_key.status_code == 400
     assert "Idempotency-Key" in no_key.json()["error"]["details"]
-    refused = customer.pay(body, key="k", headers=stranger)  # someone else's order: as one that does not exist
+    refused = customer.pay(order["id"], "k", headers=stranger)  # someone else's order: as one that does not exist
     assert (refused.status_code, refused.json()["error"]["details"]) == (
         400,
-        {"order_id": [f"There is no order {customer.order['id']}."]},
+        {"order_id": [f"There is no order {order['id']}."]},
     )
-    reused = customer.pay({"order_id": customer.order["id"], "method": "cod"}, key="k")
+    reused = customer.pay(order["id"], "k", method="cod")
     assert reused.status_code == 201  # the stranger's refusal kept no key of the customer's
     assert reused.json()["status"] == "pending"
-    assert customer.pay(body, key="k").status_code == 422
-    assert customer.order_status() == "pending"
+    assert customer.pay(order["id"], "k").status_code == 422
+    assert customer.order_status(order["id"]) == "pending"
 
 
 def test_order_service_down_is_503_and_the_same_key_works_once_it_is_back(stack, http, shop):
-    customer = Customer(stack, http, shop)
-    body = card_payment(customer.order["id"])
+    customer, order = customer_with_order(stack, http, shop)
 
     with stack.stopped("order"):
-        response = customer.pay(body, key="while-down")
+        response = customer.pay(order["id"], "while-down")
 
     assert response.status_code == 503, response.text
     assert response.json()["error"]["details"] == {"service": "order"}
-    assert customer.pay(body, key="while-down").json()["status"] == "succeeded"
-    customer.wait_for_order_status("paid")
+    assert customer.pay(order["id"], "while-down").json()["status"] == "succeeded"
+    customer.wait_for_order_status(order["id"], "paid")
