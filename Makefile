@@ -32,9 +32,10 @@ test: install ## Every service's tests and the end-to-end suite (PostgreSQL if D
 test-postgres: install ## The same suites on PostgreSQL ($(POSTGRES_URL)), one database per service
 	DATABASE_SERVER_URL=$(POSTGRES_URL) $(PY) -m tools.test $(SUITES)
 
-lint: install ## ruff lint and format check (no changes), then check-compose and check-kubernetes
+lint: install ## ruff lint and format check (no changes), mypy (tools/typecheck.py), then check-compose and check-kubernetes
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m tools.typecheck
 	$(PY) -m tools.check_compose
 	$(PY) -m tools.check_k8s
 
@@ -68,6 +69,6 @@ bench: $(VENV)/.bench-installed ## Load benchmark of the whole shop on SQLite an
 	DATABASE_SERVER_URL=$${DATABASE_SERVER_URL:-$(POSTGRES_URL)} $(PY) -m bench.load $(BENCH_ARGS)
 
 clean: ## Remove databases, test reports and caches (keeps .venv)
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache
 
 .PHONY: help install run restart test test-postgres test-compose lint fmt check-compose check-kubernetes requirements fuzz bench clean

@@ -1,4 +1,7 @@
+from typing import cast
+
 from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -12,9 +15,12 @@ class BookSearchPagination(PageNumberPagination):
     `count_exact` is false when there are at least that many matches (only the
     first COUNT_CAP matches can be paged through; a narrower term finds the rest)."""
 
-    def paginate_queryset(self, search: BookSearch, request, view=None) -> list[Book]:
+    request: Request
+
+    # A BookSearch (BookSearchView's), where DRF's pagination is typed for a QuerySet.
+    def paginate_queryset(self, search: BookSearch, request, view=None) -> list[Book]:  # type: ignore[override]
         self.request = request
-        self.page_size = self.get_page_size(request)
+        self.page_size = cast(int, self.get_page_size(request))  # never None: the class sets page_size
         try:
             self.page_number = int(request.query_params.get(self.page_query_param, 1))
         except ValueError:

@@ -12,7 +12,7 @@ class AuthorSerializer(ModelSerializer):
         model = Author
         fields = ["id", "name", "email", "address", "created_at"]
         # Uniqueness is the service's rule (409), not a serializer's 400.
-        extra_kwargs = {"email": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, list[object]]] = {"email": {"validators": []}}
 
 
 class CategorySerializer(ModelSerializer):

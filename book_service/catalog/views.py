@@ -168,6 +168,7 @@ class BookSearchView(generics.ListAPIView):
     serializer_class = BookSerializer
     pagination_class = BookSearchPagination
 
-    def get_queryset(self) -> selectors.BookSearch:
+    # Not a QuerySet: BookSearchPagination pages it.
+    def get_queryset(self) -> selectors.BookSearch:  # type: ignore[override]
         term = _query(BookSearchQuerySerializer, self.request)["search_term"]
         return selectors.BookSearch(term)

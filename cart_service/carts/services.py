@@ -106,7 +106,7 @@ def cart_item_remove(*, user_id: int, product_id: int, quantity: int | None = No
     at least what is there; the line left, or None when it is gone."""
     cart = _locked_cart(user_id)
     line = cart.items.filter(product_id=product_id).first() if cart else None
-    if line is None:
+    if cart is None or line is None:
         raise NotFound(f"Product {product_id} is not in the cart of user {user_id}.", code=CartErrorCode.ITEM_NOT_FOUND)
     if quantity is None or quantity >= line.quantity:
         line.delete()

@@ -11,6 +11,10 @@ line and start one of its own (the log formatter does the same for every record)
 
 import logging
 import time
+from collections.abc import Callable
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from common.log_format import escape_controls
 
@@ -18,17 +22,17 @@ logger = logging.getLogger("access")
 
 
 class AccessLogMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()
         response = self.get_response(request)
         if logger.isEnabledFor(logging.INFO):
             extra = getattr(request, "access_log_extra", {})
             logger.info(
                 "%s %s status=%s ms=%.1f client=%s%s",
-                escape_controls(request.method),
+                escape_controls(request.method or ""),
                 escape_controls(request.path),
                 response.status_code,
                 (time.perf_counter() - started) * 1000,

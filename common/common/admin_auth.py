@@ -9,15 +9,21 @@ deleted account or a lost staff flag takes effect at the next login.
 """
 
 import logging
+from typing import TYPE_CHECKING, Any
 
+import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend
+from django.http import HttpRequest
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
 from common.errors import DependencyError
 from common.http import client_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +31,7 @@ ACCOUNTS_SERVICE = "customer"
 LOGIN_PATH = "/api/auth/login/"
 
 
-def _client_address(request) -> str | None:
+def _client_address(request: HttpRequest | None) -> str | None:
     # The admin user's own address (common.forwarded), which customer_service believes
     # from this service, a trusted proxy.
     if request is None:
@@ -34,7 +40,9 @@ def _client_address(request) -> str | None:
 
 
 class CustomerServiceAdminBackend(BaseBackend):
-    def authenticate(self, request, username=None, password=None, **kwargs):
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> "User | None":
         if not username or not password or settings.SERVICE_NAME == ACCOUNTS_SERVICE:
             return None
         headers = {}
@@ -58,14 +66,14 @@ class CustomerServiceAdminBackend(BaseBackend):
             return None
         return self._local_staff_user(str(claims.get("username") or username))
 
-    def _verified_claims(self, response):
+    def _verified_claims(self, response: requests.Response) -> dict[str, Any] | None:
         try:
             return AccessToken(response.json()["access"]).payload
         except (ValueError, TypeError, KeyError, TokenError):
             logger.warning("customer_service answered a login without a valid access token")
             return None
 
-    def _local_staff_user(self, username: str):
+    def _local_staff_user(self, username: str) -> "User | None":
         user_model = get_user_model()
         user = user_model.objects.filter(username=username).first()
         if user is None:
@@ -79,6 +87,6 @@ class CustomerServiceAdminBackend(BaseBackend):
         user.save()
         return user
 
-    def get_user(self, user_id):
+    def get_user(self, user_id: int) -> "User | None":
         user = get_user_model().objects.filter(pk=user_id).first()
         return user if user is not None and user.is_active else None

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from rest_framework_simplejwt.models import TokenUser
@@ -28,7 +29,8 @@ class Caller:
     service: str | None = None
 
     @classmethod
-    def of(cls, user) -> "Caller":
+    def of(cls, user: Any) -> "Caller":
+        # request.user: a ClaimsUser once authenticated (the stubs say a Django user).
         service = getattr(user, "service", None)
         return cls(user_id=None if service else int(user.id), is_staff=bool(user.is_staff), service=service)
 
@@ -60,7 +62,8 @@ class ClaimsUser(TokenUser):
 
     @cached_property
     def service(self) -> str | None:
-        return self.token.get("service")
+        service: str | None = self.token.get("service")
+        return service
 
     @property
     def is_service(self) -> bool:
@@ -68,7 +71,12 @@ class ClaimsUser(TokenUser):
 
 
 def mint_access_token(
-    *, user_id: int | None, username: str = "", is_staff: bool = False, service: str | None = None, lifetime=None
+    *,
+    user_id: int | None,
+    username: str = "",
+    is_staff: bool = False,
+    service: str | None = None,
+    lifetime: timedelta | None = None,
 ) -> str:
     """A signed access token with our claims (for customer_service's login, service calls and tests)."""
     token = AccessToken()
@@ -86,7 +94,7 @@ class _ServiceTokenCache:
     """One service token per process, renewed when less than a third of its life is left,
     so service calls do not sign a token each time."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._token: str | None = None
         self._renew_at = 0.0

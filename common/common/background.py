@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 _pool = ThreadPoolExecutor(max_workers=env_int("BACKGROUND_THREADS", 2), thread_name_prefix="background")
 
 
-def run_in_background(task: Callable[[], object], *, what: str) -> Future:
+def run_in_background(task: Callable[[], object], *, what: str) -> Future[None]:
     """Run `task` on the pool, with the caller's request id (its context) and a
     healthy database connection."""
 

@@ -1,7 +1,8 @@
 """Batch reads by id (`?ids=1,2,3`, the catalog's books, the warehouse's stock levels):
 one parser of the list and one shape of the answer, the items found and the ids not."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 from rest_framework import serializers
 
@@ -13,7 +14,8 @@ MAX_BATCH_IDS = 100  # what one call may ask for: a cart's lines are read in one
 class IdListField(serializers.CharField):
     """`1,2,3` as sorted, distinct whole numbers from 1 to MAX_ID, at most MAX_BATCH_IDS."""
 
-    def to_internal_value(self, data) -> list[int]:
+    # A CharField whose value is a list: DRF's stubs give a field one value type.
+    def to_internal_value(self, data: Any) -> list[int]:  # type: ignore[override]
         raw = super().to_internal_value(data)
         try:
             ids = sorted({int(part) for part in raw.split(",") if part.strip()})
@@ -28,7 +30,9 @@ class IdListField(serializers.CharField):
         return ids
 
 
-def batch_answer(results: list[dict], *, asked: Iterable[int], id_field: str = "id") -> dict:
+def batch_answer(
+    results: Collection[Mapping[str, Any]], *, asked: Iterable[int], id_field: str = "id"
+) -> dict[str, Any]:
     """{count, results, missing_ids}: what was found, and which of the asked ids were not."""
     found = {item[id_field] for item in results}
     return {"count": len(results), "results": results, "missing_ids": [i for i in asked if i not in found]}

@@ -2,6 +2,10 @@
 and by the WSGI entry point before a service serves anything, not by every
 management command (makemigrations needs no production keys)."""
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
 
@@ -15,7 +19,9 @@ HINTS = {
 
 
 @checks.register(checks.Tags.security, KEYS_TAG, deploy=True)
-def development_keys_need_debug(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def development_keys_need_debug(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     """With DEBUG off a service is in production: a development SECRET_KEY or JWT
     signing key (public in this repository) would let anyone forge sessions or tokens."""
     if settings.DEBUG:

@@ -1,9 +1,19 @@
 """Database helpers every service may use."""
 
+from typing import Any, TypeVar, cast
+
 from django.db import connection, models
+from django.db.models import ForeignObjectRel
+
+_M = TypeVar("_M", bound=models.Model)
 
 
-def create_unless_present(model: type[models.Model], *, unique: tuple[str, ...], **values) -> models.Model | None:
+def _column(field: "models.Field[Any, Any] | ForeignObjectRel | None") -> str:
+    # A concrete field's column; the stubs allow a relation (which has none), no pk and None.
+    return cast(str, cast("models.Field[Any, Any]", field).column)
+
+
+def create_unless_present(model: type[_M], *, unique: tuple[str, ...], **values: Any) -> _M | None:
     """A new row of `model` with `values`, unless one with the same `unique` fields
     exists: the new instance, or None.
 
@@ -22,10 +32,10 @@ def create_unless_present(model: type[models.Model], *, unique: tuple[str, ...],
         "INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT ({unique}) DO NOTHING RETURNING {pk}"
     ).format(
         table=quote(meta.db_table),
-        columns=", ".join(quote(field.column) for field in fields),
+        columns=", ".join(quote(_column(field)) for field in fields),
         placeholders=", ".join(["%s"] * len(fields)),
-        unique=", ".join(quote(meta.get_field(name).column) for name in unique),
-        pk=quote(meta.pk.column),
+        unique=", ".join(quote(_column(meta.get_field(name))) for name in unique),
+        pk=quote(_column(meta.pk)),
     )
     params = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
     with connection.cursor() as cursor:

@@ -9,13 +9,14 @@ present when there is something per field (or per dependency) to say.
 
 import logging
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from django import db
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, JsonResponse
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -49,7 +50,7 @@ class ErrorCode(StrEnum):
 class ApiError(exceptions.APIException):
     """Base of the errors services raise on purpose; subclasses fix status and code."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
     code: str = ErrorCode.BAD_REQUEST
 
     def __init__(self, message: str, *, code: str | None = None, details: dict[str, Any] | None = None):
@@ -80,7 +81,7 @@ class PayloadTooLarge(ApiError):
 class DependencyError(ApiError):
     """Another service could not answer; `details.service` names it."""
 
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    status_code: int = status.HTTP_503_SERVICE_UNAVAILABLE
     code = ErrorCode.SERVICE_UNAVAILABLE
 
     def __init__(self, service: str, message: str):
@@ -118,7 +119,7 @@ def _message(detail: Any) -> str:
     return str(detail)
 
 
-def exception_handler(exc: Exception, context: dict) -> Response | None:
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: DRF decides status and headers (WWW-Authenticate,
     Retry-After); this rewrites the body into the common shape. Anything that is
     not an API exception goes on to Django's handler500 (logged, JSON 500)."""
@@ -146,42 +147,43 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, exceptions.ValidationError):
         details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         body = error_body(ErrorCode.VALIDATION_ERROR, "The request has invalid fields.", details)
-    else:
-        body = error_body(exc.default_code, _message(exc.detail))
+    else:  # DRF answers only its own exceptions
+        api_exception = cast(exceptions.APIException, exc)
+        body = error_body(api_exception.default_code, _message(api_exception.detail))
     response.data = body
     return response
 
 
-def _is_html_page(request) -> bool:
+def _is_html_page(request: HttpRequest) -> bool:
     # Admin pages keep Django's HTML error pages; everything else is an API.
     return request.path.startswith("/admin/")
 
 
-def handler400(request, exception=None):
+def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_html_page(request):
         return defaults.bad_request(request, exception)
     return error_response(400, ErrorCode.BAD_REQUEST, "Bad request.")
 
 
-def handler403(request, exception=None):
+def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_html_page(request):
         return defaults.permission_denied(request, exception)
     return error_response(403, ErrorCode.PERMISSION_DENIED, "You do not have permission to do this.")
 
 
-def handler404(request, exception=None):
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_html_page(request):
         return defaults.page_not_found(request, exception)
     return error_response(404, ErrorCode.NOT_FOUND, f"No route for {request.method} {request.path}.")
 
 
-def handler500(request):
+def handler500(request: HttpRequest) -> HttpResponse:
     if _is_html_page(request):
         return defaults.server_error(request)
     return error_response(500, ErrorCode.INTERNAL_ERROR, "Internal server error; the request id is in the logs.")
 
 
-def no_such(model, pk, *, field: str) -> exceptions.ValidationError:
+def no_such(model: type[models.Model], pk: object, *, field: str) -> exceptions.ValidationError:
     """The 400 for an id in a body naming nothing the caller may use (missing, or someone
     else's: the same answer, so ids cannot be probed), under the field that named it."""
     return exceptions.ValidationError({field: [f"There is no {model._meta.verbose_name} with id {pk}."]})

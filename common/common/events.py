@@ -10,6 +10,7 @@ lack it); a change that breaks readers is a new version.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from rest_framework import serializers
 
@@ -17,25 +18,25 @@ from common.converters import MAX_ID
 from common.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 
-def _id(**options) -> serializers.IntegerField:
+def _id(**options: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **options)
 
 
-def _money(**options) -> serializers.DecimalField:
+def _money(**options: Any) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **options)
 
 
-def _text(max_length: int, **options) -> serializers.CharField:
+def _text(max_length: int, **options: Any) -> serializers.CharField:
     return serializers.CharField(max_length=max_length, **options)
 
 
-class _Payload(serializers.Serializer):
+class _Payload(serializers.Serializer[Any]):
     """Every event is about one user (the one notified)."""
 
     user_id = _id()
 
 
-class OrderLine(serializers.Serializer):
+class OrderLine(serializers.Serializer[Any]):
     product_id = _id()
     title = _text(500, allow_null=True, allow_blank=True)
     unit_price = _money(allow_null=True)
@@ -47,7 +48,8 @@ class OrderCreated(_Payload):
     order_id = _id()
     status = _text(30)
     total = _money()
-    lines = OrderLine(many=True, max_length=1000)
+    # The stubs miss max_length, which many=True hands to the ListSerializer.
+    lines = OrderLine(many=True, max_length=1000)  # type: ignore[call-arg]
     created_at = serializers.DateTimeField()
 
 
@@ -93,9 +95,9 @@ class CustomerCreated(_Payload):
 @dataclass(frozen=True)
 class Contract:
     event_type: str
-    payload: type[serializers.Serializer]
+    payload: type[serializers.Serializer[Any]]
     subscribers: tuple[str, ...]  # who hears it by default (EVENT_SUBSCRIBERS replaces this)
-    example: dict  # a payload as its publisher writes it: documentation, and the tests' events
+    example: dict[str, Any]  # a payload as its publisher writes it: documentation, and the tests' events
     version: int = 1
 
 
@@ -185,15 +187,16 @@ def contract_of(event_type: str) -> Contract:
         raise UnknownEventType(f"{event_type!r} is not an event type of common.events") from None
 
 
-def payload_of(event_type: str, payload: dict) -> dict:
+def payload_of(event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
     """The payload read by its contract (types converted); a 400 naming the field if it
     does not hold to it."""
     serializer = contract_of(event_type).payload(data=payload)
     serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    validated: dict[str, Any] = serializer.validated_data
+    return validated
 
 
-def check_payload(event_type: str, payload: dict) -> None:
+def check_payload(event_type: str, payload: dict[str, Any]) -> None:
     """For publishers: the payload as written holds to its contract, else ValueError."""
     serializer = contract_of(event_type).payload(data=payload)
     if not serializer.is_valid():

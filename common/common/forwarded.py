@@ -13,9 +13,12 @@ the gateway's public host and scheme).
 """
 
 import ipaddress
+from collections.abc import Callable
 from functools import lru_cache
 
 from django.conf import settings
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -38,7 +41,7 @@ def trusted_networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip())
 
 
-def _ip(text: str):
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(text.strip())
     except ValueError:
@@ -69,10 +72,10 @@ class ForwardedHeadersMiddleware:
     """First in every process's middleware: after it, REMOTE_ADDR is the real client
     and the X-Forwarded-* headers are there only if a trusted proxy sent them."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         meta = request.META
         networks = trusted_networks(tuple(settings.TRUSTED_PROXIES))
         peer = meta.get("REMOTE_ADDR", "")

@@ -4,7 +4,7 @@ import logging
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from common.errors import ErrorCode, error_response
@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 
 @require_GET
-def health(request):
+def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "service": settings.SERVICE_NAME})
 
 
@@ -29,7 +29,7 @@ def database_ready() -> bool:
 
 
 @require_GET
-def ready(request):
+def ready(request: HttpRequest) -> JsonResponse:
     if not database_ready():
         return error_response(503, ErrorCode.DATABASE_UNAVAILABLE, "The database does not answer.")
     return JsonResponse({"status": "ready", "service": settings.SERVICE_NAME, "database": "ok"})

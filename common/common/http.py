@@ -12,7 +12,7 @@ is not JSON, or not of the shape the contract gives, is that peer being unavaila
 """
 
 import logging
-from typing import Any
+from typing import Any, Self, cast
 
 import requests
 from django.conf import settings
@@ -34,9 +34,9 @@ class _ConnectRetry(Retry):
     """Retry connection failures (nothing reached the peer) of idempotent methods
     only; a POST is never sent twice by the client."""
 
-    def increment(self, method=None, *args, **kwargs):
+    def increment(self, method: str | None = None, *args: Any, **kwargs: Any) -> Self:
         if method is not None and method.upper() not in IDEMPOTENT_METHODS:
-            return Retry(total=0).increment(method, *args, **kwargs)  # raises at once
+            return cast(Self, Retry(total=0).increment(method, *args, **kwargs))  # raises at once
         return super().increment(method, *args, **kwargs)
 
 

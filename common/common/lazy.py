@@ -5,11 +5,11 @@ circuit breaker of each service."""
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
-_every: "weakref.WeakSet[PerKey]" = weakref.WeakSet()
+_every: "weakref.WeakSet[PerKey[Any]]" = weakref.WeakSet()
 
 
 class PerKey(Generic[T]):

@@ -15,7 +15,11 @@ Each refusal is the common error shape, naming what was too big:
 """
 
 import re
+from collections.abc import Callable, Mapping
+from typing import IO, Any
 
+from django.http import HttpRequest, JsonResponse, QueryDict
+from django.http.response import HttpResponseBase
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.settings import api_settings
@@ -33,14 +37,14 @@ def _header_name(meta_key: str) -> str:
     return meta_key.removeprefix("HTTP_").replace("_", "-").title()
 
 
-def oversized_header(meta: dict) -> str | None:
+def oversized_header(meta: dict[str, Any]) -> str | None:
     for key, value in meta.items():
         if (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")) and len(value) > MAX_HEADER_BYTES:
             return _header_name(key)
     return None
 
 
-def overlong_numbers(query) -> list[str]:
+def overlong_numbers(query: QueryDict) -> list[str]:
     """The query parameters holding a number of more than MAX_QUERY_DIGITS digits."""
     return sorted(
         {
@@ -56,10 +60,10 @@ class RequestLimitsMiddleware:
     """Refuses oversized headers and overlong numbers in the query string before any
     view (or, at the gateway, any service) sees them."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if header := oversized_header(request.META):
             message = f"The {header} header is over {MAX_HEADER_BYTES} bytes."
             return _refusal(431, "HEADER_TOO_LARGE", message, {header: [message]})
@@ -69,7 +73,7 @@ class RequestLimitsMiddleware:
         return self.get_response(request)
 
 
-def _refusal(status: int, code: str, message: str, details: dict):
+def _refusal(status: int, code: str, message: str, details: dict[str, Any]) -> JsonResponse:
     # Imported here: common.errors imports DRF's views, which import this module for its
     # parser (DEFAULT_PARSER_CLASSES), so neither can import the other at the top.
     from common.errors import ErrorCode, error_response
@@ -77,7 +81,7 @@ def _refusal(status: int, code: str, message: str, details: dict):
     return error_response(status, ErrorCode[code], message, details)
 
 
-def nested_deeper_than(value, limit: int) -> bool:
+def nested_deeper_than(value: Any, limit: int) -> bool:
     """Whether arrays and objects nest more than `limit` levels (walked without recursion)."""
     pending = [(value, 1)]
     while pending:
@@ -94,8 +98,10 @@ class JSONParser(parsers.JSONParser):
     it reads is request.body, which Django refuses over DATA_UPLOAD_MAX_MEMORY_SIZE
     (a 413 from common.errors.exception_handler)."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
-        encoding = parsers.get_encoding(parser_context or {})
+    def parse(
+        self, stream: IO[Any] | None, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
+        encoding = parsers.get_encoding(parser_context or {})  # type: ignore[attr-defined]  # not in the stubs
         raw = stream.read() if stream is not None else b""
         too_deep = f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep."
         try:

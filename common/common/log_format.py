@@ -9,6 +9,7 @@ a record of its own either.
 """
 
 import logging
+from types import TracebackType
 
 
 def escape_controls(text: str) -> str:
@@ -23,7 +24,9 @@ class OneLineFormatter(logging.Formatter):
         record.message = escape_controls(record.message)
         return super().formatMessage(record)
 
-    def formatException(self, ei) -> str:
+    def formatException(
+        self, ei: tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+    ) -> str:
         return "\n".join(f"    {escape_controls(line)}" for line in super().formatException(ei).splitlines())
 
     def formatStack(self, stack_info: str) -> str:

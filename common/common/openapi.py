@@ -47,7 +47,7 @@ def _error_or_text(description: str) -> dict[str, Any]:
     return response
 
 
-def _errors_for(operation: dict[str, Any], path_parameters: list[dict]) -> dict[str, dict]:
+def _errors_for(operation: dict[str, Any], path_parameters: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     parameters = [*path_parameters, *operation.get("parameters", [])]
     has_body = "requestBody" in operation
     in_path = any(p.get("in") == "path" for p in parameters)
@@ -71,7 +71,7 @@ def _errors_for(operation: dict[str, Any], path_parameters: list[dict]) -> dict[
     return errors
 
 
-def add_error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+def add_error_responses(result: dict[str, Any], generator: object, request: object, public: bool) -> dict[str, Any]:
     """drf-spectacular POSTPROCESSING_HOOKS entry: the common error answers of every operation."""
     result.setdefault("components", {}).setdefault("schemas", {})[ERROR_SCHEMA_NAME] = ERROR_SCHEMA
     for path_item in result.get("paths", {}).values():

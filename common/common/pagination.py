@@ -1,5 +1,9 @@
+from typing import Any
+
+from django.core.paginator import Paginator
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination as DrfPageNumberPagination
+from rest_framework.request import Request
 
 
 class PageNumberPagination(DrfPageNumberPagination):
@@ -9,7 +13,7 @@ class PageNumberPagination(DrfPageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
-    def get_page_size(self, request):
+    def get_page_size(self, request: Request) -> int | None:
         # DRF falls back to the default for a page_size it cannot read; a client that
         # sent one should hear it was wrong instead (larger ones are still capped).
         value = request.query_params.get(self.page_size_query_param)
@@ -17,7 +21,7 @@ class PageNumberPagination(DrfPageNumberPagination):
             raise ValidationError({self.page_size_query_param: ["A positive whole number is required."]})
         return super().get_page_size(request)
 
-    def get_page_number(self, request, paginator):
+    def get_page_number(self, request: Request, paginator: "Paginator[Any]") -> int | str:
         # DRF reads a blank ?page= as page 1; a page that is not a number stays DRF's 404.
         if request.query_params.get(self.page_query_param) == "":
             raise ValidationError({self.page_query_param: ["A page number is required."]})

@@ -4,7 +4,11 @@ passed on to other services and written in every log line."""
 import logging
 import re
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 HEADER = "X-Request-ID"
 META_KEY = "HTTP_X_REQUEST_ID"
@@ -23,12 +27,12 @@ def accept_request_id(candidate: str | None) -> str:
 
 
 class RequestIdMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         request_id = accept_request_id(request.META.get(META_KEY))
-        request.request_id = request_id
+        request.request_id = request_id  # type: ignore[attr-defined]  # an attribute of our own on Django's request
         token = current_request_id.set(request_id)
         try:
             response = self.get_response(request)

@@ -7,7 +7,7 @@ checks. Query strings are always text, so only JSON bodies are checked.
 """
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.http import QueryDict
 from rest_framework import serializers
@@ -16,23 +16,30 @@ from rest_framework.settings import api_settings
 NOT_A_STRING = "Not a valid string."
 
 
-def _is_string_in_schema(field: serializers.Field) -> bool:
+def _is_string_in_schema(field: "serializers.Field[Any, Any, Any, Any]") -> bool:
     if isinstance(field, serializers.DecimalField):
-        return getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+        coerced: bool = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+        return coerced
     # UUIDField would take a JSON integer (even false) as the UUID with that number.
     return isinstance(field, serializers.CharField | serializers.UUIDField)
 
 
-def _too_long(field: serializers.Field, value: Any) -> bool:
+def _too_long(field: "serializers.Field[Any, Any, Any, Any]", value: Any) -> TypeGuard[serializers.CharField]:
     # DRF trims whitespace before it checks max_length; the schema's maxLength is of what was sent.
     max_length = getattr(field, "max_length", None)
     return isinstance(field, serializers.CharField) and max_length is not None and len(value) > max_length
 
 
-class JsonTypesMixin:
-    def to_internal_value(self, data):
+if TYPE_CHECKING:
+    _SerializerBase = serializers.Serializer[Any]
+else:
+    _SerializerBase = object  # a mixin at run time; what it is mixed into, for mypy
+
+
+class JsonTypesMixin(_SerializerBase):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping) and not isinstance(data, QueryDict):
-            wrong = {}
+            wrong: dict[Any, list[str]] = {}
             for field in self._writable_fields:
                 value = data.get(field.field_name)
                 if value is None or not _is_string_in_schema(field):
@@ -46,20 +53,20 @@ class JsonTypesMixin:
         return super().to_internal_value(data)
 
 
-class Serializer(JsonTypesMixin, serializers.Serializer):
+class Serializer(JsonTypesMixin, serializers.Serializer[Any]):
     pass
 
 
-class ModelSerializer(JsonTypesMixin, serializers.ModelSerializer):
+class ModelSerializer(JsonTypesMixin, serializers.ModelSerializer[Any]):
     pass
 
 
-class QuerySerializer(serializers.Serializer):
+class QuerySerializer(serializers.Serializer[Any]):
     """For a query string. DRF reads `?status=` as if the parameter were not sent,
     so a filter would silently not filter; here a blank value is a 400 naming the
     parameter, unless its field allows blanks."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         blank = {
             name: [serializers.CharField.default_error_messages["blank"]]
             for name, field in self.fields.items()
@@ -70,17 +77,18 @@ class QuerySerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-def validated(serializer_class: type[serializers.BaseSerializer], data) -> dict:
+def validated(serializer_class: type[serializers.BaseSerializer[Any]], data: Any) -> dict[str, Any]:
     """The validated data of `data`, or the 400 naming each bad field."""
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    validated_data: dict[str, Any] = serializer.validated_data
+    return validated_data
 
 
-_readers: dict[type[serializers.BaseSerializer], serializers.BaseSerializer] = {}
+_readers: dict[type[serializers.Serializer[Any]], serializers.Serializer[Any]] = {}
 
 
-def represent(serializer_class: type[serializers.BaseSerializer], instance) -> Any:
+def represent(serializer_class: type[serializers.Serializer[Any]], instance: Any) -> Any:
     """What `serializer_class(instance).data` gives, from one serializer of that class
     kept for the process, so its fields are built once rather than for every response.
 

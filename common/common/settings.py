@@ -94,7 +94,7 @@ def database_url(name: str, repo_dir: Path) -> str:
     return f"sqlite:///{folder / f'{name}.sqlite3'}"
 
 
-def database_config(url: str) -> dict[str, Any]:
+def database_config(url: str) -> dj_database_url.DBConfig:
     config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Several threads (and an outbox dispatcher) write to one file: WAL lets

@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 @cache
 def _sweep(path: str) -> Callable[[], int]:
-    return import_string(path)
+    sweep: Callable[[], int] = import_string(path)
+    return sweep
 
 
 def sweep_once() -> int:

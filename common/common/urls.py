@@ -4,8 +4,11 @@ A service's urls.py: `urlpatterns = platform_urls() + [path("api/", include(...)
 and `from common.urls import handler400, handler403, handler404, handler500`.
 """
 
+from collections.abc import Callable
+
 from django.contrib import admin
-from django.urls import path
+from django.http import HttpResponseBase
+from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common import health
@@ -14,7 +17,7 @@ from common.errors import handler400, handler403, handler404, handler500
 __all__ = ["handler400", "handler403", "handler404", "handler500", "platform_urls"]
 
 
-def platform_urls(*, health_view=health.health):
+def platform_urls(*, health_view: Callable[..., HttpResponseBase] = health.health) -> list[URLPattern | URLResolver]:
     return [
         path("health/", health_view, name="health"),
         path("ready/", health.ready, name="ready"),

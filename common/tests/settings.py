@@ -12,4 +12,4 @@ globals().update(
 
 ROOT_URLCONF = "tests.urls"
 # Its own test database, so it can run beside book_service's suite on one PostgreSQL server.
-DATABASES["default"]["TEST"] = {"NAME": "test_bookstore_common"}  # noqa: F821 (set by service_settings)
+DATABASES["default"]["TEST"] = {"NAME": "test_bookstore_common"}  # type: ignore[name-defined]  # noqa: F821 (set by service_settings)

@@ -147,7 +147,7 @@ def post(headers: dict, body=None):
 
     wrapped = Request(request, parsers=[JSONParser()])
     force_authenticate(wrapped, user=None)
-    wrapped.user = ClaimsUser({"user_id": 3})
+    wrapped.user = ClaimsUser({"user_id": 3})  # type: ignore[arg-type,assignment]  # claims as a dict; not a Django user
     return wrapped
 
 

@@ -8,7 +8,7 @@ from rest_framework.test import APIRequestFactory
 from common.pagination import PageNumberPagination
 
 
-def page_size_for(query: str) -> int:
+def page_size_for(query: str) -> int | None:
     return PageNumberPagination().get_page_size(Request(APIRequestFactory().get(f"/items/?{query}")))
 
 

@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 
-class AccountManager(BaseUserManager):
+class AccountManager(BaseUserManager["Account"]):
     def get_by_natural_key(self, username):
         # Usernames are unique regardless of case, so logging in ignores case too.
         return self.get(username__iexact=username)

@@ -116,10 +116,11 @@ def tokens_refresh(*, refresh: str) -> dict[str, str]:
     account, which must still exist and be active (simplejwt's own refresh view
     answers 500 for a deleted account)."""
     try:
-        token = RefreshToken(refresh)
+        token = RefreshToken(refresh)  # type: ignore[arg-type]  # simplejwt types the encoded token as a Token
     except TokenError as error:
         raise Unauthenticated(str(error), code=ErrorCode.TOKEN_NOT_VALID) from None
-    account = Account.objects.filter(pk=_int_or_none(token.get("user_id")), is_active=True).first()
+    # pk=None (no usable user_id claim) finds no account; the stubs want a value.
+    account = Account.objects.filter(pk=_int_or_none(token.get("user_id")), is_active=True).first()  # type: ignore[misc]
     if account is None:
         raise Unauthenticated(
             "The account of this token no longer exists or is disabled.", code=AccountErrorCode.ACCOUNT_GONE

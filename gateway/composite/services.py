@@ -46,7 +46,7 @@ def me_get(*, user_id: int, token: str) -> dict:
             me[part] = future.result()
         except DependencyError as exc:
             me[part] = None
-            unavailable.append({"part": part, "service": exc.details["service"], "code": str(exc.code)})
+            unavailable.append({"part": part, "service": exc.service, "code": str(exc.code)})
     me["cart"] = _cart_summary(me["cart"])
     me["unavailable"] = unavailable
     return me

@@ -111,6 +111,7 @@ class CheckoutView(APIView):
             message = f"Order {order_id} was placed but not paid: {error.message}"
             answer = error_body(error.code, message, error.details) | {"order": result.order, "payment": None}
             return Response(answer, status=error.status_code)
+        assert result.payment is not None  # paid, or payment_error above
         if result.payment["status"] == "failed":
             payment = result.payment
             message = f"Order {order_id} was placed but the payment failed: {payment.get('failure_message')}"

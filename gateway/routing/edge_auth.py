@@ -3,6 +3,8 @@ is missing, expired or forged, with the same 401 a service would give, so a bad
 request never costs a service call. The token is verified statelessly, exactly as
 the services do (common JWT settings), and then passed on unchanged."""
 
+from typing import cast
+
 from django.http import HttpResponse
 from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
@@ -30,7 +32,8 @@ def edge_user(request) -> ClaimsUser | None:
         message = "The token is expired, forged or malformed."
         raise EdgeAuthError(_unauthorized(ErrorCode.TOKEN_NOT_VALID, message)) from None
     if authenticated is not None:
-        return authenticated[0]
+        # simplejwt makes its TOKEN_USER_CLASS, a ClaimsUser, and types it as a Django user.
+        return cast(ClaimsUser, authenticated[0])
     if is_public(request.method, request.path):
         return None
     raise EdgeAuthError(_unauthorized(ErrorCode.NOT_AUTHENTICATED, "Authentication credentials were not provided."))

@@ -40,7 +40,8 @@ def forwarded_resource(path: str) -> str | None:
 
 
 def _forward(request):
-    return proxy(request, forwarded_resource(request.path_info))
+    # Only forwarded paths come here (gateway_application): "" is never a route.
+    return proxy(request, forwarded_resource(request.path_info) or "")
 
 
 class ForwardingHandler(WSGIHandler):

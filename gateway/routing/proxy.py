@@ -104,7 +104,7 @@ def forward(request, service: str, *, body: bytes = b"", target: str | None = No
                 decode_content=False,
             )
     except BreakerOpen as refused:
-        response = error_response(
+        response: HttpResponse = error_response(
             503,
             ErrorCode.SERVICE_UNAVAILABLE,
             f"The {service} service is failing; the gateway is not calling it for a moment.",

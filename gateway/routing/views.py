@@ -1,9 +1,10 @@
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import urllib3
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from urllib3.exceptions import HTTPError
@@ -49,7 +50,9 @@ def proxy(request, resource: str):
     user = None
     try:
         if service is None:
-            response = error_response(404, ErrorCode.NOT_FOUND, f"No route for {request.method} {request.path}.")
+            response: HttpResponse = error_response(
+                404, ErrorCode.NOT_FOUND, f"No route for {request.method} {request.path}."
+            )
         else:
             body = _read_body(request)
             user = edge_user(request)
@@ -79,14 +82,14 @@ def service_schema(request, service: str):
     return forward(request, service, target="/api/schema/")
 
 
-def _probe(service: str, request_id: str) -> dict:
+def _probe(service: str, request_id: str) -> dict[str, Any]:
     timeout = urllib3.Timeout(total=settings.GATEWAY_HEALTH_TIMEOUT)
     headers = {REQUEST_ID_HEADER: request_id}
     started = time.perf_counter()
     try:
         response = pool_for(service).urlopen("GET", "/ready/", headers=headers, timeout=timeout, redirect=False)
     except HTTPError as exc:
-        result = {"status": "down", "error": type(exc).__name__}
+        result: dict[str, Any] = {"status": "down", "error": type(exc).__name__}
     else:
         result = {"status": "ready" if response.status == 200 else "not_ready", "http_status": response.status}
     result["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
@@ -100,7 +103,7 @@ def health(request):
     probes = _probe_executor.map(_probe, _PEERS, [request.request_id] * len(_PEERS))
     results = dict(zip(_PEERS, probes, strict=True))
     not_ready = [name for name, result in results.items() if result["status"] != "ready"]
-    body = {"status": "degraded" if not_ready else "ok", "service": "gateway", "services": results}
+    body: dict[str, Any] = {"status": "degraded" if not_ready else "ok", "service": "gateway", "services": results}
     if not_ready:
         body["not_ready"] = not_ready
     return JsonResponse(body, status=503 if not_ready else 200)

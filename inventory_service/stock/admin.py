@@ -16,7 +16,7 @@ class WarehouseForm(forms.ModelForm):
         if self.instance.pk:
             usage = selectors.warehouse_usage(warehouse=self.instance)
             for product_type, field in CAPACITY_FIELDS.items():
-                capacity = cleaned.get(field)
+                capacity = cleaned.get(field)  # type: ignore[union-attr]  # ModelForm.clean gives cleaned_data; the stubs say None
                 if capacity is not None and capacity < usage[product_type].used:
                     self.add_error(field, f"The warehouse holds {usage[product_type].used} {product_type} units.")
         return cleaned
@@ -46,8 +46,7 @@ class StockItemAdmin(admin.ModelAdmin):
 
 class ReservationLineInline(admin.TabularInline):
     model = ReservationLine
-    fields = ["stock_item", "quantity"]
-    readonly_fields = fields
+    fields = readonly_fields = ("stock_item", "quantity")
     extra = 0
     can_delete = False
 

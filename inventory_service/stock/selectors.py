@@ -1,6 +1,8 @@
 """Reads of warehouses and stock."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
@@ -53,7 +55,7 @@ def warehouse_usage(*, warehouse: Warehouse) -> dict[str, TypeUsage]:
     }
     usage = {}
     for product_type in ProductType:
-        row = rows.get(product_type, {})
+        row: Mapping[str, Any] = rows.get(product_type, {})
         usage[product_type.value] = TypeUsage(
             capacity=getattr(warehouse, CAPACITY_FIELDS[product_type]),
             used=row.get("used") or 0,

@@ -12,6 +12,7 @@ database refuses negative stock, so a bug here fails loudly instead of overselli
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -87,7 +88,7 @@ def warehouse_update(
 ) -> Warehouse:
     """8.2: any of address, status and the capacities (None: unchanged); a capacity
     below the units already on the shelves (available and reserved) is a 409."""
-    given = {
+    given: dict[str, Any] = {
         "address": address,
         "status": status,
         "book_quantity": book_quantity,
@@ -237,7 +238,7 @@ def reservation_create(*, reference: str, items: list[ReservationItem]) -> tuple
         lines.append(ReservationLine(reservation=reservation, stock_item=stock, quantity=item.quantity))
     ReservationLine.objects.bulk_create(lines)
     # The answer shows what was just written, without reading it back.
-    reservation._prefetched_objects_cache = {"lines": lines}
+    reservation._prefetched_objects_cache = {"lines": lines}  # type: ignore[attr-defined]  # Django's, private
     return reservation, True
 
 

@@ -1,3 +1,5 @@
+from typing import cast
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -38,7 +40,8 @@ class NotificationListView(generics.ListAPIView):
     def get_queryset(self):
         # A plain dict, so that a blank ?unread= is an error rather than "no filter" (make fuzz).
         query = validated(NotificationListQuerySerializer, self.request.query_params.dict())
-        user_id = _listed_user(self.request.user, query.get("user_id"))
+        # request.user is a ClaimsUser (common.auth); the stubs say a Django user.
+        user_id = _listed_user(cast(ClaimsUser, self.request.user), query.get("user_id"))
         self.unread_count = selectors.notification_unread_count(user_id=user_id)
         return selectors.notification_list(user_id=user_id, unread=query.get("unread"))
 

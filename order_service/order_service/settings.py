@@ -12,7 +12,7 @@ APPS = ["common.outbox", "common.idempotency", "orders"]
 globals().update(service_settings("order", base_dir=Path(__file__).resolve().parent.parent, apps=APPS))
 
 # One name for the status choices the schema shows in several places.
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"OrderStatusEnum": "orders.models.OrderStatus"}  # noqa: F821
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {"OrderStatusEnum": "orders.models.OrderStatus"}  # type: ignore[name-defined]  # noqa: F821
 
 # A pending order not paid within this time is cancelled, its stock given back.
 ORDER_PAYMENT_MINUTES = env_float("ORDER_PAYMENT_MINUTES", 30.0)

@@ -5,8 +5,9 @@ from rest_framework.views import APIView
 
 from common.auth import Caller
 from common.errors import NotFound
-from common.idempotency.keys import HEADER as IDEMPOTENCY_HEADER
-from common.idempotency.keys import REPLAYED_HEADER, IdempotencyErrorCode, complete_in_transaction, idempotent
+from common.idempotency.header import HEADER as IDEMPOTENCY_HEADER
+from common.idempotency.header import REPLAYED_HEADER
+from common.idempotency.keys import IdempotencyErrorCode, complete_in_transaction, idempotent
 from common.outbox.consumer import EventReceiverView
 from common.permissions import IsService, listed_owner, visible_or_404
 from common.serializers import represent, validated

@@ -18,6 +18,7 @@ reference, so repeating one does not act twice.
 
 import logging
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -73,7 +74,8 @@ def payment_create(*, order_id: int, method: str, card: Card | None, user: Claim
     payment = _payment_open(order=order, method=method, card=card, created_by=created_by)
     if method == PaymentMethod.CARD:
         result = _provider_call(
-            lambda: get_provider().authorize(amount=payment.amount, card=card, reference=payment.reference),
+            # A card payment has its card (PaymentCreateSerializer).
+            lambda: get_provider().authorize(amount=payment.amount, card=cast(Card, card), reference=payment.reference),
             f"payment {payment.pk}",
         )
         payment = _authorization_settle(payment_id=payment.pk, result=result, created_by=created_by)
@@ -121,8 +123,8 @@ def _payment_open(*, order: orders.OrderSummary, method: str, card: Card | None,
                 amount=order.total,
                 method=method,
                 status=PaymentStatus.PROCESSING,
-                card_brand="" if cod else card.brand,
-                card_last4="" if cod else card.last4,
+                card_brand="" if cod else cast(Card, card).brand,  # a card payment has its card
+                card_last4="" if cod else cast(Card, card).last4,
                 provider="" if cod else get_provider().name,
             )
     except IntegrityError:

@@ -4,7 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import NotFound
-from common.idempotency.keys import HEADER as IDEMPOTENCY_HEADER
+from common.idempotency.header import HEADER as IDEMPOTENCY_HEADER
 from common.idempotency.keys import idempotent
 from common.outbox.consumer import EventReceiverView
 from common.permissions import IsStaff, listed_owner, visible_or_404
@@ -41,10 +41,10 @@ class PaymentListCreateView(generics.ListAPIView):
 
     def _pay(self, request) -> Response:
         body = validated(PaymentCreateSerializer, request.data)
-        payment = services.payment_create(
+        created = services.payment_create(
             order_id=body["order_id"], method=body["method"], card=body["card"], user=request.user
         )
-        payment = selectors.payment_get(payment_id=payment.pk)
+        payment = selectors.payment_get(payment_id=created.pk)
         return Response(represent(PaymentSerializer, payment), status=status.HTTP_201_CREATED)
 
 

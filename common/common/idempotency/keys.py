@@ -8,11 +8,14 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.encoding import force_bytes
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.auth import Caller
@@ -56,9 +59,9 @@ def wait_seconds() -> float:
     return _setting("IDEMPOTENCY_WAIT_SECONDS", 10.0)
 
 
-def key_from_request(request, *, required: bool) -> str | None:
+def key_from_request(request: Request, *, required: bool) -> str | None:
     """The Idempotency-Key header: 1-255 visible ASCII characters; 400 naming the header otherwise."""
-    raw = request.headers.get(HEADER)
+    raw: str | None = request.headers.get(HEADER)
     if raw is None:
         if required:
             raise ValidationError(
@@ -70,11 +73,11 @@ def key_from_request(request, *, required: bool) -> str | None:
     return raw
 
 
-def request_fingerprint(*, method: str, path: str, body) -> str:
+def request_fingerprint(*, method: str, path: str, body: Any) -> str:
     """A keyed hash (HMAC with SECRET_KEY) of the request: bodies may hold secrets such
     as card numbers, and a plain hash of one could be reversed by trying them all."""
     canonical = json.dumps([method.upper(), path, body], sort_keys=True, separators=(",", ":"), default=str)
-    return hmac.new(settings.SECRET_KEY.encode(), canonical.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(force_bytes(settings.SECRET_KEY), canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def key_claim(*, caller: str, key: str, fingerprint: str) -> IdempotencyKey:
@@ -114,7 +117,7 @@ def key_claim(*, caller: str, key: str, fingerprint: str) -> IdempotencyKey:
         time.sleep(0.05)
 
 
-def key_complete(*, record: IdempotencyKey, response_status: int, response_body) -> None:
+def key_complete(*, record: IdempotencyKey, response_status: int, response_body: Any) -> None:
     """Keep the first request's answer for replays."""
     record.response_status = response_status
     record.response_body = response_body
@@ -131,14 +134,14 @@ def replay_response(record: IdempotencyKey) -> Response:
     return Response(record.response_body, status=record.response_status, headers={REPLAYED_HEADER: "true"})
 
 
-def idempotent(request, run: Callable[[], Response], *, required: bool = True) -> Response:
+def idempotent(request: Request, run: Callable[[], Response], *, required: bool = True) -> Response:
     """Answer `request` by `run()` once per Idempotency-Key: a replay gets the stored
     answer and does not run it again. An answer of 500 or more, or an exception,
     keeps no key (an error means nothing was done), so the key can be sent again."""
     key = key_from_request(request, required=required)
     if key is None:
         return run()
-    fingerprint = request_fingerprint(method=request.method, path=request.path, body=request.data)
+    fingerprint = request_fingerprint(method=request.method or "", path=request.path, body=request.data)
     record = key_claim(caller=Caller.of(request.user).key, key=key, fingerprint=fingerprint)
     if record.is_complete:
         return replay_response(record)
@@ -157,7 +160,7 @@ def idempotent(request, run: Callable[[], Response], *, required: bool = True) -
     return response
 
 
-def complete_in_transaction(*, response_status: int, response_body) -> None:
+def complete_in_transaction(*, response_status: int, response_body: Any) -> None:
     """Keep the answer of the request being run by idempotent() now, inside the
     transaction that makes its result: if the process dies right after that commit, a
     replay still gets the answer instead of running again. Without a key, nothing."""

@@ -1,10 +1,12 @@
 import logging
+from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
-from common.outbox.models import OutboxDelivery, OutboxEvent, ProcessedEvent
+from common.outbox.models import DeliveryQuerySet, OutboxDelivery, OutboxEvent, ProcessedEvent
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +33,10 @@ class ParkedFilter(admin.SimpleListFilter):
     title = "parked"
     parameter_name = "parked"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: "admin.ModelAdmin[Any]") -> list[tuple[str, str]]:
         return [("yes", "Yes"), ("no", "No")]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "yes":
             return queryset.filter(parked_at__isnull=False)
         if self.value() == "no":
@@ -66,7 +68,7 @@ class OutboxDeliveryAdmin(admin.ModelAdmin):
     actions = ["retry_parked", "park"]
 
     @admin.action(description="Retry the selected parked deliveries")
-    def retry_parked(self, request, queryset):
+    def retry_parked(self, request: HttpRequest, queryset: DeliveryQuerySet) -> None:
         # Attempts start again so the backoff does too: the first retry is at once.
         retried = queryset.filter(parked_at__isnull=False, delivered_at__isnull=True).update(
             parked_at=None, attempts=0, refusals=0, next_attempt_at=timezone.now()
@@ -75,7 +77,7 @@ class OutboxDeliveryAdmin(admin.ModelAdmin):
         self.message_user(request, f"{retried} parked deliveries will be retried now.")
 
     @admin.action(description="Park the selected waiting deliveries (stop trying them)")
-    def park(self, request, queryset):
+    def park(self, request: HttpRequest, queryset: DeliveryQuerySet) -> None:
         # One under a try right now is left alone: that try may deliver it.
         now = timezone.now()
         selected = queryset.count()

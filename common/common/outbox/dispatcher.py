@@ -16,6 +16,7 @@ import logging
 import threading
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import Q
@@ -68,7 +69,7 @@ def contract_version(event_type: str) -> int:
     return contract.version if contract else 1  # a type of a service's own, outside the shared contracts
 
 
-def envelope(event: OutboxEvent) -> dict:
+def envelope(event: OutboxEvent) -> dict[str, Any]:
     from django.conf import settings
 
     return {
@@ -110,7 +111,7 @@ def take_due(
 def attempt(delivery: OutboxDelivery) -> bool:
     """Make one delivery's call once and record the outcome; True if it succeeded."""
     event = delivery.event
-    kwargs = {}
+    kwargs: dict[str, Any] = {}
     if event.kind == OutboxEvent.Kind.EVENT:
         kwargs["json"] = envelope(event)
     elif delivery.method not in {"GET", "DELETE"}:
@@ -136,7 +137,12 @@ def attempt(delivery: OutboxDelivery) -> bool:
 def _record(delivery: OutboxDelivery, *, ok: bool, error: str, status: int | None) -> None:
     now = timezone.now()
     attempts = delivery.attempts + 1
-    changes = {"attempts": attempts, "last_error": error[:2000], "last_status": status, "leased_until": None}
+    changes: dict[str, Any] = {
+        "attempts": attempts,
+        "last_error": error[:2000],
+        "last_status": status,
+        "leased_until": None,
+    }
     if ok:
         changes["delivered_at"] = now
     else:

@@ -29,7 +29,7 @@ class OutboxEvent(models.Model):
         return f"{self.event_type} {self.id}"
 
 
-class DeliveryQuerySet(models.QuerySet):
+class DeliveryQuerySet(models.QuerySet["OutboxDelivery"]):
     def waiting(self) -> "DeliveryQuerySet":
         """Neither delivered nor parked: what the dispatcher still tries (the rows of
         the outbox_waiting index)."""

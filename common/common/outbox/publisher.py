@@ -11,6 +11,7 @@ import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -33,7 +34,7 @@ class ScheduledCall:
     deliveries: list[OutboxDelivery]
 
 
-def publish(event_type: str, payload: dict, *, key: str = "") -> OutboxEvent:
+def publish(event_type: str, payload: dict[str, Any], *, key: str = "") -> OutboxEvent:
     """Record an event for every subscriber of its type (EVENT_SUBSCRIBERS). It is
     delivered only if the surrounding transaction commits, and then until it is. With
     EVENT_CONTRACTS_STRICT (the test suites) the payload is checked against its
@@ -50,7 +51,14 @@ def publish(event_type: str, payload: dict, *, key: str = "") -> OutboxEvent:
 
 
 def schedule_call(
-    *, name: str, service: str, method: str, path: str, payload: dict | None = None, key: str = "", try_now: bool = True
+    *,
+    name: str,
+    service: str,
+    method: str,
+    path: str,
+    payload: dict[str, Any] | None = None,
+    key: str = "",
+    try_now: bool = True,
 ) -> ScheduledCall:
     """Record an HTTP call to another service that must happen (`name` says what it
     is, e.g. "cart.clear"). With `try_now`, the caller makes it at once after the
@@ -62,7 +70,7 @@ def schedule_call(
     return ScheduledCall(event=event, deliveries=deliveries)
 
 
-def _create(*, kind: str, event_type: str, payload: dict, key: str) -> OutboxEvent:
+def _create(*, kind: str, event_type: str, payload: dict[str, Any], key: str) -> OutboxEvent:
     return OutboxEvent.objects.create(
         id=uuid.uuid4(),
         kind=kind,
@@ -90,7 +98,7 @@ def _add_deliveries(event: OutboxEvent, calls: list[tuple[str, str, str]], *, he
     return deliveries
 
 
-def _deliver_in_background(event: OutboxEvent, deliveries: list[OutboxDelivery]) -> Future:
+def _deliver_in_background(event: OutboxEvent, deliveries: list[OutboxDelivery]) -> Future[None]:
     """The fast path: one try right after the commit, off the request thread, so the
     response does not wait on subscribers. Whatever fails is left to the dispatcher."""
     from common.outbox.dispatcher import attempt_held

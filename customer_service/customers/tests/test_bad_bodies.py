@@ -11,7 +11,7 @@ WRITES = ["/api/accounts/", "/api/auth/login/", "/api/auth/refresh/", "/api/full
 WRITES += ["/api/customers/"]
 FIELDS = ["username", "password", "email", "refresh", "first_name", "last_name", "address", "city", "country"]
 FIELDS += ["account_id", "fullname_id", "address_id"]
-ODD_VALUES = [None, True, 1e300, -1, 0, 2**70, "x\x00y", [], {}, "", " ", "1" * 5000, 1.5, "١٢"]
+ODD_VALUES: list[object] = [None, True, 1e300, -1, 0, 2**70, "x\x00y", [], {}, "", " ", "1" * 5000, 1.5, "١٢"]
 
 
 @pytest.fixture

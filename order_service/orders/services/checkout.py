@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -106,7 +107,8 @@ def _check_orderable(cart: carts.Cart) -> None:
             code=OrderErrorCode.PRODUCT_UNAVAILABLE,
             details={"product_ids": gone},
         )
-    total = sum((line.unit_price * line.quantity for line in cart.lines), Decimal("0.00"))
+    # Every line is priced by now (checked above): the casts say so to mypy.
+    total = sum((cast(Decimal, line.unit_price) * line.quantity for line in cart.lines), Decimal("0.00"))
     check_total(total, what="this cart's", code=OrderErrorCode.ORDER_TOTAL_TOO_LARGE)
 
 
@@ -121,12 +123,12 @@ def _order_save(
         raise ServiceUnavailable("order", "The checkout took too long and was undone; nothing was ordered. Try again.")
     now = timezone.now()
     lines = [
-        OrderLine(
+        OrderLine(  # the lines were priced by _check_orderable: the casts say so to mypy
             product_id=line.product_id,
-            title=line.title,
-            unit_price=line.unit_price,
+            title=cast(str, line.title),
+            unit_price=cast(Decimal, line.unit_price),
             quantity=line.quantity,
-            line_total=line.unit_price * line.quantity,
+            line_total=cast(Decimal, line.unit_price) * line.quantity,
         )
         for line in cart.lines
     ]
@@ -184,7 +186,7 @@ def _order_save(
         key=f"reservation:{reference}",
     )
     # The answer shows what was just written, without reading it back.
-    order._prefetched_objects_cache = {"lines": lines, "history": [first_change]}
+    order._prefetched_objects_cache = {"lines": lines, "history": [first_change]}  # type: ignore[attr-defined]  # Django's, private
     on_saved(order)
     return order, (hold_confirm, cart_clear)
 

@@ -15,7 +15,7 @@ CVC = "737"
 
 def every_stored_value() -> list[str]:
     """Every column of every row of every table this service has, as the database returns it."""
-    values = []
+    values: list[str] = []
     with connection.cursor() as cursor:
         for model in apps.get_models():
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608

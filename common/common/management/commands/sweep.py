@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from common import sweeps
@@ -6,5 +8,5 @@ from common import sweeps
 class Command(BaseCommand):
     help = "Run this service's sweeps (settings.SWEEPS) once: expiries and recovery after crashes."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"changed {sweeps.sweep_once()}")

@@ -1,6 +1,8 @@
 import logging
 import signal
 import threading
+from argparse import ArgumentParser
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -13,10 +15,10 @@ logger = logging.getLogger(__name__)
 class Command(BaseCommand):
     help = "Deliver this service's outbox: events to their subscribers and scheduled calls, with retries."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--once", action="store_true", help="one round over what is due now, then exit")
 
-    def handle(self, *args, once: bool = False, **options):
+    def handle(self, *args: Any, once: bool = False, **options: Any) -> None:
         if once:
             tried = dispatcher.dispatch_once()
             self.stdout.write(f"tried {tried} deliveries")
