@@ -67,3 +67,16 @@ def test_a_foreign_key_is_given_by_its_object_or_its_id():
         (by_object.pk, "POST", 0),
         (by_id.pk, "POST", 0),
     ]
+
+
+def test_the_instance_is_a_stored_row_to_django():
+    """create_unless_present marks the instance saved in Django's own ModelState
+    (instance._state, an internal): should Django rename its fields, this fails rather than
+    leave instances Django takes for unsaved ones."""
+    made = create_unless_present(OutboxEvent, unique=("id",), event_type="thing.happened")
+    stored = OutboxEvent.objects.get()
+    assert (made._state.adding, made._state.db) == (stored._state.adding, stored._state.db) == (False, "default")
+    made.validate_unique()  # unsaved, its own primary key would be a duplicate of the row
+    made.event_type = "thing.renamed"
+    made.save()  # unsaved, a primary key with a default is inserted again: an IntegrityError
+    assert list(OutboxEvent.objects.values_list("event_type", flat=True)) == ["thing.renamed"]

@@ -1,7 +1,11 @@
 """The admin: payments with their transaction history, read-only."""
 
-import pytest
+import re
 
+import pytest
+from django.contrib import admin
+
+from payments.models import PaymentTransaction, SandboxCharge
 from payments.tests.conftest import CARD_INSUFFICIENT_FUNDS, card_body, pay
 
 pytestmark = pytest.mark.django_db
@@ -33,3 +37,14 @@ def test_transactions_idempotency_keys_and_the_outbox_are_in_the_admin(admin_cli
     assert admin_client.get("/admin/idempotency/idempotencykey/").status_code == 200
     assert admin_client.get("/admin/outbox/outboxevent/").status_code == 200
     assert admin_client.get("/admin/payments/payment/add/").status_code == 403
+
+
+@pytest.mark.parametrize("model", [PaymentTransaction, SandboxCharge])
+def test_a_transaction_and_a_sandbox_charge_are_read_only_field_by_field(admin_client, paid, model):
+    # Their admins list every field read-only from Model._meta.fields, which is not in
+    # Django's documented _meta API (get_fields() is): should it change, this fails.
+    concrete = {field.name for field in model._meta.get_fields() if field.concrete}
+    assert set(admin.site.get_model_admin(model).readonly_fields) == concrete
+    page = admin_client.get(f"/admin/payments/{model._meta.model_name}/{model.objects.first().pk}/change/")
+    assert page.status_code == 200
+    assert not re.search(r'<(input|select|textarea)[^>]* name="(?!csrfmiddlewaretoken|_)', page.content.decode())
