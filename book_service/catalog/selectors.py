@@ -1,15 +1,51 @@
 """Reads of the catalog that are more than a one-line queryset."""
 
 import sys
+from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from rest_framework.generics import get_object_or_404
 
 from catalog.folding import fold
 from catalog.models import Author, Book, Category
 
 
-def book_list() -> QuerySet[Book]:
-    return Book.objects.select_related("author", "category")
+def author_list(*, name: str = "") -> QuerySet[Author]:
+    """Authors whose name holds `name`, in any case or accents (2.1.5)."""
+    authors = Author.objects.all()
+    return authors.filter(name_folded__contains=fold(name)) if name else authors
+
+
+def category_list(*, name: str = "") -> QuerySet[Category]:
+    """Categories whose name holds `name`, in any case or accents (2.1.6)."""
+    categories = Category.objects.all()
+    return categories.filter(name_folded__contains=fold(name)) if name else categories
+
+
+def book_list(
+    *,
+    author: int | None = None,
+    category: int | None = None,
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    ordering: str = "id",
+) -> QuerySet[Book]:
+    """Books with their author and category in one query, filtered and ordered (id breaks ties)."""
+    books = Book.objects.select_related("author", "category")
+    if author is not None:
+        books = books.filter(author_id=author)
+    if category is not None:
+        books = books.filter(category_id=category)
+    if min_price is not None:
+        books = books.filter(price__gte=min_price)
+    if max_price is not None:
+        books = books.filter(price__lte=max_price)
+    return books.order_by(ordering, "id")
+
+
+def book_get(pk: int) -> Book:
+    """One book with its author and category, or the 404."""
+    return get_object_or_404(book_list(), pk=pk)
 
 
 def books_by_ids(ids: list[int]) -> QuerySet[Book]:

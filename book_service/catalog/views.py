@@ -1,11 +1,12 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import status
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from catalog import selectors, services
 from catalog.errors import CatalogErrorCode
-from catalog.folding import fold
-from catalog.models import Author, Book, Category
+from catalog.models import Author, Category
 from catalog.pagination import BookSearchPagination
 from catalog.serializers import (
     AuthorSerializer,
@@ -16,28 +17,23 @@ from catalog.serializers import (
     NameQuerySerializer,
 )
 from common.batch import batch_answer
+from common.pagination import PageNumberPagination, paginated
 from common.permissions import IsStaffOrReadOnly
+from common.serializers import validated
 
 STILL_IN_USE = OpenApiResponse(description=f"{CatalogErrorCode.STILL_IN_USE}: books still use it.")
 
 
-def _query(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-class AuthorListCreateView(generics.ListAPIView):
+class AuthorListCreateView(APIView):
     """2.1.1 create an author (staff); 2.1.5 find authors by ?name= (partial, any case or accents)."""
 
     permission_classes = [IsStaffOrReadOnly]
-    serializer_class = AuthorSerializer
+    pagination_class = PageNumberPagination
 
-    def get_queryset(self):
-        authors = Author.objects.all()
-        if name := _query(NameQuerySerializer, self.request)["name"]:
-            authors = authors.filter(name_folded__contains=fold(name))
-        return authors
+    @extend_schema(parameters=[NameQuerySerializer], responses=AuthorSerializer(many=True))
+    def get(self, request):
+        authors = selectors.author_list(**validated(NameQuerySerializer, request.query_params))
+        return paginated(self, request, authors, AuthorSerializer)
 
     @extend_schema(
         request=AuthorSerializer,
@@ -47,34 +43,33 @@ class AuthorListCreateView(generics.ListAPIView):
         },
     )
     def post(self, request):
-        serializer = AuthorSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        author = services.author_create(**serializer.validated_data)
+        author = services.author_create(**validated(AuthorSerializer, request.data))
         return Response(AuthorSerializer(author).data, status=status.HTTP_201_CREATED)
 
 
-class AuthorDetailView(generics.RetrieveAPIView):
+class AuthorDetailView(APIView):
     permission_classes = [IsStaffOrReadOnly]
-    serializer_class = AuthorSerializer
-    queryset = Author.objects.all()
+
+    @extend_schema(responses=AuthorSerializer)
+    def get(self, request, pk):
+        return Response(AuthorSerializer(get_object_or_404(Author, pk=pk)).data)
 
     @extend_schema(responses={204: None, 409: STILL_IN_USE})
     def delete(self, request, pk):
-        services.author_delete(author=self.get_object())
+        services.author_delete(author=get_object_or_404(Author, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class CategoryListCreateView(generics.ListAPIView):
+class CategoryListCreateView(APIView):
     """2.1.2 create a category (staff); 2.1.6 find categories by ?name=."""
 
     permission_classes = [IsStaffOrReadOnly]
-    serializer_class = CategorySerializer
+    pagination_class = PageNumberPagination
 
-    def get_queryset(self):
-        categories = Category.objects.all()
-        if name := _query(NameQuerySerializer, self.request)["name"]:
-            categories = categories.filter(name_folded__contains=fold(name))
-        return categories
+    @extend_schema(parameters=[NameQuerySerializer], responses=CategorySerializer(many=True))
+    def get(self, request):
+        categories = selectors.category_list(**validated(NameQuerySerializer, request.query_params))
+        return paginated(self, request, categories, CategorySerializer)
 
     @extend_schema(
         request=CategorySerializer,
@@ -84,91 +79,74 @@ class CategoryListCreateView(generics.ListAPIView):
         },
     )
     def post(self, request):
-        serializer = CategorySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        category = services.category_create(**serializer.validated_data)
+        category = services.category_create(**validated(CategorySerializer, request.data))
         return Response(CategorySerializer(category).data, status=status.HTTP_201_CREATED)
 
 
-class CategoryDetailView(generics.RetrieveAPIView):
+class CategoryDetailView(APIView):
     permission_classes = [IsStaffOrReadOnly]
-    serializer_class = CategorySerializer
-    queryset = Category.objects.all()
+
+    @extend_schema(responses=CategorySerializer)
+    def get(self, request, pk):
+        return Response(CategorySerializer(get_object_or_404(Category, pk=pk)).data)
 
     @extend_schema(responses={204: None, 409: STILL_IN_USE})
     def delete(self, request, pk):
-        services.category_delete(category=self.get_object())
+        services.category_delete(category=get_object_or_404(Category, pk=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BookListCreateView(generics.ListAPIView):
+class BookListCreateView(APIView):
     """2.1.3 create a book (staff); list with ?author=&category=&min_price=&max_price=&ordering=;
     batch read with ?ids=1,2,3 (at most 100 ids, one query, only the books that exist)."""
 
     permission_classes = [IsStaffOrReadOnly]
-    serializer_class = BookSerializer
+    pagination_class = PageNumberPagination
 
-    def list(self, request, *args, **kwargs):
-        query = _query(BookListQuerySerializer, request)
+    @extend_schema(parameters=[BookListQuerySerializer], responses=BookSerializer(many=True))
+    def get(self, request):
+        query = validated(BookListQuerySerializer, request.query_params)
         if "ids" in query:
             books = BookSerializer(selectors.books_by_ids(query["ids"]), many=True).data
             return Response(batch_answer(books, asked=query["ids"]))
-        self.filters = query
-        return super().list(request, *args, **kwargs)
-
-    def get_queryset(self):
-        books = selectors.book_list()
-        filters = getattr(self, "filters", {})
-        if "author" in filters:
-            books = books.filter(author_id=filters["author"])
-        if "category" in filters:
-            books = books.filter(category_id=filters["category"])
-        if "min_price" in filters:
-            books = books.filter(price__gte=filters["min_price"])
-        if "max_price" in filters:
-            books = books.filter(price__lte=filters["max_price"])
-        return books.order_by(filters.get("ordering", "id"), "id")
+        return paginated(self, request, selectors.book_list(**query), BookSerializer)
 
     @extend_schema(request=BookSerializer, responses={201: BookSerializer})
     def post(self, request):
-        serializer = BookSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        book = services.book_create(**serializer.validated_data)
+        book = services.book_create(**validated(BookSerializer, request.data))
         return Response(BookSerializer(book).data, status=status.HTTP_201_CREATED)
 
 
-class BookDetailView(generics.GenericAPIView):
+class BookDetailView(APIView):
     """Read, update (PATCH) and 2.1.4 delete one book."""
 
     permission_classes = [IsStaffOrReadOnly]
-    serializer_class = BookSerializer
 
-    def get_book(self, pk: int) -> Book:
-        return generics.get_object_or_404(selectors.book_list(), pk=pk)
-
+    @extend_schema(responses=BookSerializer)
     def get(self, request, pk):
-        return Response(BookSerializer(self.get_book(pk)).data)
+        return Response(BookSerializer(selectors.book_get(pk)).data)
 
+    @extend_schema(request=BookSerializer, responses=BookSerializer)
     def patch(self, request, pk):
-        book = self.get_book(pk)
+        book = selectors.book_get(pk)
         serializer = BookSerializer(book, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         book = services.book_update(book=book, **serializer.validated_data)
         return Response(BookSerializer(book).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
-        services.book_delete(book=self.get_book(pk))
+        services.book_delete(book=selectors.book_get(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BookSearchView(generics.ListAPIView):
+class BookSearchView(APIView):
     """2.1.7 find books: exact id, or part of the title, author or category name."""
 
     permission_classes = [IsStaffOrReadOnly]
-    serializer_class = BookSerializer
     pagination_class = BookSearchPagination
 
-    # Not a QuerySet: BookSearchPagination pages it.
-    def get_queryset(self) -> selectors.BookSearch:  # type: ignore[override]
-        term = _query(BookSearchQuerySerializer, self.request)["search_term"]
-        return selectors.BookSearch(term)
+    @extend_schema(parameters=[BookSearchQuerySerializer], responses=BookSerializer(many=True))
+    def get(self, request):
+        term = validated(BookSearchQuerySerializer, request.query_params)["search_term"]
+        return paginated(self, request, selectors.BookSearch(term), BookSerializer)

@@ -8,10 +8,12 @@ time and always take their locks in the same order: cart, then its lines.
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from rest_framework.exceptions import PermissionDenied
 
 from carts.clients import books
 from carts.errors import CartErrorCode, cart_not_found
 from carts.models import MAX_LINE_QUANTITY, Cart, CartItem
+from common.auth import Caller
 from common.errors import ApiError, Conflict, NotFound
 from common.money import check_total
 
@@ -21,8 +23,11 @@ MAX_LINES = books.MAX_IDS_PER_CALL
 
 
 @transaction.atomic
-def cart_create(*, user_id: int) -> tuple[Cart, bool]:
-    """5.1: the cart of user_id, created if it does not exist yet; (cart, created)."""
+def cart_create(*, user_id: int, caller: Caller | None = None) -> tuple[Cart, bool]:
+    """5.1: the cart of user_id, created if it does not exist yet; (cart, created).
+    A customer `caller` may create only their own (None: this service, for itself)."""
+    if caller is not None and not caller.may_see(user_id):
+        raise PermissionDenied("A customer may create only their own cart.")
     cart = Cart.objects.filter(user_id=user_id).first()
     if cart is not None:
         return cart, False

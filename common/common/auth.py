@@ -43,6 +43,13 @@ class Caller:
         """Staff and services act on anyone's data; a customer on their own."""
         return self.is_staff or self.service is not None
 
+    def owns(self, owner_id: object) -> bool:
+        return self.user_id is not None and owner_id is not None and str(self.user_id) == str(owner_id)
+
+    def may_see(self, owner_id: object) -> bool:
+        """Staff and services see anyone's data; a customer their own."""
+        return self.is_privileged or self.owns(owner_id)
+
     @property
     def label(self) -> str:
         """For histories: "user 5", "staff 9000", "service payment"."""

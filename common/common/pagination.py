@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination as DrfPageNumberPagination
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 
 class PageNumberPagination(DrfPageNumberPagination):
@@ -26,3 +27,12 @@ class PageNumberPagination(DrfPageNumberPagination):
         if request.query_params.get(self.page_query_param) == "":
             raise ValidationError({self.page_query_param: ["A page number is required."]})
         return super().get_page_number(request, paginator)
+
+
+def paginated(view: Any, request: Request, rows: Any, serializer_class: Any) -> Response:
+    """One page of `rows`, written with `serializer_class`, in the view's
+    `pagination_class` envelope (which the OpenAPI schema reads from the view too)."""
+    paginator = view.pagination_class()
+    page = paginator.paginate_queryset(rows, request, view=view)
+    response: Response = paginator.get_paginated_response(serializer_class(page, many=True).data)
+    return response

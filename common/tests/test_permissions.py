@@ -3,13 +3,11 @@
 from types import SimpleNamespace
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
-from rest_framework.exceptions import NotFound
-from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework.exceptions import PermissionDenied
 
-from common.auth import ClaimsUser, mint_access_token
+from common.auth import Caller
 from common.errors import NotFound as ApiNotFound
-from common.permissions import IsOwnerOrStaff, visible_or_404
+from common.permissions import listed_owner, visible_or_404
 from common.testing.platform_tests import assert_error_shape
 
 
@@ -63,77 +61,67 @@ def test_role_permissions(path, caller, status, user_client, staff_client, servi
     assert response.status_code == status, response.content
 
 
-def as_request(user):
-    return SimpleNamespace(user=user)
-
-
-def claims_user(**claims):
-    return ClaimsUser(AccessToken(mint_access_token(**claims)))
+def caller(user_id=None, is_staff=False, service=None) -> Caller:
+    return Caller(user_id=user_id, is_staff=is_staff, service=service)
 
 
 @pytest.mark.parametrize(
-    ("claims", "allowed"),
+    ("who", "sees"),
     [
-        pytest.param({"user_id": 5}, True, id="owner"),
-        pytest.param({"user_id": 6}, False, id="another-user"),
-        pytest.param({"user_id": 9, "is_staff": True}, True, id="staff"),
-        pytest.param({"user_id": None, "service": "order"}, True, id="service"),
-        pytest.param(None, False, id="anonymous"),
+        pytest.param(caller(5), True, id="owner"),
+        pytest.param(caller(6), False, id="another-user"),
+        pytest.param(caller(9, is_staff=True), True, id="staff"),
+        pytest.param(caller(service="order"), True, id="service"),
     ],
 )
-def test_object_permission_by_user_id(claims, allowed):
-    user = AnonymousUser() if claims is None else claims_user(**claims)
-    cart = SimpleNamespace(user_id=5)
-
-    assert sees(user, cart) is allowed
+def test_a_caller_sees_their_own_and_privileged_callers_anyones(who, sees):
+    assert who.may_see(5) is sees
 
 
-def sees(user, obj, view=None) -> bool:
-    """Whether IsOwnerOrStaff lets the caller have the object; it hides it with a 404 if not."""
-    try:
-        return IsOwnerOrStaff().has_object_permission(as_request(user), view or SimpleNamespace(), obj)  # type: ignore[arg-type]  # a stand-in view
-    except NotFound:
-        return False
-
-
-def test_object_permission_uses_the_views_owner_field():
-    view = SimpleNamespace(owner_field="customer_id")
-    owner = claims_user(user_id=5, username="ada")
-
-    assert sees(owner, SimpleNamespace(customer_id=5, user_id=6), view)
-    assert not sees(owner, SimpleNamespace(customer_id=6, user_id=5), view)
-
-
-def test_object_without_an_owner_is_staff_only():
-    assert not sees(claims_user(user_id=5), SimpleNamespace())
-    assert sees(claims_user(user_id=9, is_staff=True), SimpleNamespace())
-
-
-def test_someone_elses_object_is_the_404_of_a_missing_one():
-    with pytest.raises(NotFound) as raised:
-        IsOwnerOrStaff().has_object_permission(
-            as_request(claims_user(user_id=6)), SimpleNamespace(), SimpleNamespace(user_id=5)
-        )
-
-    assert raised.value.detail == NotFound().detail
+def test_an_object_without_an_owner_is_for_staff_and_services_only():
+    assert not caller(5).may_see(None)
+    assert caller(9, is_staff=True).may_see(None)
 
 
 @pytest.mark.parametrize(
-    ("obj", "claims", "visible"),
+    ("who", "asked", "listed"),
     [
-        pytest.param(SimpleNamespace(user_id=5), {"user_id": 5}, True, id="own"),
-        pytest.param(SimpleNamespace(user_id=5), {"user_id": 9, "is_staff": True}, True, id="staff"),
-        pytest.param(SimpleNamespace(user_id=5), {"user_id": None, "service": "order"}, True, id="service"),
-        pytest.param(SimpleNamespace(user_id=5), {"user_id": 6}, False, id="someone else's"),
-        pytest.param(None, {"user_id": 5}, False, id="none"),
+        pytest.param(caller(5), None, 5, id="customer-their-own-by-default"),
+        pytest.param(caller(5), 5, 5, id="customer-naming-themselves"),
+        pytest.param(caller(9, is_staff=True), None, None, id="staff-everyone"),
+        pytest.param(caller(9, is_staff=True), 5, 5, id="staff-naming-one"),
+        pytest.param(caller(service="order"), 5, 5, id="service-naming-one"),
     ],
 )
-def test_visible_or_404_gives_the_same_error_for_someone_elses_and_none(obj, claims, visible):
+def test_listed_owner(who, asked, listed):
+    assert listed_owner(who, asked, what="orders") == listed
+
+
+def test_a_customer_listing_someone_elses_is_a_403():
+    with pytest.raises(PermissionDenied) as raised:
+        listed_owner(caller(6), 5, what="orders")
+
+    assert "your own orders" in str(raised.value.detail)
+
+
+@pytest.mark.parametrize(
+    ("obj", "who", "visible"),
+    [
+        pytest.param(SimpleNamespace(user_id=5), caller(5), True, id="own"),
+        pytest.param(SimpleNamespace(user_id=5), caller(9, is_staff=True), True, id="staff"),
+        pytest.param(SimpleNamespace(user_id=5), caller(service="order"), True, id="service"),
+        pytest.param(SimpleNamespace(user_id=5), caller(6), False, id="someone else's"),
+        pytest.param(None, caller(5), False, id="none"),
+        pytest.param(SimpleNamespace(customer_id=6, user_id=5), caller(5), False, id="owner-field-not-user-id"),
+    ],
+)
+def test_visible_or_404_gives_the_same_error_for_someone_elses_and_none(obj, who, visible):
     missing = ApiNotFound("There is no order 7.", code="unknown_order")
+    owner_field = "customer_id" if obj is not None and hasattr(obj, "customer_id") else "user_id"
 
     if visible:
-        assert visible_or_404(obj, user=claims_user(**claims), not_found=missing) is obj
+        assert visible_or_404(obj, caller=who, not_found=missing, owner_field=owner_field) is obj
     else:
         with pytest.raises(ApiNotFound) as raised:
-            visible_or_404(obj, user=claims_user(**claims), not_found=missing)
+            visible_or_404(obj, caller=who, not_found=missing, owner_field=owner_field)
         assert raised.value is missing

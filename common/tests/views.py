@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from common.errors import ApiError, Conflict
 from common.http import client_for
-from common.permissions import IsOwnerOrStaff, IsService, IsStaff, IsStaffOrService
+from common.permissions import IsOwnUserIdOrStaff, IsService, IsStaff, IsStaffOrService
 from common.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class ClientView(APIView):
 class UserCartView(APIView):
     """A route such as /api/carts/{user_id}/."""
 
-    permission_classes = [IsOwnerOrStaff]
+    permission_classes = [IsOwnUserIdOrStaff]
 
     def get(self, request, user_id):
         return Response({"user_id": user_id})

@@ -1,7 +1,9 @@
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.generics import get_object_or_404
 
 from accounts.errors import AccountErrorCode, Unauthenticated
 from accounts.models import Account
+from common.auth import Caller
 
 
 def account_of_caller(user) -> Account:
@@ -20,3 +22,11 @@ def account_of_caller(user) -> Account:
             "The account of this token no longer exists or is disabled.", code=AccountErrorCode.ACCOUNT_GONE
         )
     return account
+
+
+def account_visible(caller: Caller, account_id: int) -> Account:
+    """The account if the caller may see it (its owner, staff or a service); someone
+    else's is the 404 of one that does not exist, so ids cannot be probed."""
+    if not caller.may_see(account_id):
+        raise NotFound
+    return get_object_or_404(Account, pk=account_id)

@@ -7,14 +7,15 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import throttling
+from accounts import selectors, throttling
 from accounts.errors import AccountErrorCode, LoginThrottled, Unauthenticated
 from accounts.models import Account, LoginFailure
 from accounts.tokens import refresh_token_for, token_pair_for
+from common.auth import Caller
 from common.errors import Conflict, ErrorCode
 from common.outbox.publisher import publish
 
@@ -57,9 +58,13 @@ def account_create(*, username: str, email: str, password: str, is_staff: bool =
 
 
 @transaction.atomic
-def account_delete(*, account: Account) -> None:
-    """4.2: its customer, full names and addresses go with it (foreign keys cascade)."""
-    account.delete()
+def account_delete(*, account_id: int, caller: Caller) -> None:
+    """4.2 (its owner or staff): its customer, full names and addresses go with it
+    (foreign keys cascade). Services read accounts (an email to write to); only people
+    delete them."""
+    if caller.service:
+        raise PermissionDenied("Only the account's owner or staff may delete it.")
+    selectors.account_visible(caller, account_id).delete()
 
 
 @transaction.atomic

@@ -1,13 +1,11 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import selectors, services
 from accounts.errors import AccountErrorCode
-from accounts.models import Account
 from accounts.serializers import (
     AccessSerializer,
     AccountCreateSerializer,
@@ -17,7 +15,7 @@ from accounts.serializers import (
     TokenPairSerializer,
 )
 from accounts.throttling import client_address
-from common.permissions import IsOwnerOrStaff
+from common.auth import Caller
 
 
 def _valid(serializer_class, request) -> dict:
@@ -46,25 +44,16 @@ class AccountCreateView(APIView):
         return Response(AccountSerializer(account).data, status=status.HTTP_201_CREATED)
 
 
-class AccountDetailView(generics.RetrieveAPIView):
+class AccountDetailView(APIView):
     """Read (owner, staff or a service) and 4.2 delete (owner or staff) an account."""
 
-    permission_classes = [IsOwnerOrStaff]
-    owner_field = "id"
-    serializer_class = AccountSerializer
-    queryset = Account.objects.all()
-    lookup_url_kwarg = "account_id"
+    @extend_schema(responses=AccountSerializer)
+    def get(self, request, account_id):
+        return Response(AccountSerializer(selectors.account_visible(Caller.of(request.user), account_id)).data)
 
-    def get_object(self):
-        # Someone else's id is the 404 of one that does not exist, so ids cannot be probed.
-        account_id = self.kwargs["account_id"]
-        self.check_object_permissions(self.request, Account(id=account_id))
-        return generics.get_object_or_404(self.get_queryset(), pk=account_id)
-
+    @extend_schema(responses={204: None})
     def delete(self, request, account_id):
-        if request.user.is_service:  # services read accounts (an email to write to); only people delete them
-            raise PermissionDenied("Only the account's owner or staff may delete it.")
-        services.account_delete(account=self.get_object())
+        services.account_delete(account_id=account_id, caller=Caller.of(request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

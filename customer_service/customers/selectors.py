@@ -1,5 +1,8 @@
 from django.db.models import Q, QuerySet
+from rest_framework.exceptions import NotFound, PermissionDenied
 
+from common.auth import Caller
+from common.permissions import visible_or_404
 from customers.models import Address, Customer, FullName
 
 
@@ -21,9 +24,38 @@ def customer_list(*, search: str = "", account_id: int | None = None) -> QuerySe
     return customers
 
 
-def fullnames_visible_to(caller) -> QuerySet[FullName]:
-    return FullName.objects.all() if caller.is_staff else FullName.objects.filter(account_id=caller.id)
+def customers_listed_for(caller: Caller, *, search: str = "", account_id: int | None = None) -> QuerySet[Customer]:
+    """customer_list for staff and services; a customer lists none (a 403)."""
+    if not caller.is_privileged:
+        raise PermissionDenied("Only staff may list customers.")
+    return customer_list(search=search, account_id=account_id)
 
 
-def addresses_visible_to(caller) -> QuerySet[Address]:
-    return Address.objects.all() if caller.is_staff else Address.objects.filter(account_id=caller.id)
+def customer_visible(caller: Caller, **lookup: int) -> Customer:
+    """A customer by pk= or account_id=, if the caller may see it (someone else's: the 404 of none)."""
+    customer = customer_list().filter(**lookup).first()
+    return visible_or_404(customer, caller=caller, not_found=NotFound(), owner_field="account_id")
+
+
+def fullnames_visible_to(caller: Caller) -> QuerySet[FullName]:
+    if caller.is_staff:
+        return FullName.objects.all()
+    return FullName.objects.filter(account_id=caller.user_id) if caller.user_id else FullName.objects.none()
+
+
+def fullname_visible(caller: Caller, pk: int) -> FullName:
+    return visible_or_404(
+        FullName.objects.filter(pk=pk).first(), caller=caller, not_found=NotFound(), owner_field="account_id"
+    )
+
+
+def addresses_visible_to(caller: Caller) -> QuerySet[Address]:
+    if caller.is_staff:
+        return Address.objects.all()
+    return Address.objects.filter(account_id=caller.user_id) if caller.user_id else Address.objects.none()
+
+
+def address_visible(caller: Caller, pk: int) -> Address:
+    return visible_or_404(
+        Address.objects.filter(pk=pk).first(), caller=caller, not_found=NotFound(), owner_field="account_id"
+    )

@@ -1,14 +1,14 @@
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
-from rest_framework.exceptions import NotFound, PermissionDenied
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.selectors import account_of_caller
-from common.permissions import IsOwnerOrStaff, is_staff_or_service, visible_or_404
+from common.auth import Caller
+from common.pagination import PageNumberPagination, paginated
 from common.serializers import validated
 from customers import selectors, services
 from customers.errors import CustomerErrorCode
-from customers.models import Address, FullName
 from customers.serializers import (
     AddressSerializer,
     CustomerCreateSerializer,
@@ -18,13 +18,14 @@ from customers.serializers import (
 )
 
 
-class FullNameListCreateView(generics.ListAPIView):
+class FullNameListCreateView(APIView):
     """4.3 create a full name, owned by the caller; list your own (staff: all)."""
 
-    serializer_class = FullNameSerializer
+    pagination_class = PageNumberPagination
 
-    def get_queryset(self):
-        return selectors.fullnames_visible_to(self.request.user)
+    @extend_schema(responses=FullNameSerializer(many=True))
+    def get(self, request):
+        return paginated(self, request, selectors.fullnames_visible_to(Caller.of(request.user)), FullNameSerializer)
 
     @extend_schema(request=FullNameSerializer, responses={201: FullNameSerializer})
     def post(self, request):
@@ -34,20 +35,20 @@ class FullNameListCreateView(generics.ListAPIView):
         return Response(FullNameSerializer(fullname).data, status=status.HTTP_201_CREATED)
 
 
-class FullNameDetailView(generics.RetrieveAPIView):
-    permission_classes = [IsOwnerOrStaff]
-    owner_field = "account_id"
-    serializer_class = FullNameSerializer
-    queryset = FullName.objects.all()
+class FullNameDetailView(APIView):
+    @extend_schema(responses=FullNameSerializer)
+    def get(self, request, pk):
+        return Response(FullNameSerializer(selectors.fullname_visible(Caller.of(request.user), pk)).data)
 
 
-class AddressListCreateView(generics.ListAPIView):
+class AddressListCreateView(APIView):
     """4.4 create an address, owned by the caller; list your own (staff: all)."""
 
-    serializer_class = AddressSerializer
+    pagination_class = PageNumberPagination
 
-    def get_queryset(self):
-        return selectors.addresses_visible_to(self.request.user)
+    @extend_schema(responses=AddressSerializer(many=True))
+    def get(self, request):
+        return paginated(self, request, selectors.addresses_visible_to(Caller.of(request.user)), AddressSerializer)
 
     @extend_schema(request=AddressSerializer, responses={201: AddressSerializer})
     def post(self, request):
@@ -57,28 +58,25 @@ class AddressListCreateView(generics.ListAPIView):
         return Response(AddressSerializer(address).data, status=status.HTTP_201_CREATED)
 
 
-class AddressDetailView(generics.RetrieveAPIView):
-    permission_classes = [IsOwnerOrStaff]
-    owner_field = "account_id"
-    serializer_class = AddressSerializer
-    queryset = Address.objects.all()
+class AddressDetailView(APIView):
+    @extend_schema(responses=AddressSerializer)
+    def get(self, request, pk):
+        return Response(AddressSerializer(selectors.address_visible(Caller.of(request.user), pk)).data)
 
 
-class CustomerListCreateView(generics.ListAPIView):
+class CustomerListCreateView(APIView):
     """4.5 create a customer (and its cart); staff list and search customers."""
 
-    serializer_class = CustomerSerializer
+    pagination_class = PageNumberPagination
 
-    @extend_schema(parameters=[CustomerListQuerySerializer])
-    def get(self, request, *args, **kwargs):
-        if not is_staff_or_service(request.user):
-            raise PermissionDenied("Only staff may list customers.")
-        self.filters = validated(CustomerListQuerySerializer, request.query_params)
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
-        filters = getattr(self, "filters", {})
-        return selectors.customer_list(search=filters.get("search", "").strip(), account_id=filters.get("account_id"))
+    @extend_schema(parameters=[CustomerListQuerySerializer], responses=CustomerSerializer(many=True))
+    def get(self, request):
+        caller = Caller.of(request.user)
+        query = validated(CustomerListQuerySerializer, request.query_params)
+        customers = selectors.customers_listed_for(
+            caller, search=query.get("search", "").strip(), account_id=query.get("account_id")
+        )
+        return paginated(self, request, customers, CustomerSerializer)
 
     @extend_schema(
         request=CustomerCreateSerializer,
@@ -96,25 +94,18 @@ class CustomerListCreateView(generics.ListAPIView):
         return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
 
 
-class CustomerDetailView(generics.RetrieveAPIView):
+class CustomerDetailView(APIView):
     """A customer with its full name and address: its owner or staff."""
 
-    permission_classes = [IsOwnerOrStaff]
-    owner_field = "account_id"
-    serializer_class = CustomerSerializer
-    queryset = selectors.customer_list()
+    @extend_schema(responses=CustomerSerializer)
+    def get(self, request, pk):
+        return Response(CustomerSerializer(selectors.customer_visible(Caller.of(request.user), pk=pk)).data)
 
 
-class AccountCustomerView(generics.RetrieveAPIView):
+class AccountCustomerView(APIView):
     """The customer of an account: its owner or staff (anyone else: 404, as for none)."""
 
-    permission_classes = [IsOwnerOrStaff]
-    serializer_class = CustomerSerializer
-
-    @extend_schema(parameters=[OpenApiParameter("account_id", int, OpenApiParameter.PATH)])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-    def get_object(self):
-        customer = selectors.customer_list().filter(account_id=self.kwargs["account_id"]).first()
-        return visible_or_404(customer, user=self.request.user, not_found=NotFound(), owner_field="account_id")
+    @extend_schema(responses=CustomerSerializer)
+    def get(self, request, account_id):
+        customer = selectors.customer_visible(Caller.of(request.user), account_id=account_id)
+        return Response(CustomerSerializer(customer).data)

@@ -10,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
 
-from common.errors import ApiError, DependencyError, NotFound
+from common.errors import ApiError, DependencyError, NotFound, error_body
 from composite.clients import carts, customers, orders, payments
 
 LATEST_ORDERS = 5
@@ -69,6 +69,24 @@ class Checkout:
     created: bool
     payment: dict | None = None
     payment_error: ApiError | None = None  # the order stands, but paying it did not happen
+
+    def answer(self) -> tuple[dict, int]:
+        """The body and status of the checkout call: the order and the payment (201, or
+        200 for a replay); once the order exists, a failed payment is the error shape with
+        the order (and the payment, if one was made) added, so the client can pay again."""
+        order_id = self.order["id"]
+        if self.payment_error is not None:
+            error = self.payment_error
+            message = f"Order {order_id} was placed but not paid: {error.message}"
+            body = error_body(error.code, message, error.details) | {"order": self.order, "payment": None}
+            return body, error.status_code
+        assert self.payment is not None  # paid, or payment_error above
+        if self.payment["status"] == "failed":
+            message = f"Order {order_id} was placed but the payment failed: {self.payment.get('failure_message')}"
+            details = {"order_id": order_id, "failure_code": self.payment.get("failure_code")}
+            body = error_body("payment_failed", message, details) | {"order": self.order, "payment": self.payment}
+            return body, 402
+        return {"order": self.order, "payment": self.payment}, 201 if self.created else 200
 
 
 def checkout(*, user_id: int, token: str, idempotency_key: str, method: str, card: dict | None) -> Checkout:

@@ -5,7 +5,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.auth import Caller
-from common.errors import error_body
 from common.idempotency import header
 from composite import services
 from routing import rate_limits
@@ -105,18 +104,5 @@ class CheckoutView(APIView):
             method=body.validated_data["payment_method"],
             card=body.validated_data.get("card"),
         )
-        order_id = result.order["id"]
-        if result.payment_error is not None:
-            error = result.payment_error
-            message = f"Order {order_id} was placed but not paid: {error.message}"
-            answer = error_body(error.code, message, error.details) | {"order": result.order, "payment": None}
-            return Response(answer, status=error.status_code)
-        assert result.payment is not None  # paid, or payment_error above
-        if result.payment["status"] == "failed":
-            payment = result.payment
-            message = f"Order {order_id} was placed but the payment failed: {payment.get('failure_message')}"
-            details = {"order_id": order_id, "failure_code": payment.get("failure_code")}
-            answer = error_body("payment_failed", message, details) | {"order": result.order, "payment": payment}
-            return Response(answer, status=402)
-        answer = {"order": result.order, "payment": result.payment}
-        return Response(answer, status=201 if result.created else 200)
+        answer, status = result.answer()
+        return Response(answer, status=status)

@@ -17,10 +17,10 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
-from common.auth import ClaimsUser
+from common.auth import Caller
 from common.background import run_in_background
 from common.errors import DependencyError, NotFound
-from common.permissions import is_owner, visible_or_404
+from common.permissions import visible_or_404
 from notifications import messages
 from notifications.clients import customers
 from notifications.errors import NotificationErrorCode
@@ -63,16 +63,16 @@ def notification_create_from_event(*, event_id: uuid.UUID, event_type: str, payl
 
 
 @transaction.atomic
-def notification_mark_read(*, notification_id: int, user: ClaimsUser) -> Notification:
+def notification_mark_read(*, notification_id: int, caller: Caller) -> Notification:
     """The owner has seen it; marking it again changes nothing."""
     notification = visible_or_404(
         Notification.objects.select_for_update().filter(pk=notification_id).first(),
-        user=user,
+        caller=caller,
         not_found=NotFound(
             f"There is no notification {notification_id}.", code=NotificationErrorCode.UNKNOWN_NOTIFICATION
         ),
     )
-    if not is_owner(user, notification.user_id):  # staff and services see it, but only its owner reads it
+    if not caller.owns(notification.user_id):  # staff and services see it, but only its owner reads it
         raise PermissionDenied("Only its owner marks a notification read.")
     if notification.read_at is None:
         notification.read_at = timezone.now()

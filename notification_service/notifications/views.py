@@ -1,49 +1,29 @@
-from typing import cast
-
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.auth import ClaimsUser
+from common.auth import Caller
 from common.outbox.consumer import EventReceiverView
-from common.permissions import is_owner, is_staff_or_service
+from common.pagination import paginated
 from common.serializers import validated
 from notifications import messages, selectors, services
 from notifications.pagination import NotificationPagination
 from notifications.serializers import NotificationListQuerySerializer, NotificationSerializer
 
 
-def _listed_user(user: ClaimsUser, asked: int | None) -> int:
-    """Whose notifications a caller may list: a customer their own (the default), staff
-    and services anyone's, named by ?user_id=."""
-    if is_staff_or_service(user):
-        if asked is None:
-            raise ValidationError({"user_id": ["Staff must say whose notifications to list."]})
-        return asked
-    if asked is not None and not is_owner(user, asked):
-        raise PermissionDenied("You can only list your own notifications.")
-    return int(user.id)
-
-
-class NotificationListView(generics.ListAPIView):
+class NotificationListView(APIView):
     """7: a customer's notifications, newest first, with their unread count (owner or staff)."""
 
-    serializer_class = NotificationSerializer
     pagination_class = NotificationPagination
 
-    @extend_schema(parameters=[NotificationListQuerySerializer])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
+    @extend_schema(parameters=[NotificationListQuerySerializer], responses=NotificationSerializer(many=True))
+    def get(self, request):
         # A plain dict, so that a blank ?unread= is an error rather than "no filter" (make fuzz).
-        query = validated(NotificationListQuerySerializer, self.request.query_params.dict())
-        # request.user is a ClaimsUser (common.auth); the stubs say a Django user.
-        user_id = _listed_user(cast(ClaimsUser, self.request.user), query.get("user_id"))
-        self.unread_count = selectors.notification_unread_count(user_id=user_id)
-        return selectors.notification_list(user_id=user_id, unread=query.get("unread"))
+        query = validated(NotificationListQuerySerializer, request.query_params.dict())
+        user_id = selectors.notifications_owner_for(Caller.of(request.user), query.get("user_id"))
+        self.unread_count = selectors.notification_unread_count(user_id=user_id)  # NotificationPagination's
+        notifications = selectors.notification_list(user_id=user_id, unread=query.get("unread"))
+        return paginated(self, request, notifications, NotificationSerializer)
 
 
 class NotificationReadView(APIView):
@@ -51,7 +31,7 @@ class NotificationReadView(APIView):
 
     @extend_schema(request=None, responses=NotificationSerializer)
     def post(self, request, notification_id):
-        notification = services.notification_mark_read(notification_id=notification_id, user=request.user)
+        notification = services.notification_mark_read(notification_id=notification_id, caller=Caller.of(request.user))
         return Response(NotificationSerializer(notification).data)
 
 

@@ -25,11 +25,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
-from common.auth import Caller, ClaimsUser
+from common.auth import Caller
 from common.background import run_in_background
 from common.errors import Conflict, DependencyError, ServiceUnavailable
 from common.outbox.publisher import publish
-from common.permissions import may_see
 from payments.cards import Card
 from payments.clients import orders
 from payments.errors import PaymentErrorCode
@@ -62,15 +61,15 @@ def _provider_call(call, what: str) -> ProviderResult:
         return ProviderResult(succeeded=False, failure_code="processing_error", failure_message=str(exc)[:300])
 
 
-def payment_create(*, order_id: int, method: str, card: Card | None, user: ClaimsUser) -> Payment:
+def payment_create(*, order_id: int, method: str, card: Card | None, caller: Caller) -> Payment:
     """6: pay for a pending order of the caller (staff: any) by card or cash on delivery.
     The amount is the order's total as order_service has it."""
     order = orders.order_get(order_id=order_id)
-    if order is None or not may_see(user, order.user_id):  # someone else's order is not there for them
+    if order is None or not caller.may_see(order.user_id):  # someone else's order is not there for them
         raise ValidationError({"order_id": [f"There is no order {order_id}."]})
     if order.status != PAYABLE_ORDER_STATUS:
         raise _not_payable(order.status)
-    created_by = Caller.of(user).label
+    created_by = caller.label
     payment = _payment_open(order=order, method=method, card=card, created_by=created_by)
     if method == PaymentMethod.CARD:
         result = _provider_call(
@@ -289,12 +288,12 @@ def _cash_cancelled(payment: Payment, *, by: str) -> None:
 # Refunds
 
 
-def payment_refund(*, payment_id: int, user: ClaimsUser) -> Payment:
+def payment_refund(*, payment_id: int, caller: Caller) -> Payment:
     """Give a succeeded payment's money back (staff). order_service hears payment.refunded
     and cancels the order, which returns its stock. If the provider fails, the payment
     stays succeeded and the refund can be asked again."""
     payment = _refund_start(payment_id=payment_id)
-    payment, result = _refund_perform(payment, created_by=Caller.of(user).label, keep_trying=False)
+    payment, result = _refund_perform(payment, created_by=caller.label, keep_trying=False)
     if not result.succeeded:
         if result.failure_code == "processing_error":
             raise ServiceUnavailable(

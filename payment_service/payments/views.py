@@ -1,13 +1,14 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import NotFound
+from common.auth import Caller
 from common.idempotency.header import HEADER as IDEMPOTENCY_HEADER
 from common.idempotency.keys import idempotent
 from common.outbox.consumer import EventReceiverView
-from common.permissions import IsStaff, listed_owner, visible_or_404
+from common.pagination import PageNumberPagination, paginated
+from common.permissions import IsStaff
 from common.serializers import represent, validated
 from payments import selectors, services
 from payments.serializers import (
@@ -21,17 +22,17 @@ def _idempotency_header(required: bool) -> OpenApiParameter:
     return OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=required)
 
 
-class PaymentListCreateView(generics.ListAPIView):
+class PaymentListCreateView(APIView):
     """6: pay for an order (POST {order_id, method, card}, Idempotency-Key header required);
     list payments: a customer their own, staff all, by ?order_id=, ?user_id=, ?status=."""
 
-    serializer_class = PaymentSerializer
+    pagination_class = PageNumberPagination
 
-    def get_queryset(self):
-        query = validated(PaymentListQuerySerializer, self.request.query_params)
-        # A customer's ?order_id= of someone else's order lists nothing, as one that does not exist.
-        query["user_id"] = listed_owner(self.request.user, query.get("user_id"), what="payments")
-        return selectors.payment_list(**query)
+    @extend_schema(parameters=[PaymentListQuerySerializer], responses=PaymentSerializer(many=True))
+    def get(self, request):
+        query = validated(PaymentListQuerySerializer, request.query_params)
+        payments = selectors.payments_listed_for(Caller.of(request.user), **query)
+        return paginated(self, request, payments, PaymentSerializer)
 
     @extend_schema(
         request=PaymentCreateSerializer, responses={201: PaymentSerializer}, parameters=[_idempotency_header(True)]
@@ -42,7 +43,7 @@ class PaymentListCreateView(generics.ListAPIView):
     def _pay(self, request) -> Response:
         body = validated(PaymentCreateSerializer, request.data)
         created = services.payment_create(
-            order_id=body["order_id"], method=body["method"], card=body["card"], user=request.user
+            order_id=body["order_id"], method=body["method"], card=body["card"], caller=Caller.of(request.user)
         )
         payment = selectors.payment_get(payment_id=created.pk)
         return Response(represent(PaymentSerializer, payment), status=status.HTTP_201_CREATED)
@@ -53,12 +54,7 @@ class PaymentDetailView(APIView):
 
     @extend_schema(responses=PaymentSerializer)
     def get(self, request, payment_id):
-        payment = visible_or_404(
-            selectors.payment_get(payment_id=payment_id),
-            user=request.user,
-            not_found=NotFound(f"There is no payment {payment_id}."),
-        )
-        return Response(represent(PaymentSerializer, payment))
+        return Response(represent(PaymentSerializer, selectors.payment_visible(Caller.of(request.user), payment_id)))
 
 
 class PaymentRefundView(APIView):
@@ -71,7 +67,7 @@ class PaymentRefundView(APIView):
         return idempotent(request, lambda: self._refund(request, payment_id), required=False)
 
     def _refund(self, request, payment_id: int) -> Response:
-        payment = services.payment_refund(payment_id=payment_id, user=request.user)
+        payment = services.payment_refund(payment_id=payment_id, caller=Caller.of(request.user))
         return Response(represent(PaymentSerializer, selectors.payment_get(payment_id=payment.pk)))
 
 

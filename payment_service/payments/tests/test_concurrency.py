@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, close_old_connections, transaction
 
+from common.auth import Caller
 from common.errors import Conflict
 from payments import services
 from payments.cards import Card
@@ -46,13 +47,13 @@ def test_two_simultaneous_card_payments_of_one_order_make_one_charge(monkeypatch
     monkeypatch.setattr(orders, "order_get", order_get)
     monkeypatch.setattr(orders, "order_take", order_take)
     monkeypatch.setattr(SandboxProvider, "capture", counting_capture)
-    user = type("Caller", (), {"id": OWNER, "is_staff": False, "is_authenticated": True, "service": None})()
+    caller = Caller(user_id=OWNER)
     outcomes = []
 
     def attempt():
         card = Card(number="4242424242424242", exp_month=12, exp_year=2099, cvc="123")
         try:
-            outcomes.append(services.payment_create(order_id=1, method="card", card=card, user=user).status)
+            outcomes.append(services.payment_create(order_id=1, method="card", card=card, caller=caller).status)
         except Conflict as exc:
             outcomes.append(exc.code)
         finally:
