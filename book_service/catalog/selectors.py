@@ -8,6 +8,7 @@ from rest_framework.generics import get_object_or_404
 
 from catalog.folding import fold
 from catalog.models import Author, Book, Category
+from common.db import filter_given
 
 
 def author_list(*, name: str = "") -> QuerySet[Author]:
@@ -31,15 +32,13 @@ def book_list(
     ordering: str = "id",
 ) -> QuerySet[Book]:
     """Books with their author and category in one query, filtered and ordered (id breaks ties)."""
-    books = Book.objects.select_related("author", "category")
-    if author is not None:
-        books = books.filter(author_id=author)
-    if category is not None:
-        books = books.filter(category_id=category)
-    if min_price is not None:
-        books = books.filter(price__gte=min_price)
-    if max_price is not None:
-        books = books.filter(price__lte=max_price)
+    books = filter_given(
+        Book.objects.select_related("author", "category"),
+        author_id=author,
+        category_id=category,
+        price__gte=min_price,
+        price__lte=max_price,
+    )
     return books.order_by(ordering, "id")
 
 

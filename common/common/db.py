@@ -47,3 +47,10 @@ def create_unless_present(model: type[_M], *, unique: tuple[str, ...], **values:
         instance.pk = row[0]
     instance._state.adding, instance._state.db = False, connection.alias
     return instance
+
+
+def filter_given(rows: "models.QuerySet[_M]", **lookups: object) -> "models.QuerySet[_M]":
+    """`rows` filtered by each lookup whose value is not None: a list's optional filters
+    (?status=, ?user_id=) in one line, a filter nobody asked for left out."""
+    given = {lookup: value for lookup, value in lookups.items() if value is not None}
+    return rows.filter(**given) if given else rows

@@ -1,17 +1,20 @@
+from typing import TypeVar
+
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from common.auth import Caller
+from common.db import filter_given
 from common.permissions import visible_or_404
 from customers.models import Address, Customer, FullName
+
+M = TypeVar("M", FullName, Address)
 
 
 def customer_list(*, search: str = "", account_id: int | None = None) -> QuerySet[Customer]:
     """Customers with their account, full name and address in one query; `search`
     matches part of the username, email, first or last name, city or country, any case."""
-    customers = Customer.objects.select_related("account", "fullname", "address")
-    if account_id is not None:
-        customers = customers.filter(account_id=account_id)
+    customers = filter_given(Customer.objects.select_related("account", "fullname", "address"), account_id=account_id)
     if search:
         customers = customers.filter(
             Q(account__username__icontains=search)
@@ -37,25 +40,30 @@ def customer_visible(caller: Caller, **lookup: int) -> Customer:
     return visible_or_404(customer, caller=caller, not_found=NotFound(), owner_field="account_id")
 
 
-def fullnames_visible_to(caller: Caller) -> QuerySet[FullName]:
+def _owned_by(model: type[M], caller: Caller) -> QuerySet[M]:
+    """Staff see all of them; anyone else (a customer, a service) the caller's own."""
     if caller.is_staff:
-        return FullName.objects.all()
-    return FullName.objects.filter(account_id=caller.user_id) if caller.user_id else FullName.objects.none()
+        return model.objects.all()
+    return model.objects.filter(account_id=caller.user_id) if caller.user_id else model.objects.none()
+
+
+def _one_owned_by(model: type[M], caller: Caller, pk: int) -> M:
+    return visible_or_404(
+        model.objects.filter(pk=pk).first(), caller=caller, not_found=NotFound(), owner_field="account_id"
+    )
+
+
+def fullnames_visible_to(caller: Caller) -> QuerySet[FullName]:
+    return _owned_by(FullName, caller)
 
 
 def fullname_visible(caller: Caller, pk: int) -> FullName:
-    return visible_or_404(
-        FullName.objects.filter(pk=pk).first(), caller=caller, not_found=NotFound(), owner_field="account_id"
-    )
+    return _one_owned_by(FullName, caller, pk)
 
 
 def addresses_visible_to(caller: Caller) -> QuerySet[Address]:
-    if caller.is_staff:
-        return Address.objects.all()
-    return Address.objects.filter(account_id=caller.user_id) if caller.user_id else Address.objects.none()
+    return _owned_by(Address, caller)
 
 
 def address_visible(caller: Caller, pk: int) -> Address:
-    return visible_or_404(
-        Address.objects.filter(pk=pk).first(), caller=caller, not_found=NotFound(), owner_field="account_id"
-    )
+    return _one_owned_by(Address, caller, pk)

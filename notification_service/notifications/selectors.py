@@ -4,14 +4,13 @@ from django.db.models import QuerySet
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from common.auth import Caller
+from common.db import filter_given
 from notifications.models import Notification
 
 
 def notification_list(*, user_id: int, unread: bool | None = None) -> QuerySet[Notification]:
     """One customer's notifications, newest first; only unread (or read) ones if asked."""
-    notifications = Notification.objects.filter(user_id=user_id)
-    if unread is not None:
-        notifications = notifications.filter(read_at__isnull=unread)
+    notifications = filter_given(Notification.objects.filter(user_id=user_id), read_at__isnull=unread)
     return notifications.order_by("-created_at", "-id")
 
 

@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 
 from common.auth import Caller
+from common.db import filter_given
 from common.errors import NotFound
 from common.permissions import listed_owner, visible_or_404
 from orders.models import Order
@@ -8,12 +9,7 @@ from orders.models import Order
 
 def order_list(*, user_id: int | None = None, status: str | None = None) -> QuerySet[Order]:
     """Orders, newest first, with their lines and history in two more queries per page."""
-    orders = Order.objects.prefetch_related("lines", "history")
-    if user_id is not None:
-        orders = orders.filter(user_id=user_id)
-    if status is not None:
-        orders = orders.filter(status=status)
-    return orders
+    return filter_given(Order.objects.prefetch_related("lines", "history"), user_id=user_id, status=status)
 
 
 def order_get(*, order_id: int) -> Order | None:

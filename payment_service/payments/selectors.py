@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 
 from common.auth import Caller
+from common.db import filter_given
 from common.errors import NotFound
 from common.permissions import listed_owner, visible_or_404
 from payments.models import Payment
@@ -9,13 +10,7 @@ from payments.models import Payment
 def payment_list(*, user_id: int | None = None, order_id: int | None = None, status: str | None = None) -> QuerySet:
     """Payments, newest first, with their transactions in one more query per page."""
     payments = Payment.objects.prefetch_related("transactions")
-    if user_id is not None:
-        payments = payments.filter(user_id=user_id)
-    if order_id is not None:
-        payments = payments.filter(order_id=order_id)
-    if status is not None:
-        payments = payments.filter(status=status)
-    return payments
+    return filter_given(payments, user_id=user_id, order_id=order_id, status=status)
 
 
 def payment_get(*, payment_id: int) -> Payment | None:

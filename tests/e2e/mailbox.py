@@ -2,14 +2,14 @@
 its emails to it over SMTP, and tests read what arrived. It can be taken down and
 brought back on the same port, to see that failed emails are sent again."""
 
-import contextlib
 import threading
-import time
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+
+from tests.e2e.waiting import StandIn, wait_until
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Mail:
         return self.message.get_content()
 
 
-class Mailbox:
+class Mailbox(StandIn):
     def __init__(self, port: int):
         self.port = port
         self.mails: list[Mail] = []
@@ -52,26 +52,14 @@ class Mailbox:
             self._controller.stop()
             self._controller = None
 
-    @contextlib.contextmanager
-    def down(self):
-        """Nothing listens on the port inside the block: sending is refused."""
-        self.stop()
-        try:
-            yield
-        finally:
-            self.start()
-
     def to(self, address: str) -> list[Mail]:
         with self._lock:
             return [mail for mail in self.mails if address in mail.rcpt_tos]
 
     def wait_for(self, address: str, subjects: set[str], timeout: float = 20.0) -> list[Mail]:
         """Polls until mails with all of `subjects` reached `address`; returns that address's mails, or fails."""
-        deadline = time.monotonic() + timeout
-        while True:
-            mails = self.to(address)
-            if subjects <= {mail.subject for mail in mails}:
-                return mails
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no mails {subjects} to {address} within {timeout}s; got {mails}")
-            time.sleep(0.1)
+        return wait_until(
+            f"mails {subjects} to {address}",
+            lambda: (mails := self.to(address)) and subjects <= {mail.subject for mail in mails} and mails,
+            timeout,
+        )

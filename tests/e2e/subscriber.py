@@ -3,14 +3,14 @@ service (POST /api/events/) until notification_service consumes events, records
 what arrives, acknowledges an id it has seen without recording it again, and can be
 taken down and brought back on the same port."""
 
-import contextlib
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.e2e.waiting import StandIn, wait_until
 
-class EventRecorder:
+
+class EventRecorder(StandIn):
     def __init__(self, port: int):
         self.port = port
         self.url = f"http://127.0.0.1:{port}/api/events/"
@@ -51,26 +51,15 @@ class EventRecorder:
             self._server.server_close()
             self._server = None
 
-    @contextlib.contextmanager
-    def down(self):
-        """Nothing listens on the port inside the block: deliveries are refused."""
-        self.stop()
-        try:
-            yield
-        finally:
-            self.start()
-
     def of_type(self, event_type: str) -> list[dict]:
         with self._lock:
             return [event for event in self.events.values() if event["type"] == event_type]
 
     def wait_for(self, predicate, timeout: float = 15.0) -> list[dict]:
         """Polls until predicate(events) returns something truthy; returns it, or fails."""
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def matching():
             with self._lock:
-                found = predicate(list(self.events.values()))
-            if found or time.monotonic() > deadline:
-                assert found, f"no matching event within {timeout}s; got {list(self.events.values())}"
-                return found
-            time.sleep(0.1)
+                return predicate(list(self.events.values()))
+
+        return wait_until("a matching event", matching, timeout)

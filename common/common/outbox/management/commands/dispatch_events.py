@@ -1,31 +1,16 @@
-import logging
-import signal
 import threading
-from argparse import ArgumentParser
-from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand
-
-from common.outbox import conf, dispatcher
-
-logger = logging.getLogger(__name__)
+from common.management.loop import LoopCommand
+from common.outbox import dispatcher
 
 
-class Command(BaseCommand):
+class Command(LoopCommand):
     help = "Deliver this service's outbox: events to their subscribers and scheduled calls, with retries."
+    worker = "outbox dispatcher"
+    tried = "deliveries"
 
-    def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--once", action="store_true", help="one round over what is due now, then exit")
+    def one_round(self) -> int:
+        return dispatcher.dispatch_once()
 
-    def handle(self, *args: Any, once: bool = False, **options: Any) -> None:
-        if once:
-            tried = dispatcher.dispatch_once()
-            self.stdout.write(f"tried {tried} deliveries")
-            return
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-        logger.info("outbox dispatcher of %s started (poll every %ss)", settings.SERVICE_NAME, conf.poll_seconds())
+    def loop(self, stop: threading.Event) -> None:
         dispatcher.run(stop)
-        logger.info("outbox dispatcher of %s stopped", settings.SERVICE_NAME)
