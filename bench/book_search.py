@@ -22,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from bench.machine import describe
+from bench.machine import describe, write_results
 from common.registry import SERVICES
 from tests.e2e.harness import free_ports
 from tools import pg
@@ -30,7 +30,6 @@ from tools.dev_keys import development_keys
 from tools.stack import REPO_DIR, serve_command, wait_ready
 
 BOOK_DIR = REPO_DIR / "book_service"
-RESULTS = REPO_DIR / "bench" / "results"
 PG_SERVER = os.environ.get("DATABASE_SERVER_URL", "postgres://postgres@127.0.0.1:5432")
 
 
@@ -173,10 +172,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-book-") as tmp:
         for kind in kinds:
             report["databases"][kind] = run_database(kind, sizes, args.requests, Path(tmp))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "book_search.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    (RESULTS / "book_search.md").write_text(write_markdown(report))
-    print(f"written to {RESULTS / 'book_search.md'}")
+    write_results("book_search", report, write_markdown(report))
     return 0
 
 

@@ -25,11 +25,9 @@ from pathlib import Path
 
 import requests
 
-from bench.machine import describe
+from bench.machine import describe, write_results
 from tests.e2e.harness import Stack
-from tools.stack import REPO_DIR
 
-RESULTS = REPO_DIR / "bench" / "results"
 PG_SERVER = os.environ.get("DATABASE_SERVER_URL", "postgres://postgres@127.0.0.1:5432")
 SIZES = (1, 10, 50)
 TARGET_RATIO = 1.5
@@ -171,10 +169,7 @@ def main() -> int:
     for kind in kinds:
         report["databases"][kind] = run_database(kind, args.requests)
         print(f"{kind}: {json.dumps(report['databases'][kind])}", flush=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "cart_view.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    (RESULTS / "cart_view.md").write_text(write_markdown(report))
-    print(f"written to {RESULTS / 'cart_view.md'}")
+    write_results("cart_view", report, write_markdown(report))
     met = all(result["ratio_median"] <= TARGET_RATIO for result in report["databases"].values())
     return 0 if met else 1
 

@@ -19,7 +19,6 @@ bench/results/gateway_overhead.{json,md} with the machine they ran on.
 """
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -27,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.machine import describe
+from bench.machine import describe, write_results
 from bench.wrk import missing_tools, run_wrk
 from common.registry import SERVICES
 from tests.e2e.harness import free_ports
@@ -35,7 +34,6 @@ from tools.dev_keys import development_keys
 from tools.serve import waitress_command
 from tools.stack import REPO_DIR, serve_command, wait_ready
 
-RESULTS = REPO_DIR / "bench" / "results"
 ENDPOINTS = {"book read": "/api/books/1/", "search": "/api/books/search/?search_term=tieng%20viet"}
 CONNECTIONS = (1, 16)
 NGINX_CONF = """
@@ -222,10 +220,7 @@ def main() -> int:
         "rows": rows,
         "summary": summarize(rows),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "gateway_overhead.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / "gateway_overhead.md").write_text(write_markdown(report))
-    print(f"written to {RESULTS / 'gateway_overhead.md'}")
+    write_results("gateway_overhead", report, write_markdown(report))
     return 0
 
 

@@ -1,9 +1,13 @@
-"""What machine a benchmark ran on, written beside its numbers."""
+"""What machine a benchmark ran on, written beside its numbers, and where they are written."""
 
 import datetime
+import json
 import os
 import platform
 import subprocess
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def describe(database_server: str | None = None) -> dict:
@@ -27,3 +31,11 @@ def describe(database_server: str | None = None) -> dict:
         version = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
         info["postgresql_client"] = version
     return info
+
+
+def write_results(name: str, report: dict, markdown: str) -> None:
+    """bench/results/<name>.json (the numbers and the machine) and <name>.md (the table)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown)
+    print(f"written to {RESULTS / name}.md")

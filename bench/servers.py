@@ -13,7 +13,6 @@ bench/results/servers.{json,md}; docs/performance.md ("Serving") reads them.
 """
 
 import argparse
-import json
 import os
 import signal
 import subprocess
@@ -25,13 +24,12 @@ from pathlib import Path
 
 import psutil
 
-from bench.machine import describe
+from bench.machine import describe, write_results
 from bench.wrk import missing_tools, run_wrk
 from tests.e2e.harness import free_ports
 from tools.dev_keys import development_keys
 from tools.stack import REPO_DIR, wait_ready
 
-RESULTS = REPO_DIR / "bench" / "results"
 HELLO = """def application(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
     return [b"ok"]
@@ -160,10 +158,7 @@ def main() -> int:
             row["book_service"] = book_service_memory(server, book_port, env)
             report["servers"][server] = row
             print(f"{server}: {row}", flush=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "servers.json").write_text(json.dumps(report, indent=2) + "\n")
-    (RESULTS / "servers.md").write_text(write_markdown(report))
-    print(f"written to {RESULTS / 'servers.md'}")
+    write_results("servers", report, write_markdown(report))
     return 0
 
 

@@ -5,7 +5,6 @@ bench/results/<output>.{json,md}; exits 1 when a target is missed on PostgreSQL.
 """
 
 import argparse
-import json
 import shlex
 import sys
 
@@ -13,11 +12,8 @@ from bench.load.report import write_markdown
 from bench.load.run import run_database
 from bench.load.stack import PG_SERVER
 from bench.load.targets import targets
-from bench.machine import describe
+from bench.machine import describe, write_results
 from common.registry import SERVICES
-from tools.stack import REPO_DIR
-
-RESULTS = REPO_DIR / "bench" / "results"
 
 
 def service_names(value: str) -> list[str]:
@@ -69,10 +65,7 @@ def main() -> int:
         result = run_database(kind, args)
         result["targets"] = targets(result)
         report["databases"][kind] = result
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    (RESULTS / f"{args.output}.md").write_text(write_markdown(report))
-    print(f"written to {RESULTS / args.output}.md")
+    write_results(args.output, report, write_markdown(report))
     postgres = report["databases"].get("postgres")
     return 1 if postgres and not all(postgres["targets"].values()) else 0
 
