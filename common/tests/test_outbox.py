@@ -18,22 +18,13 @@ from common.outbox import conf, dispatcher, publisher
 from common.outbox.consumer import EventReceiverView, consume_once
 from common.outbox.models import OutboxDelivery, OutboxEvent, ProcessedEvent
 from common.settings import ImproperlyConfiguredEnv
-
-SUBSCRIBER = "http://subscriber.test"
-NOTIFICATION_EVENTS = "http://127.0.0.1:7000/api/events/"
+from tests.outbox_setup import NOTIFICATION_EVENTS, SUBSCRIBER, due_now
 
 
 @pytest.fixture(autouse=True)
-def _outbox_settings(settings):
-    settings.OUTBOX_FAST_PATH = False
-    settings.OUTBOX_BACKOFF_SECONDS = 2.0
-    settings.OUTBOX_BACKOFF_MAX_SECONDS = 60.0
-    settings.EVENT_SUBSCRIBERS = {"thing.happened": ["notification", f"{SUBSCRIBER}/hooks/events/"]}
-    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "notification": "http://127.0.0.1:7000"}
-
-
-def due_now():
-    OutboxDelivery.objects.update(next_attempt_at=timezone.now())
+def _outbox_settings(outbox_settings):
+    outbox_settings.OUTBOX_BACKOFF_SECONDS = 2.0
+    outbox_settings.OUTBOX_BACKOFF_MAX_SECONDS = 60.0
 
 
 @pytest.mark.django_db

@@ -10,24 +10,20 @@ from django.utils import timezone
 
 from common.outbox import conf, dispatcher, publisher
 from common.outbox.models import OutboxDelivery
+from tests.outbox_setup import NOTIFICATION_EVENTS, SUBSCRIBER, due_now
 
 pytestmark = pytest.mark.django_db
 
-SUBSCRIBER = "http://subscriber.test"
-NOTIFICATION_EVENTS = "http://127.0.0.1:7000/api/events/"
 CART_ITEMS = "http://127.0.0.1:7000/api/carts/5/items/"
 
 
 @pytest.fixture(autouse=True)
-def _outbox_settings(settings):
-    settings.OUTBOX_FAST_PATH = False
-    settings.OUTBOX_MAX_REFUSALS = 3
-    settings.EVENT_SUBSCRIBERS = {"thing.happened": ["notification", f"{SUBSCRIBER}/hooks/events/"]}
-    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "notification": "http://127.0.0.1:7000"}
+def _outbox_settings(outbox_settings):
+    outbox_settings.OUTBOX_MAX_REFUSALS = 3
 
 
 def dispatch_round() -> int:
-    OutboxDelivery.objects.update(next_attempt_at=timezone.now())
+    due_now()
     return dispatcher.dispatch_once()
 
 
