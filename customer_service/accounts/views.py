@@ -16,19 +16,19 @@ from accounts.serializers import (
 )
 from accounts.throttling import client_address
 from common.auth import Caller
+from common.serializers import validated
 
 
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-class AccountCreateView(APIView):
-    """4.1 create an account (public sign-up)."""
+class PublicView(APIView):
+    """Open to anyone, and reads no token: a stale token in the browser does not stop
+    a sign-up, a login or a refresh."""
 
     permission_classes = [AllowAny]
-    authentication_classes = []  # a stale token in the browser does not stop a sign-up
+    authentication_classes = []
+
+
+class AccountCreateView(PublicView):
+    """4.1 create an account (public sign-up)."""
 
     @extend_schema(
         request=AccountCreateSerializer,
@@ -40,7 +40,7 @@ class AccountCreateView(APIView):
         },
     )
     def post(self, request):
-        account = services.account_create(**_valid(AccountCreateSerializer, request))
+        account = services.account_create(**validated(AccountCreateSerializer, request.data))
         return Response(AccountSerializer(account).data, status=status.HTTP_201_CREATED)
 
 
@@ -57,11 +57,8 @@ class AccountDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LoginView(APIView):
+class LoginView(PublicView):
     """Access token (short-lived) and refresh token for a username and password."""
-
-    permission_classes = [AllowAny]
-    authentication_classes = []
 
     @extend_schema(
         request=LoginSerializer,
@@ -73,16 +70,13 @@ class LoginView(APIView):
         },
     )
     def post(self, request):
-        credentials = _valid(LoginSerializer, request)
+        credentials = validated(LoginSerializer, request.data)
         return Response(services.account_login(**credentials, address=client_address(request)))
 
 
-class RefreshView(APIView):
+class RefreshView(PublicView):
     """A new access token for a refresh token, while the account exists."""
-
-    permission_classes = [AllowAny]
-    authentication_classes = []
 
     @extend_schema(request=RefreshSerializer, responses={200: AccessSerializer})
     def post(self, request):
-        return Response(services.tokens_refresh(**_valid(RefreshSerializer, request)))
+        return Response(services.tokens_refresh(**validated(RefreshSerializer, request.data)))
