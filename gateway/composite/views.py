@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from common.auth import Caller
 from common.idempotency import header
+from common.serializers import validated
 from composite import services
 from routing import rate_limits
 
@@ -95,14 +96,9 @@ class CheckoutView(APIView):
         if not header.key_valid(key, max_length=MAX_KEY_LENGTH):
             message = f"Send 1 to {MAX_KEY_LENGTH} visible ASCII characters, the same on a retry."
             raise ValidationError({header.HEADER: [message]})
-        body = CheckoutRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(CheckoutRequestSerializer, request.data)
         result = services.checkout(
-            user_id=user_id,
-            token=token,
-            idempotency_key=key,
-            method=body.validated_data["payment_method"],
-            card=body.validated_data.get("card"),
+            user_id=user_id, token=token, idempotency_key=key, method=body["payment_method"], card=body.get("card")
         )
         answer, status = result.answer()
         return Response(answer, status=status)
