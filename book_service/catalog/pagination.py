@@ -1,12 +1,12 @@
 from typing import cast
 
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from catalog.models import Book
 from catalog.selectors import BookSearch
+from common.errors import NotFound
 from common.pagination import PageNumberPagination
 
 

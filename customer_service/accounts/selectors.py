@@ -1,9 +1,10 @@
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
 
 from accounts.errors import AccountErrorCode, Unauthenticated
 from accounts.models import Account
 from common.auth import Caller
+from common.errors import NotFound
 
 
 def account_of_caller(user) -> Account:
@@ -28,5 +29,5 @@ def account_visible(caller: Caller, account_id: int) -> Account:
     """The account if the caller may see it (its owner, staff or a service); someone
     else's is the 404 of one that does not exist, so ids cannot be probed."""
     if not caller.may_see(account_id):
-        raise NotFound
+        raise NotFound("Not found.")
     return get_object_or_404(Account, pk=account_id)

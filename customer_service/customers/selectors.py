@@ -1,10 +1,11 @@
 from typing import TypeVar
 
 from django.db.models import Q, QuerySet
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 
 from common.auth import Caller
 from common.db import filter_given
+from common.errors import NotFound
 from common.permissions import visible_or_404
 from customers.models import Address, Customer, FullName
 
@@ -37,7 +38,7 @@ def customers_listed_for(caller: Caller, *, search: str = "", account_id: int | 
 def customer_visible(caller: Caller, **lookup: int) -> Customer:
     """A customer by pk= or account_id=, if the caller may see it (someone else's: the 404 of none)."""
     customer = customer_list().filter(**lookup).first()
-    return visible_or_404(customer, caller=caller, not_found=NotFound(), owner_field="account_id")
+    return visible_or_404(customer, caller=caller, not_found=NotFound("Not found."), owner_field="account_id")
 
 
 def _owned_by(model: type[M], caller: Caller) -> QuerySet[M]:
@@ -49,7 +50,7 @@ def _owned_by(model: type[M], caller: Caller) -> QuerySet[M]:
 
 def _one_owned_by(model: type[M], caller: Caller, pk: int) -> M:
     return visible_or_404(
-        model.objects.filter(pk=pk).first(), caller=caller, not_found=NotFound(), owner_field="account_id"
+        model.objects.filter(pk=pk).first(), caller=caller, not_found=NotFound("Not found."), owner_field="account_id"
     )
 
 

@@ -23,11 +23,11 @@ from typing import cast
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 
 from common.auth import Caller
 from common.background import run_in_background
-from common.errors import Conflict, DependencyError, ServiceUnavailable
+from common.errors import Conflict, DependencyError, NotFound, ServiceUnavailable
 from common.outbox.publisher import publish
 from payments.cards import Card
 from payments.clients import orders
