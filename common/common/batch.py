@@ -1,5 +1,6 @@
-"""Batch reads by id (`?ids=1,2,3`, the catalog's books, the warehouse's stock levels):
-one parser of the list and one shape of the answer, the items found and the ids not."""
+"""Batch reads by id (`?ids=1,2,3`, the catalog's books, the warehouse's stock levels,
+accounts): one parser of the list and one shape of the answer, the items found and the
+ids not; and `batch_read`, the one way a client module makes such a call."""
 
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
@@ -7,6 +8,8 @@ from typing import Any
 from rest_framework import serializers
 
 from common.converters import MAX_ID
+from common.errors import ServiceUnavailable
+from common.http import client_for, peer_body
 
 MAX_BATCH_IDS = 100  # what one call may ask for: a cart's lines are read in one
 
@@ -36,3 +39,19 @@ def batch_answer(
     """{count, results, missing_ids}: what was found, and which of the asked ids were not."""
     found = {item[id_field] for item in results}
     return {"count": len(results), "results": results, "missing_ids": [i for i in asked if i not in found]}
+
+
+def batch_read(*, service: str, path: str, ids: Collection[int], item_shape: Mapping[str, Any]) -> list[Any]:
+    """The client side: the items among `ids` that a peer's batch read (`GET path?ids=1,2,3`)
+    finds, in one call per MAX_BATCH_IDS ids (one call for a page of the admin). Each item
+    must have `item_shape` (common.http.conforms); a peer that is down, refuses the call or
+    answers anything else raises ServiceUnavailable or ServiceTimeout naming it."""
+    wanted = sorted(set(ids))
+    found: list[Any] = []
+    for start in range(0, len(wanted), MAX_BATCH_IDS):
+        chunk = wanted[start : start + MAX_BATCH_IDS]
+        response = client_for(service).get(path, params={"ids": ",".join(str(i) for i in chunk)})
+        if response.status_code != 200:
+            raise ServiceUnavailable(service, f"The {service} service refused the batch read ({response.status_code}).")
+        found += peer_body(response, service=service, shape={"results": [dict(item_shape)]})["results"]
+    return found

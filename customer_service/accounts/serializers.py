@@ -2,6 +2,7 @@ from django.contrib.auth.validators import ASCIIUsernameValidator
 from rest_framework import serializers
 
 from accounts.models import Account
+from common.batch import IdListField
 from common.serializers import ModelSerializer, Serializer
 
 
@@ -17,6 +18,19 @@ class AccountSerializer(ModelSerializer):
         model = Account
         fields = ["id", "username", "email", "is_staff", "date_joined"]
         read_only_fields = fields
+
+
+class AccountBatchQuerySerializer(Serializer):
+    ids = IdListField()
+
+
+class AccountBatchSerializer(Serializer):
+    """Many accounts by id (staff and services: the admins show usernames), and the ids
+    of none."""
+
+    count = serializers.IntegerField()
+    results = AccountSerializer(many=True)
+    missing_ids = serializers.ListField(child=serializers.IntegerField())
 
 
 class LoginSerializer(Serializer):

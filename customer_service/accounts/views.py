@@ -6,8 +6,11 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.errors import AccountErrorCode
+from accounts.models import Account
 from accounts.serializers import (
     AccessSerializer,
+    AccountBatchQuerySerializer,
+    AccountBatchSerializer,
     AccountCreateSerializer,
     AccountSerializer,
     LoginSerializer,
@@ -16,6 +19,8 @@ from accounts.serializers import (
 )
 from accounts.throttling import client_address
 from common.auth import Caller
+from common.batch import batch_answer
+from common.permissions import IsStaffOrService
 from common.serializers import validated
 
 
@@ -27,8 +32,28 @@ class PublicView(APIView):
     authentication_classes = []
 
 
-class AccountCreateView(PublicView):
-    """4.1 create an account (public sign-up)."""
+class AccountsView(APIView):
+    """4.1 create an account (public sign-up); read accounts by id (staff and services:
+    ?ids=1,2,3, at most 100, one query; the admins show usernames with it)."""
+
+    def initialize_request(self, request, *args, **kwargs):
+        self.signing_up = request.method == "POST"  # DRF asks for the authenticators in here
+        return super().initialize_request(request, *args, **kwargs)
+
+    def get_authenticators(self):
+        # A sign-up reads no token, as PublicView: a stale one in the browser does not stop it.
+        return [] if self.signing_up else super().get_authenticators()
+
+    def get_permissions(self):
+        return [AllowAny()] if self.signing_up else [IsStaffOrService()]
+
+    @extend_schema(
+        operation_id="accounts_batch", parameters=[AccountBatchQuerySerializer], responses=AccountBatchSerializer
+    )
+    def get(self, request):
+        ids = validated(AccountBatchQuerySerializer, request.query_params)["ids"]
+        accounts = AccountSerializer(Account.objects.filter(pk__in=ids), many=True).data
+        return Response(batch_answer(accounts, asked=ids))
 
     @extend_schema(
         request=AccountCreateSerializer,

@@ -49,6 +49,7 @@ ROUTE_ACCESS: dict[tuple[str, str, str], str] = {
     ("cart", "POST", "/api/carts/{user_id}/items/"): "customer",
     ("cart", "DELETE", "/api/carts/{user_id}/items/"): "customer",
     ("cart", "DELETE", "/api/carts/{user_id}/items/{product_id}/"): "customer",
+    ("customer", "GET", "/api/accounts/"): "staff",  # ?ids=: staff and services (the admins' usernames)
     ("customer", "POST", "/api/accounts/"): "public",
     ("customer", "GET", "/api/accounts/{account_id}/"): "customer",
     ("customer", "DELETE", "/api/accounts/{account_id}/"): "customer",
