@@ -13,6 +13,13 @@ from tests.e2e.waiting import wait_until
 PASSWORD = "e2e-people-long-pass"
 
 
+def read_ok(stack, http, headers: dict, path: str, **params) -> dict:
+    """A read through the gateway that must answer 200: its JSON."""
+    response = http.get(f"{stack.gateway}{path}", params=params, headers=headers, timeout=30)
+    assert response.status_code == 200, f"{path}: {response.text}"
+    return response.json()
+
+
 def card(number: str = "4242424242424242") -> dict:
     """A test card of the payment provider's (4242... succeeds; see its docs for the others)."""
     return {"number": number, "exp_month": 12, "exp_year": 2099, "cvc": "737"}

@@ -21,7 +21,7 @@ import uuid
 import pytest
 import requests
 
-from tests.e2e.people import Shopper, create_account, log_in
+from tests.e2e.people import Shopper, create_account, log_in, read_ok
 from tests.e2e.shop import bearer, make_books, stock
 from tests.e2e.waiting import wait_until
 
@@ -65,9 +65,7 @@ def state(stack, http, staff: dict, buyer: Shopper, book: dict) -> dict:
     """What a drill must leave as it was, read through the gateway as staff."""
 
     def read(path: str, **params) -> dict:
-        response = http.get(f"{stack.gateway}{path}", params=params, headers=staff)
-        assert response.status_code == 200, f"{path}: {response.text}"
-        return response.json()
+        return read_ok(stack, http, staff, path, **params)
 
     level = read(f"/api/warehouse/items/{book['id']}/")
     return {
@@ -145,23 +143,32 @@ def test_checkout_and_pay_with_a_service_down(stack, http, staff, book, down):
     assert [payment_id for payment_id, _ in after["payments"]] == [done.json()["payment"]["id"]]
 
 
-@pytest.mark.parametrize("down", ["payment", "order"])
-def test_payment_with_a_service_down(stack, http, staff, book, down):
+def unpaid_order(stack, http, staff, book) -> tuple[Shopper, dict, dict, str]:
+    """A buyer with an order to pay, the state before paying, and the payment's key."""
     buyer = buyer_of(stack, http, book)
     order = buyer.checkout().json()
-    before = state(stack, http, staff, buyer, book)
-    key = uuid.uuid4().hex
+    return buyer, order, state(stack, http, staff, buyer, book), uuid.uuid4().hex
+
+
+def paid_once_back(stack, http, staff, book, buyer: Shopper, order: dict, key: str) -> None:
+    """Once the service is back, the same key pays the order, and it becomes paid."""
+    breaker_cool_down(stack)
+    paid = buyer.pay(order["id"], key)
+    assert paid.status_code == 201, paid.text
+    assert paid.json()["status"] == "succeeded"
+    wait_until("the order paid", lambda: state(stack, http, staff, buyer, book)["orders"] == [(order["id"], "paid")])
+
+
+@pytest.mark.parametrize("down", ["payment", "order"])
+def test_payment_with_a_service_down(stack, http, staff, book, down):
+    buyer, order, before, key = unpaid_order(stack, http, staff, book)
 
     with stack.stopped(down):
         response, elapsed = timed(lambda: buyer.pay(order["id"], key))
 
     assert_refused_in_time(response, elapsed, answer_bound(stack), down)
     settles_back_to(stack, http, staff, buyer, book, before)  # no payment, the order still pending
-    breaker_cool_down(stack)
-    paid = buyer.pay(order["id"], key)
-    assert paid.status_code == 201, paid.text
-    assert paid.json()["status"] == "succeeded"
-    wait_until("the order paid", lambda: state(stack, http, staff, buyer, book)["orders"] == [(order["id"], "paid")])
+    paid_once_back(stack, http, staff, book, buyer, order, key)
 
 
 def test_cart_view_with_cart_service_down(stack, http, staff, book):
@@ -263,20 +270,13 @@ def test_checkout_with_a_service_killed_mid_request(stack, http, staff, book, vi
 
 @pytest.mark.parametrize("victim", ["payment", "order"])
 def test_payment_with_a_service_killed_mid_request(stack, http, staff, book, victim):
-    buyer = buyer_of(stack, http, book)
-    order = buyer.checkout().json()
-    before = state(stack, http, staff, buyer, book)
-    key = uuid.uuid4().hex
+    buyer, order, before, key = unpaid_order(stack, http, staff, book)
 
     response, elapsed = killed_during(stack, victim, lambda session: buyer.pay(order["id"], key, session=session))
 
     assert_refused_in_time(response, elapsed, 1 + answer_bound(stack), None)
     settles_back_to(stack, http, staff, buyer, book, before)
-    breaker_cool_down(stack)
-    paid = buyer.pay(order["id"], key)
-    assert paid.status_code == 201, paid.text
-    assert paid.json()["status"] == "succeeded"
-    wait_until("the order paid", lambda: state(stack, http, staff, buyer, book)["orders"] == [(order["id"], "paid")])
+    paid_once_back(stack, http, staff, book, buyer, order, key)
 
 
 def test_sign_up_with_customer_service_killed_mid_request(stack, http):

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from tests.e2e.invariants import provider_books, wait_until_they_hold
+from tests.e2e.people import read_ok
 from tests.e2e.shop import bearer, make_books, stock
 from tests.e2e.waiting import wait_until
 from tools.stack import REPO_DIR
@@ -88,12 +89,6 @@ class Shopper:
         )
 
 
-def read(stack, http, staff, path: str) -> dict:
-    response = http.get(f"{stack.gateway}{path}", headers=staff, timeout=30)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 def invariants_hold(stack, staff, books: set[int], drill_report) -> None:
     """The invariants hold for these books within the sweeps' bound; how soon is reported."""
     drill_report("invariants_hold_after_seconds", round(wait_until_they_hold(stack, staff, books, RECOVERY_BOUND), 1))
@@ -138,8 +133,8 @@ def test_pay_and_cancel_raced_never_leave_a_cancelled_order_charged(stack, http,
 
         def settled(order=order):
             """The order and its payments at rest (a refund follows a staff cancel through an event)."""
-            final = read(stack, http, staff, f"/api/orders/{order['id']}/")
-            payments = read(stack, http, staff, f"/api/payments/?order_id={order['id']}")["results"]
+            final = read_ok(stack, http, staff, f"/api/orders/{order['id']}/")
+            payments = read_ok(stack, http, staff, f"/api/payments/?order_id={order['id']}")["results"]
             statuses = {p["status"] for p in payments}
             if final["status"] == "cancelled":
                 at_rest = statuses <= {"failed", "refunded"}
@@ -182,7 +177,7 @@ def test_an_unpaid_order_expires_and_its_stock_comes_back(stack, http, staff, dr
 
         expired = wait_until(
             "the unpaid order cancelled",
-            lambda: (o := read(stack, http, staff, f"/api/orders/{hoarded['id']}/"))["status"] == "cancelled" and o,
+            lambda: (o := read_ok(stack, http, staff, f"/api/orders/{hoarded['id']}/"))["status"] == "cancelled" and o,
             timeout=30,
         )
 
@@ -191,12 +186,12 @@ def test_an_unpaid_order_expires_and_its_stock_comes_back(stack, http, staff, dr
         "service order",
         "payment_expired",
     )
-    level = read(stack, http, staff, f"/api/warehouse/items/{book['id']}/")
+    level = read_ok(stack, http, staff, f"/api/warehouse/items/{book['id']}/")
     assert (level["available"], level["reserved"]) == (5, 0)
     late = hoarder.pay(http, hoarded["id"])
     assert late.status_code == 409
     assert late.json()["error"]["code"] == "order_not_payable"
-    assert read(stack, http, staff, f"/api/orders/{by_cash['id']}/")["status"] == "pending"  # cash does not expire
+    assert read_ok(stack, http, staff, f"/api/orders/{by_cash['id']}/")["status"] == "pending"  # cash does not expire
     assert other.checkout(http).status_code == 201  # the stock is for sale again
     invariants_hold(stack, staff, {book["id"], cod_buyer_book["id"]}, drill_report)
 
@@ -213,7 +208,7 @@ def test_staff_cancel_of_a_paid_order_refunds_it_and_tells_the_customer(stack, h
 
     refunded = wait_until(
         "the refund",
-        lambda: (p := read(stack, http, staff, f"/api/payments/{paid['id']}/"))["status"] == "refunded" and p,
+        lambda: (p := read_ok(stack, http, staff, f"/api/payments/{paid['id']}/"))["status"] == "refunded" and p,
     )
     assert [t["kind"] for t in refunded["transactions"]] == ["authorization", "charge", "refund"]
     assert charge_state(stack, paid["id"]) == "refunded"
@@ -223,7 +218,7 @@ def test_staff_cancel_of_a_paid_order_refunds_it_and_tells_the_customer(stack, h
         return [n for n in page["results"] if n["subject"] == f"Refund for order #{order['id']}"]
 
     assert len(wait_until("the refund notification", told)) == 1
-    level = read(stack, http, staff, f"/api/warehouse/items/{book['id']}/")
+    level = read_ok(stack, http, staff, f"/api/warehouse/items/{book['id']}/")
     assert level["reserved"] == 0
     invariants_hold(stack, staff, {book["id"]}, drill_report)
 
@@ -246,8 +241,8 @@ def test_cash_on_delivery_cancelled_cancels_its_payment_and_delivered_collects_i
         "the cash payments settled",
         lambda: (
             (
-                read(stack, http, staff, f"/api/payments/{cash_first['id']}/")["status"],
-                read(stack, http, staff, f"/api/payments/{cash_second['id']}/")["status"],
+                read_ok(stack, http, staff, f"/api/payments/{cash_first['id']}/")["status"],
+                read_ok(stack, http, staff, f"/api/payments/{cash_second['id']}/")["status"],
             )
             == ("cancelled", "succeeded")
         ),
@@ -280,10 +275,10 @@ def test_an_order_too_large_to_store_is_refused_and_nothing_is_kept(stack, http,
 
     assert refused.status_code == 409, refused.text
     assert refused.json()["error"]["code"] == "order_total_too_large"
-    orders = read(stack, http, staff, f"/api/orders/?user_id={shopper.user_id}")
+    orders = read_ok(stack, http, staff, f"/api/orders/?user_id={shopper.user_id}")
     assert orders["count"] == 0
     for product in (book, cheap):
-        assert read(stack, http, staff, f"/api/warehouse/items/{product['id']}/")["reserved"] == 0
+        assert read_ok(stack, http, staff, f"/api/warehouse/items/{product['id']}/")["reserved"] == 0
     invariants_hold(stack, staff, {book["id"], cheap["id"]}, drill_report)
 
 

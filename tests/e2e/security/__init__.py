@@ -19,7 +19,7 @@ test checks that list against the services' OpenAPI schemas, so a new route cann
 escape these checks unclassified."""
 
 from common.registry import SERVICES
-from tests.e2e.people import Shopper
+from tests.e2e.people import Shopper, read_ok
 
 STAFF_ID = 9601  # the suite's own staff, so the gateway's per-user write limits count it apart
 # Every service behind the gateway, from the registry: a new one is in every check below
@@ -102,12 +102,9 @@ def customer_with_cart(stack, http, prefix: str, product_id: int, quantity: int)
 
 def snapshot(stack, http, user: dict) -> dict:
     """Everything of a customer's, read with their own token."""
-    gateway, headers = stack.gateway, user["headers"]
 
     def read(path: str, **params) -> dict:
-        response = http.get(f"{gateway}{path}", params=params, headers=headers)
-        assert response.status_code == 200, f"{path}: {response.text}"
-        return response.json()
+        return read_ok(stack, http, user["headers"], path, **params)
 
     cart = read(f"/api/carts/{user['id']}/")
     return {
