@@ -4,7 +4,7 @@ Fast settings for tests and clients that carry a token for a user, staff or a se
 """
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import responses
@@ -75,6 +75,36 @@ def mocked_responses() -> Iterator[responses.RequestsMock]:
     """Other services, faked at the HTTP layer; every registered call must be made."""
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         yield mock
+
+
+# What the admins' names come from (common.admin_names): each peer's batch read by id.
+NAME_READS = {"customer": ("/api/accounts/", "username", "user{}"), "book": ("/api/books/", "title", "Book {}")}
+
+
+@pytest.fixture
+def fake_names(mocked_responses: responses.RequestsMock) -> Callable[[str], list[list[int]]]:
+    """fake_names("customer") or fake_names("book"): that peer's batch read answering
+    every id asked (username "user<id>", title "Book <id>"); returns the list of the id
+    lists asked, one per call."""
+    import json
+
+    from django.conf import settings
+
+    def fake(service: str) -> list[list[int]]:
+        path, field, name = NAME_READS[service]
+        asked: list[list[int]] = []
+
+        def answer(request: Any) -> tuple[int, dict[str, str], str]:
+            ids = [int(i) for i in request.params["ids"].split(",")]
+            asked.append(ids)
+            results = [{"id": i, field: name.format(i)} for i in ids]
+            return 200, {}, json.dumps({"count": len(ids), "results": results, "missing_ids": []})
+
+        url = f"{settings.SERVICE_URLS[service]}{path}"
+        mocked_responses.add_callback("GET", url, callback=answer, content_type="application/json")
+        return asked
+
+    return fake
 
 
 def pytest_report_header(config: pytest.Config) -> str:
