@@ -1,38 +1,76 @@
+"""The catalog in the admin: authors, categories and books are created, edited and
+deleted through catalog.services, as the API does (2.1.x): an email or category name
+taken in another case, or an author or category still used by books, is refused with
+the service's reason, on the form or as a message."""
+
 from django.contrib import admin
 
-from catalog.folding import fold
+from catalog import services
 from catalog.models import Author, Book, Category
+from common.admin_services import ServiceAdminMixin
+
+
+def _changes(form, fields) -> dict:
+    """What the form changed, among `fields`."""
+    return {field: form.cleaned_data[field] for field in fields if field in form.changed_data}
+
+
+AUTHOR_FIELDS = ("name", "email", "address")
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["id", "name", "email", "created_at"]
     search_fields = ["name", "email"]
+    fields = AUTHOR_FIELDS
 
-    def save_model(self, request, obj, form, change):
-        obj.name_folded = fold(obj.name)  # the search column follows the name
-        super().save_model(request, obj, form, change)
+    def service_save(self, request, obj, form, change):
+        if not change:
+            return services.author_create(**{field: form.cleaned_data[field] for field in AUTHOR_FIELDS})
+        return services.author_update(author=Author.objects.get(pk=obj.pk), **_changes(form, AUTHOR_FIELDS))
+
+    def service_delete(self, request, obj):
+        services.author_delete(author=obj)
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["id", "name", "created_at"]
     search_fields = ["name"]
+    fields = ["name"]
 
-    def save_model(self, request, obj, form, change):
-        obj.name_key = obj.name.casefold()
-        obj.name_folded = fold(obj.name)
-        super().save_model(request, obj, form, change)
+    def service_save(self, request, obj, form, change):
+        if not change:
+            return services.category_create(name=form.cleaned_data["name"])
+        return services.category_update(category=Category.objects.get(pk=obj.pk), name=form.cleaned_data["name"])
+
+    def service_delete(self, request, obj):
+        services.category_delete(category=obj)
+
+
+BOOK_FIELDS = ("title", "author", "category", "published_date", "price", "description")
 
 
 @admin.register(Book)
-class BookAdmin(admin.ModelAdmin):
+class BookAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["id", "title", "author", "category", "price", "published_date"]
     list_filter = ["category", "published_date"]
     search_fields = ["title", "author__name"]
     list_select_related = ["author", "category"]
     autocomplete_fields = ["author", "category"]
+    fields = BOOK_FIELDS
+    refusal_fields = {"author_id": "author", "category_id": "category"}
 
-    def save_model(self, request, obj, form, change):
-        obj.title_folded = fold(obj.title)
-        super().save_model(request, obj, form, change)
+    def service_save(self, request, obj, form, change):
+        values = (
+            {field: form.cleaned_data[field] for field in BOOK_FIELDS} if not change else _changes(form, BOOK_FIELDS)
+        )
+        for relation in ("author", "category"):  # the service takes ids, as the API does
+            if relation in values:
+                values[f"{relation}_id"] = values.pop(relation).pk
+        if not change:
+            return services.book_create(**values)
+        return services.book_update(book=Book.objects.get(pk=obj.pk), **values)
+
+    def service_delete(self, request, obj):
+        services.book_delete(book=obj)

@@ -40,6 +40,44 @@ def category_create(*, name: str) -> Category:
         raise taken from None
 
 
+@transaction.atomic
+def author_update(
+    *, author: Author, name: str | None = None, email: str | None = None, address: str | None = None
+) -> Author:
+    """Any of name, email and address (None: unchanged), by the rules of author_create:
+    the email unique regardless of case, stored lower-case; the search column follows the name."""
+    taken = _taken(CatalogErrorCode.EMAIL_TAKEN, "email", "An author with this email already exists.")
+    if email is not None:
+        author.email = email.strip().lower()
+        if Author.objects.filter(email=author.email).exclude(pk=author.pk).exists():
+            raise taken
+    if name is not None:
+        author.name, author.name_folded = name, fold(name)
+    if address is not None:
+        author.address = address
+    try:
+        with transaction.atomic():
+            author.save()
+    except IntegrityError:  # a concurrent write of the same email won the race
+        raise taken from None
+    return author
+
+
+@transaction.atomic
+def category_update(*, category: Category, name: str) -> Category:
+    """A new name, unique regardless of case as in category_create."""
+    taken = _taken(CatalogErrorCode.CATEGORY_NAME_TAKEN, "name", "A category with this name already exists.")
+    if Category.objects.filter(name_key=name.casefold()).exclude(pk=category.pk).exists():
+        raise taken
+    category.name, category.name_key, category.name_folded = name, name.casefold(), fold(name)
+    try:
+        with transaction.atomic():
+            category.save()
+    except IntegrityError:  # a concurrent write of the same name won the race
+        raise taken from None
+    return category
+
+
 def _existing(model, pk: int, field: str):
     instance = model.objects.filter(pk=pk).first()
     if instance is None:

@@ -182,9 +182,10 @@ class ServiceAdminMixin:
 
     # Deleting
 
-    def log_deletions(self, request: HttpRequest, queryset: Any) -> None:
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> list[Any]:
         """Nothing here: each deletion is logged with its service call (_delete_one),
         so a refused one is not logged as deleted."""
+        return []
 
     def _delete_one(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic():  # the log entry and the deletion, or neither
