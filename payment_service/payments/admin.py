@@ -1,6 +1,24 @@
+"""Payments in the admin: records of what happened, with their transactions and the
+sandbox provider's books. Staff refund a succeeded payment (an action on the list, a
+button on its page) through payments.services.payment_refund, the API's refund path:
+the provider's refund, its transaction row and payment.refunded, after which
+order_service cancels the order and gives its stock back. Nothing is added, deleted or
+edited by hand; customers are shown by username, from one call per page."""
+
 from django.contrib import admin
 
-from payments.models import Payment, PaymentTransaction, SandboxCharge
+from common.admin_names import NamesAdminMixin, NameSource, name_column
+from common.admin_services import Button, ObjectButtonsMixin, RecordAdminMixin, act_on_each, admin_caller
+from payments import services
+from payments.clients import customers
+from payments.models import Payment, PaymentStatus, PaymentTransaction, SandboxCharge
+
+USERNAMES = NameSource(service="customer", thing="account", fetch=customers.usernames_fetch)
+
+
+def payment_refund(request, payment: Payment) -> str:
+    refunded = services.payment_refund(payment_id=payment.pk, caller=admin_caller(request))
+    return f"{refunded.status} ({refunded.amount} given back)"
 
 
 class PaymentTransactionInline(admin.TabularInline):
@@ -25,15 +43,15 @@ class PaymentTransactionInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
-    list_display = ["id", "order_id", "user_id", "amount", "method", "status", "card_brand", "card_last4", "created_at"]
+class PaymentAdmin(NamesAdminMixin, ObjectButtonsMixin, RecordAdminMixin, admin.ModelAdmin):
+    user = name_column("user_id", USERNAMES, description="customer")
+    list_display = ["id", "order_id", "user", "amount", "method", "status", "card_brand", "card_last4", "created_at"]
     list_filter = ["status", "method", "card_brand", "created_at"]
-    search_fields = ["id", "order_id", "user_id", "provider_reference", "card_last4"]
+    search_fields = ["=id", "=order_id", "=user_id", "provider_reference", "card_last4"]
     date_hierarchy = "created_at"
-    # Read-only: a status set here would skip the provider and the events; refunds go through the API.
-    readonly_fields = [
+    fields = [
         "order_id",
-        "user_id",
+        "user",
         "amount",
         "method",
         "status",
@@ -48,10 +66,20 @@ class PaymentAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+    readonly_fields = ["user"]  # and every field of the payment (RecordAdminMixin)
     inlines = [PaymentTransactionInline]
+    actions = ["refund"]
+    button_names = ("refund",)
 
-    def has_add_permission(self, request):
-        return False
+    def object_buttons(self, request, obj):
+        return [Button("refund", "Refund")] if obj.status == PaymentStatus.SUCCEEDED else []
+
+    def press_button(self, request, obj, name):
+        return payment_refund(request, obj)
+
+    @admin.action(description="Refund the selected payments (succeeded ones)", permissions=["change"])
+    def refund(self, request, queryset):
+        act_on_each(self, request, queryset.order_by("id"), lambda p: payment_refund(request, p), name=self.row_name)
 
 
 @admin.register(PaymentTransaction)
@@ -65,6 +93,9 @@ class PaymentTransactionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(SandboxCharge)
 class SandboxChargeAdmin(admin.ModelAdmin):
@@ -76,4 +107,7 @@ class SandboxChargeAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in SandboxCharge._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
