@@ -1,22 +1,39 @@
+"""Carts in the admin: what customers are about to buy, as records (a cart is made for
+a customer by customer_service, its lines by the customer through the API, within the
+cart's rules). Nothing is added, deleted or edited by hand. Customers are shown by
+username and lines by book title, one call to each peer per page."""
+
 from django.contrib import admin
 from django.db.models import Count, Sum
 
+from carts.clients import books, customers
 from carts.models import Cart, CartItem
+from common.admin_names import NamesAdminMixin, NameSource, name_column
+from common.admin_services import RecordAdminMixin
+
+USERNAMES = NameSource(service="customer", thing="account", fetch=customers.usernames_fetch)
+BOOK_TITLES = NameSource(service="book", thing="book", fetch=books.book_titles_fetch)
 
 
 class CartItemInline(admin.TabularInline):
     model = CartItem
     extra = 0
-    fields = ["product_id", "quantity", "created_at", "updated_at"]
-    readonly_fields = ["created_at", "updated_at"]
+    can_delete = False
+    product = name_column("product_id", BOOK_TITLES, description="book")
+    fields = readonly_fields = ("product", "quantity", "created_at", "updated_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Cart)
-class CartAdmin(admin.ModelAdmin):
-    list_display = ["id", "user_id", "line_count", "total_quantity", "created_at", "updated_at"]
+class CartAdmin(NamesAdminMixin, RecordAdminMixin, admin.ModelAdmin):
+    user = name_column("user_id", USERNAMES, description="customer")
+    list_display = ["id", "user", "line_count", "total_quantity", "created_at", "updated_at"]
     list_filter = ["created_at", "updated_at"]
-    search_fields = ["user_id"]
-    readonly_fields = ["created_at", "updated_at"]
+    search_fields = ["=user_id"]
+    fields = ["user", "created_at", "updated_at"]
+    readonly_fields = ["user"]  # and every field of the cart (RecordAdminMixin)
     inlines = [CartItemInline]
 
     def get_queryset(self, request):

@@ -77,8 +77,12 @@ def mocked_responses() -> Iterator[responses.RequestsMock]:
         yield mock
 
 
-# What the admins' names come from (common.admin_names): each peer's batch read by id.
-NAME_READS = {"customer": ("/api/accounts/", "username", "user{}"), "book": ("/api/books/", "title", "Book {}")}
+# What the admins' names come from (common.admin_names): each peer's batch read by id,
+# its items with the fields the clients read.
+NAME_READS = {
+    "customer": ("/api/accounts/", "username", "user{}", {}),
+    "book": ("/api/books/", "title", "Book {}", {"price": "10.00"}),
+}
 
 
 @pytest.fixture
@@ -91,13 +95,13 @@ def fake_names(mocked_responses: responses.RequestsMock) -> Callable[[str], list
     from django.conf import settings
 
     def fake(service: str) -> list[list[int]]:
-        path, field, name = NAME_READS[service]
+        path, field, name, more = NAME_READS[service]
         asked: list[list[int]] = []
 
         def answer(request: Any) -> tuple[int, dict[str, str], str]:
             ids = [int(i) for i in request.params["ids"].split(",")]
             asked.append(ids)
-            results = [{"id": i, field: name.format(i)} for i in ids]
+            results = [{"id": i, field: name.format(i), **more} for i in ids]
             return 200, {}, json.dumps({"count": len(ids), "results": results, "missing_ids": []})
 
         url = f"{settings.SERVICE_URLS[service]}{path}"
