@@ -122,6 +122,18 @@ def page_names(request: HttpRequest) -> PageNames:
     return names
 
 
+class NameLabel:
+    """A name for a label (a list filter's choice, say) that is written when the page is
+    rendered, after the page's one read per source: its id is wanted at once."""
+
+    def __init__(self, request: HttpRequest, source: NameSource, value: int):
+        self.names, self.source, self.value = page_names(request), source, value
+        self.names.want(source, [value])
+
+    def __str__(self) -> str:
+        return self.names.label(self.source, self.value)
+
+
 def name_column(
     field: str,
     source: NameSource,

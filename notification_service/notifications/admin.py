@@ -1,7 +1,18 @@
-from django.contrib import admin, messages
-from django.utils import timezone
+"""Notifications in the admin: what each event told each customer and how its email
+went, as records. Staff send a failed (or waiting) email again from the list or its page,
+through notifications.services.notification_email_retry; the outbox's deliveries are
+retried from common.outbox's admin. Customers are shown by username, from one call to
+customer_service per page (the user filter's choices too)."""
 
+from django.contrib import admin
+
+from common.admin_names import NameLabel, NamesAdminMixin, NameSource, name_column
+from common.admin_services import Button, ObjectButtonsMixin, RecordAdminMixin, act_on_each
+from notifications import services
+from notifications.clients import customers
 from notifications.models import EmailState, Notification
+
+USERNAMES = NameSource(service="customer", thing="account", fetch=customers.usernames_fetch)
 
 
 class UserFilter(admin.SimpleListFilter):
@@ -13,7 +24,7 @@ class UserFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         recent = Notification.objects.order_by("-created_at").values_list("user_id", flat=True)[:200]
-        return [(str(user_id), f"user {user_id}") for user_id in list(dict.fromkeys(recent))[:10]]
+        return [(str(user_id), NameLabel(request, USERNAMES, user_id)) for user_id in list(dict.fromkeys(recent))[:10]]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -22,15 +33,21 @@ class UserFilter(admin.SimpleListFilter):
         return queryset.filter(user_id=int(value)) if value.isdigit() and len(value) < 19 else queryset.none()
 
 
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    """Failed emails are the ones to watch: their last error says why; "send again"
-    puts them back in the sweep with a fresh count of tries."""
+def email_retry(notification: Notification) -> str:
+    services.notification_email_retry(notification_id=notification.pk)
+    return "its email will be sent again shortly"
 
-    list_display = ["id", "user_id", "event_type", "subject", "email_state", "email_attempts", "read_at", "created_at"]
+
+@admin.register(Notification)
+class NotificationAdmin(NamesAdminMixin, ObjectButtonsMixin, RecordAdminMixin, admin.ModelAdmin):
+    """Failed emails are the ones to watch (filter by email state): their last error says
+    why; "send again" puts them back in the sweep with a fresh count of tries."""
+
+    user = name_column("user_id", USERNAMES, description="customer")
+    list_display = ["id", "user", "event_type", "subject", "email_state", "email_attempts", "read_at", "created_at"]
     list_filter = [
-        "event_type",
         "email_state",
+        "event_type",
         UserFilter,
         ("read_at", admin.EmptyFieldListFilter),
         "language",
@@ -39,9 +56,10 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["=user_id", "=event_id", "subject", "email_to"]
     date_hierarchy = "created_at"
     actions = ["send_again"]
+    button_names = ("send_again",)
     # What was said and how it went are records, not settings: nothing here is edited by hand.
-    readonly_fields = [
-        "user_id",
+    fields = [
+        "user",
         "event_id",
         "event_type",
         "language",
@@ -58,17 +76,14 @@ class NotificationAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+    readonly_fields = ["user"]  # and every field of the notification (RecordAdminMixin)
 
-    def has_add_permission(self, request):
-        return False
+    def object_buttons(self, request, obj):
+        return [] if obj.email_state == EmailState.SENT else [Button("send_again", "Send the email again")]
 
-    @admin.action(description="Send the email again (failed or pending ones)")
+    def press_button(self, request, obj, name):
+        return email_retry(obj)
+
+    @admin.action(description="Send the email again (failed or waiting ones)", permissions=["change"])
     def send_again(self, request, queryset):
-        count = queryset.exclude(email_state=EmailState.SENT).update(
-            email_state=EmailState.PENDING,
-            email_attempts=0,
-            email_next_attempt_at=timezone.now(),
-            email_leased_until=None,
-            updated_at=timezone.now(),
-        )
-        self.message_user(request, f"{count} email(s) will be sent again shortly.", messages.SUCCESS)
+        act_on_each(self, request, queryset.order_by("id"), email_retry, name=self.row_name)

@@ -3,3 +3,5 @@ from enum import StrEnum
 
 class NotificationErrorCode(StrEnum):
     UNKNOWN_NOTIFICATION = "unknown_notification"
+    EMAIL_SENT = "email_sent"
+    EMAIL_BEING_SENT = "email_being_sent"

@@ -19,7 +19,7 @@ from rest_framework.exceptions import PermissionDenied
 
 from common.auth import Caller
 from common.background import run_in_background
-from common.errors import DependencyError, NotFound
+from common.errors import Conflict, DependencyError, NotFound
 from common.permissions import visible_or_404
 from notifications import messages
 from notifications.clients import customers
@@ -77,6 +77,29 @@ def notification_mark_read(*, notification_id: int, caller: Caller) -> Notificat
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at", "updated_at"])
+    return notification
+
+
+@transaction.atomic
+def notification_email_retry(*, notification_id: int) -> Notification:
+    """Staff send a failed (or still waiting) email again: due now, with a fresh count of
+    tries, for the sweep (or its next try) to send. A sent one, or one being sent right
+    now, is refused: it is not sent twice."""
+    notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound(f"There is no notification {notification_id}.", code=NotificationErrorCode.UNKNOWN_NOTIFICATION)
+    now = timezone.now()
+    if notification.email_state == EmailState.SENT:
+        raise Conflict("Its email was sent; it is not sent twice.", code=NotificationErrorCode.EMAIL_SENT)
+    if notification.email_leased_until is not None and notification.email_leased_until > now:
+        raise Conflict("Its email is being sent right now.", code=NotificationErrorCode.EMAIL_BEING_SENT)
+    notification.email_state = EmailState.PENDING
+    notification.email_attempts = 0
+    notification.email_next_attempt_at = now
+    notification.email_leased_until = None
+    notification.save(
+        update_fields=["email_state", "email_attempts", "email_next_attempt_at", "email_leased_until", "updated_at"]
+    )
     return notification
 
 

@@ -2,10 +2,10 @@ import logging
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
+from common.outbox import services
 from common.outbox.models import DeliveryQuerySet, OutboxDelivery, OutboxEvent, ProcessedEvent
 
 logger = logging.getLogger(__name__)
@@ -47,8 +47,9 @@ class ParkedFilter(admin.SimpleListFilter):
 @admin.register(OutboxDelivery)
 class OutboxDeliveryAdmin(admin.ModelAdmin):
     """Undelivered rows are the ones to watch, parked ones above all (the target refused
-    them as invalid): fix the cause, then retry them. Setting next_attempt_at to now
-    retries a waiting row at once."""
+    them as invalid): fix the cause, then retry them (common.outbox.services). "Retry
+    now" also ends the backoff of a row that keeps failing; delivered rows and rows
+    under a try are left as they are."""
 
     list_display = [
         "id",
@@ -65,25 +66,31 @@ class OutboxDeliveryAdmin(admin.ModelAdmin):
     search_fields = ["event__id", "event__key", "target", "path"]
     list_select_related = ["event"]
     readonly_fields = ["event", *DELIVERY_FIELDS, "last_status", "last_error"]
-    actions = ["retry_parked", "park"]
+    actions = ["retry_now", "retry_parked", "park"]
+
+    @admin.action(description="Retry the selected undelivered deliveries now (failing or parked)")
+    def retry_now(self, request: HttpRequest, queryset: DeliveryQuerySet) -> None:
+        selected = queryset.count()
+        retried = services.deliveries_retry(deliveries=queryset)
+        logger.warning("outbox: %s retried %d deliveries now", request.user, retried)
+        level = messages.SUCCESS if retried == selected else messages.WARNING
+        self.message_user(
+            request,
+            f"{retried} of {selected} selected deliveries will be retried now (delivered ones and "
+            "ones under a try are left as they are).",
+            level,
+        )
 
     @admin.action(description="Retry the selected parked deliveries")
     def retry_parked(self, request: HttpRequest, queryset: DeliveryQuerySet) -> None:
-        # Attempts start again so the backoff does too: the first retry is at once.
-        retried = queryset.filter(parked_at__isnull=False, delivered_at__isnull=True).update(
-            parked_at=None, attempts=0, refusals=0, next_attempt_at=timezone.now()
-        )
+        retried = services.deliveries_retry(deliveries=queryset, parked_only=True)
         logger.warning("outbox: %s un-parked %d deliveries", request.user, retried)
         self.message_user(request, f"{retried} parked deliveries will be retried now.")
 
     @admin.action(description="Park the selected waiting deliveries (stop trying them)")
     def park(self, request: HttpRequest, queryset: DeliveryQuerySet) -> None:
-        # One under a try right now is left alone: that try may deliver it.
-        now = timezone.now()
         selected = queryset.count()
-        parked = (
-            queryset.waiting().filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now)).update(parked_at=now)
-        )
+        parked = services.deliveries_park(deliveries=queryset)
         logger.warning("outbox: %s parked %d deliveries by hand", request.user, parked)
         level = messages.SUCCESS if parked == selected else messages.WARNING
         self.message_user(request, f"{parked} of {selected} selected deliveries parked.", level)
