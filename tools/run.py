@@ -54,13 +54,15 @@ def banner(host: str) -> str:
     lines = ["", "Bookstore services:"]
     for service in SERVICES.values():
         base = f"http://{shown}:{service_port(service.name)}"
-        lines.append(f"  {service.folder:<22} {base}/   docs {base}/api/docs/   admin {base}/admin/")
+        lines.append(f"  {service.folder:<22} {base}/   docs {base}/api/docs/")
     gateway = f"http://{shown}:{service_port('gateway')}"
-    lines += [f"Clients use the gateway: {gateway}/api/...   health of all: {gateway}/health/"]
     lines += [
+        f"Clients use the gateway: {gateway}/api/...   health of all: {gateway}/health/",
+        f"Back office (every service's admin, one staff login): {gateway}/admin/",
         f"Demo logins (development only): staff {DEMO_STAFF['username']} / {DEMO_STAFF['password']}, "
         f"customer {DEMO_CUSTOMER['username']} / {DEMO_CUSTOMER['password']}",
-        "The staff login also opens every service's /admin/.",
+        # Each service's port keeps its own /admin/ for direct use; browsers refuse some
+        # ports (payment's 6000, X11's), so the back office is the address to give staff.
         "",
     ]
     return "\n".join(lines)

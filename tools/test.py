@@ -3,7 +3,7 @@ then the end-to-end suite and the fuzz suite (each starts its own stack, one aft
 the other); a summary line at the end.
 
     python -m tools.test                    all suites
-    python -m tools.test book_service e2e   only these (common, a service folder, e2e or fuzz)
+    python -m tools.test book_service e2e   only these (common, a service folder, tools, e2e, browser or fuzz)
     python -m tools.test book_service -- -k search   extra pytest arguments after --
 
 With DATABASE_SERVER_URL set (postgres://user@host:port), every suite runs on
@@ -41,6 +41,8 @@ def all_suites() -> dict[str, Suite]:
         )
     suites["tools"] = Suite("tools", REPO_DIR, ("tests/tools",))
     suites["e2e"] = Suite("e2e", REPO_DIR, ("tests/e2e",))
+    # Headless Chromium through the gateway's back office, on a stack of its own.
+    suites["browser"] = Suite("browser", REPO_DIR, ("tests/browser",))
     # Schemathesis against every schema on a live stack (a short run: FUZZ_MAX_EXAMPLES).
     suites["fuzz"] = Suite("fuzz", REPO_DIR, ("tests/fuzz",))
     return suites
@@ -48,7 +50,7 @@ def all_suites() -> dict[str, Suite]:
 
 # Suites that start all eight services: run alone, after the others, so they do not
 # compete for the CPU with the unit suites or with each other.
-STACK_SUITES = ("e2e", "fuzz")
+STACK_SUITES = ("e2e", "browser", "fuzz")
 
 
 @dataclass

@@ -64,7 +64,7 @@ class CustomerServiceAdminBackend(BaseBackend):
         claims = self._verified_claims(response)
         if claims is None or not claims.get("is_staff"):
             return None
-        return self._local_staff_user(str(claims.get("username") or username))
+        return local_staff_user(username=str(claims.get("username") or username), user_id=claims.get("user_id"))
 
     def _verified_claims(self, response: requests.Response) -> dict[str, Any] | None:
         try:
@@ -73,20 +73,44 @@ class CustomerServiceAdminBackend(BaseBackend):
             logger.warning("customer_service answered a login without a valid access token")
             return None
 
-    def _local_staff_user(self, username: str) -> "User | None":
-        user_model = get_user_model()
-        user = user_model.objects.filter(username=username).first()
-        if user is None:
-            user = user_model(username=username)
-            user.set_unusable_password()
-        if not user.is_active:
-            return None  # switched off in this service's own admin
-        # customer_service's staff administer every service's admin.
-        user.is_staff = True
-        user.is_superuser = True
-        user.save()
-        return user
-
     def get_user(self, user_id: int) -> "User | None":
         user = get_user_model().objects.filter(pk=user_id).first()
         return user if user is not None and user.is_active else None
+
+
+def local_staff_user(*, username: str, user_id: object = None) -> "User | None":
+    """The user a staff login of customer_service acts as in this service's admin: after
+    a password login here (CustomerServiceAdminBackend) or with the access token the
+    gateway's back office forwards (common.backoffice). The caller has checked that
+    customer_service vouches for a staff account.
+
+    In customer_service the account itself (by `user_id`), while its own database says
+    it is an active staff account; elsewhere a local user of the same name, made on
+    first use with no usable password. None when that user is switched off.
+    """
+    user_model = get_user_model()
+    if settings.SERVICE_NAME == ACCOUNTS_SERVICE:
+        # pk=None (no usable user_id claim) finds no account; the stubs want a value.
+        account = user_model.objects.filter(pk=_int_or_none(user_id), is_active=True, is_staff=True).first()  # type: ignore[misc]
+        if account is not None:
+            # Staff administer every service's admin (as the local users below do), this
+            # one's too; for this request only, so the account's own flag stays as set.
+            account.is_superuser = True
+        return account
+    user = user_model.objects.filter(username=username).first()
+    if user is None:
+        user = user_model(username=username)
+        user.set_unusable_password()
+    if not user.is_active:
+        return None  # switched off in this service's own admin
+    if user.pk is None or not (user.is_staff and user.is_superuser):
+        # customer_service's staff administer every service's admin. Saved only when new
+        # or changed: the back office asks on every page, and a write would be a lock.
+        user.is_staff = True
+        user.is_superuser = True
+        user.save()
+    return user
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -151,7 +151,8 @@ class ServiceAdminMixin:
             obj._state.db = saved._state.db
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]  # a mixin of ModelAdmin
+        # `change` by name: UserAdmin.get_form takes it among its keywords.
+        form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]  # a mixin of ModelAdmin
         refusal = getattr(request, REFUSAL_ATTRIBUTE, None)
         if refusal is None:
             return form

@@ -28,6 +28,8 @@ PROXY_HEADERS = (
     "HTTP_X_FORWARDED_HOST",
     "HTTP_X_FORWARDED_PROTO",
     "HTTP_X_FORWARDED_PORT",
+    # Where the gateway's back office mounts a service's admin (common.backoffice).
+    "HTTP_X_FORWARDED_PREFIX",
     "HTTP_X_FORWARDED_BY",
     "HTTP_X_REAL_IP",
     "HTTP_FORWARDED",

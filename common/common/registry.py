@@ -12,6 +12,7 @@ class Service:
     name: str  # short name used in settings, logs and error messages
     folder: str  # the Django project's folder in the repository
     default_port: int
+    owns: str = ""  # what its database holds, in a few words (the back office's home page)
 
     @property
     def env_prefix(self) -> str:
@@ -33,13 +34,13 @@ class Service:
 SERVICES: dict[str, Service] = {
     s.name: s
     for s in (
-        Service("gateway", "gateway", 1000),
-        Service("book", "book_service", 2100),
-        Service("order", "order_service", 3000),
-        Service("customer", "customer_service", 4000),
-        Service("cart", "cart_service", 5000),
-        Service("payment", "payment_service", 6000),
-        Service("notification", "notification_service", 7000),
-        Service("inventory", "inventory_service", 8000),
+        Service("gateway", "gateway", 1000, "no business data: routing, edge auth, health, docs"),
+        Service("book", "book_service", 2100, "authors, categories, books"),
+        Service("order", "order_service", 3000, "orders, order lines, status history"),
+        Service("customer", "customer_service", 4000, "accounts, full names, addresses, customers"),
+        Service("cart", "cart_service", 5000, "carts, cart items"),
+        Service("payment", "payment_service", 6000, "payments and their transactions"),
+        Service("notification", "notification_service", 7000, "notifications, their delivery state"),
+        Service("inventory", "inventory_service", 8000, "warehouses, stock per product"),
     )
 }

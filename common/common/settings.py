@@ -195,6 +195,9 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
             "django.middleware.common.CommonMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
+            # The admin behind the gateway's back office, under /admin/<service>/ (the
+            # prefix believed from TRUSTED_PROXIES only; the user from the bearer token).
+            "common.backoffice.BackofficeMiddleware",
             "django.contrib.messages.middleware.MessageMiddleware",
             "django.middleware.clickjacking.XFrameOptionsMiddleware",
         ],
@@ -225,7 +228,16 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
         "TIME_ZONE": "UTC",
         "USE_I18N": True,
         "USE_TZ": True,
-        "STATIC_URL": "static/",
+        # Absolute: the back office's prefix is added per request (common.backoffice), since
+        # Django would add a script prefix to a relative one once for the whole process.
+        "STATIC_URL": "/static/",
+        "STORAGES": {
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "common.backoffice.PrefixedStaticFilesStorage"},
+        },
+        # Admin messages in a cookie per service (book_messages): through the gateway all
+        # the admins share one host.
+        "MESSAGE_STORAGE": "common.backoffice.ServiceMessageStorage",
         # Served by whitenoise straight from the apps' static folders, so admin
         # and Swagger UI are styled under waitress without a collectstatic step.
         "WHITENOISE_USE_FINDERS": True,

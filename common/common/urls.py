@@ -17,11 +17,14 @@ from common.errors import handler400, handler403, handler404, handler500
 __all__ = ["handler400", "handler403", "handler404", "handler500", "platform_urls"]
 
 
-def platform_urls(*, health_view: Callable[..., HttpResponseBase] = health.health) -> list[URLPattern | URLResolver]:
+def platform_urls(
+    *, health_view: Callable[..., HttpResponseBase] = health.health, admin_site: bool = True
+) -> list[URLPattern | URLResolver]:
+    """`admin_site=False`: no Django admin at /admin/ (the gateway serves its back office there)."""
     return [
         path("health/", health_view, name="health"),
         path("ready/", health.ready, name="ready"),
-        path("admin/", admin.site.urls),
+        *([path("admin/", admin.site.urls)] if admin_site else []),
         path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
         path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     ]

@@ -46,8 +46,18 @@ class Account(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(Lower("username"), name="account_username_unique_any_case"),
-            models.UniqueConstraint(Lower("email"), name="account_email_unique_any_case"),
+            # The messages are what a form checking them says (the admin's); the API's 409s
+            # come from accounts.services first.
+            models.UniqueConstraint(
+                Lower("username"),
+                name="account_username_unique_any_case",
+                violation_error_message="An account with this username already exists.",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="account_email_unique_any_case",
+                violation_error_message="An account with this email already exists.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,7 @@ from accounts.errors import AccountErrorCode, LoginThrottled, Unauthenticated
 from accounts.models import Account, LoginFailure
 from accounts.tokens import refresh_token_for, token_pair_for
 from common.auth import Caller
-from common.errors import Conflict, ErrorCode
+from common.errors import Conflict, ErrorCode, NotFound
 from common.outbox.publisher import publish
 
 logger = logging.getLogger(__name__)
@@ -65,6 +65,33 @@ def account_delete(*, account_id: int, caller: Caller) -> None:
     if caller.service:
         raise PermissionDenied("Only the account's owner or staff may delete it.")
     selectors.account_visible(caller, account_id).delete()
+
+
+def account_deactivate(*, account_id: int, caller: Caller) -> tuple[Account, bool]:
+    """4.2 (staff), short of deleting: the account can no longer log in, refresh its
+    tokens or open an admin (an access token already out lasts its few minutes, as after
+    a deletion); its customer, names and addresses stay. Returns the account and whether
+    this changed it (deactivating an inactive account changes nothing)."""
+    return _account_activity_set(account_id=account_id, caller=caller, active=False)
+
+
+def account_reactivate(*, account_id: int, caller: Caller) -> tuple[Account, bool]:
+    """Staff switch a deactivated account on again; whether this changed it."""
+    return _account_activity_set(account_id=account_id, caller=caller, active=True)
+
+
+@transaction.atomic
+def _account_activity_set(*, account_id: int, caller: Caller, active: bool) -> tuple[Account, bool]:
+    if not caller.is_staff:
+        raise PermissionDenied("Only staff may deactivate or reactivate an account.")
+    account = Account.objects.select_for_update().filter(pk=account_id).first()
+    if account is None:
+        raise NotFound(f"There is no account {account_id}.")
+    if account.is_active == active:
+        return account, False
+    account.is_active = active
+    account.save(update_fields=["is_active"])
+    return account, True
 
 
 @transaction.atomic

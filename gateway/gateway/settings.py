@@ -6,8 +6,11 @@ from common.registry import SERVICES
 from common.settings import env_float, env_int, env_list, service_settings
 from routing.rates import env_rate
 
-_apps = ["corsheaders", "routing", "composite"]
+_apps = ["corsheaders", "routing", "composite", "backoffice"]
 _base = service_settings("gateway", base_dir=Path(__file__).resolve().parent.parent, apps=_apps)
+# The gateway serves the back office (backoffice.views) and sends X-Forwarded-Prefix to the
+# services; it is never itself an admin under a prefix.
+_base["MIDDLEWARE"].remove("common.backoffice.BackofficeMiddleware")
 # After the request id and the access log, before anything answers.
 _base["MIDDLEWARE"].insert(
     _base["MIDDLEWARE"].index("common.access_log.AccessLogMiddleware") + 1, "corsheaders.middleware.CorsMiddleware"

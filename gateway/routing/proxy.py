@@ -5,6 +5,9 @@ no re-encoding of bodies, and no retry except once for an idempotent request
 on a kept-alive connection that went stale.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 import urllib3
 from django.conf import settings
 from django.http import HttpResponse
@@ -35,7 +38,7 @@ HOP_BY_HOP = frozenset(
 FORWARDED = frozenset(key.removeprefix("HTTP_").replace("_", "-").lower() for key in PROXY_HEADERS)
 # Set by the gateway itself (Host and Content-Length by urllib3 for the upstream request).
 _NOT_COPIED_IN = HOP_BY_HOP | {"host", "content-length", "x-request-id"} | FORWARDED
-_NOT_COPIED_OUT = HOP_BY_HOP | {"content-length"}
+_NOT_COPIED_OUT = HOP_BY_HOP | {"content-length", "set-cookie"}  # Set-Cookie: ProxiedResponse
 
 
 class _StaleConnectionRetry(Retry):
@@ -89,15 +92,30 @@ def upstream_target(request) -> str:
     return raw if raw.startswith("/") else request.get_full_path()
 
 
-def forward(request, service: str, *, body: bytes = b"", target: str | None = None) -> HttpResponse:
+def forward(
+    request,
+    service: str,
+    *,
+    body: bytes = b"",
+    target: str | None = None,
+    headers: Mapping[str, str | None] | None = None,
+) -> HttpResponse:
+    """The request sent on to the service and its answer. `target`: another path and
+    query than the client's; `headers`: set (or, with None, removed) on top of
+    upstream_headers, whatever the client sent under those names."""
     timeout = urllib3.Timeout(connect=settings.GATEWAY_CONNECT_TIMEOUT, read=settings.GATEWAY_READ_TIMEOUT)
+    sent = upstream_headers(request)
+    if headers:
+        replaced = {name.lower() for name in headers}
+        sent = {name: value for name, value in sent.items() if name.lower() not in replaced}
+        sent.update({name: value for name, value in headers.items() if value is not None})
     try:
         with breaker_for(service).guard():
             upstream = pool_for(service).urlopen(
                 request.method,
                 target or upstream_target(request),
                 body=body or None,
-                headers=upstream_headers(request),
+                headers=sent,
                 timeout=timeout,
                 redirect=False,
                 assert_same_host=False,
@@ -120,10 +138,25 @@ def forward(request, service: str, *, body: bytes = b"", target: str | None = No
         return error_response(
             503, ErrorCode.SERVICE_UNAVAILABLE, f"The {service} service is unavailable.", {"service": service}
         )
-    response = HttpResponse(upstream.data, status=upstream.status)
+    response = ProxiedResponse(upstream.data, status=upstream.status)
     if "content-type" not in upstream.headers:
         del response["Content-Type"]
     for name in upstream.headers:
         if name.lower() not in _NOT_COPIED_OUT:
             response[name] = upstream.headers[name]
+    response.set_cookies = upstream.headers.getlist("Set-Cookie")
     return response
+
+
+class ProxiedResponse(HttpResponse):
+    """A service's answer as the gateway passes it back, with each of its Set-Cookie
+    headers as the service wrote it. Django keeps one value per header name, and
+    Set-Cookie headers joined with commas are one broken cookie: the attributes of the
+    last (a deleted cookie's Max-Age=0) end up on the first (an admin's CSRF cookie)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_cookies: list[str] = []
+
+    def items(self):  # the headers Django's WSGI handler sends (then response.cookies, the gateway's own)
+        return [*super().items(), *(("Set-Cookie", value) for value in self.set_cookies)]

@@ -25,6 +25,10 @@ class Refusal:
     retry_after: int
 
 
+# The API's login and the back office's (backoffice.views.login), one limit for both.
+LOGIN_PATHS = frozenset({"/api/auth/login/", "/admin/login/"})
+
+
 def _client_address(request) -> str:
     # The client's own address, whatever X-Forwarded-For it sent (common.forwarded).
     return request.META.get("REMOTE_ADDR", "unknown")
@@ -38,7 +42,7 @@ def limits_for(request, user) -> list[tuple[str, str, Rate]]:
     limits = []
     if request.method == "POST" and request.path == "/api/accounts/":
         limits.append(("signup", _client_address(request), rates["signup"]))
-    if request.method == "POST" and request.path == "/api/auth/login/":
+    if request.method == "POST" and request.path in LOGIN_PATHS:
         limits.append(("login", _client_address(request), rates["login"]))
     caller = f"user:{user.id}" if user is not None and user.id is not None else _client_address(request)
     if user is None or not user.is_service:

@@ -1,24 +1,16 @@
-import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import urllib3
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
-from urllib3.exceptions import HTTPError
 
 from common.errors import ErrorCode, error_response
-from common.registry import SERVICES
-from common.request_id import HEADER as REQUEST_ID_HEADER
 from routing import rate_limits
 from routing.edge_auth import EdgeAuthError, edge_user
-from routing.proxy import forward, pool_for
+from routing.probes import PEERS, probe_all
+from routing.proxy import forward
 from routing.routes import ROUTES
-
-_PEERS = [name for name in SERVICES if name != "gateway"]
-_probe_executor = ThreadPoolExecutor(max_workers=len(_PEERS), thread_name_prefix="health-probe")
 
 
 class BodyTooLarge(Exception):
@@ -77,31 +69,16 @@ def _caller(user) -> str:
 
 @require_GET
 def service_schema(request, service: str):
-    if service not in _PEERS:
+    if service not in PEERS:
         return error_response(404, ErrorCode.NOT_FOUND, f"There is no service named {service!r}.")
     return forward(request, service, target="/api/schema/")
-
-
-def _probe(service: str, request_id: str) -> dict[str, Any]:
-    timeout = urllib3.Timeout(total=settings.GATEWAY_HEALTH_TIMEOUT)
-    headers = {REQUEST_ID_HEADER: request_id}
-    started = time.perf_counter()
-    try:
-        response = pool_for(service).urlopen("GET", "/ready/", headers=headers, timeout=timeout, redirect=False)
-    except HTTPError as exc:
-        result: dict[str, Any] = {"status": "down", "error": type(exc).__name__}
-    else:
-        result = {"status": "ready" if response.status == 200 else "not_ready", "http_status": response.status}
-    result["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
-    return result
 
 
 @require_GET
 def health(request):
     """Every service's /ready/, probed in parallel: 200 when all are ready, else 503
     naming the ones that are not."""
-    probes = _probe_executor.map(_probe, _PEERS, [request.request_id] * len(_PEERS))
-    results = dict(zip(_PEERS, probes, strict=True))
+    results = probe_all(request.request_id)
     not_ready = [name for name, result in results.items() if result["status"] != "ready"]
     body: dict[str, Any] = {"status": "degraded" if not_ready else "ok", "service": "gateway", "services": results}
     if not_ready:

@@ -1,9 +1,9 @@
-"""`make run` refuses to start when a port cannot be bound, naming what to change."""
+"""`make run` refuses to start when a port cannot be bound, naming what to change; what it prints."""
 
 import errno
 import socket
 
-from tools.run import port_problems
+from tools.run import banner, port_problems
 
 
 def test_a_taken_port_names_the_service_port_and_variable(monkeypatch):
@@ -33,3 +33,12 @@ def test_a_privileged_port_says_it_needs_root(monkeypatch):
         "gateway: port 1000 on 127.0.0.1 cannot be bound without root (ports below 1024 are privileged); "
         "set GATEWAY_PORT to use another port."
     ]
+
+
+def test_the_banner_sends_staff_to_the_back_office_and_no_browser_to_a_service_port(monkeypatch):
+
+    monkeypatch.delenv("GATEWAY_PORT", raising=False)
+    text = banner("127.0.0.1")
+    assert "Back office (every service's admin, one staff login): http://localhost:1000/admin/" in text
+    # Browsers refuse some ports (payment's 6000): no service's own admin is offered.
+    assert [line for line in text.splitlines() if "/admin/" in line and ":1000/" not in line] == []

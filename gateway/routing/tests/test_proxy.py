@@ -40,6 +40,25 @@ def test_forwards_method_path_query_body_and_headers(client, upstream):
     assert response.json() == {"ok": True, "path": "/api/books/?author=3&q=%20x"}
 
 
+@pytest.mark.django_db
+def test_each_cookie_a_service_sets_is_passed_back_as_it_wrote_it(upstream):
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    from routing.handler import gateway_application
+
+    sent = {}
+    environ = RequestFactory()._base_environ(PATH_INFO="/api/books/cookies/", REQUEST_METHOD="GET")
+    gateway_application(WSGIHandler())(environ, lambda status, headers: sent.update(headers=headers)).close()
+
+    # Two headers, as the service wrote them: joined with a comma they would be one cookie
+    # with the other's Max-Age=0.
+    assert [value for name, value in sent["headers"] if name == "Set-Cookie"] == [
+        "book_csrftoken=abc; expires=Fri, 03 Dec 2027 05:12:26 GMT; Path=/",
+        'book_messages=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/',
+    ]
+
+
 SPOOFED = {
     "HTTP_X_FORWARDED_FOR": "203.0.113.9",
     "HTTP_X_FORWARDED_HOST": "evil.example",

@@ -1,0 +1,1 @@
+"""The back office's calls to other services, one module per service."""
