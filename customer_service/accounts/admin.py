@@ -70,6 +70,12 @@ class AccountAdmin(ServiceAdminMixin, ObjectButtonsMixin, UserAdmin):
     def service_delete(self, request, obj):
         services.account_delete(account_id=obj.pk, caller=admin_caller(request))
 
+    def get_deleted_objects(self, objs, request):
+        # Its customer, full names and addresses go with the account (4.2), though the
+        # admin deletes none of them on its own.
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
     def row_name(self, obj):
         return f"Account {obj.pk} ({obj.username})"
 
