@@ -56,3 +56,23 @@ def test_park_and_retry_parked_leave_delivered_and_leased_ones(admin_client):
     assert services.deliveries_park(deliveries=OutboxDelivery.objects.all()) == 1
     assert services.deliveries_retry(deliveries=OutboxDelivery.objects.all(), parked_only=True) == 1
     assert states() == {waiting.pk: (0, False), leased.pk: (0, False)}
+
+
+@pytest.mark.parametrize("model", ["outbox/outboxevent", "outbox/outboxdelivery", "outbox/processedevent"])
+def test_outbox_records_are_not_added_edited_or_deleted_by_hand(admin_client, model):
+    publisher.publish("thing.happened", {})
+    row = {
+        "outbox/outboxevent": lambda: OutboxDelivery.objects.first().event_id,
+        "outbox/outboxdelivery": lambda: OutboxDelivery.objects.first().pk,
+        "outbox/processedevent": None,
+    }[model]
+
+    assert admin_client.get(f"/admin/{model}/add/").status_code == 403
+    if row is not None:
+        assert admin_client.get(f"/admin/{model}/{row()}/change/").status_code == 200
+        assert admin_client.post(f"/admin/{model}/{row()}/change/", {}).status_code == 403
+        assert admin_client.get(f"/admin/{model}/{row()}/delete/").status_code == 403
+
+
+def test_idempotency_keys_are_not_added_by_hand(admin_client):
+    assert admin_client.get("/admin/idempotency/idempotencykey/add/").status_code == 403

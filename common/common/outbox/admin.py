@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from common.admin_services import RecordAdminMixin
 from common.outbox import services
 from common.outbox.models import DeliveryQuerySet, OutboxDelivery, OutboxEvent, ProcessedEvent
 
@@ -16,12 +17,20 @@ DELIVERY_FIELDS = ["target", "method", "path", "attempts", "refusals", "delivere
 class OutboxDeliveryInline(admin.TabularInline):
     model = OutboxDelivery
     extra = 0
-    fields = [*DELIVERY_FIELDS, "next_attempt_at", "last_status", "last_error"]
-    readonly_fields = [*DELIVERY_FIELDS, "last_status", "last_error"]
+    can_delete = False
+    fields = readonly_fields = (*DELIVERY_FIELDS, "next_attempt_at", "last_status", "last_error")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# Events, deliveries and processed event ids are records written with the changes they
+# tell of: none is added, edited or deleted by hand (a processed id deleted would let its
+# event be handled twice). Deliveries are retried or parked with the actions below.
 
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(admin.ModelAdmin):
+class OutboxEventAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_display = ["id", "event_type", "kind", "key", "created_at"]
     list_filter = ["kind", "event_type"]
     search_fields = ["id", "key", "event_type"]
@@ -45,7 +54,7 @@ class ParkedFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxDelivery)
-class OutboxDeliveryAdmin(admin.ModelAdmin):
+class OutboxDeliveryAdmin(RecordAdminMixin, admin.ModelAdmin):
     """Undelivered rows are the ones to watch, parked ones above all (the target refused
     them as invalid): fix the cause, then retry them (common.outbox.services). "Retry
     now" also ends the backoff of a row that keeps failing; delivered rows and rows
@@ -97,7 +106,7 @@ class OutboxDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProcessedEvent)
-class ProcessedEventAdmin(admin.ModelAdmin):
+class ProcessedEventAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_display = ["id", "event_type", "processed_at"]
     list_filter = ["event_type"]
     search_fields = ["id"]
