@@ -25,6 +25,7 @@ import sys
 
 from django.db import connections
 
+from common import telemetry
 from common.registry import SERVICES
 from common.settings import env_float, env_int, env_str, service_port
 from tools.graceful import GracefulServer, exit_on_signals_while_starting
@@ -95,6 +96,7 @@ def main() -> None:
     )
     server.stop_on_signals()
     code = server.serve()
+    telemetry.shutdown()  # the spans still buffered: os._exit below runs no exit handlers
     logging.shutdown()
     # Not sys.exit: it would wait for the threads of common.background, which may be in an
     # outbox delivery or an email; the dispatcher and the sweeps take those up again.

@@ -17,7 +17,20 @@ def manage(settings_module: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
     from django.core.management import execute_from_command_line
 
+    from common import telemetry
+
+    if len(sys.argv) > 1 and sys.argv[1] in telemetry.TRACED_COMMANDS:  # a worker: traced if OTEL_* asks
+        telemetry.setup(_service_of(settings_module), process=sys.argv[1])
+
     execute_from_command_line(sys.argv)
+
+
+def _service_of(settings_module: str) -> str:
+    """The registry's name of the service whose settings these are ("order_service.settings": order)."""
+    from common.registry import SERVICES
+
+    folder = settings_module.split(".", 1)[0]
+    return next((service.name for service in SERVICES.values() if service.folder == folder), folder)
 
 
 def _ended_by_sigterm(signum: int, frame: object) -> None:
@@ -26,16 +39,20 @@ def _ended_by_sigterm(signum: int, frame: object) -> None:
 
 def wsgi_application(settings_module: str) -> "WSGIHandler":
     """The service's WSGI application; refuses to start with development keys and
-    DEBUG off (common/checks.py), since waitress runs no checks itself. What it has
-    loaded by then is frozen out of the garbage collector's reach (freeze_startup).
-    Then the service's sweeps start (common.sweeps)."""
+    DEBUG off (common/checks.py), since waitress runs no checks itself. Tracing is set
+    up first when the environment asks for it (common.telemetry). What it has loaded by
+    then is frozen out of the garbage collector's reach (freeze_startup). Then the
+    service's sweeps start (common.sweeps)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
     from django.core import checks
     from django.core.exceptions import ImproperlyConfigured
     from django.core.wsgi import get_wsgi_application
 
+    from common import telemetry
     from common.checks import KEYS_TAG
 
+    # Before the middleware chain is built and any database connection made (common.telemetry).
+    telemetry.setup(_service_of(settings_module), process="web")
     application = get_wsgi_application()
     errors = [m for m in checks.run_checks(tags=[KEYS_TAG], include_deployment_checks=True) if m.is_serious()]
     if errors:

@@ -2,9 +2,11 @@
 
 One pooled requests.Session per target service, connect and read timeouts on
 every call, retries of idempotent calls on connection errors only, the request
-id and a token passed on. A peer that cannot be reached, times out or fails
-with a 5xx raises ServiceUnavailable (503) or ServiceTimeout (504) naming it;
-a 4xx is returned for the caller to interpret.
+id and a token passed on (and, with tracing on, the W3C traceparent: common.telemetry
+instruments requests). Each call is counted by peer and outcome (common.metrics).
+A peer that cannot be reached, times out or fails with a 5xx raises
+ServiceUnavailable (503) or ServiceTimeout (504) naming it; a 4xx is returned for the
+caller to interpret.
 
 A peer's answer is read with `peer_body(response, service=..., shape=...)`: a body that
 is not JSON, or not of the shape the contract gives, is that peer being unavailable
@@ -12,6 +14,7 @@ is not JSON, or not of the shape the contract gives, is that peer being unavaila
 """
 
 import logging
+import time
 from typing import Any, Self, cast
 
 import requests
@@ -22,6 +25,7 @@ from urllib3.util.retry import Retry
 from common.auth import service_token
 from common.errors import ServiceTimeout, ServiceUnavailable
 from common.lazy import PerKey
+from common.metrics import outcome_of_status, record_call
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from common.request_id import current_request_id
 
@@ -43,6 +47,9 @@ class _ConnectRetry(Retry):
 class ServiceClient:
     def __init__(self, service: str, base_url: str, *, connect_timeout: float, read_timeout: float, retries: int):
         self.service = service
+        # The metrics' peer label: a service's name, or "url" for a subscriber named by
+        # its URL (EVENT_SUBSCRIBERS), so the labels stay few.
+        self.peer_label = service if "://" not in service else "url"
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self.session = requests.Session()
@@ -68,14 +75,19 @@ class ServiceClient:
         if request_id := current_request_id.get():
             headers.setdefault(REQUEST_ID_HEADER, request_id)
         kwargs.setdefault("timeout", self.timeout)
+        started = time.perf_counter()
         try:
             response = self.session.request(method, f"{self.base_url}{path}", headers=headers, **kwargs)
         except requests.ConnectTimeout:
+            record_call(self.peer_label, "unavailable", time.perf_counter() - started)
             raise ServiceUnavailable(self.service, f"The {self.service} service cannot be reached.") from None
         except requests.Timeout:
+            record_call(self.peer_label, "timeout", time.perf_counter() - started)
             raise ServiceTimeout(self.service, f"The {self.service} service did not answer in time.") from None
         except requests.RequestException:
+            record_call(self.peer_label, "unavailable", time.perf_counter() - started)
             raise ServiceUnavailable(self.service, f"The {self.service} service is unavailable.") from None
+        record_call(self.peer_label, outcome_of_status(response.status_code), time.perf_counter() - started)
         if response.status_code >= 500 and response.status_code not in pass_on:
             raise ServiceUnavailable(self.service, f"The {self.service} service failed ({response.status_code}).")
         return response

@@ -20,6 +20,11 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+# Who may read /metrics by default: loopback and the private ranges (the machine, the
+# compose network, the cluster's pods); docs/operations.md.
+METRICS_ALLOWED_DEFAULT = "127.0.0.0/8,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+
+
 class ImproperlyConfiguredEnv(ValueError):
     """An environment variable has a value the settings cannot use."""
 
@@ -185,6 +190,9 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
             *apps,
         ],
         "MIDDLEWARE": [
+            # Requests by route, method and status, and their time (common.metrics): first,
+            # so the time is the whole request's.
+            "common.metrics.MetricsMiddleware",
             "common.forwarded.ForwardedHeadersMiddleware",
             "common.request_id.RequestIdMiddleware",
             "common.access_log.AccessLogMiddleware",
@@ -249,6 +257,10 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
         # How often a web process runs its service's SWEEPS (common.sweeps); 0: never.
         "SWEEP_SECONDS": env_float("SWEEP_SECONDS", 5.0),
         "SERVICE_TOKEN_LIFETIME_SECONDS": env_int("SERVICE_TOKEN_LIFETIME_SECONDS", 300),
+        # Who may read /metrics (common.metrics, docs/operations.md): socket peers in these
+        # networks, not through a proxy, and with this bearer token when one is set.
+        "METRICS_ALLOWED": env_list("METRICS_ALLOWED", METRICS_ALLOWED_DEFAULT),
+        "METRICS_TOKEN": env_str("METRICS_TOKEN", ""),
         "REST_FRAMEWORK": {
             "DEFAULT_AUTHENTICATION_CLASSES": [
                 "rest_framework_simplejwt.authentication.JWTStatelessUserAuthentication",

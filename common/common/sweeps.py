@@ -8,6 +8,9 @@ one daemon thread every SWEEP_SECONDS (started by common.entrypoints, so manage.
 commands and tests do not); `python manage.py sweep` runs them once (cron, tests).
 A sweep must be safe to run in several processes at once (one per replica): it takes
 each thing in a transaction that checks it again under a lock.
+
+With tracing on (common.telemetry) each round is a trace: a span per sweep, with how
+many things it changed (`bookstore.sweep.changed`) and its statements and calls.
 """
 
 import logging
@@ -18,6 +21,8 @@ from functools import cache
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 from django.utils.module_loading import import_string
+
+from common import telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +39,11 @@ def sweep_once() -> int:
     changed = 0
     for path in getattr(settings, "SWEEPS", []):
         try:
-            changed += _sweep(path)() or 0
+            with telemetry.span(f"sweep {path.rsplit('.', 1)[-1]}", attributes={"bookstore.sweep": path}) as span:
+                done = _sweep(path)() or 0
+                if span is not None:
+                    span.set_attribute("bookstore.sweep.changed", done)
+            changed += done
         except DatabaseError as exc:  # not migrated yet, or the server is down: next round
             logger.warning("sweep %s: database unavailable: %s", path, exc)
             connection.close()
@@ -48,7 +57,10 @@ def run(stop: threading.Event, *, every_seconds: float) -> None:
     (there may be more), else after `every_seconds`."""
     while not stop.is_set():
         close_old_connections()
-        if not sweep_once():
+        # A trace per round (common.telemetry), whatever was current when the thread started.
+        with telemetry.span("sweeps", new_trace=True):
+            changed = sweep_once()
+        if not changed:
             stop.wait(every_seconds)
     connection.close()
 

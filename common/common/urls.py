@@ -11,7 +11,7 @@ from django.http import HttpResponseBase
 from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from common import health
+from common import health, metrics
 from common.errors import handler400, handler403, handler404, handler500
 
 __all__ = ["handler400", "handler403", "handler404", "handler500", "platform_urls"]
@@ -24,6 +24,8 @@ def platform_urls(
     return [
         path("health/", health_view, name="health"),
         path("ready/", health.ready, name="ready"),
+        # Prometheus's scrape (common.metrics): the monitoring network only, never routed by the gateway.
+        path("metrics", metrics.metrics_view, name="metrics"),
         *([path("admin/", admin.site.urls)] if admin_site else []),
         path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
         path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

@@ -22,8 +22,11 @@ import time
 from collections.abc import Iterator
 
 from django.conf import settings
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from urllib3.exceptions import HTTPError
 
+from common import metrics
 from common.lazy import PerKey
 
 CLOSED, OPEN, HALF_OPEN = "closed", "open", "half-open"
@@ -100,3 +103,25 @@ breakers = PerKey(
     lambda service: CircuitBreaker(service, settings.GATEWAY_BREAKER_FAILURES, settings.GATEWAY_BREAKER_RESET_SECONDS)
 )
 breaker_for = breakers.get
+
+
+# gateway_circuit_breaker_state: a number, so a dashboard can plot it and an alert compare it.
+STATE_VALUES = {CLOSED: 0, HALF_OPEN: 1, OPEN: 2}
+
+
+class BreakerStates(Collector):
+    """Each service's breaker in this gateway process, read when Prometheus scrapes."""
+
+    def collect(self) -> Iterator[Metric]:
+        gauge = GaugeMetricFamily(
+            "gateway_circuit_breaker_state",
+            "The gateway's circuit breaker of each service: 0 closed, 1 half-open (a trial may go), 2 open.",
+            labels=["peer"],
+        )
+        for service in settings.SERVICE_URLS:
+            if service != settings.SERVICE_NAME:
+                gauge.add_metric([service], STATE_VALUES[breaker_for(service).state])
+        yield gauge
+
+
+metrics.register("gateway_breakers", BreakerStates)

@@ -41,7 +41,10 @@ def forwarded_resource(path: str) -> str | None:
 
 def _forward(request):
     # Only forwarded paths come here (gateway_application): "" is never a route.
-    return proxy(request, forwarded_resource(request.path_info) or "")
+    resource = forwarded_resource(request.path_info) or ""
+    # Not resolved, so no route template: the metrics and the span are named by the prefix.
+    request.metrics_route = f"api/{resource}/*"
+    return proxy(request, resource)
 
 
 class ForwardingHandler(WSGIHandler):

@@ -2,9 +2,12 @@
 
 This is the gateway's hot path: plain Django, one keep-alive pool per service,
 no re-encoding of bodies, and no retry except once for an idempotent request
-on a kept-alive connection that went stale.
+on a kept-alive connection that went stale. Each call is counted by service and
+outcome (common.metrics); with tracing on, urllib3's instrumentation makes its client
+span and sends the W3C traceparent on (common.telemetry).
 """
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +20,7 @@ from urllib3.util.retry import Retry
 from common.errors import ErrorCode, error_response
 from common.forwarded import PROXY_HEADERS
 from common.lazy import PerKey
+from common.metrics import outcome_of_status, record_call
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from routing.breakers import BreakerOpen, breaker_for
 
@@ -109,6 +113,7 @@ def forward(
         replaced = {name.lower() for name in headers}
         sent = {name: value for name, value in sent.items() if name.lower() not in replaced}
         sent.update({name: value for name, value in headers.items() if value is not None})
+    started = time.perf_counter()
     try:
         with breaker_for(service).guard():
             upstream = pool_for(service).urlopen(
@@ -122,6 +127,7 @@ def forward(
                 decode_content=False,
             )
     except BreakerOpen as refused:
+        record_call(service, "breaker_open", time.perf_counter() - started)
         response: HttpResponse = error_response(
             503,
             ErrorCode.SERVICE_UNAVAILABLE,
@@ -131,13 +137,16 @@ def forward(
         response["Retry-After"] = str(refused.retry_after)
         return response
     except ReadTimeoutError:
+        record_call(service, "timeout", time.perf_counter() - started)
         return error_response(
             504, ErrorCode.SERVICE_TIMEOUT, f"The {service} service did not answer in time.", {"service": service}
         )
     except HTTPError:
+        record_call(service, "unavailable", time.perf_counter() - started)
         return error_response(
             503, ErrorCode.SERVICE_UNAVAILABLE, f"The {service} service is unavailable.", {"service": service}
         )
+    record_call(service, outcome_of_status(upstream.status), time.perf_counter() - started)
     response = ProxiedResponse(upstream.data, status=upstream.status)
     if "content-type" not in upstream.headers:
         del response["Content-Type"]

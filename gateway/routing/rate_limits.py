@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
+from prometheus_client import Counter
 
 from common.errors import ErrorCode, error_response
+from common.metrics import REGISTRY
 from routing.models import RateCounter
 from routing.rates import Rate
 
@@ -50,6 +52,14 @@ def limits_for(request, user) -> list[tuple[str, str, Rate]]:
     return limits
 
 
+REFUSALS = Counter(
+    "gateway_rate_limit_refusals",
+    "Requests the gateway refused with 429, by limit (signup, login, writes).",
+    ["limit"],
+    registry=REGISTRY,
+)
+
+
 def check(request, user) -> Refusal | None:
     """Count the request against its limits; the first one it passes, if any."""
     for kind, caller, rate in limits_for(request, user):
@@ -57,6 +67,7 @@ def check(request, user) -> Refusal | None:
         window_start = int(now // rate.period) * rate.period
         count = _count(f"{kind}:{caller}:{window_start}", expires_at=window_start + rate.period)
         if count > rate.limit:
+            REFUSALS.labels(kind).inc()
             return Refusal(kind, retry_after=max(1, int(window_start + rate.period - now + 0.999)))
     return None
 

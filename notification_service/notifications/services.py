@@ -15,11 +15,14 @@ from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from prometheus_client import Counter
 from rest_framework.exceptions import PermissionDenied
 
+from common import telemetry
 from common.auth import Caller
 from common.background import run_in_background
 from common.errors import Conflict, DependencyError, NotFound
+from common.metrics import REGISTRY
 from common.permissions import visible_or_404
 from notifications import messages
 from notifications.clients import customers
@@ -30,6 +33,16 @@ logger = logging.getLogger(__name__)
 
 # How long a taken email is left to its sender before another may try it.
 EMAIL_LEASE = timedelta(minutes=2)
+
+# Tries by this process (the fast path and the sweep of a web process): sent, retry
+# (failed, tried again later) or failed (given up). Queued and failed emails are counted
+# from the database when Prometheus scrapes (notifications.apps).
+EMAILS = Counter(
+    "notification_email_attempts",
+    "Tries at sending a notification email, by outcome: sent, retry (failed, tried again later), failed (given up).",
+    ["outcome"],
+    registry=REGISTRY,
+)
 
 
 @transaction.atomic
@@ -135,20 +148,30 @@ def _emails_take(*, limit: int, notification_ids: list[int] | None = None) -> li
 
 
 def _email_attempt(notification: Notification) -> bool:
-    """One try at sending, its outcome recorded; True if it was sent."""
-    address = notification.email_to
-    give_up = False
-    try:
-        address = address or customers.account_email(user_id=notification.user_id)
-        EmailMessage(subject=notification.subject, body=notification.body, to=[address]).send()
-        error = ""
-    except customers.AccountNotFound:
-        error, give_up = f"customer_service has no account {notification.user_id}: no address to send to.", True
-    except DependencyError as exc:
-        error = exc.message
-    except Exception as exc:  # SMTP refusals, a mail server that is down: kept and retried
-        error = f"{type(exc).__name__}: {exc}"
-    _email_record(notification, address=address, error=error, give_up=give_up)
+    """One try at sending, its outcome recorded; True if it was sent. A span of its own
+    (common.telemetry): a child of the event's request on the fast path, a trace of its
+    own from the sweep."""
+    attributes = {
+        "bookstore.notification.id": notification.pk,
+        "bookstore.notification.event_type": notification.event_type,
+        "bookstore.email.attempt": notification.email_attempts + 1,
+    }
+    with telemetry.span("notification email send", attributes=attributes) as span:
+        address = notification.email_to
+        give_up = False
+        try:
+            address = address or customers.account_email(user_id=notification.user_id)
+            EmailMessage(subject=notification.subject, body=notification.body, to=[address]).send()
+            error = ""
+        except customers.AccountNotFound:
+            error, give_up = f"customer_service has no account {notification.user_id}: no address to send to.", True
+        except DependencyError as exc:
+            error = exc.message
+        except Exception as exc:  # SMTP refusals, a mail server that is down: kept and retried
+            error = f"{type(exc).__name__}: {exc}"
+        telemetry.set_outcome(span, ok=not error, description=error)
+        _email_record(notification, address=address, error=error, give_up=give_up)
+    EMAILS.labels("sent" if not error else "failed" if notification.email_state == EmailState.FAILED else "retry").inc()
     return not error
 
 
@@ -173,7 +196,8 @@ def _email_record(notification: Notification, *, address: str, error: str, give_
 def notification_emails_send_due(*, limit: int = 50) -> int:
     """One round of the sweep: try every email that is due (new or waiting for a retry);
     returns how many were tried."""
-    taken = _emails_take(limit=limit)
+    with telemetry.quiet():  # a sweep that finds nothing due makes no trace; each email has its own span
+        taken = _emails_take(limit=limit)
     for notification in taken:
         _email_attempt(notification)
     return len(taken)

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -250,6 +251,32 @@ class Stack:
         finally:
             del self.overrides[name]
             self.restart(name)
+
+    @contextlib.contextmanager
+    def configured_all(self, **env: str):
+        """Every service and dispatcher runs with these settings inside the block: all
+        restarted into them at once, and back out of them at once (a few seconds each way,
+        where one at a time would take half a minute)."""
+        for name in SERVICES:
+            self.overrides[name] = env
+        try:
+            self.restart_all()
+            yield
+        finally:
+            for name in SERVICES:
+                del self.overrides[name]
+            self.restart_all()
+
+    def restart_all(self) -> None:
+        """Every process stopped (SIGTERM, in parallel) and started again with its current
+        settings; returns when the services are ready and the dispatchers started."""
+        with ThreadPoolExecutor(max_workers=len(self.processes)) as pool:
+            list(pool.map(self.stop_service, list(self.processes)))
+        for name in SERVICES:
+            self.start_service(name, migrate=False)
+        self.wait_ready(list(SERVICES))
+        for name in DISPATCHING_SERVICES:
+            self.start_dispatcher(name)
 
     def log_tail(self, name: str, lines: int = 40) -> str:
         return "\n".join(self.log_path(name).read_text(errors="replace").splitlines()[-lines:])

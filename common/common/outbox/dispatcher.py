@@ -22,6 +22,7 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import Q
 from django.utils import timezone
 
+from common import telemetry
 from common.errors import DependencyError
 from common.events import CONTRACTS
 from common.http import ServiceClient, client_for
@@ -119,19 +120,42 @@ def attempt(delivery: OutboxDelivery) -> bool:
     status = None
     request_id = current_request_id.set(event.request_id or event.id.hex)
     try:
-        response = _client(delivery.target).request(delivery.method, delivery.path, **kwargs)
-        status = response.status_code
-        ok = 200 <= status < 300 or (delivery.method == "DELETE" and status == 404)
-        error = "" if ok else f"HTTP {status}: {response.text[:500]}"
-    except DependencyError as exc:
-        ok, error = False, exc.message
-    except Exception as exc:  # a bad subscriber setting, say: keep the row and say why
-        logger.exception("outbox delivery %s failed unexpectedly", delivery.pk)
-        ok, error = False, f"{type(exc).__name__}: {exc}"
+        # A child of the span current here (the request that just committed the event, on
+        # the fast path and deliver_now), else the root of a trace of its own (a
+        # dispatcher); linked to the span that published the event either way.
+        with telemetry.span(
+            f"outbox deliver {event.event_type}",
+            kind="producer",
+            link_to=event.traceparent,
+            attributes=_span_attributes(delivery),
+        ) as span:
+            try:
+                response = _client(delivery.target).request(delivery.method, delivery.path, **kwargs)
+                status = response.status_code
+                ok = 200 <= status < 300 or (delivery.method == "DELETE" and status == 404)
+                error = "" if ok else f"HTTP {status}: {response.text[:500]}"
+            except DependencyError as exc:
+                ok, error = False, exc.message
+            except Exception as exc:  # a bad subscriber setting, say: keep the row and say why
+                logger.exception("outbox delivery %s failed unexpectedly", delivery.pk)
+                ok, error = False, f"{type(exc).__name__}: {exc}"
+            telemetry.set_outcome(span, ok=ok, description=error)
+            _record(delivery, ok=ok, error=error, status=status)
     finally:
         current_request_id.reset(request_id)
-    _record(delivery, ok=ok, error=error, status=status)
     return ok
+
+
+def _span_attributes(delivery: OutboxDelivery) -> dict[str, Any]:
+    event = delivery.event
+    return {
+        "messaging.system": "bookstore-outbox",
+        "messaging.operation.type": "send",
+        "messaging.destination.name": event.event_type,
+        "messaging.message.id": str(event.id),
+        "bookstore.outbox.target": delivery.target if "://" not in delivery.target else "url",
+        "bookstore.outbox.attempt": delivery.attempts + 1,
+    }
 
 
 def _record(delivery: OutboxDelivery, *, ok: bool, error: str, status: int | None) -> None:
@@ -199,7 +223,9 @@ def dispatch_once(*, limit: int | None = None) -> int:
     subscriber that hangs does not hold up the deliveries to all the others."""
     unreachable: dict[str, datetime] = {}  # target -> when its failed delivery is tried again
     tried = 0
-    for delivery in take_due(limit=limit or conf.batch_size()):
+    with telemetry.quiet():  # a round that finds nothing makes no trace; each delivery has its own span
+        due = take_due(limit=limit or conf.batch_size())
+    for delivery in due:
         if delivery.target in unreachable:
             OutboxDelivery.objects.filter(pk=delivery.pk).update(
                 leased_until=None, next_attempt_at=unreachable[delivery.target]

@@ -20,6 +20,10 @@ class OutboxEvent(models.Model):
     key = models.CharField(max_length=200, blank=True, db_index=True)
     payload = models.JSONField(default=dict)
     request_id = models.CharField(max_length=128, blank=True)  # the request that published it, for tracing
+    # The W3C traceparent of the span that published it (common.telemetry; empty with
+    # tracing off): each delivery's span links to it. A database default too, so a
+    # process of the previous release, which does not write it, can insert during an upgrade.
+    traceparent = models.CharField(max_length=55, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -77,6 +81,8 @@ class OutboxDelivery(models.Model):
                 name="outbox_waiting",
                 condition=Q(delivered_at__isnull=True, parked_at__isnull=True),
             ),
+            # The parked ones, counted at every metrics scrape (common.outbox.metrics).
+            models.Index(fields=["parked_at"], name="outbox_parked", condition=Q(parked_at__isnull=False)),
         ]
 
     def __str__(self) -> str:

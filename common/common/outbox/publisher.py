@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from common import telemetry
 from common.background import run_in_background
 from common.events import CONTRACTS, check_payload
 from common.outbox import conf
@@ -41,10 +42,12 @@ def publish(event_type: str, payload: dict[str, Any], *, key: str = "") -> Outbo
     contract in common.events first."""
     if getattr(settings, "EVENT_CONTRACTS_STRICT", False) and event_type in CONTRACTS:
         check_payload(event_type, payload)
-    event = _create(kind=OutboxEvent.Kind.EVENT, event_type=event_type, payload=payload, key=key)
-    endpoints = conf.endpoints_for(event_type)
-    fast = bool(endpoints) and conf.fast_path()
-    deliveries = _add_deliveries(event, [(endpoint.target, "POST", endpoint.path) for endpoint in endpoints], held=fast)
+    with telemetry.span(f"outbox publish {event_type}", kind="producer", attributes=_attributes(event_type, key)):
+        event = _create(kind=OutboxEvent.Kind.EVENT, event_type=event_type, payload=payload, key=key)
+        endpoints = conf.endpoints_for(event_type)
+        fast = bool(endpoints) and conf.fast_path()
+        calls = [(endpoint.target, "POST", endpoint.path) for endpoint in endpoints]
+        deliveries = _add_deliveries(event, calls, held=fast)
     if fast:
         transaction.on_commit(lambda: _deliver_in_background(event, deliveries))
     return event
@@ -65,8 +68,9 @@ def schedule_call(
     commit with deliver_now(); if that fails, or the process dies first, the
     dispatcher makes it until it succeeds: a 2xx, or for a DELETE also a 404 (already
     gone). The call must be idempotent."""
-    event = _create(kind=OutboxEvent.Kind.CALL, event_type=name, payload=payload or {}, key=key)
-    deliveries = _add_deliveries(event, [(service, method.upper(), path)], held=try_now)
+    with telemetry.span(f"outbox schedule {name}", kind="producer", attributes=_attributes(name, key)):
+        event = _create(kind=OutboxEvent.Kind.CALL, event_type=name, payload=payload or {}, key=key)
+        deliveries = _add_deliveries(event, [(service, method.upper(), path)], held=try_now)
     return ScheduledCall(event=event, deliveries=deliveries)
 
 
@@ -78,7 +82,12 @@ def _create(*, kind: str, event_type: str, payload: dict[str, Any], key: str) ->
         key=key,
         payload=payload,
         request_id=current_request_id.get() or "",
+        traceparent=telemetry.current_traceparent(),  # the publish span's, inside telemetry.span above
     )
+
+
+def _attributes(name: str, key: str) -> dict[str, str]:
+    return {"messaging.system": "bookstore-outbox", "messaging.destination.name": name, "bookstore.outbox.key": key}
 
 
 def _add_deliveries(event: OutboxEvent, calls: list[tuple[str, str, str]], *, held: bool) -> list[OutboxDelivery]:

@@ -1,0 +1,258 @@
+"""Metrics for Prometheus: one registry per process, served at /metrics (common.urls).
+
+Every service counts its requests by route template, method and status, with their
+latency (MetricsMiddleware), its calls to other services by peer and outcome
+(common.http; the gateway's forwarding in routing.proxy), and the database connections
+its threads hold open. Each part that owns more state adds its own: the gateway its
+circuit breakers and rate-limit refusals, the outbox its backlog, notification_service
+its emails. Labels are bounded: route templates (never raw paths), the registry's
+service names, status codes and a few outcomes.
+
+/metrics is not for the public (docs/operations.md): it is served only to a socket peer
+in METRICS_ALLOWED (loopback and the private ranges by default), never to a request that
+came through a proxy (an ingress in front of the gateway), and, when METRICS_TOKEN is set,
+only with `Authorization: Bearer <METRICS_TOKEN>`. The gateway does not route it: it
+routes /api/<resource>/ only.
+"""
+
+import hmac
+import ipaddress
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db.backends.signals import connection_created
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.process_collector import ProcessCollector
+from prometheus_client.registry import Collector
+
+from common.errors import ErrorCode, error_response
+from common.forwarded import PROXY_HEADERS
+from common.settings import METRICS_ALLOWED_DEFAULT
+
+logger = logging.getLogger(__name__)
+
+disable_created_metrics()  # no *_created series beside every counter and histogram: half the scrape
+REGISTRY = CollectorRegistry()
+ProcessCollector(registry=REGISTRY)  # process_cpu_seconds_total, resident memory, open files
+
+# Seconds: from a cached read (a few ms) to the gateway's read timeout (10 s).
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED = "unmatched"  # a request no route took (a 404 of the resolver)
+
+REQUESTS = Counter(
+    "http_server_requests",
+    "Requests this service answered, by route template, method and status.",
+    ["service", "route", "method", "status"],
+    registry=REGISTRY,
+)
+REQUEST_SECONDS = Histogram(
+    "http_server_request_duration_seconds",
+    "Time from the request reaching the service's middleware to its answer, by route template and method.",
+    ["service", "route", "method"],
+    buckets=LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+CALLS = Counter(
+    "http_client_requests",
+    "Calls to other services, by peer and outcome (2xx, 3xx, 4xx, 5xx, timeout, unavailable, breaker_open).",
+    ["service", "peer", "outcome"],
+    registry=REGISTRY,
+)
+CALL_SECONDS = Histogram(
+    "http_client_request_duration_seconds",
+    "Time of calls to other services, by peer, refused ones included.",
+    ["service", "peer"],
+    buckets=LATENCY_BUCKETS,
+    registry=REGISTRY,
+)
+DB_CONNECTIONS_OPENED = Counter(
+    "db_connections_opened",
+    "Database connections this process opened (each is kept DB_CONN_MAX_AGE by its thread).",
+    ["service", "alias"],
+    registry=REGISTRY,
+)
+
+
+def service_name() -> str:
+    return str(getattr(settings, "SERVICE_NAME", "unknown"))
+
+
+def outcome_of_status(status: int) -> str:
+    return f"{status // 100}xx"
+
+
+def record_call(peer: str, outcome: str, seconds: float) -> None:
+    """One call to another service (common.http, the gateway's forwarding)."""
+    service = service_name()
+    CALLS.labels(service, peer, outcome).inc()
+    CALL_SECONDS.labels(service, peer).observe(seconds)
+
+
+def route_of(request: HttpRequest) -> str:
+    """The route template that took the request ("api/books/<id:pk>/"), what the gateway
+    forwarded it as (`request.metrics_route`, set without resolving), or "unmatched"."""
+    if route := getattr(request, "metrics_route", None):
+        return str(route)
+    match = getattr(request, "resolver_match", None)
+    return str(match.route) if match is not None and match.route else UNMATCHED
+
+
+class MetricsMiddleware:
+    """First in every process's middleware, so its time is the whole request's. It also
+    notes, for /metrics alone, the socket's peer and whether a proxy's headers came with
+    the request, before common.forwarded believes or drops them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+        self.service = service_name()
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        started = time.perf_counter()
+        if request.path_info == "/metrics":
+            request.metrics_peer = _peer(request)  # type: ignore[attr-defined]  # read by metrics_view
+        response = self.get_response(request)
+        route = route_of(request)
+        method = request.method if request.method in METHODS else "other"
+        REQUESTS.labels(self.service, route, method, str(response.status_code)).inc()
+        REQUEST_SECONDS.labels(self.service, route, method).observe(time.perf_counter() - started)
+        return response
+
+
+def _peer(request: HttpRequest) -> tuple[str, bool]:
+    meta = request.META
+    return meta.get("REMOTE_ADDR", ""), any(key in meta for key in PROXY_HEADERS)
+
+
+# --- database connections: open ones counted at scrape time ---------------------------
+
+_wrappers: "weakref.WeakSet[Any]" = weakref.WeakSet()
+_wrappers_lock = threading.Lock()
+
+
+def _connection_opened(sender: object, connection: Any, **kwargs: Any) -> None:
+    with _wrappers_lock:
+        _wrappers.add(connection)
+    DB_CONNECTIONS_OPENED.labels(service_name(), connection.alias).inc()
+
+
+connection_created.connect(_connection_opened, dispatch_uid="common.metrics")
+
+
+class DatabaseConnections(Collector):
+    """Connections open now in this process (one per thread that used the database, kept
+    between requests): what it takes of the server's max_connections."""
+
+    def collect(self) -> Iterable[Metric]:
+        gauge = GaugeMetricFamily(
+            "db_connections_open", "Database connections this process holds open now.", labels=["service", "alias"]
+        )
+        with _wrappers_lock:
+            wrappers = list(_wrappers)
+        open_by_alias: dict[str, int] = {}
+        for wrapper in wrappers:
+            if wrapper.connection is not None:
+                open_by_alias[wrapper.alias] = open_by_alias.get(wrapper.alias, 0) + 1
+        for alias in settings.DATABASES:
+            gauge.add_metric([service_name(), alias], open_by_alias.get(alias, 0))
+        yield gauge
+
+
+# --- collectors of the parts that own more state ---------------------------------------
+
+_registered: dict[str, Collector] = {}
+_registered_lock = threading.Lock()
+
+
+def register(name: str, make: Callable[[], Collector]) -> None:
+    """Add a collector to the process's registry once (an app's ready() may run again in tests)."""
+    with _registered_lock:
+        if name not in _registered:
+            _registered[name] = make()
+            REGISTRY.register(_registered[name])
+
+
+register("db_connections", DatabaseConnections)
+
+
+class ScrapeTimeCollector(Collector):
+    """Metrics read when Prometheus scrapes (a few cheap queries), not kept up to date
+    by every request. A query that fails (the database is down) leaves its metrics out
+    of this scrape, and says so in scrape_errors_total."""
+
+    def __init__(self, name: str, read: Callable[[], Iterator[Metric]]) -> None:
+        self.name = name
+        self.read = read
+
+    def collect(self) -> Iterable[Metric]:
+        from django.db import DatabaseError
+
+        try:
+            yield from list(self.read())
+        except DatabaseError as exc:
+            logger.warning("metrics: %s not read: %s", self.name, exc)
+            SCRAPE_ERRORS.labels(service_name(), self.name).inc()
+
+    def describe(self) -> Iterable[Metric]:
+        return []  # not read at registration: the database may not be migrated yet
+
+
+SCRAPE_ERRORS = Counter(
+    "scrape_errors",
+    "Scrape-time metrics left out because their query failed.",
+    ["service", "collector"],
+    registry=REGISTRY,
+)
+
+
+# --- the endpoint -------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def allowed_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return _networks(tuple(getattr(settings, "METRICS_ALLOWED", METRICS_ALLOWED_DEFAULT.split(","))))
+
+
+def may_scrape(request: HttpRequest) -> bool:
+    """From a peer in METRICS_ALLOWED, not through a proxy, with METRICS_TOKEN if one is set."""
+    peer, proxied = getattr(request, "metrics_peer", None) or _peer(request)
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    if proxied or not any(address in network for network in allowed_networks()):
+        return False
+    token = getattr(settings, "METRICS_TOKEN", "")
+    if not token:
+        return True
+    given = request.META.get("HTTP_AUTHORIZATION", "")
+    return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
+def metrics_view(request: HttpRequest) -> HttpResponseBase:
+    """The process's metrics in Prometheus's text format, to the monitoring network only."""
+    if not may_scrape(request):
+        return error_response(
+            403, ErrorCode.PERMISSION_DENIED, "Metrics are served to the monitoring network only (METRICS_ALLOWED)."
+        )
+    return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,249 @@
+"""Tracing with OpenTelemetry: one trace per request, across every service it crosses.
+
+Off unless the standard variables ask for it (docs/operations.md):
+
+- `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) set: spans go
+  over OTLP/HTTP (protobuf) to that collector;
+- `OTEL_TRACES_EXPORTER`: `otlp`, `console` (spans printed to the log) or both,
+  comma-separated; `none` turns tracing off whatever else is set, as does
+  `OTEL_SDK_DISABLED=true`.
+
+Off, nothing is imported or installed: no tracer provider, no instrumentation, no
+middleware; what this module offers the rest of the code (`span`, `quiet`,
+`current_traceparent`) answers at once. The cost is one boolean test per use.
+
+On, every process of a service calls `setup()` from its entry point (common.entrypoints:
+the WSGI application, and the worker commands: the outbox dispatcher, the email sender,
+`manage.py sweep`). It installs the SDK's tracer provider, with a batch span processor
+exporting in a thread of its own, and the official instrumentations:
+
+- Django (web processes): a server span per request, named by the route template,
+  carrying the request id (`bookstore.request_id`); it continues the caller's trace from
+  its W3C `traceparent`. Health, readiness and metrics requests are not traced;
+- requests (common.http: service to service) and urllib3 (the gateway's forwarding): a
+  client span per call, with `traceparent` sent on, so one checkout is one trace;
+- psycopg and sqlite3: a span per database statement.
+
+Sampling is the SDK's (`OTEL_TRACES_SAMPLER`, default: always, or as the caller decided).
+Work a process does by itself gets spans here: outbox publication and delivery (the
+delivery linked to the publishing span, whose `traceparent` is stored with the event),
+notification emails, sweep rounds. Idle polling (a dispatcher or the email sweep
+finding nothing due) is run under `quiet()`, so it makes no traces.
+"""
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from django.http.response import HttpResponseBase
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.trace import Span
+
+# The span attribute that carries a request's X-Request-ID (common.request_id).
+REQUEST_ID_ATTRIBUTE = "bookstore.request_id"
+# manage.py commands that run as processes of their own and do traced work.
+TRACED_COMMANDS = frozenset({"dispatch_events", "send_notifications", "sweep"})
+# Paths whose requests get no server span: probes and scrapes, every few seconds.
+UNTRACED_PATHS = ("/ready/", "/metrics")
+EXPORTERS = frozenset({"otlp", "console"})
+
+_provider: "TracerProvider | None" = None
+_NOTHING = contextlib.nullcontext()
+
+
+class TelemetryConfigError(ValueError):
+    """An OTEL_* variable has a value this module cannot use."""
+
+
+def exporters_wanted(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """The span exporters the environment asks for; [] is tracing off."""
+    if environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return []
+    named = [name.strip().lower() for name in environ.get("OTEL_TRACES_EXPORTER", "").split(",") if name.strip()]
+    if named == ["none"]:
+        return []
+    if named:
+        if unknown := [name for name in named if name not in EXPORTERS]:
+            raise TelemetryConfigError(
+                f"OTEL_TRACES_EXPORTER={environ['OTEL_TRACES_EXPORTER']!r}: {', '.join(unknown)} is not one of "
+                f"{', '.join(sorted(EXPORTERS))} or none"
+            )
+        return named
+    if environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        return ["otlp"]
+    return []
+
+
+def enabled() -> bool:
+    return _provider is not None
+
+
+def setup(service: str, *, process: str, environ: Mapping[str, str] = os.environ) -> bool:
+    """Tracing for this process, if the environment asks for it; whether it is on.
+    `process` says which of the service's processes this is (web, dispatch_events, ...).
+    Call it before Django builds its middleware chain and before any database
+    connection is made (the entry points do); a second call changes nothing."""
+    global _provider
+    if _provider is not None:
+        return True
+    exporters = exporters_wanted(environ)
+    if not exporters:
+        return False
+    from opentelemetry import trace
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+
+    attributes: dict[str, str] = {"service.namespace": "bookstore", "bookstore.process": process}
+    if not environ.get("OTEL_SERVICE_NAME"):
+        attributes["service.name"] = service
+    provider = TracerProvider(resource=Resource.create(attributes))  # the sampler: OTEL_TRACES_SAMPLER
+    for name in exporters:
+        exporter: SpanExporter
+        if name == "otlp":
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            exporter = OTLPSpanExporter()  # endpoint, headers, timeout: the OTEL_EXPORTER_OTLP_* variables
+        else:
+            exporter = ConsoleSpanExporter(service_name=service)
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    _instrument(provider, web=process == "web", service=service)
+    _provider = provider
+    return True
+
+
+def _instrument(provider: "TracerProvider", *, web: bool, service: str) -> None:
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+    from opentelemetry.instrumentation.requests import RequestsInstrumentor
+    from opentelemetry.instrumentation.sqlite3 import SQLite3Instrumentor
+    from opentelemetry.instrumentation.urllib3 import URLLib3Instrumentor
+
+    RequestsInstrumentor().instrument(tracer_provider=provider)
+    URLLib3Instrumentor().instrument(tracer_provider=provider)
+    SQLite3Instrumentor().instrument(tracer_provider=provider)
+    PsycopgInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
+    if web:
+        from django.conf import settings
+        from opentelemetry.instrumentation.django import DjangoInstrumentor
+
+        # Right after common.forwarded's middleware: the span's address and host are the
+        # ones it believed, never a client's own X-Forwarded-Host.
+        middleware = list(settings.MIDDLEWARE)
+        forwarded = "common.forwarded.ForwardedHeadersMiddleware"
+        position = middleware.index(forwarded) + 1 if forwarded in middleware else 0
+        untraced = list(UNTRACED_PATHS)
+        if service != "gateway":  # the gateway's /health/ probes every service: worth a trace
+            untraced.append("/health/")
+        DjangoInstrumentor().instrument(
+            tracer_provider=provider,
+            middleware_position=position,
+            excluded_urls=os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS") or ",".join(untraced),
+            response_hook=_on_response,
+        )
+
+
+def _on_response(span: "Span", request: "HttpRequest", response: "HttpResponseBase") -> None:
+    """Django's server span, as the request ends: its request id, and a name by the
+    route template for a request the gateway forwarded without resolving it."""
+    if not span.is_recording():
+        return
+    if request_id := getattr(request, "request_id", None):
+        span.set_attribute(REQUEST_ID_ATTRIBUTE, request_id)
+    if route := getattr(request, "metrics_route", None):
+        span.update_name(f"{request.method} {route}")
+        span.set_attribute("http.route", route)
+
+
+def shutdown(timeout_millis: int = 5000) -> None:
+    """Export what is still buffered (a web process ends with os._exit, which runs no
+    exit handlers)."""
+    if _provider is not None:
+        _provider.force_flush(timeout_millis)
+        _provider.shutdown()
+
+
+def span(
+    name: str,
+    *,
+    kind: str = "internal",
+    attributes: Mapping[str, Any] | None = None,
+    link_to: str = "",
+    new_trace: bool = False,
+) -> contextlib.AbstractContextManager[Any]:
+    """A span around a block of work of our own, current inside it (yields the span, or
+    None when tracing is off). `kind`: internal, producer, consumer, client, server;
+    `link_to`: a stored traceparent the span links to (what caused it, in another trace or
+    the same); `new_trace`: a root span even if a span is current (a sweep round)."""
+    if _provider is None:
+        return _NOTHING
+    return _span(name, kind=kind, attributes=attributes, link_to=link_to, new_trace=new_trace)
+
+
+@contextlib.contextmanager
+def _span(
+    name: str, *, kind: str, attributes: Mapping[str, Any] | None, link_to: str, new_trace: bool
+) -> Iterator["Span"]:
+    from opentelemetry import context, trace
+
+    from common.request_id import current_request_id
+
+    links = []
+    if link_to and (linked := _context_of(link_to)) is not None:
+        links.append(trace.Link(linked))
+    values = dict(attributes or {})
+    if request_id := current_request_id.get():
+        values.setdefault(REQUEST_ID_ATTRIBUTE, request_id)
+    tracer = trace.get_tracer("bookstore")
+    with tracer.start_as_current_span(
+        name,
+        context=context.Context() if new_trace else None,
+        kind=trace.SpanKind[kind.upper()],
+        attributes=values,
+        links=links,
+    ) as current:
+        yield current
+
+
+def quiet() -> contextlib.AbstractContextManager[Any]:
+    """No spans inside (the instrumentations suppressed): idle polling of a dispatcher
+    or a sweep, which would otherwise make a trace of a few statements every second."""
+    if _provider is None:
+        return _NOTHING
+    from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+    return suppress_instrumentation()
+
+
+def current_traceparent() -> str:
+    """The W3C traceparent of the current span ("" when tracing is off or none is
+    current), to store with work that is done later (an outbox event)."""
+    if _provider is None:
+        return ""
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+    carrier: dict[str, str] = {}
+    TraceContextTextMapPropagator().inject(carrier)
+    return carrier.get("traceparent", "")
+
+
+def _context_of(traceparent: str) -> Any:
+    """The span context a stored traceparent names, or None if it names none."""
+    from opentelemetry import trace
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+    linked = trace.get_current_span(TraceContextTextMapPropagator().extract({"traceparent": traceparent}))
+    span_context = linked.get_span_context()
+    return span_context if span_context.is_valid else None
+
+
+def set_outcome(current: Any, *, ok: bool, description: str = "") -> None:
+    """Mark a span of ours (from `span`) failed or not; nothing when tracing is off."""
+    if current is None or ok:
+        return
+    from opentelemetry.trace import Status, StatusCode
+
+    current.set_status(Status(StatusCode.ERROR, description[:200]))
