@@ -130,20 +130,22 @@ def _instrument(provider: "TracerProvider", *, web: bool, service: str) -> None:
         from django.conf import settings
         from opentelemetry.instrumentation.django import DjangoInstrumentor
 
-        # Right after common.forwarded's middleware: the span's address and host are the
-        # ones it believed, never a client's own X-Forwarded-Host.
-        middleware = list(settings.MIDDLEWARE)
-        forwarded = "common.forwarded.ForwardedHeadersMiddleware"
-        position = middleware.index(forwarded) + 1 if forwarded in middleware else 0
         untraced = list(UNTRACED_PATHS)
         if service != "gateway":  # the gateway's /health/ probes every service: worth a trace
             untraced.append("/health/")
         DjangoInstrumentor().instrument(
             tracer_provider=provider,
-            middleware_position=position,
+            middleware_position=django_middleware_position(settings.MIDDLEWARE),
             excluded_urls=os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS") or ",".join(untraced),
             response_hook=_on_response,
         )
+
+
+def django_middleware_position(middleware: list[str]) -> int:
+    """Where OpenTelemetry's Django middleware goes: right after common.forwarded's, so the
+    span's address and host are the ones it believed, never a client's own X-Forwarded-Host."""
+    forwarded = "common.forwarded.ForwardedHeadersMiddleware"
+    return middleware.index(forwarded) + 1 if forwarded in middleware else 0
 
 
 def _on_response(span: "Span", request: "HttpRequest", response: "HttpResponseBase") -> None:
@@ -197,7 +199,8 @@ def _span(
     values = dict(attributes or {})
     if request_id := current_request_id.get():
         values.setdefault(REQUEST_ID_ATTRIBUTE, request_id)
-    tracer = trace.get_tracer("bookstore")
+    assert _provider is not None  # span() checked
+    tracer = _provider.get_tracer("bookstore")
     with tracer.start_as_current_span(
         name,
         context=context.Context() if new_trace else None,

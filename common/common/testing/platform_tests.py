@@ -98,3 +98,19 @@ def test_admin_keeps_html_404(client: Client) -> None:
     response = client.get("/admin/no-such-page/")
     assert response.status_code in {302, 404}  # login redirect or Django's page, never JSON
     assert not response.get("Content-Type", "").startswith("application/json")
+
+
+@pytest.mark.django_db
+def test_metrics_parse_and_count_requests(client: Client) -> None:
+    """/metrics (common.metrics) parses as Prometheus reads it, with every collector the
+    service registered (the outbox's and the emails' query its own database)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    client.get("/health/")
+    response = client.get("/metrics")
+    assert response.status_code == 200, response.content
+    families = {family.name: family for family in text_string_to_metric_families(response.content.decode())}
+    assert {"http_server_requests", "http_server_request_duration_seconds", "db_connections_open"} <= set(families)
+    health = [s for s in families["http_server_requests"].samples if s.labels.get("route") == "health/"]
+    assert health
+    assert "scrape_errors" not in {name for name, family in families.items() if family.samples}
