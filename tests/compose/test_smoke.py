@@ -1,9 +1,11 @@
 """The smoke journey README.md's compose section promises, through the gateway that
 docker-compose.yml publishes: a customer signs up, logs in, fills the cart, checks out and
-pays, the order is paid and the customer is told; the admin's login page loads. Then
+pays, the order is paid and the customer is told; the admin's login page loads, and the demo
+staff opens the payment admin through the back office. Then
 `docker compose stop` ends every container with exit code 0 within the grace period.
 The tests run in this order (the last one stops the project)."""
 
+import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -11,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from common.demo import DEMO_STAFF
 from tools.serve import SHUTDOWN_GRACE_SECONDS
 
 PASSWORD = "compose-smoke-long-pass"
@@ -127,6 +130,28 @@ def test_the_admin_login_page_loads_with_its_styles(project, http):
     css = http.get(f"{project.gateway}/static/admin/css/base.css", timeout=TIMEOUT)
     assert css.status_code == 200
     assert "text/css" in css.headers["Content-Type"]
+
+
+def test_the_demo_staff_opens_the_payment_admin_through_the_back_office(project):
+    """One login at the gateway's /admin/ opens every service's admin under its prefix,
+    payment's too (browsers refuse its own port, 6000), styled through the prefix."""
+    with requests.Session() as browser:
+        form = browser.get(f"{project.gateway}/admin/login/", timeout=TIMEOUT)
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)[1]
+        login = browser.post(
+            f"{project.gateway}/admin/login/",
+            data={**DEMO_STAFF, "csrfmiddlewaretoken": csrf, "next": "/admin/payment/"},
+            allow_redirects=False,
+            timeout=TIMEOUT,
+        )
+        assert (login.status_code, login.headers.get("Location")) == (302, "/admin/payment/"), login.text[:300]
+        admin = browser.get(f"{project.gateway}/admin/payment/", timeout=TIMEOUT)
+        assert admin.status_code == 200, admin.text[:300]
+        assert "Site administration" in admin.text
+        assert 'href="/admin/payment/static/admin/css/base.css"' in admin.text
+        css = browser.get(f"{project.gateway}/admin/payment/static/admin/css/base.css", timeout=TIMEOUT)
+        assert css.status_code == 200
+        assert "text/css" in css.headers["Content-Type"]
 
 
 def test_compose_stop_ends_every_container_with_exit_code_0_within_the_grace_period(project, timed):
