@@ -1,5 +1,5 @@
 """`make test`: every service's suite (in parallel, each with its own settings),
-then the end-to-end suite and the fuzz suite (each starts its own stack, one after
+then the end-to-end, browser and fuzz suites (each starts its own stack, one after
 the other); a summary line at the end.
 
     python -m tools.test                    all suites
