@@ -147,8 +147,6 @@ class ServiceAdminMixin:
         if saved is not obj:  # the admin goes on with `obj` (its log entry, its redirect)
             for field in obj._meta.concrete_fields:
                 setattr(obj, field.attname, getattr(saved, field.attname))
-            obj._state.adding = False
-            obj._state.db = saved._state.db
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         # `change` by name: UserAdmin.get_form takes it among its keywords.
