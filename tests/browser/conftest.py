@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from tests.browser import chromium
-from tests.e2e.conftest import stack  # noqa: F401 (the session fixture, reused as is)
+from tests.e2e.conftest import http, stack  # noqa: F401 (the fixtures, reused as they are)
 
 
 def pytest_sessionstart(session):
