@@ -18,7 +18,9 @@ There is no Docker engine where the tests run, so this checks the file itself:
   Docker sends SIGKILL;
 - every ${VARIABLE} the file uses is documented in .env.example with the same default, and
   the keys have none: compose refuses to start without them (docker/new_env.py makes .env);
-- the PostgreSQL init script creates the databases common/registry.py names.
+- the PostgreSQL init script creates the databases common/registry.py names;
+- the optional observability overlay (docker-compose.observability.yml) is valid Compose,
+  turns tracing on in every process, mounts files that exist and scrapes every service.
 
 Prints what is wrong and exits 1, or exits 0.
 """
@@ -360,6 +362,40 @@ def problems(compose: dict, *, env: dict[str, str] | None = None, init_script: s
     return found
 
 
+OBSERVABILITY_FILE = REPO_DIR / "docker-compose.observability.yml"
+OTLP_ENDPOINT = "http://jaeger:4318"
+
+
+def observability_problems(overlay: dict, base: dict) -> list[str]:
+    """docker-compose.observability.yml, the optional overlay: valid Compose on its own, no
+    service of the base's left out of tracing (every process exports to its Jaeger), the
+    files it mounts there, and its Prometheus scraping every service at its compose host."""
+    found = schema_problems(overlay)
+    services = overlay.get("services") or {}
+    for process in expected_processes():
+        name = compose_name(process)
+        if name not in (base.get("services") or {}):
+            continue  # the base's own check says so
+        endpoint = ((services.get(name) or {}).get("environment") or {}).get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        if endpoint != OTLP_ENDPOINT:
+            found.append(f"{name}: OTEL_EXPORTER_OTLP_ENDPOINT is {endpoint!r}, expected {OTLP_ENDPOINT}")
+    if "jaeger" not in services:
+        found.append("no jaeger service to receive the traces")
+    for name, entry in services.items():
+        for volume in entry.get("volumes") or []:
+            source = str(volume).split(":", 1)[0]
+            if source.startswith("./") and not (REPO_DIR / source).exists():
+                found.append(f"{name}: mounts {source}, which does not exist")
+    scrape = yaml.safe_load((REPO_DIR / "deploy" / "observability" / "prometheus-compose.yml").read_text())
+    targets = {
+        target for job in scrape["scrape_configs"] for static in job["static_configs"] for target in static["targets"]
+    }
+    wanted = {f"{compose_host(name)}:{service.default_port}" for name, service in SERVICES.items()}
+    if targets != wanted:
+        found.append(f"prometheus-compose.yml scrapes {sorted(targets)}, expected {sorted(wanted)}")
+    return found
+
+
 def main() -> int:
     text = COMPOSE_FILE.read_text()
     try:
@@ -372,6 +408,10 @@ def main() -> int:
     found += problems(compose, init_script=POSTGRES_INIT.read_text())
     for problem in found:
         print(f"docker-compose.yml: {problem}", file=sys.stderr)
+    overlay = observability_problems(load_compose(OBSERVABILITY_FILE.read_text()), compose)
+    for problem in overlay:
+        print(f"docker-compose.observability.yml: {problem}", file=sys.stderr)
+    found += overlay
     if not found:
         print(
             "docker-compose.yml is valid Compose and matches make run, common/registry.py, "

@@ -17,11 +17,15 @@ package ships, for the oldest and the newest Kubernetes version we support. Then
   and make run's demo stock step has its job;
 - the ConfigMap's ports and URLs are those of common/registry.py, every Secret and
   ConfigMap a pod refers to exists with that key, and the development PostgreSQL runs
-  docker/postgres-init.sh unchanged.
+  docker/postgres-init.sh unchanged;
+- every service's pods carry the Prometheus scrape annotations with their port, and the
+  optional observability overlay (deploy/observability: Jaeger, Prometheus, Grafana) is
+  valid, complete, and points the ConfigMap's OTEL_EXPORTER_OTLP_ENDPOINT at its Jaeger.
 
 Prints what is wrong and exits 1, or exits 0.
 """
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -377,8 +381,73 @@ def problems(kustomization: dict, files: dict[str, list[dict]], *, schemas: bool
     return found
 
 
+OBSERVABILITY_DIR = REPO_DIR / "deploy" / "observability"
+SCRAPE = "prometheus.io/scrape"
+
+
+def scrape_problems(manifests: Manifests) -> list[str]:
+    """Every service's pods carry the annotations Prometheus finds them by, with their port."""
+    found = []
+    for name, service in SERVICES.items():
+        what = f"Deployment/{compose_host(name)}"
+        template = ((manifests.get(("Deployment", compose_host(name))) or {}).get("spec") or {}).get("template") or {}
+        annotations = (template.get("metadata") or {}).get("annotations") or {}
+        wanted = {SCRAPE: "true", "prometheus.io/port": str(service.default_port), "prometheus.io/path": "/metrics"}
+        if {key: annotations.get(key) for key in wanted} != wanted:
+            found.append(f"{what}: its pods' annotations should be {wanted}")
+    return found
+
+
+def observability_problems(base: Manifests, *, schemas: bool = True) -> list[str]:
+    """deploy/observability, the optional overlay: its manifests valid and listed, its
+    generators' files there, tracing pointed at its Jaeger through a key the ConfigMap has,
+    and the dashboard's data sources provisioned."""
+    folder = OBSERVABILITY_DIR
+    kustomization = yaml.load((folder / "kustomization.yaml").read_text(), Loader=UniqueKeyLoader)  # noqa: S506
+    files = {
+        path.name: [doc for doc in yaml.load_all(path.read_text(), Loader=UniqueKeyLoader) if doc]
+        for path in sorted(folder.glob("*.yaml"))
+        if path.name != "kustomization.yaml"
+    }
+    found = [f"deploy/observability/{problem}" for problem in schema_problems(files)] if schemas else []
+    listed = [path for path in kustomization.get("resources") or [] if path != "../k8s"]
+    if sorted(listed) != sorted(files) or "../k8s" not in (kustomization.get("resources") or []):
+        found.append(
+            f"deploy/observability/kustomization.yaml lists {listed} and ../k8s; the folder has {sorted(files)}"
+        )
+    for generator in kustomization.get("configMapGenerator") or []:
+        for entry in generator.get("files") or []:
+            if not (folder / entry.split("=", 1)[-1]).exists():
+                found.append(f"deploy/observability/kustomization.yaml: {entry} does not exist")
+    config = (base.get(("ConfigMap", CONFIG_MAP)) or {}).get("data") or {}
+    if "OTEL_EXPORTER_OTLP_ENDPOINT" not in config:
+        found.append(f"ConfigMap/{CONFIG_MAP} has no OTEL_EXPORTER_OTLP_ENDPOINT for the overlay to set")
+    patched = [
+        patch["patch"]
+        for patch in kustomization.get("patches") or []
+        if "OTEL_EXPORTER_OTLP_ENDPOINT" in patch["patch"]
+    ]
+    jaeger = index(files).get(("Service", "jaeger")) or {}
+    ports = {port.get("port") for port in (jaeger.get("spec") or {}).get("ports") or []}
+    if not patched or "http://jaeger:4318" not in patched[0] or 4318 not in ports:
+        found.append(
+            "deploy/observability: the ConfigMap's OTEL_EXPORTER_OTLP_ENDPOINT must be set to http://jaeger:4318"
+        )
+    sources = yaml.safe_load((folder / "grafana" / "datasources.yaml").read_text())
+    uids = {source["uid"] for source in sources["datasources"]}
+    dashboard = json.loads((folder / "grafana" / "bookstore.json").read_text())
+    for panel in dashboard["panels"]:
+        used = {(target.get("datasource") or {}).get("uid") for target in panel.get("targets") or []}
+        if panel["type"] != "row" and not used <= uids:
+            found.append(f"deploy/observability/grafana/bookstore.json: panel {panel['title']!r} uses {used - uids}")
+    return found
+
+
 def main() -> int:
-    found = problems(*load(K8S_DIR))
+    kustomization, files = load(K8S_DIR)
+    found = problems(kustomization, files)
+    found += scrape_problems(index(files))
+    found += observability_problems(index(files))
     for problem in found:
         print(f"deploy/k8s: {problem}", file=sys.stderr)
     if not found:
