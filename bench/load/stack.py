@@ -35,7 +35,8 @@ class BenchStack(Stack):
         env = {"LOAD_DEMO_DATA": "1"}
         env |= {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DATABASE_SERVER_URL"}}
         env |= {key: value for key, value in harness.items() if key in HARNESS_SETTINGS}
-        return env | RAISED_RATE_LIMITS
+        # What a benchmark sets for a while (Stack.configured, configured_all: tracing on).
+        return env | RAISED_RATE_LIMITS | self.overrides.get(name, {})
 
     def serving_settings(self) -> dict[str, str]:
         env = self.env_for("gateway")

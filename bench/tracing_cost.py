@@ -1,0 +1,192 @@
+"""What tracing costs: the services' CPU per shop request with tracing off and on.
+
+    .venv/bin/python -m bench.tracing_cost                      (after `make bench` installed locust)
+    .venv/bin/python -m bench.tracing_cost --rounds 5 --duration 60 --database postgres
+
+Starts the shop as `make bench` does (bench.load: make run's settings, the demo data, a
+grown catalog, signed-up customers), then alternates rounds with tracing off (the
+default: no OTEL_* variable) and on (OTEL_EXPORTER_OTLP_ENDPOINT set, the default
+sampling, spans exported over OTLP/HTTP to a sink in this process that answers 200 and
+keeps nothing), restarting every service and dispatcher between them. Each round: a
+short warm-up, then locust's shop customers through the gateway for `--duration`
+seconds while the CPU time of every service and dispatcher process is counted. The CPU
+per shop request is that time over the requests locust made; the result is the median
+of the rounds of each, and their ratio (the target: on costs at most 15% more).
+Writes bench/results/tracing_cost.{json,md}.
+"""
+
+import argparse
+import http.server
+import json
+import shlex
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench.load.locust_run import run_locust
+from bench.load.sampling import cpu_seconds, process_group
+from bench.load.shop import prepare_shop
+from bench.load.stack import PG_SERVER, BenchStack
+from bench.machine import describe, write_results
+
+TARGET_RATIO = 1.15
+
+
+class Sink(http.server.ThreadingHTTPServer):
+    """An OTLP/HTTP endpoint that takes every export and keeps nothing (a collector's
+    cost is not the services')."""
+
+    def __init__(self) -> None:
+        self.exports = 0
+        self.bytes = 0
+        sink = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                sink.bytes += len(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                sink.exports += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.daemon_threads = True
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+def services_cpu(stack: BenchStack) -> dict[str, float]:
+    return {name: sum(cpu_seconds(process_group(stack, name)).values()) for name in stack.processes}
+
+
+def measure(stack: BenchStack, shop_file: Path, args: argparse.Namespace) -> dict:
+    users = args.customers + 1  # one staff user among them (locustfile: Staff.fixed_count)
+    run_locust(stack.gateway, ["Customer", "Staff"], users, args.spawn_rate, args.warmup, shop_file)
+    before = services_cpu(stack)
+    started = time.monotonic()
+    result = run_locust(stack.gateway, ["Customer", "Staff"], users, args.spawn_rate, args.duration, shop_file)
+    elapsed = time.monotonic() - started
+    after = services_cpu(stack)
+    overall = result["endpoints"]["overall"]
+    per_process = {name: round(after[name] - before.get(name, 0.0), 2) for name in after}
+    cpu = sum(per_process.values())
+    return {
+        "requests": overall["requests"],
+        "errors": overall["errors"],
+        "elapsed_s": round(elapsed, 1),
+        "median_ms": overall["median_ms"],
+        "p95_ms": overall["p95_ms"],
+        "cpu_seconds": round(cpu, 2),
+        "cpu_ms_per_request": round(1000 * cpu / max(overall["requests"], 1), 2),
+        "cpu_seconds_by_process": per_process,
+    }
+
+
+def run(args: argparse.Namespace) -> dict:
+    sink = Sink()
+    traced = {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url}
+    rounds: dict[str, list[dict]] = {"off": [], "on": []}
+    with tempfile.TemporaryDirectory(prefix="bench-tracing-") as workdir_name:
+        workdir = Path(workdir_name)
+        stack = BenchStack(workdir, database_server=PG_SERVER if args.database == "postgres" else None)
+        try:
+            stack.start()
+            shop = prepare_shop(stack, args)
+            shop_file = workdir / "shop.json"
+            shop_file.write_text(json.dumps(shop))
+            for number in range(1, args.rounds + 1):
+                rounds["off"].append(measure(stack, shop_file, args))
+                print(f"round {number} off: {json.dumps(rounds['off'][-1])}", flush=True)
+                exports_before = sink.exports
+                with stack.configured_all(**traced):
+                    rounds["on"].append(measure(stack, shop_file, args))
+                rounds["on"][-1]["otlp_exports"] = sink.exports - exports_before
+                print(f"round {number} on: {json.dumps(rounds['on'][-1])}", flush=True)
+        finally:
+            stack.stop()
+            sink.shutdown()
+    median = {kind: statistics.median(r["cpu_ms_per_request"] for r in done) for kind, done in rounds.items()}
+    return {
+        "rounds": rounds,
+        "cpu_ms_per_request": median,
+        "ratio": round(median["on"] / median["off"], 3),
+        "target_ratio": TARGET_RATIO,
+        "met": median["on"] / median["off"] <= TARGET_RATIO,
+        "otlp_bytes": sink.bytes,
+    }
+
+
+def markdown(report: dict) -> str:
+    run_, result = report["run"], report["result"]
+    lines = ["# Tracing's cost", "", f"Written by `{run_['command']}`; do not edit by hand.", ""]
+    lines += ["Machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()), ""]
+    lines += [
+        f"{run_['customers']} customers and 1 staff user (bench/locustfile.py) through the gateway, "
+        f"{run_['database']}, {run_['duration_s']} s per round after a {run_['warmup_s']} s warm-up; "
+        "off and on alternate, every process restarted between them. On: OTEL_EXPORTER_OTLP_ENDPOINT set "
+        "(default sampling: every trace), spans exported over OTLP/HTTP to a sink that keeps nothing. "
+        "CPU: every service's and dispatcher's process, user + system.",
+        "",
+        "| round | tracing | requests | errors | median ms | p95 ms | services' CPU s | CPU ms per request |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for number, (off, on) in enumerate(zip(result["rounds"]["off"], result["rounds"]["on"], strict=True), 1):
+        for kind, r in (("off", off), ("on", on)):
+            lines.append(
+                f"| {number} | {kind} | {r['requests']} | {r['errors']} | {r['median_ms']:g} | {r['p95_ms']:g} "
+                f"| {r['cpu_seconds']} | {r['cpu_ms_per_request']} |"
+            )
+    median = result["cpu_ms_per_request"]
+    lines += [
+        "",
+        f"**Median CPU per shop request: off {median['off']} ms, on {median['on']} ms; on/off = "
+        f"{result['ratio']}** (target at most {result['target_ratio']}: {'met' if result['met'] else 'not met'}).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.tracing_cost", description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each, off and on alternating")
+    parser.add_argument("--duration", type=int, default=40, help="seconds of load per round")
+    parser.add_argument("--warmup", type=int, default=8, help="seconds of load before each round, not counted")
+    parser.add_argument("--customers", type=int, default=16)
+    parser.add_argument("--spawn-rate", type=float, default=8)
+    parser.add_argument("--think-min", type=float, default=0.5)
+    parser.add_argument("--think-max", type=float, default=1.5)
+    parser.add_argument("--books", type=int, default=300, help="synthetic books added to the demo catalog")
+    parser.add_argument("--stocked", type=int, default=50, help="books in stock, which customers buy")
+    args = parser.parse_args()
+    report = {
+        "machine": describe(PG_SERVER if args.database == "postgres" else None),
+        "run": {
+            "command": shlex.join(["python", "-m", "bench.tracing_cost", *sys.argv[1:]]),
+            "database": args.database,
+            "customers": args.customers,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "rounds": args.rounds,
+        },
+    }
+    report["result"] = run(args)
+    write_results("tracing_cost", report, markdown(report))
+    print(f"CPU ms per shop request: {report['result']['cpu_ms_per_request']}, on/off {report['result']['ratio']}")
+    return 0 if report["result"]["met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
