@@ -19,7 +19,7 @@ from catalog.serializers import (
 from common.batch import batch_answer
 from common.pagination import PageNumberPagination, paginated
 from common.permissions import IsStaffOrReadOnly
-from common.serializers import validated
+from common.serializers import validated, validated_query
 
 STILL_IN_USE = OpenApiResponse(description=f"{CatalogErrorCode.STILL_IN_USE}: books still use it.")
 
@@ -32,7 +32,7 @@ class AuthorListCreateView(APIView):
 
     @extend_schema(parameters=[NameQuerySerializer], responses=AuthorSerializer(many=True))
     def get(self, request):
-        authors = selectors.author_list(**validated(NameQuerySerializer, request.query_params))
+        authors = selectors.author_list(**validated_query(NameQuerySerializer, request))
         return paginated(self, request, authors, AuthorSerializer)
 
     @extend_schema(
@@ -68,7 +68,7 @@ class CategoryListCreateView(APIView):
 
     @extend_schema(parameters=[NameQuerySerializer], responses=CategorySerializer(many=True))
     def get(self, request):
-        categories = selectors.category_list(**validated(NameQuerySerializer, request.query_params))
+        categories = selectors.category_list(**validated_query(NameQuerySerializer, request))
         return paginated(self, request, categories, CategorySerializer)
 
     @extend_schema(
@@ -105,7 +105,7 @@ class BookListCreateView(APIView):
 
     @extend_schema(parameters=[BookListQuerySerializer], responses=BookSerializer(many=True))
     def get(self, request):
-        query = validated(BookListQuerySerializer, request.query_params)
+        query = validated_query(BookListQuerySerializer, request)
         if "ids" in query:
             books = BookSerializer(selectors.books_by_ids(query["ids"]), many=True).data
             return Response(batch_answer(books, asked=query["ids"]))
@@ -148,5 +148,5 @@ class BookSearchView(APIView):
 
     @extend_schema(parameters=[BookSearchQuerySerializer], responses=BookSerializer(many=True))
     def get(self, request):
-        term = validated(BookSearchQuerySerializer, request.query_params)["search_term"]
+        term = validated_query(BookSearchQuerySerializer, request)["search_term"]
         return paginated(self, request, selectors.BookSearch(term), BookSerializer)

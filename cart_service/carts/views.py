@@ -16,7 +16,7 @@ from carts.serializers import (
 )
 from common.auth import Caller
 from common.permissions import IsOwnUserIdOrStaff
-from common.serializers import represent, validated
+from common.serializers import represent, validated, validated_query
 
 
 class CartCreateView(APIView):
@@ -85,8 +85,7 @@ class CartItemDetailView(APIView):
         responses={200: CartItemSerializer, 204: None},
     )
     def delete(self, request, user_id, product_id):
-        # A plain dict, so that a blank ?quantity= is an error rather than "no quantity" (the whole line).
-        quantity = validated(CartItemRemoveQuerySerializer, request.query_params.dict()).get("quantity")
+        quantity = validated_query(CartItemRemoveQuerySerializer, request).get("quantity")
         item = services.cart_item_remove(user_id=user_id, product_id=product_id, quantity=quantity)
         if item is None:
             return Response(status=status.HTTP_204_NO_CONTENT)

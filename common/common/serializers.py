@@ -61,28 +61,19 @@ class ModelSerializer(JsonTypesMixin, serializers.ModelSerializer[Any]):
     pass
 
 
-class QuerySerializer(serializers.Serializer[Any]):
-    """For a query string. DRF reads `?status=` as if the parameter were not sent,
-    so a filter would silently not filter; here a blank value is a 400 naming the
-    parameter, unless its field allows blanks."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        blank = {
-            name: [serializers.CharField.default_error_messages["blank"]]
-            for name, field in self.fields.items()
-            if not field.read_only and data.get(name) == "" and not getattr(field, "allow_blank", False)
-        }
-        if blank:
-            raise serializers.ValidationError(blank)
-        return super().to_internal_value(data)
-
-
 def validated(serializer_class: type[serializers.BaseSerializer[Any]], data: Any) -> dict[str, Any]:
     """The validated data of `data`, or the 400 naming each bad field."""
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     validated_data: dict[str, Any] = serializer.validated_data
     return validated_data
+
+
+def validated_query(serializer_class: type[serializers.BaseSerializer[Any]], request: Any) -> dict[str, Any]:
+    """The validated query string. Read as a plain dict, so that a blank parameter
+    (?status=) is the 400 of a bad value, where DRF reads a blank one in a QueryDict as
+    left out, and a filter asked for would silently not apply."""
+    return validated(serializer_class, request.query_params.dict())
 
 
 _readers: dict[type[serializers.Serializer[Any]], serializers.Serializer[Any]] = {}

@@ -21,7 +21,7 @@ from accounts.throttling import client_address
 from common.auth import Caller
 from common.batch import batch_answer
 from common.permissions import IsStaffOrService
-from common.serializers import validated
+from common.serializers import validated, validated_query
 
 
 class PublicView(APIView):
@@ -51,7 +51,7 @@ class AccountsView(APIView):
         operation_id="accounts_batch", parameters=[AccountBatchQuerySerializer], responses=AccountBatchSerializer
     )
     def get(self, request):
-        ids = validated(AccountBatchQuerySerializer, request.query_params)["ids"]
+        ids = validated_query(AccountBatchQuerySerializer, request)["ids"]
         accounts = AccountSerializer(Account.objects.filter(pk__in=ids), many=True).data
         return Response(batch_answer(accounts, asked=ids))
 

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from common.converters import MAX_ID
-from common.serializers import ModelSerializer, QuerySerializer, Serializer
+from common.serializers import ModelSerializer, Serializer
 from customers.models import Address, Customer, FullName
 
 
@@ -43,6 +43,6 @@ class CustomerSerializer(ModelSerializer):
         fields = ["id", "account_id", "username", "email", "fullname", "address", "created_at"]
 
 
-class CustomerListQuerySerializer(QuerySerializer):
+class CustomerListQuerySerializer(Serializer):
     search = serializers.CharField(required=False, max_length=200)
     account_id = id_field(required=False)

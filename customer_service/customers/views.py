@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 from accounts.selectors import account_of_caller
 from common.auth import Caller
 from common.pagination import PageNumberPagination, paginated
-from common.serializers import validated
+from common.serializers import validated, validated_query
 from customers import selectors, services
 from customers.errors import CustomerErrorCode
 from customers.serializers import (
@@ -72,7 +72,7 @@ class CustomerListCreateView(APIView):
     @extend_schema(parameters=[CustomerListQuerySerializer], responses=CustomerSerializer(many=True))
     def get(self, request):
         caller = Caller.of(request.user)
-        query = validated(CustomerListQuerySerializer, request.query_params)
+        query = validated_query(CustomerListQuerySerializer, request)
         customers = selectors.customers_listed_for(
             caller, search=query.get("search", "").strip(), account_id=query.get("account_id")
         )

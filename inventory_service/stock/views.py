@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 from common.batch import batch_answer
 from common.idempotency.header import REPLAYED_HEADER
 from common.permissions import IsService, IsStaff, IsStaffOrReadOnly
-from common.serializers import represent, validated
+from common.serializers import represent, validated, validated_query
 from stock import selectors, services
 from stock.errors import StockErrorCode
 from stock.models import ProductType
@@ -85,7 +85,7 @@ class StockItemListView(APIView):
         responses={200: StockBatchSerializer, 404: NO_WAREHOUSE},
     )
     def get(self, request):
-        query = validated(StockBatchQuerySerializer, request.query_params)
+        query = validated_query(StockBatchQuerySerializer, request)
         items = selectors.stock_items_by_ids(
             warehouse=selectors.warehouse_get_default(), product_type=query["product_type"], ids=query["ids"]
         )
@@ -137,7 +137,7 @@ class CapacityView(APIView):
 
     @extend_schema(parameters=[CapacityQuerySerializer], responses={200: CapacityCheckSerializer, 404: NO_WAREHOUSE})
     def get(self, request):
-        query = validated(CapacityQuerySerializer, request.query_params)
+        query = validated_query(CapacityQuerySerializer, request)
         usage = selectors.type_usage(warehouse=selectors.warehouse_get_default(), product_type=query["product_type"])
         check = {
             "product_id": query["product_id"],

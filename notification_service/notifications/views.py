@@ -5,7 +5,7 @@ from rest_framework.views import APIView
 from common.auth import Caller
 from common.outbox.consumer import EventReceiverView
 from common.pagination import paginated
-from common.serializers import validated
+from common.serializers import validated_query
 from notifications import messages, selectors, services
 from notifications.pagination import NotificationPagination
 from notifications.serializers import NotificationListQuerySerializer, NotificationSerializer
@@ -18,8 +18,7 @@ class NotificationListView(APIView):
 
     @extend_schema(parameters=[NotificationListQuerySerializer], responses=NotificationSerializer(many=True))
     def get(self, request):
-        # A plain dict, so that a blank ?unread= is an error rather than "no filter" (make fuzz).
-        query = validated(NotificationListQuerySerializer, request.query_params.dict())
+        query = validated_query(NotificationListQuerySerializer, request)
         user_id = selectors.notifications_owner_for(Caller.of(request.user), query.get("user_id"))
         self.unread_count = selectors.notification_unread_count(user_id=user_id)  # NotificationPagination's
         notifications = selectors.notification_list(user_id=user_id, unread=query.get("unread"))

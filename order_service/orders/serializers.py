@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from common.serializers import ModelSerializer, QuerySerializer, Serializer
+from common.serializers import ModelSerializer, Serializer
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange, PaymentMethod
 
 MAX_ID = 2**63 - 1  # the largest id both databases store (a signed 64-bit integer)
@@ -47,7 +47,7 @@ class StatusChangeSerializer(Serializer):
     status = serializers.ChoiceField(choices=OrderStatus.choices)
 
 
-class OrderListQuerySerializer(QuerySerializer):
+class OrderListQuerySerializer(Serializer):
     user_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
 

@@ -10,7 +10,7 @@ from common.idempotency.keys import IdempotencyErrorCode, complete_in_transactio
 from common.outbox.consumer import EventReceiverView
 from common.pagination import PageNumberPagination, paginated
 from common.permissions import IsService
-from common.serializers import represent, validated
+from common.serializers import represent, validated, validated_query
 from orders import selectors, services
 from orders.errors import OrderErrorCode
 from orders.models import Order
@@ -39,7 +39,7 @@ class OrderListCreateView(APIView):
 
     @extend_schema(parameters=[OrderListQuerySerializer], responses=OrderSerializer(many=True))
     def get(self, request):
-        query = validated(OrderListQuerySerializer, request.query_params)
+        query = validated_query(OrderListQuerySerializer, request)
         return paginated(self, request, selectors.orders_listed_for(Caller.of(request.user), **query), OrderSerializer)
 
     @extend_schema(

@@ -9,7 +9,7 @@ from common.idempotency.keys import idempotent
 from common.outbox.consumer import EventReceiverView
 from common.pagination import PageNumberPagination, paginated
 from common.permissions import IsStaff
-from common.serializers import represent, validated
+from common.serializers import represent, validated, validated_query
 from payments import selectors, services
 from payments.serializers import (
     PaymentCreateSerializer,
@@ -30,7 +30,7 @@ class PaymentListCreateView(APIView):
 
     @extend_schema(parameters=[PaymentListQuerySerializer], responses=PaymentSerializer(many=True))
     def get(self, request):
-        query = validated(PaymentListQuerySerializer, request.query_params)
+        query = validated_query(PaymentListQuerySerializer, request)
         payments = selectors.payments_listed_for(Caller.of(request.user), **query)
         return paginated(self, request, payments, PaymentSerializer)
 
