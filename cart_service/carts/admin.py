@@ -6,13 +6,9 @@ username and lines by book title, one call to each peer per page."""
 from django.contrib import admin
 from django.db.models import Count, Sum
 
-from carts.clients import books, customers
 from carts.models import Cart, CartItem
-from common.admin_names import NamesAdminMixin, NameSource, name_column
+from common.admin_names import BOOK_TITLES, USERNAMES, NamesAdminMixin, name_column
 from common.admin_services import RecordAdminMixin
-
-USERNAMES = NameSource(service="customer", thing="account", fetch=customers.usernames_fetch)
-BOOK_TITLES = NameSource(service="book", thing="book", fetch=books.book_titles_fetch)
 
 
 class CartItemInline(admin.TabularInline):

@@ -1,10 +1,10 @@
 """People and books by name in the admin: a page that shows user ids or product ids
 also shows the username or title, from one batched read per peer service per page.
 
-A service declares where names come from (a `NameSource`: the peer and its client
-module's batched read) and the columns that show them:
-
-    USERNAMES = NameSource(service="customer", thing="account", fetch=customers.usernames_fetch)
+Names come from a `NameSource`: a peer and its batched read. The two every admin needs,
+USERNAMES (accounts, from customer_service's GET /api/accounts/?ids=) and BOOK_TITLES
+(books, from book_service's GET /api/books/?ids=), are defined here once, the same read
+for the five services that show them; a service declares the columns that show them:
 
     class OrderAdmin(NamesAdminMixin, admin.ModelAdmin):
         user = name_column("user_id", USERNAMES, description="customer")
@@ -30,6 +30,7 @@ from django.contrib import admin, messages
 from django.db.models import Model
 from django.http import HttpRequest
 
+from common.batch import batch_read
 from common.errors import DependencyError
 from common.registry import SERVICES
 
@@ -56,6 +57,25 @@ class NameSource:
     @property
     def folder(self) -> str:
         return SERVICES[self.service].folder
+
+
+def names_read(*, service: str, path: str, field: str) -> NamesFetch:
+    """A peer's batch read (common.batch.batch_read: one call per 100 ids, a peer that
+    cannot say raises DependencyError) as {id: the item's `field`}."""
+
+    def fetch(*, ids: Sequence[int]) -> Mapping[int, str]:
+        found = batch_read(service=service, path=path, ids=ids, item_shape={"id": int, field: str})
+        return {item["id"]: item[field] for item in found}
+
+    return fetch
+
+
+USERNAMES = NameSource(
+    service="customer", thing="account", fetch=names_read(service="customer", path="/api/accounts/", field="username")
+)
+BOOK_TITLES = NameSource(
+    service="book", thing="book", fetch=names_read(service="book", path="/api/books/", field="title")
+)
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 
-from common.admin_names import NamesAdminMixin, NameSource, name_column
+from common.admin_names import BOOK_TITLES, NamesAdminMixin, name_column
 from common.admin_services import RecordAdminMixin, ServiceAdminMixin, act_on_each
 from common.errors import Conflict
 from stock import selectors, services
-from stock.clients import books
 from stock.errors import StockErrorCode
 from stock.models import MAX_UNITS, ProductType, Reservation, ReservationLine, StockItem, Warehouse
-
-BOOK_TITLES = NameSource(service="book", thing="book", fetch=books.book_titles_fetch)
 
 
 def is_book(item: StockItem) -> bool:

@@ -6,13 +6,10 @@ customer_service per page (the user filter's choices too)."""
 
 from django.contrib import admin
 
-from common.admin_names import NameLabel, NamesAdminMixin, NameSource, name_column
+from common.admin_names import USERNAMES, NameLabel, NamesAdminMixin, name_column
 from common.admin_services import Button, ObjectButtonsMixin, RecordAdminMixin, act_on_each
 from notifications import services
-from notifications.clients import customers
 from notifications.models import EmailState, Notification
-
-USERNAMES = NameSource(service="customer", thing="account", fetch=customers.usernames_fetch)
 
 
 class UserFilter(admin.SimpleListFilter):

@@ -8,13 +8,10 @@ by username, from one call to customer_service per page."""
 
 from django.contrib import admin
 
-from common.admin_names import NamesAdminMixin, NameSource, name_column
+from common.admin_names import USERNAMES, NamesAdminMixin, name_column
 from common.admin_services import Button, ObjectButtonsMixin, RecordAdminMixin, act_on_each, admin_caller
 from orders import services
-from orders.clients import customers
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusChange, ReservationIntent
-
-USERNAMES = NameSource(service="customer", thing="account", fetch=customers.usernames_fetch)
 
 # Each status an order may be moved to, as its button reads.
 MOVE_LABELS: dict[str, str] = {

@@ -7,13 +7,10 @@ edited by hand; customers are shown by username, from one call per page."""
 
 from django.contrib import admin
 
-from common.admin_names import NamesAdminMixin, NameSource, name_column
+from common.admin_names import USERNAMES, NamesAdminMixin, name_column
 from common.admin_services import Button, ObjectButtonsMixin, RecordAdminMixin, act_on_each, admin_caller
 from payments import services
-from payments.clients import customers
 from payments.models import Payment, PaymentStatus, PaymentTransaction, SandboxCharge
-
-USERNAMES = NameSource(service="customer", thing="account", fetch=customers.usernames_fetch)
 
 
 def payment_refund(request, payment: Payment) -> str:

@@ -74,13 +74,3 @@ def _book(item: Any) -> Book:
     if not amount.is_finite() or amount < 0:
         raise _Unreadable(f"price {price!r:.50}")
     return Book(id=book_id, title=title, price=amount)
-
-
-def book_titles_fetch(*, ids: Collection[int]) -> dict[int, str]:
-    """For the admin: {book id: title} of the books among `ids` that exist, one batch read
-    per MAX_IDS_PER_CALL ids."""
-    wanted = sorted(set(ids))
-    titles: dict[int, str] = {}
-    for start in range(0, len(wanted), MAX_IDS_PER_CALL):
-        titles |= {book.id: book.title for book in books_fetch(ids=wanted[start : start + MAX_IDS_PER_CALL]).values()}
-    return titles

@@ -1,8 +1,5 @@
-"""Calls to book_service: does a book exist? (And, for the admin, the titles of books.)"""
+"""Calls to book_service: does a book exist?"""
 
-from collections.abc import Sequence
-
-from common.batch import batch_read
 from common.errors import ServiceUnavailable
 from common.http import client_for
 
@@ -25,11 +22,3 @@ def book_exists(*, book_id: int) -> bool:
     if not isinstance(body, dict) or body.get("id") != book_id:
         raise unreadable
     return True
-
-
-def book_titles_fetch(*, ids: Sequence[int]) -> dict[int, str]:
-    """For the admin: {book id: title} of the books among `ids` that exist, from one batch
-    read per 100 ids (GET /api/books/?ids=); 503/504 errors naming book_service when it
-    cannot say."""
-    found = batch_read(service=SERVICE, path="/api/books/", ids=ids, item_shape={"id": int, "title": str})
-    return {book["id"]: book["title"] for book in found}

@@ -5,12 +5,9 @@ Addresses are cached for NOTIFICATION_EMAIL_CACHE_SECONDS in Django's cache (the
 default per-process memory cache: each process asks at most once a minute per
 customer; a changed address is seen within that time)."""
 
-from collections.abc import Sequence
-
 from django.conf import settings
 from django.core.cache import cache
 
-from common.batch import batch_read
 from common.errors import ServiceUnavailable
 from common.http import client_for
 
@@ -44,11 +41,3 @@ def account_email(*, user_id: int) -> str:
         raise ServiceUnavailable(SERVICE, "The customer service answered with an account without a usable email.")
     cache.set(key, email, settings.NOTIFICATION_EMAIL_CACHE_SECONDS)
     return email
-
-
-def usernames_fetch(*, ids: Sequence[int]) -> dict[int, str]:
-    """For the admin: {account id: username} of the accounts among `ids` that exist, from
-    one batch read per 100 ids (GET /api/accounts/?ids=); 503/504 errors naming
-    customer_service when it cannot say."""
-    found = batch_read(service=SERVICE, path="/api/accounts/", ids=ids, item_shape={"id": int, "username": str})
-    return {account["id"]: account["username"] for account in found}
