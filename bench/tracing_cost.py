@@ -1,17 +1,19 @@
-"""What tracing costs: the services' CPU per shop request with tracing off and on.
+"""What tracing costs: the services' CPU per shop request with tracing off, on (the default
+sampling, one trace in ten) and on keeping every trace.
 
     .venv/bin/python -m bench.tracing_cost                      (after `make bench` installed locust)
     .venv/bin/python -m bench.tracing_cost --rounds 5 --duration 60 --database postgres
 
 Starts the shop as `make bench` does (bench.load: make run's settings, the demo data, a
 grown catalog, signed-up customers), then alternates rounds with tracing off (the
-default: no OTEL_* variable) and on (OTEL_EXPORTER_OTLP_ENDPOINT set, the default
+default: no OTEL_* variable), on (OTEL_EXPORTER_OTLP_ENDPOINT set, the default
 sampling, spans exported over OTLP/HTTP to a sink in this process that answers 200 and
-keeps nothing), restarting every service and dispatcher between them. Each round: a
+keeps nothing) and every trace kept (OTEL_TRACES_SAMPLER=parentbased_always_on),
+restarting every service and dispatcher between them. Each round: a
 short warm-up, then locust's shop customers through the gateway for `--duration`
 seconds while the CPU time of every service and dispatcher process is counted. The CPU
 per shop request is that time over the requests locust made; the result is the median
-of the rounds of each, and their ratio (the target: on costs at most 15% more).
+of the rounds of each, and the ratios to off (the target: on costs at most 15% more).
 Writes bench/results/tracing_cost.{json,md}.
 """
 
@@ -96,8 +98,11 @@ def measure(stack: BenchStack, shop_file: Path, args: argparse.Namespace) -> dic
 
 def run(args: argparse.Namespace) -> dict:
     sink = Sink()
-    traced = {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url}
-    rounds: dict[str, list[dict]] = {"off": [], "on": []}
+    modes = {
+        "on": {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url},
+        "every trace": {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url, "OTEL_TRACES_SAMPLER": "parentbased_always_on"},
+    }
+    rounds: dict[str, list[dict]] = {"off": [], "on": [], "every trace": []}
     with tempfile.TemporaryDirectory(prefix="bench-tracing-") as workdir_name:
         workdir = Path(workdir_name)
         stack = BenchStack(workdir, database_server=PG_SERVER if args.database == "postgres" else None)
@@ -109,11 +114,12 @@ def run(args: argparse.Namespace) -> dict:
             for number in range(1, args.rounds + 1):
                 rounds["off"].append(measure(stack, shop_file, args))
                 print(f"round {number} off: {json.dumps(rounds['off'][-1])}", flush=True)
-                exports_before = sink.exports
-                with stack.configured_all(**traced):
-                    rounds["on"].append(measure(stack, shop_file, args))
-                rounds["on"][-1]["otlp_exports"] = sink.exports - exports_before
-                print(f"round {number} on: {json.dumps(rounds['on'][-1])}", flush=True)
+                for mode, env in modes.items():
+                    exports_before = sink.exports
+                    with stack.configured_all(**env):
+                        rounds[mode].append(measure(stack, shop_file, args))
+                    rounds[mode][-1]["otlp_exports"] = sink.exports - exports_before
+                    print(f"round {number} {mode}: {json.dumps(rounds[mode][-1])}", flush=True)
         finally:
             stack.stop()
             sink.shutdown()
@@ -122,6 +128,7 @@ def run(args: argparse.Namespace) -> dict:
         "rounds": rounds,
         "cpu_ms_per_request": median,
         "ratio": round(median["on"] / median["off"], 3),
+        "ratio_every_trace": round(median["every trace"] / median["off"], 3),
         "target_ratio": TARGET_RATIO,
         "met": median["on"] / median["off"] <= TARGET_RATIO,
         "otlp_bytes": sink.bytes,
@@ -135,15 +142,17 @@ def markdown(report: dict) -> str:
     lines += [
         f"{run_['customers']} customers and 1 staff user (bench/locustfile.py) through the gateway, "
         f"{run_['database']}, {run_['duration_s']} s per round after a {run_['warmup_s']} s warm-up; "
-        "off and on alternate, every process restarted between them. On: OTEL_EXPORTER_OTLP_ENDPOINT set "
-        "(default sampling: every trace), spans exported over OTLP/HTTP to a sink that keeps nothing. "
+        "off, on and every trace alternate, every process restarted between them. On: OTEL_EXPORTER_OTLP_ENDPOINT "
+        "set (the default sampling: one trace in ten, decided at the gateway); every trace: "
+        "OTEL_TRACES_SAMPLER=parentbased_always_on too; spans exported over OTLP/HTTP to a sink that keeps nothing. "
         "CPU: every service's and dispatcher's process, user + system.",
         "",
         "| round | tracing | requests | errors | median ms | p95 ms | services' CPU s | CPU ms per request |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for number, (off, on) in enumerate(zip(result["rounds"]["off"], result["rounds"]["on"], strict=True), 1):
-        for kind, r in (("off", off), ("on", on)):
+    runs = zip(result["rounds"]["off"], result["rounds"]["on"], result["rounds"]["every trace"], strict=True)
+    for number, (off, on, every) in enumerate(runs, 1):
+        for kind, r in (("off", off), ("on", on), ("every trace", every)):
             lines.append(
                 f"| {number} | {kind} | {r['requests']} | {r['errors']} | {r['median_ms']:g} | {r['p95_ms']:g} "
                 f"| {r['cpu_seconds']} | {r['cpu_ms_per_request']} |"
@@ -152,7 +161,8 @@ def markdown(report: dict) -> str:
     lines += [
         "",
         f"**Median CPU per shop request: off {median['off']} ms, on {median['on']} ms; on/off = "
-        f"{result['ratio']}** (target at most {result['target_ratio']}: {'met' if result['met'] else 'not met'}).",
+        f"{result['ratio']}** (target at most {result['target_ratio']}: {'met' if result['met'] else 'not met'}). "
+        f"Every trace kept: {median['every trace']} ms, {result['ratio_every_trace']} of off.",
         "",
     ]
     return "\n".join(lines)
@@ -161,7 +171,7 @@ def markdown(report: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.tracing_cost", description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of each, off and on alternating")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each, off, on and every trace alternating")
     parser.add_argument("--duration", type=int, default=40, help="seconds of load per round")
     parser.add_argument("--warmup", type=int, default=8, help="seconds of load before each round, not counted")
     parser.add_argument("--customers", type=int, default=16)

@@ -24,7 +24,10 @@ exporting in a thread of its own, and the official instrumentations:
   client span per call, with `traceparent` sent on, so one checkout is one trace;
 - psycopg and sqlite3: a span per database statement.
 
-Sampling is the SDK's (`OTEL_TRACES_SAMPLER`, default: always, or as the caller decided).
+Sampling: one trace in ten by default (DEFAULT_SAMPLE_RATIO), decided where the trace
+starts (the gateway, or a process's own work) and followed by every service it reaches,
+so a trace is whole or absent. `OTEL_TRACES_SAMPLER` (and `_ARG`) replace the default:
+`parentbased_always_on` keeps every trace (debugging, low traffic, the e2e suite).
 Work a process does by itself gets spans here: outbox publication and delivery (the
 delivery linked to the publishing span, whose `traceparent` is stored with the event),
 notification emails, sweep rounds. Idle polling (a dispatcher or the email sweep
@@ -49,6 +52,9 @@ TRACED_COMMANDS = frozenset({"dispatch_events", "send_notifications", "sweep"})
 # Paths whose requests get no server span: probes and scrapes, every few seconds.
 UNTRACED_PATHS = ("/ready/", "/metrics")
 EXPORTERS = frozenset({"otlp", "console"})
+# Without OTEL_TRACES_SAMPLER: the share of traces kept, which keeps tracing's CPU cost
+# within its target (docs/performance.md, "Tracing's cost").
+DEFAULT_SAMPLE_RATIO = 0.1
 
 _provider: "TracerProvider | None" = None
 _NOTHING = contextlib.nullcontext()
@@ -100,7 +106,7 @@ def setup(service: str, *, process: str, environ: Mapping[str, str] = os.environ
     attributes: dict[str, str] = {"service.namespace": "bookstore", "bookstore.process": process}
     if not environ.get("OTEL_SERVICE_NAME"):
         attributes["service.name"] = service
-    provider = TracerProvider(resource=Resource.create(attributes))  # the sampler: OTEL_TRACES_SAMPLER
+    provider = TracerProvider(resource=Resource.create(attributes), sampler=sampler_for(environ))
     for name in exporters:
         exporter: SpanExporter
         if name == "otlp":
@@ -114,6 +120,16 @@ def setup(service: str, *, process: str, environ: Mapping[str, str] = os.environ
     _instrument(provider, web=process == "web", service=service)
     _provider = provider
     return True
+
+
+def sampler_for(environ: Mapping[str, str]) -> Any:
+    """None (the SDK reads OTEL_TRACES_SAMPLER) when the variable is set; else one trace
+    in ten, decided at the root and followed by every service the trace reaches."""
+    if environ.get("OTEL_TRACES_SAMPLER"):
+        return None
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+    return ParentBased(TraceIdRatioBased(DEFAULT_SAMPLE_RATIO))
 
 
 def _instrument(provider: "TracerProvider", *, web: bool, service: str) -> None:

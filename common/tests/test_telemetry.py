@@ -51,6 +51,21 @@ def test_an_exporter_it_does_not_know_is_refused():
         telemetry.exporters_wanted({"OTEL_TRACES_EXPORTER": "zipkin"})
 
 
+def test_one_trace_in_ten_by_default_decided_where_the_trace_starts():
+    sampler = telemetry.sampler_for({})
+
+    assert sampler.get_description().startswith("ParentBased{root:TraceIdRatioBased{0.1}")
+    kept = sum(
+        sampler.should_sample(None, trace_id, "GET /api/books/").decision.is_sampled()
+        for trace_id in range(1, 2**64, 2**64 // 1000)
+    )
+    assert 50 < kept < 150  # of 1000 trace ids spread evenly
+
+
+def test_otel_traces_sampler_replaces_the_default():
+    assert telemetry.sampler_for({"OTEL_TRACES_SAMPLER": "parentbased_always_on"}) is None  # the SDK reads it
+
+
 def test_off_by_default_nothing_is_installed_or_even_imported():
     """A web process with no OTEL_* variable: no tracer provider, no instrumentation, no
     middleware of OpenTelemetry's; a request goes through as before."""

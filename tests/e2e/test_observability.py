@@ -27,7 +27,11 @@ def receiver(stack):
     receiver = OtlpReceiver()
     receiver.start()
     # Batches leave every 200 ms rather than every 5 s, so a test waits less for its spans.
-    with stack.configured_all(OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url, OTEL_BSP_SCHEDULE_DELAY="200"):
+    with stack.configured_all(
+        OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
+        OTEL_BSP_SCHEDULE_DELAY="200",
+        OTEL_TRACES_SAMPLER="parentbased_always_on",  # every trace, where the default keeps one in ten
+    ):
         yield receiver
     receiver.stop()
 
