@@ -52,9 +52,11 @@ def login_blocked(*, username: str, address: str, attempt: LoginFailure) -> Bloc
     )
     for reason, match, limit in limits:
         failures = LoginFailure.objects.filter(failed_at__gt=since, **match).exclude(pk=attempt.pk)
-        if failures.count() >= limit:
+        # The newest `limit` failures in one query: counted and dated from the same rows,
+        # while concurrent attempts that were refused take theirs away again.
+        latest = list(failures.order_by("-failed_at").values_list("failed_at", flat=True)[:limit])
+        if len(latest) >= limit:
             # The failure that must leave the window for the count to drop below the limit.
-            times = failures.order_by("-failed_at").values_list("failed_at", flat=True)
-            unblocks_at = times[limit - 1] + timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+            unblocks_at = latest[limit - 1] + timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
             return Blocked(reason, max(1, math.ceil((unblocks_at - now).total_seconds())))
     return None
