@@ -28,6 +28,23 @@ def order_move(request, order: Order, to_status: str) -> str:
     return f"{order.status} → {moved.status}"
 
 
+def move_action(name: str, to_status: str, description: str):
+    """The list action `name`: each selected order moved to `to_status`, one message each."""
+
+    @admin.action(description=description, permissions=["change"])
+    def move(model_admin, request, queryset):
+        act_on_each(
+            model_admin,
+            request,
+            queryset.order_by("id"),
+            lambda order: order_move(request, order, to_status),
+            name=model_admin.row_name,
+        )
+
+    move.__name__ = name  # the action's name in the list's form
+    return move
+
+
 class OrderLineInline(admin.TabularInline):
     """The cart as it was at checkout (titles and prices copied then): a record."""
 
@@ -73,7 +90,12 @@ class OrderAdmin(NamesAdminMixin, ObjectButtonsMixin, RecordAdminMixin, admin.Mo
     ]
     readonly_fields = ["user"]  # and every field of the order (RecordAdminMixin)
     inlines = [OrderLineInline, OrderStatusChangeInline]
-    actions = ["mark_paid", "ship", "mark_delivered", "cancel"]
+    actions = [
+        move_action("mark_paid", OrderStatus.PAID, "Mark the selected orders paid (no payment is recorded)"),
+        move_action("ship", OrderStatus.SHIPPED, "Ship the selected orders"),
+        move_action("mark_delivered", OrderStatus.DELIVERED, "Mark the selected orders delivered"),
+        move_action("cancel", OrderStatus.CANCELLED, "Cancel the selected orders (their stock goes back on sale)"),
+    ]
     button_names = tuple(MOVE_LABELS)
 
     def object_buttons(self, request, obj):
@@ -81,31 +103,6 @@ class OrderAdmin(NamesAdminMixin, ObjectButtonsMixin, RecordAdminMixin, admin.Mo
 
     def press_button(self, request, obj, name):
         return order_move(request, obj, name)
-
-    def _move_each(self, request, queryset, to_status: str) -> None:
-        act_on_each(
-            self,
-            request,
-            queryset.order_by("id"),
-            lambda order: order_move(request, order, to_status),
-            name=self.row_name,
-        )
-
-    @admin.action(description="Mark the selected orders paid (no payment is recorded)", permissions=["change"])
-    def mark_paid(self, request, queryset):
-        self._move_each(request, queryset, OrderStatus.PAID)
-
-    @admin.action(description="Ship the selected orders", permissions=["change"])
-    def ship(self, request, queryset):
-        self._move_each(request, queryset, OrderStatus.SHIPPED)
-
-    @admin.action(description="Mark the selected orders delivered", permissions=["change"])
-    def mark_delivered(self, request, queryset):
-        self._move_each(request, queryset, OrderStatus.DELIVERED)
-
-    @admin.action(description="Cancel the selected orders (their stock goes back on sale)", permissions=["change"])
-    def cancel(self, request, queryset):
-        self._move_each(request, queryset, OrderStatus.CANCELLED)
 
 
 @admin.register(ReservationIntent)
