@@ -3,12 +3,11 @@ catalog.services; what a service refuses is shown on the form or as a message.""
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from catalog import services
 from catalog.folding import fold
 from catalog.models import Author, Book, Category
+from common.testing.pages import queries_of_get
 
 pytestmark = pytest.mark.django_db
 
@@ -141,14 +140,9 @@ def test_the_book_list_makes_as_many_queries_for_10_or_100_books(admin_client, m
         make_book(f"Book {number}")
     admin_client.get(BOOKS)
 
-    def measured() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            assert admin_client.get(BOOKS).status_code == 200
-        return len(queries)
-
-    ten = measured()
+    ten = queries_of_get(admin_client, BOOKS)
     for number in range(10, 100):
         make_book(f"Book {number}", author=f"Author {number % 7}", category=f"Category {number % 5}")
-    hundred = measured()
+    hundred = queries_of_get(admin_client, BOOKS)
 
     assert hundred == ten <= 10, (ten, hundred)

@@ -7,8 +7,8 @@ import pytest
 import requests
 from django.conf import settings
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
+from common.testing.pages import queries_of_get
 from stock import services
 from stock.clients import books
 from stock.models import ProductType, StockItem, Warehouse
@@ -245,18 +245,13 @@ def test_the_stock_list_makes_as_many_queries_and_one_call_for_10_or_100_items(a
         put_stock(product_id, 1)
     admin_client.get(ITEMS)
 
-    def measured() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            assert admin_client.get(ITEMS).status_code == 200
-        return len(queries)
-
     asked.clear()
-    ten = measured()
+    ten = queries_of_get(admin_client, ITEMS)
     assert [len(ids) for ids in asked] == [10]
     for product_id in range(11, 101):
         put_stock(product_id, 1)
     asked.clear()
-    hundred = measured()
+    hundred = queries_of_get(admin_client, ITEMS)
 
     assert hundred == ten <= 12, (ten, hundred)
     assert [len(ids) for ids in asked] == [100]

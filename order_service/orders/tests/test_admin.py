@@ -5,11 +5,10 @@ hand; customers by username from one call per page; a bounded page whatever its 
 import pytest
 import requests
 from django.conf import settings
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from common.outbox.models import OutboxDelivery, OutboxEvent
+from common.testing.pages import queries_of_get
 from orders.models import Order, OrderStatus
 from orders.tests.conftest import RESERVATIONS
 
@@ -226,18 +225,13 @@ def test_the_list_makes_as_many_queries_and_one_call_for_10_or_100_orders(admin_
         make_order(user_id=user_id)
     admin_client.get(ORDERS)  # the session, the content types: read once
 
-    def measured() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            assert admin_client.get(ORDERS).status_code == 200
-        return len(queries)
-
     asked.clear()
-    ten = measured()
+    ten = queries_of_get(admin_client, ORDERS)
     assert [len(ids) for ids in asked] == [10]
     for user_id in range(11, 101):
         make_order(user_id=user_id)
     asked.clear()
-    hundred = measured()
+    hundred = queries_of_get(admin_client, ORDERS)
 
     assert hundred == ten <= 10, (ten, hundred)
     assert [len(ids) for ids in asked] == [100]
