@@ -27,11 +27,12 @@ import threading
 import time
 import urllib.request
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from bench.machine import describe, write_results
+from tests.e2e.stand_ins import QuietHandler
 from tools.stack import REPO_DIR
 
 SIZES = (10, 100)
@@ -45,13 +46,13 @@ PAGES = {  # service folder: (what, the page)
 # The peers' batch reads, as a local HTTP server
 
 
-class PeerNames(BaseHTTPRequestHandler):
+class PeerNames(QuietHandler):
     calls = 0
 
     def do_GET(self) -> None:
         url = urlparse(self.path)
         if url.path == "/calls/":  # how many batch reads so far (the worker asks)
-            self._answer({"calls": type(self).calls})
+            self.reply(json.dumps({"calls": type(self).calls}).encode())
             return
         ids = [int(i) for i in parse_qs(url.query)["ids"][0].split(",")]
         type(self).calls += 1
@@ -59,18 +60,7 @@ class PeerNames(BaseHTTPRequestHandler):
             results = [{"id": i, "username": f"reader{i}"} for i in ids]
         else:
             results = [{"id": i, "title": f"Book {i}", "price": "10.00"} for i in ids]
-        self._answer({"count": len(results), "results": results, "missing_ids": []})
-
-    def _answer(self, answer: dict) -> None:
-        body = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.reply(json.dumps({"count": len(results), "results": results, "missing_ids": []}).encode())
 
 
 # In the worker process: one service, its rows, its page timed

@@ -9,7 +9,8 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-from tests.e2e.waiting import StandIn, wait_until
+from tests.e2e.stand_ins import StandIn
+from tests.e2e.waiting import wait_until
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,10 @@ taken down and brought back on the same port."""
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
-from tests.e2e.waiting import StandIn, wait_until
+from tests.e2e.stand_ins import QuietHandler, StandIn
+from tests.e2e.waiting import wait_until
 
 
 class EventRecorder(StandIn):
@@ -23,7 +24,7 @@ class EventRecorder(StandIn):
     def start(self) -> None:
         recorder = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 with recorder._lock:
@@ -32,15 +33,7 @@ class EventRecorder(StandIn):
                     seen = body.get("id") in recorder.events
                     if not seen:
                         recorder.events[body.get("id")] = body
-                answer = json.dumps({"id": body.get("id"), "status": "duplicate" if seen else "processed"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args):  # quiet
-                pass
+                self.reply(json.dumps({"id": body.get("id"), "status": "duplicate" if seen else "processed"}).encode())
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()

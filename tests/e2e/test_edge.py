@@ -6,13 +6,14 @@ that used to be a 500, a peer answering garbage, and log lines a path tried to f
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
 from tests.e2e.people import PASSWORD, sign_up
+from tests.e2e.stand_ins import QuietHandler
 
 # customer_service's LOGIN_FAILURES_PER_ADDRESS in the end-to-end stack (its default).
 FAILURES_PER_ADDRESS = 20
@@ -193,17 +194,9 @@ def test_an_oversized_header_is_a_431_in_the_common_shape(stack):
 # --- A peer answering garbage ---------------------------------------------------------------------
 
 
-class _Garbage(BaseHTTPRequestHandler):
+class _Garbage(QuietHandler):
     def do_GET(self):
-        body = b"<html>definitely not a cart</html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.reply(b"<html>definitely not a cart</html>", "text/html")
 
 
 def test_me_reports_the_cart_unavailable_when_cart_service_answers_garbage(stack, user):
