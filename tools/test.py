@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.registry import SERVICES
+from tools.pick import pick
 from tools.stack import REPO_DIR
 
 REPORTS = REPO_DIR / "var" / "test-reports"
@@ -87,12 +88,9 @@ def show(result: Result) -> None:
 
 def main(argv: list[str]) -> int:
     names, extra = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, [])
-    suites = all_suites()
-    unknown = [n for n in names if n not in suites]
-    if unknown:
-        print(f"unknown suite(s): {', '.join(unknown)}; choose from {', '.join(suites)}", file=sys.stderr)
+    chosen = pick(names, all_suites(), what="suite")
+    if chosen is None:
         return 2
-    chosen = [suites[n] for n in (names or suites)]
     REPORTS.mkdir(parents=True, exist_ok=True)
     database = os.environ.get("DATABASE_SERVER_URL") or "SQLite"
     print(f"Running {len(chosen)} suite(s) on {database}", flush=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.registry import SERVICES
+from tools.pick import pick
 from tools.stack import REPO_DIR
 
 CACHE = REPO_DIR / ".mypy_cache"
@@ -58,12 +59,9 @@ def check(target: Target) -> tuple[int, str, float]:
 
 
 def main(argv: list[str]) -> int:
-    targets = all_targets()
-    unknown = [n for n in argv if n not in targets]
-    if unknown:
-        print(f"unknown target(s): {', '.join(unknown)}; choose from {', '.join(targets)}", file=sys.stderr)
+    chosen = pick(argv, all_targets(), what="target")
+    if chosen is None:
         return 2
-    chosen = [targets[n] for n in (argv or targets)]
     started = time.monotonic()
     failed = []
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
