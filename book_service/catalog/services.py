@@ -15,17 +15,24 @@ def _taken(code: str, field: str, message: str) -> Conflict:
     return Conflict(message, code=code, details={field: [message]})
 
 
+def _saved_unless_taken(instance, taken: Conflict):
+    """`instance` saved in a savepoint; a unique value a concurrent write took first,
+    after the check before, is `taken` too."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        raise taken from None
+    return instance
+
+
 @transaction.atomic
 def author_create(*, name: str, email: str, address: str = "") -> Author:
     email = email.strip().lower()
     taken = _taken(CatalogErrorCode.EMAIL_TAKEN, "email", "An author with this email already exists.")
     if Author.objects.filter(email=email).exists():
         raise taken
-    try:
-        with transaction.atomic():
-            return Author.objects.create(name=name, name_folded=fold(name), email=email, address=address)
-    except IntegrityError:  # a concurrent create with the same email won the race
-        raise taken from None
+    return _saved_unless_taken(Author(name=name, name_folded=fold(name), email=email, address=address), taken)
 
 
 @transaction.atomic
@@ -33,11 +40,7 @@ def category_create(*, name: str) -> Category:
     taken = _taken(CatalogErrorCode.CATEGORY_NAME_TAKEN, "name", "A category with this name already exists.")
     if Category.objects.filter(name_key=name.casefold()).exists():
         raise taken
-    try:
-        with transaction.atomic():
-            return Category.objects.create(name=name, name_key=name.casefold(), name_folded=fold(name))
-    except IntegrityError:  # a concurrent create of the same name won the race
-        raise taken from None
+    return _saved_unless_taken(Category(name=name, name_key=name.casefold(), name_folded=fold(name)), taken)
 
 
 @transaction.atomic
@@ -55,12 +58,7 @@ def author_update(
         author.name, author.name_folded = name, fold(name)
     if address is not None:
         author.address = address
-    try:
-        with transaction.atomic():
-            author.save()
-    except IntegrityError:  # a concurrent write of the same email won the race
-        raise taken from None
-    return author
+    return _saved_unless_taken(author, taken)
 
 
 @transaction.atomic
@@ -70,12 +68,7 @@ def category_update(*, category: Category, name: str) -> Category:
     if Category.objects.filter(name_key=name.casefold()).exclude(pk=category.pk).exists():
         raise taken
     category.name, category.name_key, category.name_folded = name, name.casefold(), fold(name)
-    try:
-        with transaction.atomic():
-            category.save()
-    except IntegrityError:  # a concurrent write of the same name won the race
-        raise taken from None
-    return category
+    return _saved_unless_taken(category, taken)
 
 
 def _existing(model, pk: int, field: str):
