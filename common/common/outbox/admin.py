@@ -82,12 +82,11 @@ class OutboxDeliveryAdmin(RecordAdminMixin, admin.ModelAdmin):
         selected = queryset.count()
         retried = services.deliveries_retry(deliveries=queryset)
         logger.warning("outbox: %s retried %d deliveries now", request.user, retried)
-        level = messages.SUCCESS if retried == selected else messages.WARNING
-        self.message_user(
+        self._report(
             request,
-            f"{retried} of {selected} selected deliveries will be retried now (delivered ones and "
-            "ones under a try are left as they are).",
-            level,
+            retried,
+            selected,
+            "will be retried now (delivered ones and ones under a try are left as they are)",
         )
 
     @admin.action(description="Retry the selected parked deliveries")
@@ -101,8 +100,12 @@ class OutboxDeliveryAdmin(RecordAdminMixin, admin.ModelAdmin):
         selected = queryset.count()
         parked = services.deliveries_park(deliveries=queryset)
         logger.warning("outbox: %s parked %d deliveries by hand", request.user, parked)
-        level = messages.SUCCESS if parked == selected else messages.WARNING
-        self.message_user(request, f"{parked} of {selected} selected deliveries parked.", level)
+        self._report(request, parked, selected, "parked")
+
+    def _report(self, request: HttpRequest, done: int, selected: int, what: str) -> None:
+        """One message, "3 of 4 selected deliveries parked.": a warning when some were left as they were."""
+        level = messages.SUCCESS if done == selected else messages.WARNING
+        self.message_user(request, f"{done} of {selected} selected deliveries {what}.", level)
 
 
 @admin.register(ProcessedEvent)
