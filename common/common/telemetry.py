@@ -22,7 +22,15 @@ exporting in a thread of its own, and the official instrumentations:
   its W3C `traceparent`. Health, readiness and metrics requests are not traced;
 - requests (common.http: service to service) and urllib3 (the gateway's forwarding): a
   client span per call, with `traceparent` sent on, so one checkout is one trace;
-- psycopg and sqlite3: a span per database statement.
+- psycopg and sqlite3: a span per database statement, only with
+  `TRACE_DB_STATEMENTS=1` (off by default: wrapping every cursor and statement of every
+  request, sampled or not, about a sixth of an unsampled request's cost; docs/performance.md).
+
+A request whose caller's `traceparent` says "not sampled" (9 in 10 of the calls between
+services) skips OpenTelemetry's Django middleware (UnsampledShortcutMiddleware): no span
+of it would be kept, and the middleware's work (the request's attributes, a second URL
+resolution, the span) was over half of what tracing cost it. The caller's context is made
+current instead, so calls onward carry the same unsampled `traceparent`.
 
 Sampling: one trace in ten by default (DEFAULT_SAMPLE_RATIO), decided where the trace
 starts (the gateway, or a process's own work) and followed by every service it reaches,
@@ -52,6 +60,8 @@ TRACED_COMMANDS = frozenset({"dispatch_events", "send_notifications", "sweep"})
 # Paths whose requests get no server span: probes and scrapes, every few seconds.
 UNTRACED_PATHS = ("/ready/", "/metrics")
 EXPORTERS = frozenset({"otlp", "console"})
+# Set to 1 (true, yes, on): a span per database statement (psycopg, sqlite3).
+DB_STATEMENTS_VARIABLE = "TRACE_DB_STATEMENTS"
 # Without OTEL_TRACES_SAMPLER: the share of traces kept, which keeps tracing's CPU cost
 # within its target (docs/performance.md, "Tracing's cost").
 DEFAULT_SAMPLE_RATIO = 0.1
@@ -117,7 +127,13 @@ def setup(service: str, *, process: str, environ: Mapping[str, str] = os.environ
             exporter = ConsoleSpanExporter(service_name=service)
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    _instrument(provider, web=process == "web", service=service)
+    _instrument(
+        provider,
+        web=process == "web",
+        service=service,
+        statements=db_statements_wanted(environ),
+        shortcut=unsampled_callers_skip_the_middleware(environ),
+    )
     _provider = provider
     return True
 
@@ -132,16 +148,37 @@ def sampler_for(environ: Mapping[str, str]) -> Any:
     return ParentBased(TraceIdRatioBased(DEFAULT_SAMPLE_RATIO))
 
 
-def _instrument(provider: "TracerProvider", *, web: bool, service: str) -> None:
-    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+def db_statements_wanted(environ: Mapping[str, str]) -> bool:
+    """Whether TRACE_DB_STATEMENTS asks for a span per database statement (off unless set)."""
+    raw = environ.get(DB_STATEMENTS_VARIABLE, "").strip().lower()
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off", ""}:
+        return False
+    raise TelemetryConfigError(
+        f"{DB_STATEMENTS_VARIABLE}={environ[DB_STATEMENTS_VARIABLE]!r} is not a boolean (use 1/0, true/false)"
+    )
+
+
+def unsampled_callers_skip_the_middleware(environ: Mapping[str, str]) -> bool:
+    """Whether the sampler keeps no span under a caller's unsampled span: the default, and
+    every `parentbased_*` sampler; a sampler of another kind decides for itself."""
+    name = environ.get("OTEL_TRACES_SAMPLER", "").strip().lower()
+    return not name or name.startswith("parentbased_")
+
+
+def _instrument(provider: "TracerProvider", *, web: bool, service: str, statements: bool, shortcut: bool) -> None:
     from opentelemetry.instrumentation.requests import RequestsInstrumentor
-    from opentelemetry.instrumentation.sqlite3 import SQLite3Instrumentor
     from opentelemetry.instrumentation.urllib3 import URLLib3Instrumentor
 
     RequestsInstrumentor().instrument(tracer_provider=provider)
     URLLib3Instrumentor().instrument(tracer_provider=provider)
-    SQLite3Instrumentor().instrument(tracer_provider=provider)
-    PsycopgInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
+    if statements:
+        from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+        from opentelemetry.instrumentation.sqlite3 import SQLite3Instrumentor
+
+        SQLite3Instrumentor().instrument(tracer_provider=provider)
+        PsycopgInstrumentor().instrument(tracer_provider=provider, skip_dep_check=True)
     if web:
         from django.conf import settings
         from opentelemetry.instrumentation.django import DjangoInstrumentor
@@ -149,12 +186,15 @@ def _instrument(provider: "TracerProvider", *, web: bool, service: str) -> None:
         untraced = list(UNTRACED_PATHS)
         if service != "gateway":  # the gateway's /health/ probes every service: worth a trace
             untraced.append("/health/")
+        position = django_middleware_position(settings.MIDDLEWARE)
         DjangoInstrumentor().instrument(
             tracer_provider=provider,
-            middleware_position=django_middleware_position(settings.MIDDLEWARE),
+            middleware_position=position,
             excluded_urls=os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS") or ",".join(untraced),
             response_hook=_on_response,
         )
+        if shortcut:  # right before OpenTelemetry's middleware, which the instrumentor put at `position`
+            settings.MIDDLEWARE.insert(position, SHORTCUT_MIDDLEWARE)
 
 
 def django_middleware_position(middleware: list[str]) -> int:
@@ -162,6 +202,46 @@ def django_middleware_position(middleware: list[str]) -> int:
     span's address and host are the ones it believed, never a client's own X-Forwarded-Host."""
     forwarded = "common.forwarded.ForwardedHeadersMiddleware"
     return middleware.index(forwarded) + 1 if forwarded in middleware else 0
+
+
+SHORTCUT_MIDDLEWARE = "common.telemetry.UnsampledShortcutMiddleware"
+OTEL_MIDDLEWARE = "opentelemetry.instrumentation.django.middleware.otel_middleware._DjangoMiddleware"
+
+
+class UnsampledShortcutMiddleware:
+    """Right before OpenTelemetry's Django middleware (setup() puts it there, when the
+    sampler follows the caller's decision): a request whose `traceparent` says its caller
+    is not sampled goes straight to the middleware after OpenTelemetry's, with the
+    caller's context current. No span of it would have been kept; calls onward (the
+    requests and urllib3 instrumentations) still send the caller's trace id on, unsampled,
+    so the services after it skip it too. Any other request (sampled, or starting a
+    trace) goes through OpenTelemetry's middleware as before.
+
+    The middleware after OpenTelemetry's is the `get_response` Django gave it
+    (docs/architecture.md, "internals we rely on"); if it is not found, nothing is skipped."""
+
+    def __init__(self, get_response: Any) -> None:
+        from opentelemetry.instrumentation.django.middleware.otel_middleware import _DjangoMiddleware
+
+        self.get_response = get_response
+        traced = getattr(get_response, "__wrapped__", get_response)  # Django's convert_exception_to_response
+        self.untraced = traced.get_response if isinstance(traced, _DjangoMiddleware) else None
+
+    def __call__(self, request: "HttpRequest") -> "HttpResponseBase":
+        if self.untraced is None or "HTTP_TRACEPARENT" not in request.META:
+            return self.get_response(request)  # type: ignore[no-any-return]
+        from opentelemetry import context, propagate, trace
+        from opentelemetry.instrumentation.wsgi import wsgi_getter
+
+        caller = propagate.extract(request.META, getter=wsgi_getter)
+        span_context = trace.get_current_span(caller).get_span_context()
+        if not span_context.is_valid or span_context.trace_flags.sampled:
+            return self.get_response(request)  # type: ignore[no-any-return]
+        token = context.attach(caller)
+        try:
+            return self.untraced(request)  # type: ignore[no-any-return]
+        finally:
+            context.detach(token)
 
 
 def _on_response(span: "Span", request: "HttpRequest", response: "HttpResponseBase") -> None:

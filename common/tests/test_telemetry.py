@@ -210,3 +210,94 @@ def test_an_outbox_delivery_links_to_the_span_that_published_it(spans, outbox_se
         for span in spans.get_finished_spans()
         if span.parent is None and span.name not in {"checkout", "outbox deliver thing.happened"}
     ]
+
+
+@pytest.mark.parametrize(
+    ("environ", "wanted"),
+    [({}, False), ({"TRACE_DB_STATEMENTS": ""}, False), ({"TRACE_DB_STATEMENTS": "0"}, False)]
+    + [({"TRACE_DB_STATEMENTS": value}, True) for value in ("1", "true", "on")],
+)
+def test_statement_spans_are_off_unless_trace_db_statements_asks(environ, wanted):
+    assert telemetry.db_statements_wanted(environ) is wanted
+
+
+def test_a_trace_db_statements_that_is_not_a_boolean_is_refused():
+    with pytest.raises(telemetry.TelemetryConfigError, match="TRACE_DB_STATEMENTS"):
+        telemetry.db_statements_wanted({"TRACE_DB_STATEMENTS": "sometimes"})
+
+
+@pytest.mark.parametrize("statements", [False, True])
+def test_the_database_instrumentations_are_installed_only_with_statement_spans(statements):
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+    from opentelemetry.instrumentation.sqlite3 import SQLite3Instrumentor
+
+    provider = TracerProvider()
+    telemetry._instrument(provider, web=False, service="book", statements=statements, shortcut=True)
+    try:
+        assert SQLite3Instrumentor().is_instrumented_by_opentelemetry is statements
+        assert PsycopgInstrumentor().is_instrumented_by_opentelemetry is statements
+    finally:
+        RequestsInstrumentor().uninstrument()
+        URLLib3Instrumentor().uninstrument()
+        if statements:
+            SQLite3Instrumentor().uninstrument()
+            PsycopgInstrumentor().uninstrument()
+
+
+@pytest.mark.parametrize(
+    ("sampler", "skips"),
+    [("", True), ("parentbased_always_on", True), ("parentbased_traceidratio", True), ("always_on", False)],
+)
+def test_unsampled_callers_skip_the_middleware_only_where_the_sampler_follows_the_caller(sampler, skips):
+    environ = {"OTEL_TRACES_SAMPLER": sampler} if sampler else {}
+    assert telemetry.unsampled_callers_skip_the_middleware(environ) is skips
+
+
+CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+CALLER_SPAN = "00f067aa0ba902b7"
+
+
+def _shortcut_chain(seen):
+    """The shortcut before OpenTelemetry's middleware, each wrapped as Django's
+    load_middleware wraps them; the view records the span context current in it."""
+    from django.core.handlers.exception import convert_exception_to_response
+    from django.http import HttpResponse
+    from opentelemetry import trace
+    from opentelemetry.instrumentation.django.middleware.otel_middleware import _DjangoMiddleware
+
+    def view(request):
+        seen.append(trace.get_current_span().get_span_context())
+        return HttpResponse("ok")
+
+    otel = convert_exception_to_response(_DjangoMiddleware(convert_exception_to_response(view)))
+    return telemetry.UnsampledShortcutMiddleware(otel)
+
+
+def test_an_unsampled_callers_request_skips_opentelemetrys_middleware_with_the_callers_context_current(spans, rf):
+    seen = []
+    shortcut = _shortcut_chain(seen)
+    assert shortcut.untraced is not None  # found the middleware after OpenTelemetry's (Django's get_response)
+
+    request = rf.get("/carts/7/", HTTP_TRACEPARENT=f"00-{CALLER_TRACE}-{CALLER_SPAN}-00")
+    assert shortcut(request).status_code == 200
+
+    (current,) = seen
+    assert (f"{current.trace_id:032x}", f"{current.span_id:016x}") == (CALLER_TRACE, CALLER_SPAN)
+    assert not current.trace_flags.sampled  # calls onward send the caller's unsampled traceparent
+    assert not [key for key in request.META if key.startswith("opentelemetry")]  # its middleware never ran
+    assert spans.get_finished_spans() == ()
+
+
+@pytest.mark.parametrize("traceparent", [f"00-{CALLER_TRACE}-{CALLER_SPAN}-01", None, "garbage"])
+def test_a_sampled_or_new_trace_goes_through_opentelemetrys_middleware(spans, rf, traceparent):
+    seen = []
+    shortcut = _shortcut_chain(seen)
+    headers = {"HTTP_TRACEPARENT": traceparent} if traceparent else {}
+    assert shortcut(rf.get("/carts/7/", **headers)).status_code == 200
+
+    (server,) = spans.get_finished_spans()
+    assert server.kind == SpanKind.SERVER
+    assert seen[0].span_id == server.context.span_id
+    if traceparent and traceparent != "garbage":
+        assert f"{server.context.trace_id:032x}" == CALLER_TRACE
+        assert f"{server.parent.span_id:016x}" == CALLER_SPAN

@@ -31,6 +31,7 @@ def receiver(stack):
         OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
         OTEL_BSP_SCHEDULE_DELAY="200",
         OTEL_TRACES_SAMPLER="parentbased_always_on",  # every trace, where the default keeps one in ten
+        TRACE_DB_STATEMENTS="1",  # a span per statement: off by default (common.telemetry)
     ):
         yield receiver
     receiver.stop()
@@ -104,7 +105,7 @@ def test_one_checkout_is_one_trace_across_every_service_it_crosses(stack, http, 
     # The request id is on the spans of every service it crossed.
     for service in ("gateway", "order", "cart", "book", "inventory"):
         assert any(s.service == service and s.attributes.get(REQUEST_ID) == request_id for s in trace), service
-    # Database statements are spans of their own, children of the request's.
+    # Database statements are spans of their own (TRACE_DB_STATEMENTS), children of the request's.
     assert any(s.service == "order" and s.kind == "client" and "db.statement" in s.attributes for s in trace)
 
     # order.created: published in the checkout's transaction, delivered after the commit to
