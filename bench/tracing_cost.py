@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from bench.load.locust_run import run_locust
+from bench.load.options import add_shop_options
 from bench.load.sampling import cpu_seconds, process_group
 from bench.load.shop import prepare_shop
 from bench.load.stack import PG_SERVER, BenchStack
@@ -172,14 +173,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.tracing_cost", description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each, off, on and every trace alternating")
-    parser.add_argument("--duration", type=int, default=40, help="seconds of load per round")
+    add_shop_options(parser, customers=16, duration=40, books=300, stocked=50)
     parser.add_argument("--warmup", type=int, default=8, help="seconds of load before each round, not counted")
-    parser.add_argument("--customers", type=int, default=16)
-    parser.add_argument("--spawn-rate", type=float, default=8)
-    parser.add_argument("--think-min", type=float, default=0.5)
-    parser.add_argument("--think-max", type=float, default=1.5)
-    parser.add_argument("--books", type=int, default=300, help="synthetic books added to the demo catalog")
-    parser.add_argument("--stocked", type=int, default=50, help="books in stock, which customers buy")
     args = parser.parse_args()
     report = {
         "machine": describe(PG_SERVER if args.database == "postgres" else None),

@@ -8,6 +8,7 @@ import argparse
 import shlex
 import sys
 
+from bench.load.options import add_shop_options
 from bench.load.report import write_markdown
 from bench.load.run import run_database
 from bench.load.stack import PG_SERVER
@@ -26,15 +27,9 @@ def service_names(value: str) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
     parser.add_argument("--databases", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
-    parser.add_argument("--customers", type=int, default=32, help="simulated customers (one staff user is added)")
-    parser.add_argument("--duration", type=int, default=120, help="seconds of load")
-    parser.add_argument("--spawn-rate", type=float, default=8, help="customers started per second")
-    parser.add_argument("--think-min", type=float, default=0.5, help="seconds a customer waits between tasks")
-    parser.add_argument("--think-max", type=float, default=1.5)
+    add_shop_options(parser, customers=32, duration=120, books=1000, stocked=100)
     parser.add_argument("--ceiling-duration", type=int, default=30, help="seconds of the trivial endpoint")
     parser.add_argument("--keep-logs", metavar="DIR", help="copy every service's log to DIR/<database>/ at the end")
-    parser.add_argument("--books", type=int, default=1000, help="synthetic books added to the demo catalog")
-    parser.add_argument("--stocked", type=int, default=100, help="books in stock, which customers buy")
     parser.add_argument(
         "--profile", type=service_names, default=[], help="comma-separated services whose workers py-spy records"
     )
