@@ -1,5 +1,6 @@
 from django.urls import path
 
+from common.permissions import IsService, IsStaff, IsStaffOrService
 from common.urls import handler400, handler403, handler404, handler500, platform_urls  # noqa: F401
 from tests import views
 
@@ -15,8 +16,8 @@ urlpatterns = [
     path("request-id/", views.RequestIdView.as_view()),
     path("client/", views.ClientView.as_view()),
     path("carts/<int:user_id>/", views.UserCartView.as_view()),
-    path("staff-only/", views.StaffOnlyView.as_view()),
-    path("service-only/", views.ServiceOnlyView.as_view()),
-    path("staff-or-service/", views.StaffOrServiceView.as_view()),
+    path("staff-only/", views.GuardedView.as_view(permission_classes=[IsStaff])),
+    path("service-only/", views.GuardedView.as_view(permission_classes=[IsService])),
+    path("staff-or-service/", views.GuardedView.as_view(permission_classes=[IsStaffOrService])),
     path("peer-stock/<int:book_id>/", views.PeerStockView.as_view()),
 ]
