@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -37,6 +37,17 @@ def create_staff(stack, login: dict[str, str] = STAFF) -> dict[str, str]:
         capture_output=True,
     )
     return login
+
+
+def _gone(element: WebElement) -> bool:
+    """Whether the page that held `element` is gone. Asked while the old document is torn
+    down, chromedriver may answer an "unhandled inspector error" rather than a stale
+    element (seen in CI): that is gone too."""
+    try:
+        element.is_enabled()
+    except WebDriverException:  # StaleElementReferenceException among them
+        return True
+    return False
 
 
 @dataclass
@@ -77,7 +88,7 @@ class BackOffice:
         """Clicks something that loads a page, and waits for the new page."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
-        WebDriverWait(self.driver, WAIT_SECONDS).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, WAIT_SECONDS).until(lambda driver: _gone(old))
         self.wait_loaded()
 
     def click_link(self, text: str) -> None:
