@@ -27,6 +27,9 @@ RAISED_RATE_LIMITS = {
     "GATEWAY_RATE_LOGIN": "100000/min",
     "GATEWAY_RATE_WRITES": "100000/min",
 }
+# The customers log in once, as the shop is prepared: their access tokens must outlive
+# the longest run (many rounds, or a capacity curve's steps), or it ends in 401s.
+LONG_ACCESS_TOKENS = {"JWT_ACCESS_MINUTES": "480"}
 
 
 class BenchStack(Stack):
@@ -36,11 +39,12 @@ class BenchStack(Stack):
         env |= {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DATABASE_SERVER_URL"}}
         env |= {key: value for key, value in harness.items() if key in HARNESS_SETTINGS}
         # What a benchmark sets for a while (Stack.configured, configured_all: tracing on).
-        return env | RAISED_RATE_LIMITS | self.overrides.get(name, {})
+        return env | RAISED_RATE_LIMITS | LONG_ACCESS_TOKENS | self.overrides.get(name, {})
 
     def serving_settings(self) -> dict[str, str]:
         env = self.env_for("gateway")
         return {
             "WEB_THREADS": env.get("WEB_THREADS", "8 (default)"),
             **RAISED_RATE_LIMITS,
+            **LONG_ACCESS_TOKENS,
         }

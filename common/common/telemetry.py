@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
     from django.http.response import HttpResponseBase
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.trace import Span
+    from opentelemetry.trace import Span, Tracer
 
 # The span attribute that carries a request's X-Request-ID (common.request_id).
 REQUEST_ID_ATTRIBUTE = "bookstore.request_id"
@@ -67,6 +67,9 @@ DB_STATEMENTS_VARIABLE = "TRACE_DB_STATEMENTS"
 DEFAULT_SAMPLE_RATIO = 0.1
 
 _provider: "TracerProvider | None" = None
+# Ours, made once: the SDK's get_tracer resets a warnings filter and compares scopes on
+# every call, which an outbox delivery or an email would otherwise pay each time.
+_tracer: "Tracer | None" = None
 _NOTHING = contextlib.nullcontext()
 
 
@@ -102,7 +105,7 @@ def setup(service: str, *, process: str, environ: Mapping[str, str] = os.environ
     `process` says which of the service's processes this is (web, dispatch_events, ...).
     Call it before Django builds its middleware chain and before any database
     connection is made (the entry points do); a second call changes nothing."""
-    global _provider
+    global _provider, _tracer
     if _provider is not None:
         return True
     exporters = exporters_wanted(environ)
@@ -134,7 +137,7 @@ def setup(service: str, *, process: str, environ: Mapping[str, str] = os.environ
         statements=db_statements_wanted(environ),
         shortcut=unsampled_callers_skip_the_middleware(environ),
     )
-    _provider = provider
+    _provider, _tracer = provider, provider.get_tracer("bookstore")
     return True
 
 
@@ -276,7 +279,7 @@ def span(
     None when tracing is off). `kind`: internal, producer, consumer, client, server;
     `link_to`: a stored traceparent the span links to (what caused it, in another trace or
     the same); `new_trace`: a root span even if a span is current (a sweep round)."""
-    if _provider is None:
+    if _tracer is None:
         return _NOTHING
     return _span(name, kind=kind, attributes=attributes, link_to=link_to, new_trace=new_trace)
 
@@ -295,9 +298,8 @@ def _span(
     values = dict(attributes or {})
     if request_id := current_request_id.get():
         values.setdefault(REQUEST_ID_ATTRIBUTE, request_id)
-    assert _provider is not None  # span() checked
-    tracer = _provider.get_tracer("bookstore")
-    with tracer.start_as_current_span(
+    assert _tracer is not None  # span() checked
+    with _tracer.start_as_current_span(
         name,
         context=context.Context() if new_trace else None,
         kind=trace.SpanKind[kind.upper()],

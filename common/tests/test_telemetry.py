@@ -108,6 +108,7 @@ def spans(settings, monkeypatch):
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     monkeypatch.setattr(telemetry, "_provider", provider)
+    monkeypatch.setattr(telemetry, "_tracer", provider.get_tracer("bookstore"))
     settings.MIDDLEWARE = list(settings.MIDDLEWARE)
     DjangoInstrumentor().instrument(
         tracer_provider=provider,
