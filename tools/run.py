@@ -49,6 +49,25 @@ def port_problems(host: str) -> list[str]:
     return problems
 
 
+LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+
+
+def local_redis() -> dict[str, str]:
+    """REDIS_URL for `make run` when the caller set none: a Redis answering on this
+    machine's default port, or nothing (each process then caches in its own memory,
+    which is right for one process per service)."""
+    if env_str("REDIS_URL"):
+        return {}
+    import redis
+
+    try:
+        redis.Redis.from_url(LOCAL_REDIS, socket_connect_timeout=0.2, socket_timeout=0.2).ping()
+    except redis.RedisError:
+        return {}
+    print(f"Caching in the Redis at {LOCAL_REDIS} (REDIS_URL).", flush=True)
+    return {"REDIS_URL": LOCAL_REDIS}
+
+
 def banner(host: str) -> str:
     shown = "localhost" if host in {"127.0.0.1", "0.0.0.0", "::"} else host  # noqa: S104 (only a display name)
     lines = ["", "Bookstore services:"]
@@ -103,7 +122,7 @@ def main() -> int:
 
     manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
     var_dir = Path(env_str("VAR_DIR", str(REPO_DIR / "var")))
-    env = {"LOAD_DEMO_DATA": "1", **development_keys(var_dir), **os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {"LOAD_DEMO_DATA": "1", **development_keys(var_dir), **local_redis(), **os.environ, "PYTHONUNBUFFERED": "1"}
     for name in SERVICES:
         manager.add_process(name, shlex.join(supervised(name, serve_command(name))), env=env, cwd=str(REPO_DIR))
     # Outbox dispatchers: each waits (retrying) until its service has migrated its database.

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
-from common.settings import service_settings
+from common.settings import env_float, service_settings
 
 globals().update(service_settings("book", base_dir=Path(__file__).resolve().parent.parent, apps=["catalog"]))
+# How long a cached answer of the catalog is kept at most (catalog/cache.py); 0: none is.
+CATALOG_CACHE_SECONDS = env_float("CATALOG_CACHE_SECONDS", 60.0)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from catalog.cache import CATALOG
 from catalog.folding import fold
 from catalog.models import Author, Book, Category
 
@@ -66,6 +67,7 @@ def books_generate(
             )
         with transaction.atomic():
             Book.objects.bulk_create(batch)
+            CATALOG.changed()  # bulk_create sends no signals (signals.py)
         done += len(batch)
         progress(done)
     return done

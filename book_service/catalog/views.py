@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors, services
+from catalog.cache import CATALOG
 from catalog.errors import CatalogErrorCode
 from catalog.models import Author, Category
 from catalog.pagination import BookSearchPagination
@@ -106,10 +107,13 @@ class BookListCreateView(APIView):
     @extend_schema(parameters=[BookListQuerySerializer], responses=BookSerializer(many=True))
     def get(self, request):
         query = validated_query(BookListQuerySerializer, request)
+        return Response(CATALOG.answer(request, lambda: self._books(request, query)))
+
+    def _books(self, request, query: dict):
         if "ids" in query:
             books = BookSerializer(selectors.books_by_ids(query["ids"]), many=True).data
-            return Response(batch_answer(books, asked=query["ids"]))
-        return paginated(self, request, selectors.book_list(**query), BookSerializer)
+            return batch_answer(books, asked=query["ids"])
+        return paginated(self, request, selectors.book_list(**query), BookSerializer).data
 
     @extend_schema(request=BookSerializer, responses={201: BookSerializer})
     def post(self, request):
@@ -124,7 +128,7 @@ class BookDetailView(APIView):
 
     @extend_schema(responses=BookSerializer)
     def get(self, request, pk):
-        return Response(BookSerializer(selectors.book_get(pk)).data)
+        return Response(CATALOG.answer(request, lambda: BookSerializer(selectors.book_get(pk)).data))
 
     @extend_schema(request=BookSerializer, responses=BookSerializer)
     def patch(self, request, pk):
@@ -149,4 +153,7 @@ class BookSearchView(APIView):
     @extend_schema(parameters=[BookSearchQuerySerializer], responses=BookSerializer(many=True))
     def get(self, request):
         term = validated_query(BookSearchQuerySerializer, request)["search_term"]
-        return paginated(self, request, selectors.BookSearch(term), BookSerializer)
+        return Response(CATALOG.answer(request, lambda: self._found(request, term)))
+
+    def _found(self, request, term: str):
+        return paginated(self, request, selectors.BookSearch(term), BookSerializer).data

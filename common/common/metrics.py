@@ -37,7 +37,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
@@ -84,7 +84,7 @@ CALL_SECONDS = Histogram(
 )
 DB_CONNECTIONS_OPENED = Counter(
     "db_connections_opened",
-    "Database connections this process opened (each is kept DB_CONN_MAX_AGE by its thread).",
+    "Database connections this process opened without a pool (each kept DB_CONN_MAX_AGE by its thread).",
     ["service", "alias"],
     registry=REGISTRY,
 )
@@ -147,6 +147,8 @@ _wrappers_lock = threading.Lock()
 
 
 def _connection_opened(sender: object, connection: Any, **kwargs: Any) -> None:
+    if _pooled(connection.settings_dict):
+        return  # Django says "created" at each borrow from the pool; the pool's stats say more
     with _wrappers_lock:
         _wrappers.add(connection)
     DB_CONNECTIONS_OPENED.labels(service_name(), connection.alias).inc()
@@ -155,23 +157,46 @@ def _connection_opened(sender: object, connection: Any, **kwargs: Any) -> None:
 connection_created.connect(_connection_opened, dispatch_uid="common.metrics")
 
 
+def _pooled(database: dict[str, Any]) -> bool:
+    return bool(database.get("OPTIONS", {}).get("pool"))
+
+
 class DatabaseConnections(Collector):
-    """Connections open now in this process (one per thread that used the database, kept
-    between requests): what it takes of the server's max_connections."""
+    """Connections open now in this process: with psycopg's pool (PostgreSQL,
+    DB_POOL_MAX_SIZE), the pool's own count, how many are lent out, how many threads wait
+    for one and how long they have waited in all; without it, one per thread that used
+    the database, kept between requests. What the process takes of max_connections."""
 
     def collect(self) -> Iterable[Metric]:
-        gauge = GaugeMetricFamily(
+        from django.db import connections
+
+        service = service_name()
+        open_now = GaugeMetricFamily(
             "db_connections_open", "Database connections this process holds open now.", labels=["service", "alias"]
+        )
+        in_use = GaugeMetricFamily(
+            "db_pool_connections_in_use", "Pooled connections lent to a thread now.", labels=["service", "alias"]
+        )
+        waiting = GaugeMetricFamily(
+            "db_pool_requests_waiting", "Threads waiting for a pooled connection now.", labels=["service", "alias"]
+        )
+        waited = CounterMetricFamily(
+            "db_pool_wait_seconds", "Time threads spent waiting for a pooled connection.", labels=["service", "alias"]
         )
         with _wrappers_lock:
             wrappers = list(_wrappers)
-        open_by_alias: dict[str, int] = {}
-        for wrapper in wrappers:
-            if wrapper.connection is not None:
-                open_by_alias[wrapper.alias] = open_by_alias.get(wrapper.alias, 0) + 1
-        for alias in settings.DATABASES:
-            gauge.add_metric([service_name(), alias], open_by_alias.get(alias, 0))
-        yield gauge
+        for alias, database in settings.DATABASES.items():
+            if _pooled(database):
+                stats = connections[alias].pool.get_stats()  # type: ignore[attr-defined]  # PostgreSQL's wrapper
+                size = stats.get("pool_size", 0)
+                open_now.add_metric([service, alias], size)
+                in_use.add_metric([service, alias], size - stats.get("pool_available", 0))
+                waiting.add_metric([service, alias], stats.get("requests_waiting", 0))
+                waited.add_metric([service, alias], stats.get("requests_wait_ms", 0) / 1000)
+            else:
+                held = sum(w.alias == alias and w.connection is not None for w in wrappers)
+                open_now.add_metric([service, alias], held)
+        yield from (open_now, in_use, waiting, waited)
 
 
 # --- collectors of the parts that own more state ---------------------------------------

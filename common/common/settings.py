@@ -101,6 +101,23 @@ def database_url(name: str, repo_dir: Path) -> str:
 
 def database_config(url: str) -> dj_database_url.DBConfig:
     config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True)
+    if config["ENGINE"] == "django.db.backends.postgresql" and (pool_size := env_int("DB_POOL_MAX_SIZE", 4)) > 0:
+        # A pool per process (psycopg's, which Django drives): a thread borrows a
+        # connection for one request or task and gives it back, so a process holds at most
+        # DB_POOL_MAX_SIZE whatever its threads, and the server's max_connections covers
+        # every replica (docs/deployment.md, "Database connections"). DB_POOL_MAX_SIZE=0:
+        # a connection per thread, kept DB_CONN_MAX_AGE seconds, as before the pool.
+        config["CONN_MAX_AGE"] = 0  # Django returns a pooled connection at the end of each request
+        config["CONN_HEALTH_CHECKS"] = False
+        config["OPTIONS"] = {
+            "pool": {
+                "min_size": 1,
+                "max_size": pool_size,
+                "timeout": env_float("DB_POOL_TIMEOUT", 10.0),
+                "max_idle": 300,
+                "num_workers": 1,
+            }
+        }
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Several threads (and an outbox dispatcher) write to one file: WAL lets
         # readers go on while one writes, IMMEDIATE takes the write lock at BEGIN
@@ -114,6 +131,23 @@ def database_config(url: str) -> dj_database_url.DBConfig:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     return config
+
+
+def cache_settings(service: str) -> dict[str, dict[str, Any]]:
+    """CACHES: Redis at REDIS_URL, keys prefixed by service (CACHE_KEY_PREFIX, to share one
+    Redis between several shops), or this process's memory when REDIS_URL is unset."""
+    url = env_str("REDIS_URL")
+    if not url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_PREFIX": service}}
+    timeout = env_float("REDIS_TIMEOUT", 0.25)
+    return {
+        "default": {
+            "BACKEND": "common.cache.ForgivingRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"{env_str('CACHE_KEY_PREFIX', 'bookstore')}:{service}",
+            "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+        }
+    }
 
 
 def _logging(level: str) -> dict[str, Any]:
@@ -231,6 +265,7 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
             },
         ],
         "DATABASES": {"default": database_config(database_url(name, repo_dir))},
+        "CACHES": cache_settings(name),
         "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
         "LANGUAGE_CODE": "en-us",
         "TIME_ZONE": "UTC",

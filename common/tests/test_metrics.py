@@ -54,6 +54,20 @@ def test_open_database_connections_are_counted(client):
     assert value(scrape(client), "db_connections_open", service="book", alias="default") >= 1
 
 
+@pytest.mark.django_db
+def test_a_pooled_database_reports_its_pool(client, settings):
+    if not settings.DATABASES["default"].get("OPTIONS", {}).get("pool"):
+        pytest.skip("only PostgreSQL is pooled (DB_POOL_MAX_SIZE)")
+    client.get("/ready/")
+    samples = scrape(client)
+    labels = {"service": "book", "alias": "default"}
+
+    assert value(samples, "db_pool_connections_in_use", **labels) >= 1  # this test's transaction holds one
+    assert value(samples, "db_connections_open", **labels) >= value(samples, "db_pool_connections_in_use", **labels)
+    assert ("db_pool_requests_waiting", frozenset(labels.items())) in samples
+    assert ("db_pool_wait_seconds_total", frozenset(labels.items())) in samples
+
+
 def test_calls_to_peers_are_counted_by_peer_and_outcome(client, mocked_responses, settings):
     settings.SERVICE_URLS = {**settings.SERVICE_URLS, "cart": "http://cart.test"}
     mocked_responses.get("http://cart.test/ok/", json={})

@@ -1,8 +1,13 @@
 """common.settings: environment parsing, database and service URLs, SQLite tuning."""
 
+import os
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from django import db
 from django.db.utils import ConnectionHandler
 
 from common.settings import (
@@ -127,12 +132,94 @@ def test_sqlite_opens_in_wal_mode_with_a_busy_timeout(monkeypatch, tmp_path, dja
     assert busy_timeout == 20000
 
 
-def test_postgres_config_keeps_persistent_connections(monkeypatch):
-    monkeypatch.delenv("DB_CONN_MAX_AGE", raising=False)
+def test_postgres_config_pools_connections_per_process(monkeypatch):
+    monkeypatch.delenv("DB_POOL_MAX_SIZE", raising=False)
+    monkeypatch.delenv("DB_POOL_TIMEOUT", raising=False)
 
     config = database_config("postgres://app:secret@db:5432/bookstore_book")
 
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert config["NAME"] == "bookstore_book"
+    assert config["CONN_MAX_AGE"] == 0  # Django refuses a pool with persistent connections
+    assert config["OPTIONS"]["pool"]["max_size"] == 4
+    assert config["OPTIONS"]["pool"]["timeout"] == 10.0
+
+
+def test_postgres_without_the_pool_keeps_a_connection_per_thread(monkeypatch):
+    monkeypatch.setenv("DB_POOL_MAX_SIZE", "0")
+    monkeypatch.delenv("DB_CONN_MAX_AGE", raising=False)
+
+    config = database_config("postgres://app:secret@db:5432/bookstore_book")
+
+    assert "pool" not in config.get("OPTIONS", {})
     assert config["CONN_MAX_AGE"] == 60
     assert config["CONN_HEALTH_CHECKS"] is True
+
+
+def own_pool(alias: str, config: dict) -> ConnectionHandler:
+    """A handler with `config` under an alias of its own: Django keeps one pool per alias
+    in the process, and the suite's own database may be pooled under "default"."""
+    return ConnectionHandler({"default": {"ENGINE": "django.db.backends.dummy"}, alias: config})
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_SERVER_URL"), reason="needs a PostgreSQL server (DATABASE_SERVER_URL)")
+def test_many_threads_share_the_pools_few_connections(monkeypatch, django_db_blocker):
+    """Sixteen threads each running a query at once hold no more than the pool's two
+    connections on the server; the ones that wait get a connection when one is given back."""
+    monkeypatch.setenv("DB_POOL_MAX_SIZE", "2")
+    server = os.environ["DATABASE_SERVER_URL"].rstrip("/")
+    config = database_config(f"{server}/postgres")
+    name = f"pool-test-{uuid.uuid4().hex[:8]}"
+    config["OPTIONS"]["application_name"] = name
+    connections = own_pool(name, config)
+    started = threading.Barrier(16)
+
+    def query(_: int) -> int:
+        started.wait()
+        try:
+            with connections[name].cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [name])
+                held = cursor.fetchone()[0]
+                cursor.execute("SELECT pg_sleep(0.05)")
+                return held
+        finally:
+            connections[name].close()  # back to the pool, as Django does at a request's end
+
+    try:
+        with django_db_blocker.unblock(), ThreadPoolExecutor(16) as threads:
+            held = list(threads.map(query, range(16)))
+    finally:
+        connections[name].close_pool()
+
+    assert len(held) == 16
+    assert max(held) <= 2
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_SERVER_URL"), reason="needs a PostgreSQL server (DATABASE_SERVER_URL)")
+def test_a_thread_waiting_past_the_pool_timeout_gets_an_operational_error(monkeypatch, django_db_blocker):
+    """What common.errors answers 503 (database unavailable) with, after DB_POOL_TIMEOUT:
+    never a request waiting for ever."""
+    monkeypatch.setenv("DB_POOL_MAX_SIZE", "1")
+    monkeypatch.setenv("DB_POOL_TIMEOUT", "0.2")
+    config = database_config(f"{os.environ['DATABASE_SERVER_URL'].rstrip('/')}/postgres")
+    name = f"pool-test-{uuid.uuid4().hex[:8]}"
+    connections = own_pool(name, config)
+    holding, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with connections[name].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            holding.set()
+            done.wait(5)
+        connections[name].close()
+
+    try:
+        with django_db_blocker.unblock(), ThreadPoolExecutor(1) as other:
+            held = other.submit(hold)
+            assert holding.wait(5)
+            with pytest.raises(db.OperationalError):
+                connections[name].ensure_connection()
+            done.set()
+            held.result()
+    finally:
+        connections[name].close_pool()

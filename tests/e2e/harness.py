@@ -63,6 +63,8 @@ class Stack:
     mailbox: Mailbox | None = None
     # Settings a test gives one service for a while (Stack.configured).
     overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    # This stack's keys in a Redis shared with others (REDIS_URL): CACHE_KEY_PREFIX.
+    cache_key_prefix: str = field(default_factory=lambda: f"e2e-{uuid.uuid4().hex[:12]}")
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
@@ -106,6 +108,7 @@ class Stack:
             SWEEP_SECONDS="0.5",
             CHECKOUT_ABANDONED_SECONDS="8",
             PAYMENT_RECOVERY_SECONDS="8",
+            CACHE_KEY_PREFIX=self.cache_key_prefix,
         )
         if self.events is not None:
             subscribers = {kind: [*targets, self.events.url] for kind, targets in DEFAULT_SUBSCRIBERS.items()}

@@ -23,6 +23,12 @@ def _fast_test_settings(settings: Settings) -> Iterator[None]:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Every event a service publishes in its tests is checked against its contract.
     settings.EVENT_CONTRACTS_STRICT = True
+    # Each process's own memory, empty at each test's start: answers cached from another
+    # test's rows are gone, and no suite clears a Redis (REDIS_URL) another one is using.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()
     yield
     from common.lazy import forget_all
 

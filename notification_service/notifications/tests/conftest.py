@@ -2,7 +2,6 @@ import uuid
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
 
 from common.events import CONTRACTS, payload_of
 
@@ -36,7 +35,6 @@ def _notification_settings(settings):
     settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS = 3
     settings.NOTIFICATION_EMAIL_BACKOFF_SECONDS = 30
     settings.NOTIFICATION_EMAIL_BACKOFF_MAX_SECONDS = 100
-    cache.clear()  # the customers' addresses, kept between calls
 
 
 @pytest.fixture

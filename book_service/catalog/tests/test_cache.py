@@ -1,0 +1,147 @@
+"""The catalog's read cache (catalog/cache.py): a repeated read costs no query, and every
+kind of write (the API, the admin's services, a rename of an author or category, bulk
+generation) is seen by the next read; a cache that cannot be reached is no cache."""
+
+import logging
+
+import pytest
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+
+from catalog import services
+from catalog.synthetic import books_generate
+from common.cache import ForgivingRedisCache
+
+READS = {
+    "one book": "/api/books/{id}/",
+    "a page": "/api/books/?ordering=price",
+    "a search": "/api/books/search/?search_term=dế",
+    "a batch read": "/api/books/?ids={id}",
+}
+
+
+def books_in(answer: dict) -> list[dict]:
+    return answer.get("results", [answer])
+
+
+@pytest.fixture
+def book(make_book):
+    return make_book("Dế Mèn phiêu lưu ký", author="Tô Hoài", category="Thiếu nhi", price="12.00")
+
+
+@pytest.mark.parametrize("read", READS.values(), ids=READS.keys())
+def test_a_repeated_read_is_answered_without_the_database(book, api_client, django_assert_num_queries, read):
+    url = read.format(id=book.id)
+    first = api_client.get(url)
+    assert first.status_code == 200
+
+    with django_assert_num_queries(0):
+        again = api_client.get(url)
+
+    assert again.status_code == 200
+    assert again.json() == first.json()
+
+
+@pytest.mark.parametrize("read", READS.values(), ids=READS.keys())
+def test_a_new_price_is_seen_by_the_next_read(book, api_client, staff_client, django_capture_on_commit_callbacks, read):
+    url = read.format(id=book.id)
+    assert books_in(api_client.get(url).json())[0]["price"] == "12.00"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff_client.patch(f"/api/books/{book.id}/", {"price": "15.50"}).status_code == 200
+
+    assert books_in(api_client.get(url).json())[0]["price"] == "15.50"
+
+
+def test_renaming_an_author_or_a_category_is_seen_in_their_books(book, api_client, django_capture_on_commit_callbacks):
+    url = f"/api/books/{book.id}/"
+    api_client.get(url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.author_update(author=book.author, name="Tô Hoài (Nguyễn Sen)")
+        services.category_update(category=book.category, name="Truyện thiếu nhi")
+
+    answer = api_client.get(url).json()
+    assert (answer["author_name"], answer["category_name"]) == ("Tô Hoài (Nguyễn Sen)", "Truyện thiếu nhi")
+
+
+def test_a_deleted_book_is_gone_from_the_next_read(book, api_client, staff_client, django_capture_on_commit_callbacks):
+    assert api_client.get(f"/api/books/{book.id}/").status_code == 200
+    assert api_client.get("/api/books/search/?search_term=dế").json()["count"] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff_client.delete(f"/api/books/{book.id}/").status_code == 204
+
+    assert api_client.get(f"/api/books/{book.id}/").status_code == 404
+    assert api_client.get("/api/books/search/?search_term=dế").json()["count"] == 0
+
+
+def test_a_write_rolled_back_leaves_the_answers_as_they_were(book, api_client, django_capture_on_commit_callbacks):
+    """The renewal waits for the commit: a write that never commits renews nothing, and a
+    read meanwhile is not told of a change that did not happen."""
+    api_client.get(f"/api/books/{book.id}/")
+
+    with django_capture_on_commit_callbacks(execute=False) as renewals:
+        services.book_update(book=book, price="99.00")
+
+    assert len(renewals) >= 1  # waiting for a commit, not run
+    assert api_client.get(f"/api/books/{book.id}/").json()["price"] == "12.00"
+
+
+def test_books_added_in_bulk_are_listed_by_the_next_read(db, api_client, django_capture_on_commit_callbacks):
+    assert api_client.get("/api/books/").json()["count"] == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        books_generate(count=30)
+
+    assert api_client.get("/api/books/").json()["count"] == 30
+
+
+def test_answers_are_kept_apart_by_host(book, api_client):
+    """Answers hold links built from the request's address: the same path asked by another
+    host name is another answer."""
+    api_client.get("/api/books/?page_size=1", HTTP_HOST="localhost")
+    other = api_client.get("/api/books/?page_size=1", HTTP_HOST="127.0.0.1").json()
+
+    assert other["next"] is None or other["next"].startswith("http://127.0.0.1")
+
+
+def test_no_caching_when_the_setting_is_zero(book, api_client, settings, django_assert_num_queries):
+    settings.CATALOG_CACHE_SECONDS = 0
+    api_client.get(f"/api/books/{book.id}/")
+
+    with django_assert_num_queries(1):
+        api_client.get(f"/api/books/{book.id}/")
+
+
+@pytest.fixture
+def unreachable_redis(settings):
+    """The cache is Redis on a port where nothing listens (Django renews its cache
+    handlers when CACHES changes, and again when the test ends)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "common.cache.ForgivingRedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    return caches["default"]
+
+
+def test_with_the_cache_unreachable_reads_and_writes_still_work(
+    book, api_client, staff_client, unreachable_redis, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    assert isinstance(unreachable_redis, ForgivingRedisCache)
+    tries = []
+    real_get = RedisCache.get
+    monkeypatch.setattr(RedisCache, "get", lambda self, *a, **k: tries.append(1) or real_get(self, *a, **k))
+
+    with caplog.at_level(logging.WARNING, logger="common.cache"):
+        assert api_client.get(f"/api/books/{book.id}/").json()["price"] == "12.00"
+        with django_capture_on_commit_callbacks(execute=True):
+            assert staff_client.patch(f"/api/books/{book.id}/", {"price": "13.00"}).status_code == 200
+        assert api_client.get(f"/api/books/{book.id}/").json()["price"] == "13.00"
+
+    assert len(tries) == 1  # after the first failure Redis is left alone for a while
+    assert [r.message for r in caplog.records].count(caplog.records[0].message) == 1
+    assert "cache unavailable" in caplog.records[0].message
