@@ -12,6 +12,8 @@ There is no Docker engine where the tests run, so this checks the file itself:
 - make run's demo stock step has its one-shot container, started once what it calls is healthy;
 - health checks and depends_on conditions are in place, and every depends_on target exists;
   the database's health check goes over TCP (the init scripts run on a socket-only server);
+- the Redis cache is there with its health check, every process's REDIS_URL names it and
+  the services wait for it;
 - one image, built once: only the `image` service builds it, every other process runs it
   and waits (directly or through another) for that build, under Docker's init;
 - the services have more than SHUTDOWN_GRACE_SECONDS to stop (stop_grace_period) before
@@ -53,6 +55,10 @@ DEMO_STOCK_NEEDS = ("gateway", "book", "customer", "inventory")
 # The one service that builds the image all the others run.
 IMAGE_SERVICE = "image"
 IMAGE = "bookstore:local"
+# Redis, the cache every process shares (docs/architecture.md, "Caches"); like db, a
+# container of its own image that is no process of make run's.
+CACHE = "cache"
+CACHE_URL = f"redis://{CACHE}:6379/0"
 _DURATION = re.compile(r"(?P<number>\d+(?:\.\d+)?)(?P<unit>h|ms|m|s|us)")
 _SECONDS = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 0.000001}
 
@@ -206,6 +212,7 @@ def _service_problems(process: Process, entry: dict, db_password: str) -> list[s
         "HOST": "0.0.0.0",  # noqa: S104 (inside a container)
         "LOAD_DEMO_DATA": "1",  # as make run
         "DATABASE_URL": f"postgres://{service.database_name}:{db_password}@db:5432/{service.database_name}",
+        "REDIS_URL": CACHE_URL,
     }
     for peer_name, peer in SERVICES.items():
         expect[peer.port_var] = str(peer.default_port)
@@ -222,8 +229,11 @@ def _service_problems(process: Process, entry: dict, db_password: str) -> list[s
         found += [f"{host}: ALLOWED_HOSTS does not include {h}" for h in needed if h not in allowed]
         if entry.get("healthcheck", {}).get("test") != ["CMD", "python", "-m", "tools.healthcheck"]:
             found.append(f"{host}: no health check on /ready/ (python -m tools.healthcheck)")
-        if _depends_on(entry).get("db", {}).get("condition") != "service_healthy":
-            found.append(f"{host}: does not wait for db to be healthy")
+        found += [
+            f"{host}: does not wait for {other} to be healthy"
+            for other in ("db", CACHE)
+            if _depends_on(entry).get(other, {}).get("condition") != "service_healthy"
+        ]
     else:
         owner = compose_host(process.service)
         if _depends_on(entry).get(owner, {}).get("condition") != "service_healthy":
@@ -278,7 +288,7 @@ def image_problems(services: dict) -> list[str]:
     if builder.get("image") != IMAGE or not builder.get("build"):
         found.append(f"{IMAGE_SERVICE}: must build {IMAGE} (build: and image: {IMAGE})")
     for host, entry in services.items():
-        if host in {"db", IMAGE_SERVICE}:
+        if host in {"db", CACHE, IMAGE_SERVICE}:
             continue
         if entry.get("build"):
             found.append(f"{host}: builds an image of its own; only {IMAGE_SERVICE} builds, once")
@@ -337,6 +347,11 @@ def problems(compose: dict, *, env: dict[str, str] | None = None, init_script: s
         found.append("db: the health check must be pg_isready over TCP (-h 127.0.0.1), not the Unix socket")
     if init_script is not None:
         found += init_script_problems(init_script)
+    cache = services.get(CACHE)
+    if cache is None:
+        found.append(f"no {CACHE!r} (Redis) service")
+    elif (cache.get("healthcheck") or {}).get("test") != ["CMD", "redis-cli", "ping"]:
+        found.append(f"{CACHE}: the health check must be redis-cli ping")
 
     expected = {compose_name(process): process for process in expected_processes()}
     for host, process in expected.items():
@@ -350,7 +365,7 @@ def problems(compose: dict, *, env: dict[str, str] | None = None, init_script: s
     found += [
         f"{host}: runs {entry.get('command')!r}, which make run does not start"
         for host, entry in services.items()
-        if host not in {"db", DEMO_STOCK, IMAGE_SERVICE} and host not in expected
+        if host not in {"db", CACHE, DEMO_STOCK, IMAGE_SERVICE} and host not in expected
     ]
     for host, entry in services.items():
         unknown = [other for other in _depends_on(entry) if other not in services]

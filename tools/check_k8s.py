@@ -18,6 +18,8 @@ package ships, for the oldest and the newest Kubernetes version we support. Then
 - the ConfigMap's ports and URLs are those of common/registry.py, every Secret and
   ConfigMap a pod refers to exists with that key, and the development PostgreSQL runs
   docker/postgres-init.sh unchanged;
+- the ConfigMap's REDIS_URL names a Redis, and when that is redis.yaml's, its Deployment
+  has `redis-cli ping` probes and its Service the port;
 - every service's pods carry the Prometheus scrape annotations with their port, and the
   optional observability overlay (deploy/observability: Jaeger, Prometheus, Grafana) is
   valid, complete, and points the ConfigMap's OTEL_EXPORTER_OTLP_ENDPOINT at its Jaeger.
@@ -52,6 +54,8 @@ K8S_DIR = REPO_DIR / "deploy" / "k8s"
 KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
 CONFIG_MAP = "bookstore-config"
 SECRET = "bookstore-secrets"  # noqa: S105 (the Secret's name, not a password)
+# The development Redis of redis.yaml (Deployment and Service), the services' cache.
+CACHE = "redis"
 
 Manifests = dict[tuple[str, str], dict]  # (kind, name) -> the manifest
 
@@ -233,7 +237,7 @@ def deployment_problems(manifests: Manifests, allowed_hosts: list[str]) -> list[
     found += [
         f"Deployment/{name}: runs {_pod(m)['containers'][0].get('command')!r}, which make run does not start"
         for (kind, name), m in manifests.items()
-        if kind == "Deployment" and name not in expected
+        if kind == "Deployment" and name not in expected and name != CACHE
     ]
     return found
 
@@ -360,6 +364,29 @@ def postgres_problems(manifests: Manifests) -> list[str]:
     return []
 
 
+def cache_problems(manifests: Manifests) -> list[str]:
+    """REDIS_URL names a Redis; if redis.yaml's, it is there, probed, behind its Service."""
+    config = (manifests.get(("ConfigMap", CONFIG_MAP)) or {}).get("data") or {}
+    url = urlsplit(config.get("REDIS_URL") or "")
+    if url.scheme not in {"redis", "rediss"} or not url.hostname:
+        return [
+            f"ConfigMap/{CONFIG_MAP}: REDIS_URL {config.get('REDIS_URL')!r} names no Redis "
+            "(each replica would cache for itself and miss the others' writes)"
+        ]
+    if url.hostname != CACHE:
+        return []  # a managed Redis: nothing to compare
+    deployment = manifests.get(("Deployment", CACHE))
+    if deployment is None:
+        return [f"ConfigMap/{CONFIG_MAP}: REDIS_URL names {CACHE}, but there is no Deployment/{CACHE}"]
+    container = _pod(deployment)["containers"][0]
+    found = [
+        f"Deployment/{CACHE}: no {probe} running redis-cli ping"
+        for probe in ("readinessProbe", "livenessProbe")
+        if ((container.get(probe) or {}).get("exec") or {}).get("command") != ["redis-cli", "ping"]
+    ]
+    return found + service_problems(manifests, CACHE, url.port or 6379, pod_labels(deployment))
+
+
 def index(files: dict[str, list[dict]]) -> Manifests:
     return {(doc.get("kind"), (doc.get("metadata") or {}).get("name")): doc for docs in files.values() for doc in docs}
 
@@ -378,6 +405,7 @@ def problems(kustomization: dict, files: dict[str, list[dict]], *, schemas: bool
     found += secret_problems(manifests)
     found += reference_problems(manifests)
     found += postgres_problems(manifests)
+    found += cache_problems(manifests)
     return found
 
 

@@ -315,6 +315,27 @@ def test_a_database_health_check_on_the_unix_socket_is_reported(compose):
     assert "db: the health check must be pg_isready over TCP (-h 127.0.0.1), not the Unix socket" in problems(broken)
 
 
+def test_a_cache_missing_unchecked_not_waited_for_or_not_named_is_reported(compose):
+    broken = copy.deepcopy(compose)
+    broken["services"]["cache"]["healthcheck"]["test"] = ["CMD", "true"]
+    # A new mapping: the services share the one from the file's x-service anchor.
+    broken["services"]["cart-service"]["depends_on"] = {"db": {"condition": "service_healthy"}, "image": {}}
+    broken["services"]["order-dispatcher"]["environment"] = {
+        **broken["services"]["order-dispatcher"]["environment"],
+        "REDIS_URL": "redis://localhost:6379/0",
+    }
+    found = problems(broken)
+    assert "cache: the health check must be redis-cli ping" in found
+    assert "cart-service: does not wait for cache to be healthy" in found
+    assert "order-dispatcher: REDIS_URL is 'redis://localhost:6379/0', expected 'redis://cache:6379/0'" in found
+    assert not any(p.startswith("cache: runs") for p in found)  # not a process of make run's
+
+    del broken["services"]["cache"]
+    found = problems(broken)
+    assert "no 'cache' (Redis) service" in found
+    assert "gateway: depends on cache, which is not a service" in found
+
+
 def test_a_service_with_less_time_to_stop_than_its_grace_period_is_reported(compose):
     broken = copy.deepcopy(compose)
     del broken["services"]["book-service"]["stop_grace_period"]

@@ -163,6 +163,29 @@ def test_a_missing_secret_key_a_wrong_url_and_a_changed_init_script_are_reported
     assert "ConfigMap/postgres-init: differs from docker/postgres-init.sh" in found
 
 
+def test_a_cache_unnamed_unprobed_or_missing_is_reported_and_not_taken_for_a_process(kustomization, files):
+    found = problems(kustomization, files, schemas=False)
+    assert not any(p.startswith("Deployment/redis") for p in found)  # not a process of make run's
+    del container(files, "Deployment", "redis")["livenessProbe"]
+    manifest(files, "Service", "redis")["spec"]["ports"][0]["port"] = 6380
+    found = problems(kustomization, files, schemas=False)
+    assert "Deployment/redis: no livenessProbe running redis-cli ping" in found
+    assert "Service/redis: does not serve port 6379" in found
+
+    config = manifest(files, "ConfigMap", "bookstore-config")["data"]
+    config["REDIS_URL"] = "redis://redis.example.com:6379/0"  # a managed one
+    assert not any("redis" in p.lower() for p in problems(kustomization, files, schemas=False))
+    config["REDIS_URL"] = ""
+    assert (
+        "ConfigMap/bookstore-config: REDIS_URL '' names no Redis "
+        "(each replica would cache for itself and miss the others' writes)"
+    ) in problems(kustomization, files, schemas=False)
+    config["REDIS_URL"] = "redis://redis:6379/0"
+    files["redis.yaml"] = [m for m in files["redis.yaml"] if m["kind"] != "Deployment"]
+    found = problems(kustomization, files, schemas=False)
+    assert "ConfigMap/bookstore-config: REDIS_URL names redis, but there is no Deployment/redis" in found
+
+
 def test_generated_secrets_need_a_committed_example_and_an_ignored_env_file(
     kustomization, files, tmp_path, monkeypatch
 ):
