@@ -65,8 +65,9 @@ $(VENV)/.bench-installed: $(VENV)/.installed requirements-bench.txt
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	@touch $@
 
-bench: $(VENV)/.bench-installed ## Load benchmark of the whole shop on SQLite and PostgreSQL (bench/results/load.md), then tracing's cost (tracing_cost.md); BENCH_ARGS="--help" for options
+bench: $(VENV)/.bench-installed ## Load benchmark of the whole shop on SQLite and PostgreSQL (bench/results/load.md), the capacity curve on PostgreSQL (capacity.md), then tracing's cost (tracing_cost.md); BENCH_ARGS="--help" for options
 	DATABASE_SERVER_URL=$${DATABASE_SERVER_URL:-$(POSTGRES_URL)} $(PY) -m bench.load $(BENCH_ARGS)
+	DATABASE_SERVER_URL=$${DATABASE_SERVER_URL:-$(POSTGRES_URL)} $(PY) -m bench.capacity
 	$(PY) -m bench.tracing_cost
 
 clean: ## Remove databases, test reports and caches (keeps .venv)

@@ -37,7 +37,7 @@ from bench.load.targets import CHECKOUT_P95_MS
 from bench.machine import RESULTS, describe, write_results
 
 CHECKOUT = "POST /api/orders/ (checkout)"
-DEFAULT_STEPS = "16,32,64,96,128,160,192,256,320"
+DEFAULT_STEPS = "16,32,64,96,128,160,192,256"
 
 
 def steps(value: str) -> list[int]:
@@ -48,12 +48,22 @@ def steps(value: str) -> list[int]:
 
 
 def postgres_cpu_seconds() -> float:
-    """CPU time of the PostgreSQL server's processes (every backend, the checkpointer, the
-    WAL writer ...), user + system; 0 when none is visible from here."""
+    """CPU time of the PostgreSQL server, user + system: the postmaster's, its live
+    processes' (backends, checkpointer, WAL writer ...), and that of the backends that
+    have ended (a backend's CPU goes to its parent's children times once it is reaped);
+    0 when no server is visible from here."""
     total = 0.0
-    for process in psutil.process_iter(["name", "cpu_times"]):
-        if process.info["name"] in {"postgres", "postmaster"} and process.info["cpu_times"]:
-            total += process.info["cpu_times"].user + process.info["cpu_times"].system
+    for process in psutil.process_iter(["name", "ppid"]):
+        if process.info["name"] not in {"postgres", "postmaster"}:
+            continue
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+            parent_name = psutil.Process(process.info["ppid"]).name() if process.info["ppid"] else ""
+            if parent_name not in {"postgres", "postmaster"}:  # the postmaster: its reaped children too
+                total += times.children_user + times.children_system
+        except psutil.NoSuchProcess:  # ended between the listing and the reading: its parent has it
+            continue
     return total
 
 
@@ -160,10 +170,17 @@ def plot(report: dict, path: Path) -> None:
     for label, curve in report["curves"].items():
         rows = curve["result"]["curve"]
         shoppers = [row["shoppers"] for row in rows]
-        throughput.plot(shoppers, [row["requests_per_s"] for row in rows], marker="o", label=label)
-        latency.plot(shoppers, [row["checkout_p95_ms"] for row in rows], marker="o", label=f"{label}, p95")
+        [line] = throughput.plot(shoppers, [row["requests_per_s"] for row in rows], marker="o", label=label)
+        colour = line.get_color()  # one colour per curve on both plots: p95 solid, p50 dotted
+        p95 = [row["checkout_p95_ms"] for row in rows]
+        latency.plot(shoppers, p95, marker="o", color=colour, label=f"{label}, p95")
         latency.plot(
-            shoppers, [row["checkout_p50_ms"] for row in rows], marker=".", linestyle=":", label=f"{label}, p50"
+            shoppers,
+            [row["checkout_p50_ms"] for row in rows],
+            marker=".",
+            linestyle=":",
+            color=colour,
+            label=f"{label}, p50",
         )
     latency.axhline(CHECKOUT_P95_MS, color="grey", linestyle="--", linewidth=1, label=f"{CHECKOUT_P95_MS} ms")
     throughput.set(xlabel="shoppers", ylabel="requests/s", title="Throughput")

@@ -18,6 +18,7 @@ HARNESS_SETTINGS = {
     "PYTHONUNBUFFERED",
     "SECRET_KEY",
     "JWT_SIGNING_KEY",
+    "CACHE_KEY_PREFIX",  # this stack's own keys, when REDIS_URL names a Redis
     *(service.port_var for service in SERVICES.values()),
 }
 # Every simulated customer comes from one address and writes far more than the
