@@ -2,8 +2,9 @@
 notification emails' fast paths).
 
 A small pool of long-lived threads per process rather than a thread per task: each
-thread keeps its database connection between tasks (`DB_CONN_MAX_AGE`), where a
-thread per task opened and closed one every time. What fails is only logged: the
+thread borrows a connection from the process's pool for a task (PostgreSQL) or keeps
+its own between tasks (SQLite, `DB_CONN_MAX_AGE`), where a thread per task opened and
+closed one every time. What fails is only logged: the
 callers' sweepers (the outbox dispatcher, the email sweep) try it again.
 """
 
