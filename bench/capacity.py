@@ -22,7 +22,6 @@ import argparse
 import json
 import shlex
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,7 +30,7 @@ import psutil
 from bench.load.locust_run import run_locust
 from bench.load.options import add_shop_options
 from bench.load.sampling import LoadWatcher
-from bench.load.shop import prepare_shop
+from bench.load.shop import running_shop
 from bench.load.stack import PG_SERVER, BenchStack
 from bench.load.targets import CHECKOUT_P95_MS
 from bench.machine import RESULTS, describe, write_results
@@ -104,24 +103,16 @@ def step(stack: BenchStack, shop_file: Path, shoppers: int, args: argparse.Names
 
 def run(args: argparse.Namespace) -> dict:
     args.customers = args.steps[-1]
-    with tempfile.TemporaryDirectory(prefix="bench-capacity-") as workdir_name:
-        workdir = Path(workdir_name)
-        stack = BenchStack(workdir, database_server=PG_SERVER if args.database == "postgres" else None)
-        try:
-            stack.start()
-            shop = prepare_shop(stack, args)
-            shop_file = workdir / "shop.json"
-            shop_file.write_text(json.dumps(shop))
-            curve = []
-            for shoppers in args.steps:
-                curve.append(step(stack, shop_file, shoppers, args))
-                print(f"{shoppers} shoppers: {json.dumps(curve[-1])}", flush=True)
-                if not curve[-1]["held"]:
-                    break
-        finally:
-            stack.stop()
+    curve: list[dict] = []
+    with running_shop("capacity", args.database, args) as (stack, shop_file):
+        for shoppers in args.steps:
+            curve.append(step(stack, shop_file, shoppers, args))
+            print(f"{shoppers} shoppers: {json.dumps(curve[-1])}", flush=True)
+            if not curve[-1]["held"]:
+                break
+        settings = stack.serving_settings()
     held = [row["shoppers"] for row in curve if row["held"]]
-    return {"curve": curve, "capacity": max(held, default=0), "settings": stack.serving_settings()}
+    return {"curve": curve, "capacity": max(held, default=0), "settings": settings}
 
 
 def markdown(report: dict) -> str:

@@ -23,7 +23,6 @@ import json
 import shlex
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -31,7 +30,7 @@ from pathlib import Path
 from bench.load.locust_run import run_locust
 from bench.load.options import add_shop_options
 from bench.load.sampling import cpu_seconds, process_group
-from bench.load.shop import prepare_shop
+from bench.load.shop import running_shop
 from bench.load.stack import PG_SERVER, BenchStack
 from bench.machine import describe, write_results
 
@@ -115,14 +114,8 @@ def run(args: argparse.Namespace) -> dict:
         "every trace": {"OTEL_EXPORTER_OTLP_ENDPOINT": sink.url, "OTEL_TRACES_SAMPLER": "parentbased_always_on"},
     }
     rounds: dict[str, list[dict]] = {mode: [] for mode in MODES}
-    with tempfile.TemporaryDirectory(prefix="bench-tracing-") as workdir_name:
-        workdir = Path(workdir_name)
-        stack = BenchStack(workdir, database_server=PG_SERVER if args.database == "postgres" else None)
-        try:
-            stack.start()
-            shop = prepare_shop(stack, args)
-            shop_file = workdir / "shop.json"
-            shop_file.write_text(json.dumps(shop))
+    try:
+        with running_shop("tracing", args.database, args) as (stack, shop_file):
             for number in range(1, args.rounds + 1):
                 for mode in round_order(number):
                     exports_before = sink.exports
@@ -130,9 +123,8 @@ def run(args: argparse.Namespace) -> dict:
                         rounds[mode].append(measure(stack, shop_file, args))
                     rounds[mode][-1]["otlp_exports"] = sink.exports - exports_before
                     print(f"round {number} {mode}: {json.dumps(rounds[mode][-1])}", flush=True)
-        finally:
-            stack.stop()
-            sink.shutdown()
+    finally:
+        sink.shutdown()
     median = {kind: statistics.median(r["cpu_ms_per_request"] for r in done) for kind, done in rounds.items()}
     return {
         "rounds": rounds,

@@ -1,13 +1,19 @@
 """The shop the customers act on, prepared through the gateway as people would: a grown
 catalog, a stocked warehouse, customers signed up and logged in."""
 
+import contextlib
+import json
 import subprocess
 import sys
+import tempfile
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import requests
 
+from bench.load.stack import PG_SERVER, BenchStack
 from common.demo import DEMO_STAFF
 from common.registry import SERVICES
 from tests.e2e.harness import Stack
@@ -102,3 +108,19 @@ def prepare_shop(stack: Stack, args) -> dict:
         "think_max": args.think_max,
         **catalog,
     }
+
+
+@contextlib.contextmanager
+def running_shop(name: str, database: str, args) -> Iterator[tuple[BenchStack, Path]]:
+    """The stack started on `database` (sqlite or postgres) in a folder of its own, and the
+    shop prepared in it and written to a file for locust (BENCH_SHOP); all stopped after."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as workdir_name:
+        workdir = Path(workdir_name)
+        stack = BenchStack(workdir, database_server=PG_SERVER if database == "postgres" else None)
+        try:
+            stack.start()
+            shop_file = workdir / "shop.json"
+            shop_file.write_text(json.dumps(prepare_shop(stack, args)))
+            yield stack, shop_file
+        finally:
+            stack.stop()
