@@ -1,9 +1,12 @@
-"""`make run` refuses to start when a port cannot be bound, naming what to change; what it prints."""
+"""`make run` refuses to start when a port cannot be bound, naming what to change; what it
+prints; the Redis it caches in."""
 
 import errno
 import socket
 
-from tools.run import banner, port_problems
+import redis
+
+from tools.run import LOCAL_REDIS, banner, local_redis, port_problems
 
 
 def test_a_taken_port_names_the_service_port_and_variable(monkeypatch):
@@ -42,3 +45,34 @@ def test_the_banner_sends_staff_to_the_back_office_and_no_browser_to_a_service_p
     assert "Back office (every service's admin, one staff login): http://localhost:1000/admin/" in text
     # Browsers refuse some ports (payment's 6000): no service's own admin is offered.
     assert [line for line in text.splitlines() if "/admin/" in line and ":1000/" not in line] == []
+
+
+class FakeRedis:
+    def __init__(self, answers: bool):
+        self.answers = answers
+
+    def ping(self) -> bool:
+        if not self.answers:
+            raise redis.ConnectionError("Connection refused")
+        return True
+
+
+def test_a_local_redis_that_answers_is_used(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setattr(redis.Redis, "from_url", lambda url, **options: FakeRedis(answers=True))
+
+    assert local_redis() == {"REDIS_URL": LOCAL_REDIS}
+
+
+def test_without_a_local_redis_each_process_caches_for_itself(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setattr(redis.Redis, "from_url", lambda url, **options: FakeRedis(answers=False))
+
+    assert local_redis() == {}
+
+
+def test_the_callers_redis_is_left_as_it_is(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://elsewhere:6379/2")
+    monkeypatch.setattr(redis.Redis, "from_url", lambda url, **options: FakeRedis(answers=True))
+
+    assert local_redis() == {}  # the environment, passed on whole, already has it
