@@ -37,6 +37,8 @@ def refuses_connections(port: int) -> bool:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     except ConnectionRefusedError:
         return True
+    except ConnectionResetError:  # the probe reached the backlog as the socket closed: look again
+        return False
     return False
 
 
