@@ -1,8 +1,10 @@
 """Database helpers every service may use."""
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any, TypeVar, cast
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import ForeignObjectRel
 
 _M = TypeVar("_M", bound=models.Model)
@@ -54,3 +56,33 @@ def filter_given(rows: "models.QuerySet[_M]", **lookups: object) -> "models.Quer
     (?status=, ?user_id=) in one line, a filter nobody asked for left out."""
     given = {lookup: value for lookup, value in lookups.items() if value is not None}
     return rows.filter(**given) if given else rows
+
+
+@contextlib.contextmanager
+def one_snapshot() -> Iterator[None]:
+    """Reads that all see the database as of one moment, so that an answer's parts agree
+    (a page, its count and its unread count) while other requests commit rows between
+    them. Inside a transaction already open, that one is the snapshot. Otherwise a
+    read-only transaction: on PostgreSQL REPEATABLE READ (its default, READ COMMITTED,
+    takes a snapshot per statement); on SQLite a deferred one, whose first read fixes
+    what it sees in WAL mode."""
+    if connection.in_atomic_block:
+        yield
+        return
+    connection.ensure_connection()  # a new connection would reset transaction_mode below
+    if connection.vendor == "sqlite":
+        # This project's IMMEDIATE mode would take the write lock at BEGIN and hold
+        # every writer back while we only read.
+        sqlite: Any = connection  # django-stubs do not know its transaction_mode
+        immediate, sqlite.transaction_mode = sqlite.transaction_mode, "DEFERRED"
+        try:
+            with transaction.atomic():
+                sqlite.transaction_mode = immediate
+                yield
+        finally:
+            sqlite.transaction_mode = immediate
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield

@@ -1,8 +1,10 @@
+import threading
+
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from common.db import create_unless_present
+from common.db import create_unless_present, one_snapshot
 from common.idempotency.models import IdempotencyKey
 from common.outbox.models import OutboxDelivery, OutboxEvent
 
@@ -80,3 +82,34 @@ def test_the_instance_is_a_stored_row_to_django():
     made.event_type = "thing.renamed"
     made.save()  # unsaved, a primary key with a default is inserted again: an IntegrityError
     assert list(OutboxEvent.objects.values_list("event_type", flat=True)) == ["thing.renamed"]
+
+
+def committed_by_another_connection(write) -> None:
+    def run():
+        try:
+            write()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive()  # the write was not held back by the reads
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reads_in_one_snapshot_do_not_see_a_row_committed_between_them():
+    with one_snapshot():
+        before = IdempotencyKey.objects.count()
+        committed_by_another_connection(lambda: claim("k1"))
+        within = IdempotencyKey.objects.count()
+    after = IdempotencyKey.objects.count()
+
+    assert (before, within, after) == (0, 0, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reads_outside_a_snapshot_each_see_what_is_committed_by_then():
+    before = IdempotencyKey.objects.count()
+    committed_by_another_connection(lambda: claim("k1"))
+    assert (before, IdempotencyKey.objects.count()) == (0, 1)  # what one_snapshot() prevents

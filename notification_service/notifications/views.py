@@ -3,6 +3,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.auth import Caller
+from common.db import one_snapshot
 from common.outbox.consumer import EventReceiverView
 from common.pagination import paginated
 from common.serializers import validated_query
@@ -20,9 +21,10 @@ class NotificationListView(APIView):
     def get(self, request):
         query = validated_query(NotificationListQuerySerializer, request)
         user_id = selectors.notifications_owner_for(Caller.of(request.user), query.get("user_id"))
-        self.unread_count = selectors.notification_unread_count(user_id=user_id)  # NotificationPagination's
         notifications = selectors.notification_list(user_id=user_id, unread=query.get("unread"))
-        return paginated(self, request, notifications, NotificationSerializer)
+        with one_snapshot():  # the counts and the page agree while new notifications arrive
+            self.unread_count = selectors.notification_unread_count(user_id=user_id)  # NotificationPagination's
+            return paginated(self, request, notifications, NotificationSerializer)
 
 
 class NotificationReadView(APIView):

@@ -1,9 +1,13 @@
 """GET /api/notifications/ (owner or staff) and POST /api/notifications/{id}/read/ (owner)."""
 
+import threading
+
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from common.testing.platform_tests import assert_not_found_alike
+from notifications import selectors
 from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +31,31 @@ def test_a_customer_lists_their_own_newest_first_with_the_unread_count(user_clie
         "pending",
         5,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="the SQLite test database is in shared-cache memory, which locks by table"
+)  # common's test_db shows SQLite's snapshot on a file, as the services run it
+def test_a_notification_arriving_while_the_list_is_read_is_in_none_of_its_counts(
+    user_client, make_notification, monkeypatch
+):
+    make_notification(user_id=5)
+    counted = selectors.notification_unread_count
+
+    def unread_count_then_a_new_one_arrives(*, user_id):
+        unread = counted(user_id=user_id)
+        arrival = threading.Thread(target=lambda: (make_notification(user_id=5), connection.close()))
+        arrival.start()
+        arrival.join(10)
+        return unread
+
+    monkeypatch.setattr(selectors, "notification_unread_count", unread_count_then_a_new_one_arrives)
+
+    body = user_client(5).get("/api/notifications/").json()
+
+    assert (body["count"], body["unread_count"], len(body["results"])) == (1, 1, 1)
+    assert user_client(5).get("/api/notifications/").json()["count"] == 2  # it arrived, for the next read
 
 
 def test_only_unread_ones_when_asked(user_client, make_notification):
