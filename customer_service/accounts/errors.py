@@ -11,10 +11,18 @@ class AccountErrorCode(StrEnum):
     INVALID_CREDENTIALS = "invalid_credentials"
     ACCOUNT_GONE = "account_gone"
     LOGIN_THROTTLED = "login_throttled"
+    WRONG_PASSWORD = "wrong_password"  # noqa: S105 (an error code, not a password)
 
 
 class Unauthenticated(ApiError):
     status_code = status.HTTP_401_UNAUTHORIZED
+
+
+class WrongPassword(ApiError):
+    """400: a logged-in person's current password, asked again, is wrong."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = AccountErrorCode.WRONG_PASSWORD
 
 
 class LoginThrottled(ApiError):

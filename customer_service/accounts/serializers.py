@@ -6,11 +6,15 @@ from common.batch import IdListField
 from common.serializers import ModelSerializer, Serializer
 
 
+def _password() -> serializers.CharField:
+    # Not trimmed: spaces are part of a password. Capped so hashing stays cheap.
+    return serializers.CharField(max_length=256, write_only=True, trim_whitespace=False)
+
+
 class AccountCreateSerializer(Serializer):
     username = serializers.CharField(max_length=150, validators=[ASCIIUsernameValidator()])
     email = serializers.EmailField(max_length=254)
-    # Not trimmed: spaces are part of a password. Capped so hashing stays cheap.
-    password = serializers.CharField(max_length=256, write_only=True, trim_whitespace=False)
+    password = _password()
 
 
 class AccountSerializer(ModelSerializer):
@@ -35,7 +39,12 @@ class AccountBatchSerializer(Serializer):
 
 class LoginSerializer(Serializer):
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=256, trim_whitespace=False)
+    password = _password()
+
+
+class PasswordChangeSerializer(Serializer):
+    current_password = _password()
+    new_password = _password()
 
 
 class TokenPairSerializer(Serializer):

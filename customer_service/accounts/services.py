@@ -1,6 +1,7 @@
-"""Writes to accounts: sign-up, login, token refresh, deletion."""
+"""Writes to accounts: sign-up, login, token refresh, logout, passwords, deletion."""
 
 import logging
+from collections.abc import Callable
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -9,12 +10,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors, throttling
-from accounts.errors import AccountErrorCode, LoginThrottled, Unauthenticated
+from accounts.errors import AccountErrorCode, LoginThrottled, Unauthenticated, WrongPassword
 from accounts.models import Account, LoginFailure
-from accounts.tokens import refresh_token_for, token_pair_for
+from accounts.tokens import access_token_for, token_pair_for
 from common.auth import Caller
 from common.errors import Conflict, ErrorCode, NotFound
 from common.outbox.publisher import publish
@@ -116,12 +118,13 @@ def login_failures_clear(*, username: str) -> None:
     LoginFailure.objects.filter(username_key=throttling.username_key(username)).delete()
 
 
-def account_login(*, username: str, password: str, address: str) -> dict[str, str]:
-    """Access and refresh tokens for a right username and password.
+def _password_attempt(*, username: str, address: str, check: Callable[[], Account | None]) -> Account | None:
+    """`check()` (the account if the password is right, else None), counted and throttled
+    as a login attempt of `username` from `address`.
 
     Not one transaction: the attempt is committed before anything is checked, so
     that concurrent attempts count each other, and stays as a failure when the
-    answer is 401. A throttled username or address is refused before the password
+    password is wrong. A throttled username or address is refused before the password
     is checked, so guessing on does not tell right from wrong; the refused attempt
     is not counted, so it does not prolong the block.
     """
@@ -134,30 +137,107 @@ def account_login(*, username: str, password: str, address: str) -> dict[str, st
             f"Too many failed logins for this {blocked.reason}; try again in {blocked.retry_after_seconds} s.",
             wait=blocked.retry_after_seconds,
         )
+    account = check()
+    if account is not None:
+        login_failures_clear(username=username)
+    return account
+
+
+def account_login(*, username: str, password: str, address: str) -> dict[str, str]:
+    """Access and refresh tokens for a right username and password, throttled
+    (_password_attempt)."""
     # Django's backend hashes the password even for an unknown username, so both
     # mistakes take the same time and get the same answer.
-    account = authenticate(username=username, password=password)
+    account = _password_attempt(
+        username=username, address=address, check=lambda: authenticate(username=username, password=password)
+    )
     if account is None:
         raise Unauthenticated("Wrong username or password.", code=AccountErrorCode.INVALID_CREDENTIALS)
-    login_failures_clear(username=username)
     return token_pair_for(account)
 
 
-def tokens_refresh(*, refresh: str) -> dict[str, str]:
-    """A new access token from a refresh token, with the claims read again from the
-    account, which must still exist and be active (simplejwt's own refresh view
-    answers 500 for a deleted account)."""
+def account_logout(*, refresh: str) -> None:
+    """The refresh token can no longer be refreshed (the access tokens it gave live out
+    their few minutes). Logging out twice is a 401: the token is no longer valid."""
+    token = _refresh_token(refresh)
+    token.blacklist()
+
+
+def account_password_change(
+    *, caller: Caller, current_password: str, new_password: str, address: str
+) -> dict[str, str]:
+    """A logged-in person's new password, the current one required (and throttled as
+    a login, so a stolen access token cannot guess it). Every refresh token of the
+    account is revoked; the answer is a new pair, so this client stays logged in."""
+    if caller.user_id is None or caller.service:
+        raise PermissionDenied("Only a person changes their own password.")
+    account = _active_account(caller.user_id)
+    checked = _password_attempt(
+        username=account.username,
+        address=address,
+        check=lambda: account if account.check_password(current_password) else None,
+    )
+    if checked is None:
+        raise WrongPassword("The current password is wrong.", details={"current_password": ["Wrong password."]})
+    return _password_set(account, new_password, field="new_password")
+
+
+@transaction.atomic
+def _password_set(account: Account, password: str, *, field: str) -> dict[str, str]:
+    """A new password (checked by AUTH_PASSWORD_VALIDATORS), every refresh token given
+    out before revoked, and a new token pair."""
     try:
-        token = RefreshToken(refresh)  # type: ignore[arg-type]  # simplejwt types the encoded token as a Token
-    except TokenError as error:
-        raise Unauthenticated(str(error), code=ErrorCode.TOKEN_NOT_VALID) from None
-    # pk=None (no usable user_id claim) finds no account; the stubs want a value.
-    account = Account.objects.filter(pk=_int_or_none(token.get("user_id")), is_active=True).first()  # type: ignore[misc]
+        validate_password(password, user=account)
+    except DjangoValidationError as error:
+        raise ValidationError({field: list(error.messages)}) from None
+    account.set_password(password)
+    account.save(update_fields=["password"])
+    refresh_tokens_revoke(account=account)
+    return token_pair_for(account)
+
+
+def refresh_tokens_revoke(*, account: Account) -> int:
+    """Every refresh token of `account` still out is blacklisted; how many."""
+    outstanding = OutstandingToken.objects.filter(
+        user=account, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True
+    )
+    revoked = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+    )
+    return len(revoked)
+
+
+def refresh_tokens_expired_delete() -> int:
+    """A sweep: refresh tokens past their expiry, and their blacklisting, deleted (a
+    token is refused by its date alone by then)."""
+    _, deleted = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted.get(OutstandingToken._meta.label, 0)
+
+
+def _active_account(account_id: int) -> Account:
+    account = Account.objects.filter(pk=account_id, is_active=True).first()
     if account is None:
         raise Unauthenticated(
             "The account of this token no longer exists or is disabled.", code=AccountErrorCode.ACCOUNT_GONE
         )
-    return {"access": str(refresh_token_for(account).access_token)}
+    return account
+
+
+def _refresh_token(encoded: str) -> RefreshToken:
+    try:
+        return RefreshToken(encoded)  # type: ignore[arg-type]  # simplejwt types the encoded token as a Token
+    except TokenError as error:  # expired, forged, or revoked
+        raise Unauthenticated(str(error), code=ErrorCode.TOKEN_NOT_VALID) from None
+
+
+def tokens_refresh(*, refresh: str) -> dict[str, str]:
+    """A new access token from a refresh token that is not revoked, with the claims read
+    again from the account, which must still exist and be active (simplejwt's own
+    refresh view answers 500 for a deleted account)."""
+    token = _refresh_token(refresh)
+    # pk=None (no usable user_id claim) finds no account; the stubs want a value.
+    account = _active_account(_int_or_none(token.get("user_id")))  # type: ignore[arg-type]
+    return {"access": str(access_token_for(account))}
 
 
 def _int_or_none(value) -> int | None:

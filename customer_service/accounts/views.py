@@ -14,6 +14,7 @@ from accounts.serializers import (
     AccountCreateSerializer,
     AccountSerializer,
     LoginSerializer,
+    PasswordChangeSerializer,
     RefreshSerializer,
     TokenPairSerializer,
 )
@@ -105,3 +106,33 @@ class RefreshView(PublicView):
     @extend_schema(request=RefreshSerializer, responses={200: AccessSerializer})
     def post(self, request):
         return Response(services.tokens_refresh(**validated(RefreshSerializer, request.data)))
+
+
+class LogoutView(PublicView):
+    """Revoke a refresh token (the access tokens it gave live out their few minutes)."""
+
+    @extend_schema(
+        request=RefreshSerializer,
+        responses={204: None, 401: OpenApiResponse(description="token_not_valid: expired, forged or revoked already.")},
+    )
+    def post(self, request):
+        services.account_logout(**validated(RefreshSerializer, request.data))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    """A logged-in person's new password, the current one required; every refresh token
+    of the account is revoked and a new pair is the answer."""
+
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={
+            200: TokenPairSerializer,
+            400: OpenApiResponse(description=f"{AccountErrorCode.WRONG_PASSWORD}, or a new password too weak."),
+            429: OpenApiResponse(description=f"{AccountErrorCode.LOGIN_THROTTLED}: too many wrong passwords."),
+        },
+    )
+    def post(self, request):
+        passwords = validated(PasswordChangeSerializer, request.data)
+        caller = Caller.of(request.user)
+        return Response(services.account_password_change(caller=caller, **passwords, address=client_address(request)))

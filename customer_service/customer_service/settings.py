@@ -5,7 +5,9 @@ from pathlib import Path
 from common.settings import env_int, service_settings
 
 # common.outbox: account.created and customer.created, written in the transaction of the change.
-APPS = ["common.outbox", "accounts", "customers"]
+# token_blacklist: every refresh token given out is recorded, so logging out and a new
+# password can revoke them (accounts.services).
+APPS = ["common.outbox", "rest_framework_simplejwt.token_blacklist", "accounts", "customers"]
 
 globals().update(service_settings("customer", base_dir=Path(__file__).resolve().parent.parent, apps=APPS))
 
@@ -25,3 +27,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
 LOGIN_FAILURES_PER_USERNAME = env_int("LOGIN_FAILURES_PER_USERNAME", 5)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
+
+# Refresh tokens past their expiry are dropped from the blacklist's tables (they are
+# refused by their date alone).
+SWEEPS = ["accounts.services.refresh_tokens_expired_delete"]

@@ -19,7 +19,7 @@ class PublicRoute:
 PUBLIC_ROUTES: tuple[PublicRoute, ...] = (
     PublicRoute(READS, re.compile(r"^/api/(books|authors|categories)(/.*)?$"), "catalog reads"),
     PublicRoute(frozenset({"POST"}), re.compile(r"^/api/accounts/$"), "sign-up (4.1)"),
-    PublicRoute(frozenset({"POST"}), re.compile(r"^/api/auth/(login|refresh)/$"), "login and refresh"),
+    PublicRoute(frozenset({"POST"}), re.compile(r"^/api/auth/(login|refresh|logout)/$"), "login, refresh, logout"),
     PublicRoute(READS, re.compile(r"^/api/warehouse/items/([^/]+/)?$"), "stock levels"),
 )
 

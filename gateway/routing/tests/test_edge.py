@@ -81,6 +81,8 @@ def test_a_valid_token_is_passed_on(client, upstream):
         ("GET", "/api/accounts/3/", False),
         ("POST", "/api/auth/login/", True),
         ("POST", "/api/auth/refresh/", True),
+        ("POST", "/api/auth/logout/", True),
+        ("POST", "/api/auth/password/", False),
         ("GET", "/api/warehouse/items/12/", True),
         ("GET", "/api/warehouse/items/", True),
         ("GET", "/api/warehouse/", False),
