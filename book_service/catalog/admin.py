@@ -3,9 +3,11 @@ deleted through catalog.services, as the API does (2.1.x): an email or category 
 taken in another case, or an author or category still used by books, is refused with
 the service's reason, on the form or as a message."""
 
+from django import forms
 from django.contrib import admin
 
 from catalog import services
+from catalog.isbn import InvalidIsbn, isbn_normalize
 from catalog.models import Author, Book, Category
 from common.admin_services import ServiceAdminMixin
 
@@ -48,14 +50,37 @@ class CategoryAdmin(ServiceAdminMixin, admin.ModelAdmin):
         services.category_delete(category=obj)
 
 
-BOOK_FIELDS = ("title", "author", "category", "published_date", "price", "description")
+BOOK_FIELDS = (
+    "title",
+    "author",
+    "category",
+    "published_date",
+    "price",
+    "description",
+    "isbn",
+    "language",
+    "page_count",
+    "publisher",
+)
+
+
+class BookForm(forms.ModelForm):
+    # Typed as printed (hyphens, ISBN-10): normalized before the model's 13-character check.
+    isbn = forms.CharField(label="ISBN", max_length=32, required=False, help_text="ISBN-13 or ISBN-10.")
+
+    def clean_isbn(self) -> str | None:
+        try:
+            return isbn_normalize(self.cleaned_data["isbn"]) if self.cleaned_data["isbn"] else None
+        except InvalidIsbn as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 @admin.register(Book)
 class BookAdmin(ServiceAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "title", "author", "category", "price", "published_date"]
-    list_filter = ["category", "published_date"]
-    search_fields = ["title", "author__name"]
+    form = BookForm
+    list_display = ["id", "title", "author", "category", "price", "published_date", "isbn", "language"]
+    list_filter = ["category", "language", "published_date"]
+    search_fields = ["title", "author__name", "=isbn"]
     list_select_related = ["author", "category"]
     autocomplete_fields = ["author", "category"]
     fields = BOOK_FIELDS

@@ -1,7 +1,14 @@
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from catalog.languages import ISO_639_1
 from common.models import TimeStampedModel
+
+
+def validate_language(code: str) -> None:
+    if code not in ISO_639_1:
+        raise ValidationError(f"{code!r} is not an ISO 639-1 language code (such as vi or en, in lower case).")
 
 
 class Author(TimeStampedModel):
@@ -44,6 +51,9 @@ class FoldedTextField(models.CharField):
         return parameters
 
 
+MAX_PAGES = 100_000
+
+
 class Book(TimeStampedModel):
     title = models.CharField(max_length=300)
     title_folded = FoldedTextField(max_length=300, editable=False, db_index=True)
@@ -52,6 +62,14 @@ class Book(TimeStampedModel):
     published_date = models.DateField()
     price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
     description = models.TextField(blank=True)
+    # ISBN-13, digits only (catalog/isbn.py). Books added before ISBNs were kept have
+    # none (NULL), so it is unique only among the books that have one.
+    isbn = models.CharField("ISBN", max_length=13, unique=True, null=True, blank=True)
+    language = models.CharField(max_length=2, blank=True, validators=[validate_language])  # blank: not given
+    page_count = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_PAGES)]
+    )
+    publisher = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from rest_framework.generics import get_object_or_404
 
 from catalog.folding import fold
+from catalog.isbn import isbn_or_none
 from catalog.models import Author, Book, Category
 from common.db import filter_given
 
@@ -56,7 +57,8 @@ class BookSearch:
     """Books matching a term: an exact id, or part of the title, author or category
     name, accent- and case-insensitively; best matches first.
 
-    Matches are ranked in four tiers, each ordered by title then id: the exact id,
+    Matches are ranked in four tiers, each ordered by title then id: the exact id (or
+    the book whose ISBN the term is, with or without hyphens, ISBN-10 or -13),
     titles starting with the term, titles containing it elsewhere, and books whose
     author or category matches. One query reads the ids and titles of up to
     COUNT_CAP matches. Below the cap that is every match: the count is exact and
@@ -71,7 +73,9 @@ class BookSearch:
     def __init__(self, term: str):
         self.folded = fold(term)
         digits = term.strip()
-        self.exact_id = int(digits) if digits.isdigit() and len(digits) < 19 else None
+        self.exact_ids = {int(digits)} if digits.isdigit() and len(digits) < 19 else set()
+        if isbn := isbn_or_none(term):  # the one book with this ISBN ranks as an exact id
+            self.exact_ids.update(Book.objects.filter(isbn=isbn).values_list("id", flat=True))
         # Matching authors and categories are looked up first (small tables), so each
         # books query filters indexed columns of one table instead of a join.
         self.author_ids = list(
@@ -81,8 +85,8 @@ class BookSearch:
             Category.objects.filter(name_folded__contains=self.folded).order_by().values_list("id", flat=True)
         )
         match = Q(title_folded__contains=self.folded) | self._by_author_or_category()
-        if self.exact_id is not None:
-            match |= Q(id=self.exact_id)
+        if self.exact_ids:
+            match |= Q(id__in=self.exact_ids)
         self.first_matches = list(
             Book.objects.filter(match).order_by().values_list("id", "title_folded")[: self.COUNT_CAP]
         )
@@ -102,7 +106,7 @@ class BookSearch:
 
     def _rank(self, match: tuple[int, str]) -> tuple[int, str, int]:
         book_id, title = match
-        if book_id == self.exact_id:
+        if book_id in self.exact_ids:
             return (0, title, book_id)
         if title.startswith(self.folded):
             return (1, title, book_id)
@@ -118,8 +122,8 @@ class BookSearch:
 
     def _tiers(self) -> list[QuerySet[Book]]:
         """The same ranking as _rank, as queries."""
-        books = Book.objects.exclude(id=self.exact_id) if self.exact_id is not None else Book.objects.all()
-        tiers = [Book.objects.filter(id=self.exact_id)] if self.exact_id is not None else []
+        books = Book.objects.exclude(id__in=self.exact_ids)
+        tiers = [Book.objects.filter(id__in=self.exact_ids)] if self.exact_ids else []
         tiers.append(books.filter(self._title_starts()))
         tiers.append(books.filter(title_folded__contains=self.folded).exclude(self._title_starts()))
         if self.author_ids or self.category_ids:

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from catalog.folding import fold
-from catalog.models import Author, Book, Category
+from catalog.models import MAX_PAGES, Author, Book, Category
 from common.batch import IdListField
 from common.converters import MAX_ID
 from common.serializers import ModelSerializer, Serializer
@@ -27,6 +27,15 @@ class BookSerializer(ModelSerializer):
     author_name = serializers.CharField(source="author.name", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    # As typed (hyphens, spaces, ISBN-10): services.book_create normalizes and checks it.
+    isbn = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="ISBN-13, or ISBN-10 (converted); hyphens and spaces are ignored. Answered as 13 digits, or null.",
+    )
+    page_count = serializers.IntegerField(min_value=1, max_value=MAX_PAGES, required=False, allow_null=True)
 
     class Meta:
         model = Book
@@ -40,9 +49,16 @@ class BookSerializer(ModelSerializer):
             "published_date",
             "price",
             "description",
+            "isbn",
+            "language",
+            "page_count",
+            "publisher",
             "created_at",
             "updated_at",
         ]
+        extra_kwargs: dict[str, dict[str, str]] = {
+            "language": {"help_text": 'ISO 639-1 code, such as "vi" or "en"; blank when not given.'}
+        }
 
     def to_representation(self, book: Book) -> dict:
         # Every catalog page, search and cart read serializes books: built here in one
@@ -60,6 +76,10 @@ class BookSerializer(ModelSerializer):
             "published_date": _DATE.to_representation(book.published_date),
             "price": _PRICE.to_representation(book.price),
             "description": book.description,
+            "isbn": book.isbn,
+            "language": book.language,
+            "page_count": book.page_count,
+            "publisher": book.publisher,
             "created_at": _DATETIME.to_representation(book.created_at),
             "updated_at": _DATETIME.to_representation(book.updated_at),
         }

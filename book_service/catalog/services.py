@@ -4,9 +4,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from rest_framework.exceptions import ValidationError
 
 from catalog.errors import CatalogErrorCode
 from catalog.folding import fold
+from catalog.isbn import InvalidIsbn, isbn_normalize
 from catalog.models import Author, Book, Category
 from common.errors import Conflict, no_such
 
@@ -78,6 +80,23 @@ def _existing(model, pk: int, field: str):
     return instance
 
 
+def _isbn_or_none(isbn: str | None) -> str | None:
+    """The ISBN-13 to store (None when none is given), or the 400 naming the field."""
+    if not isbn:
+        return None
+    try:
+        return isbn_normalize(isbn)
+    except InvalidIsbn as error:
+        raise ValidationError({"isbn": [str(error)]}) from None
+
+
+def _saved_unless_isbn_taken(book: Book) -> Book:
+    taken = _taken(CatalogErrorCode.ISBN_TAKEN, "isbn", "Another book has this ISBN.")
+    if book.isbn is not None and Book.objects.filter(isbn=book.isbn).exclude(pk=book.pk).exists():
+        raise taken
+    return _saved_unless_taken(book, taken)
+
+
 @transaction.atomic
 def book_create(
     *,
@@ -87,8 +106,14 @@ def book_create(
     published_date: date,
     price: Decimal,
     description: str = "",
+    isbn: str | None = None,
+    language: str = "",
+    page_count: int | None = None,
+    publisher: str = "",
 ) -> Book:
-    return Book.objects.create(
+    """A new book; its ISBN, given as ISBN-13 or ISBN-10 with or without hyphens, is
+    stored as ISBN-13 and is unique (409 isbn_taken)."""
+    book = Book(
         title=title,
         title_folded=fold(title),
         author=_existing(Author, author_id, "author_id"),
@@ -96,20 +121,27 @@ def book_create(
         published_date=published_date,
         price=price,
         description=description,
+        isbn=_isbn_or_none(isbn),
+        language=language,
+        page_count=page_count,
+        publisher=publisher,
     )
+    return _saved_unless_isbn_taken(book)
 
 
 @transaction.atomic
 def book_update(*, book: Book, **changes) -> Book:
+    """Any of book_create's fields, by its rules."""
     if "author_id" in changes:
         book.author = _existing(Author, changes.pop("author_id"), "author_id")
     if "category_id" in changes:
         book.category = _existing(Category, changes.pop("category_id"), "category_id")
+    if "isbn" in changes:
+        changes["isbn"] = _isbn_or_none(changes["isbn"])
     for field, value in changes.items():
         setattr(book, field, value)
     book.title_folded = fold(book.title)
-    book.save()
-    return book
+    return _saved_unless_isbn_taken(book)
 
 
 @transaction.atomic

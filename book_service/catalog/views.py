@@ -23,6 +23,7 @@ from common.permissions import IsStaffOrReadOnly
 from common.serializers import validated, validated_query
 
 STILL_IN_USE = OpenApiResponse(description=f"{CatalogErrorCode.STILL_IN_USE}: books still use it.")
+ISBN_TAKEN = OpenApiResponse(description=f"{CatalogErrorCode.ISBN_TAKEN}: another book has this ISBN.")
 
 
 class AuthorListCreateView(APIView):
@@ -115,7 +116,7 @@ class BookListCreateView(APIView):
             return batch_answer(books, asked=query["ids"])
         return paginated(self, request, selectors.book_list(**query), BookSerializer).data
 
-    @extend_schema(request=BookSerializer, responses={201: BookSerializer})
+    @extend_schema(request=BookSerializer, responses={201: BookSerializer, 409: ISBN_TAKEN})
     def post(self, request):
         book = services.book_create(**validated(BookSerializer, request.data))
         return Response(BookSerializer(book).data, status=status.HTTP_201_CREATED)
@@ -130,7 +131,7 @@ class BookDetailView(APIView):
     def get(self, request, pk):
         return Response(CATALOG.answer(request, lambda: BookSerializer(selectors.book_get(pk)).data))
 
-    @extend_schema(request=BookSerializer, responses=BookSerializer)
+    @extend_schema(request=BookSerializer, responses={200: BookSerializer, 409: ISBN_TAKEN})
     def patch(self, request, pk):
         book = selectors.book_get(pk)
         serializer = BookSerializer(book, data=request.data, partial=True)
