@@ -10,10 +10,37 @@ from common.errors import NotFound
 from common.pagination import PageNumberPagination
 
 
+def _counted(properties: dict) -> dict:
+    return {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {**properties, "count": {"type": "integer"}},
+            "required": [*properties, "count"],
+        },
+    }
+
+
+_MONEY = {"type": "string", "format": "decimal", "pattern": r"^-?\d{0,8}(?:\.\d{0,2})?$"}
+FACETS_SCHEMA = {
+    "type": "object",
+    "description": "Counts over every match of the search and its filters, not only this page's: "
+    "the 20 categories and authors with the most, and every price band (min_price included, "
+    "max_price not; null for the top band).",
+    "properties": {
+        "categories": _counted({"id": {"type": "integer"}, "name": {"type": "string"}}),
+        "authors": _counted({"id": {"type": "integer"}, "name": {"type": "string"}}),
+        "price_bands": _counted({"min_price": _MONEY, "max_price": {**_MONEY, "nullable": True}}),
+    },
+    "required": ["categories", "authors", "price_bands"],
+}
+
+
 class BookSearchPagination(PageNumberPagination):
     """Pages of a BookSearch: count is exact below BookSearch.COUNT_CAP, and
     `count_exact` is false when there are at least that many matches (only the
-    first COUNT_CAP matches can be paged through; a narrower term finds the rest)."""
+    first COUNT_CAP matches can be paged through; a narrower term finds the rest).
+    The view adds the search's `facets` (selectors.book_facets) to the page."""
 
     request: Request
 
@@ -51,5 +78,6 @@ class BookSearchPagination(PageNumberPagination):
     def get_paginated_response_schema(self, schema: dict) -> dict:
         paginated = super().get_paginated_response_schema(schema)
         paginated["properties"]["count_exact"] = {"type": "boolean", "example": True}
-        paginated["required"].append("count_exact")
+        paginated["properties"]["facets"] = FACETS_SCHEMA
+        paginated["required"] += ["count_exact", "facets"]
         return paginated

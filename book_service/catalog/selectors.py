@@ -1,15 +1,20 @@
 """Reads of the catalog that are more than a one-line queryset."""
 
+import datetime
+import json
 import sys
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from rest_framework.generics import get_object_or_404
 
+from catalog.clients import inventory
 from catalog.folding import fold
 from catalog.isbn import isbn_or_none
 from catalog.models import Author, Book, Category
-from common.db import filter_given
 
 
 def author_list(*, name: str = "") -> QuerySet[Author]:
@@ -24,33 +29,83 @@ def category_list(*, name: str = "") -> QuerySet[Category]:
     return categories.filter(name_folded__contains=fold(name)) if name else categories
 
 
-def book_list(
+# ?sort= of lists and searches (a search's default, relevance, is BookSearch's ranking).
+SORTS: dict[str, tuple[str, ...]] = {
+    "price": ("price", "id"),
+    "-price": ("-price", "id"),
+    "newest": ("-published_date", "id"),
+    "title": ("title_folded", "id"),
+}
+RELEVANCE = "relevance"
+
+
+def book_filter(
     *,
     author: int | None = None,
     category: int | None = None,
     min_price: Decimal | None = None,
     max_price: Decimal | None = None,
-    ordering: str = "id",
-) -> QuerySet[Book]:
-    """Books with their author and category in one query, filtered and ordered (id breaks ties)."""
-    books = filter_given(
-        Book.objects.select_related("author", "category"),
-        author_id=author,
-        category_id=category,
-        price__gte=min_price,
-        price__lte=max_price,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    in_stock: bool | None = None,
+) -> Q:
+    """The books a list or search is narrowed to; None: not narrowed by that. `in_stock`
+    asks inventory for the ids of the books in stock (a 503/504 naming it when it cannot say)."""
+    where = Q(
+        **{
+            lookup: value
+            for lookup, value in {
+                "author_id": author,
+                "category_id": category,
+                "price__gte": min_price,
+                "price__lte": max_price,
+                "published_date__gte": None if year_from is None else datetime.date(year_from, 1, 1),
+                "published_date__lte": None if year_to is None else datetime.date(year_to, 12, 31),
+            }.items()
+            if value is not None
+        }
     )
-    return books.order_by(ordering, "id")
+    if in_stock is not None:
+        stocked = _ids_in(inventory.in_stock_book_ids())
+        where &= stocked if in_stock else ~stocked
+    return where
+
+
+def _ids_in(ids: list[int]) -> Q:
+    """id IN `ids` as one query parameter however many there are: one parameter per id
+    would pass both databases' limits (65,535 in PostgreSQL's protocol) at a large catalog."""
+    if connection.vendor == "postgresql":
+        return Q(id__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
+    return Q(id__in=RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),)))
+
+
+def _books() -> QuerySet[Book]:
+    """Books with their author and category, read in the same query."""
+    return Book.objects.select_related("author", "category")
+
+
+def book_list(*, order_by: tuple[str, ...] = ("id",), **filters: Any) -> QuerySet[Book]:
+    """Books with their author and category in one query, narrowed by book_filter's
+    `filters` and ordered (id breaks ties)."""
+    return _books().filter(book_filter(**filters)).order_by(*order_by)
+
+
+def books_mark_stock(books: list[dict[str, Any]]) -> None:
+    """Sets each answered book's `in_stock` from one call to inventory: true or false, or
+    None for all of them when inventory cannot say (down, slow)."""
+    stock = inventory.stock_of(book_ids=[book["id"] for book in books]) if books else {}
+    for book in books:
+        book["in_stock"] = None if stock is None else stock[book["id"]]
 
 
 def book_get(pk: int) -> Book:
     """One book with its author and category, or the 404."""
-    return get_object_or_404(book_list(), pk=pk)
+    return get_object_or_404(_books(), pk=pk)
 
 
 def books_by_ids(ids: list[int]) -> QuerySet[Book]:
     """The books among `ids` that exist, in one query."""
-    return book_list().filter(id__in=ids)
+    return _books().filter(id__in=ids)
 
 
 class BookSearch:
@@ -66,11 +121,17 @@ class BookSearch:
     page is read tier by tier instead, each tier walking the title index in order
     and stopping after the rows the page needs. Either way the cost follows the
     page and the cap, not the size of the catalog.
+
+    Filters (`where`) narrow every one of those queries; another `sort` than relevance
+    reads the page from the matches in that order instead of the tiers.
     """
 
     COUNT_CAP = 1000
 
-    def __init__(self, term: str):
+    def __init__(self, term: str, *, where: Q | None = None, sort: str = RELEVANCE):
+        """`where`: book_filter's narrowing; `sort`: RELEVANCE or one of SORTS."""
+        self.where = where or Q()
+        self.sort = sort
         self.folded = fold(term)
         digits = term.strip()
         self.exact_ids = {int(digits)} if digits.isdigit() and len(digits) < 19 else set()
@@ -87,21 +148,22 @@ class BookSearch:
         match = Q(title_folded__contains=self.folded) | self._by_author_or_category()
         if self.exact_ids:
             match |= Q(id__in=self.exact_ids)
-        self.first_matches = list(
-            Book.objects.filter(match).order_by().values_list("id", "title_folded")[: self.COUNT_CAP]
-        )
+        self.matches = Book.objects.filter(match, self.where)
+        self.first_matches = list(self.matches.order_by().values_list("id", "title_folded")[: self.COUNT_CAP])
 
     def count(self) -> int:
         """The number of matches, or COUNT_CAP when there are at least that many."""
         return len(self.first_matches)
 
     def page(self, offset: int, limit: int) -> list[Book]:
-        if len(self.first_matches) < self.COUNT_CAP:
+        if self.sort != RELEVANCE:  # an index on the sort's column (or a sort of the few matches)
+            ranked = list(self.matches.order_by(*SORTS[self.sort]).values_list("id", flat=True)[: offset + limit])
+        elif len(self.first_matches) < self.COUNT_CAP:
             ranked = [book_id for book_id, _ in sorted(self.first_matches, key=self._rank)]
         else:
             ranked = self._ranked_ids_by_tier(offset + limit)
         page_ids = ranked[offset : offset + limit]
-        books = book_list().in_bulk(page_ids)
+        books = _books().in_bulk(page_ids)
         return [books[book_id] for book_id in page_ids if book_id in books]
 
     def _rank(self, match: tuple[int, str]) -> tuple[int, str, int]:
@@ -122,13 +184,17 @@ class BookSearch:
 
     def _tiers(self) -> list[QuerySet[Book]]:
         """The same ranking as _rank, as queries."""
-        books = Book.objects.exclude(id__in=self.exact_ids)
-        tiers = [Book.objects.filter(id__in=self.exact_ids)] if self.exact_ids else []
+        books = Book.objects.filter(self.where).exclude(id__in=self.exact_ids)
+        tiers = [Book.objects.filter(self.where, id__in=self.exact_ids)] if self.exact_ids else []
         tiers.append(books.filter(self._title_starts()))
         tiers.append(books.filter(title_folded__contains=self.folded).exclude(self._title_starts()))
         if self.author_ids or self.category_ids:
             tiers.append(books.filter(self._by_author_or_category()).exclude(title_folded__contains=self.folded))
         return [tier.order_by("title_folded", "id") for tier in tiers]
+
+    def facets(self) -> dict[str, list[dict[str, Any]]]:
+        """book_facets of every match, beyond COUNT_CAP too."""
+        return book_facets(self.matches)
 
     def _title_starts(self) -> Q:
         # A range on the "C"-collated column instead of LIKE 'term%', so the plain
@@ -140,3 +206,44 @@ class BookSearch:
 
     def _by_author_or_category(self) -> Q:
         return Q(author_id__in=self.author_ids) | Q(category_id__in=self.category_ids)
+
+
+FACET_SIZE = 20  # categories and authors per facet, the most books first
+# Where the price bands of a search's facets start: [0, 10), [10, 25), ... [100000, no end).
+# The demo catalog's Vietnamese prices (in dong) fall in the top three, the English ones
+# (in dollars) in the first five.
+PRICE_BAND_EDGES = (Decimal(0), Decimal(10), Decimal(25), Decimal(50), Decimal(100), Decimal(50_000), Decimal(100_000))
+
+
+def book_facets(books: QuerySet[Book]) -> dict[str, list[dict[str, Any]]]:
+    """How many of `books` each category and author has (the FACET_SIZE with most), and
+    each price band: three grouped queries over the matches."""
+    bands = list(zip(PRICE_BAND_EDGES, [*PRICE_BAND_EDGES[1:], None], strict=True))
+    band_counts = books.aggregate(
+        **{
+            f"band{i}": Count("id", filter=Q(price__gte=low) & (Q() if high is None else Q(price__lt=high)))
+            for i, (low, high) in enumerate(bands)
+        }
+    )
+    return {
+        "categories": _facet(books, "category"),
+        "authors": _facet(books, "author"),
+        "price_bands": [
+            {
+                "min_price": f"{low:.2f}",
+                "max_price": None if high is None else f"{high:.2f}",
+                "count": band_counts[f"band{i}"],
+            }
+            for i, (low, high) in enumerate(bands)
+        ],
+    }
+
+
+def _facet(books: QuerySet[Book], relation: str) -> list[dict[str, Any]]:
+    rows = (
+        books.order_by()
+        .values(f"{relation}_id", f"{relation}__name")
+        .annotate(count=Count("id"))
+        .order_by("-count", f"{relation}__name", f"{relation}_id")[:FACET_SIZE]
+    )
+    return [{"id": row[f"{relation}_id"], "name": row[f"{relation}__name"], "count": row["count"]} for row in rows]

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from catalog.folding import fold
 from catalog.models import MAX_PAGES, Author, Book, Category
+from catalog.selectors import RELEVANCE, SORTS
 from common.batch import IdListField
 from common.converters import MAX_ID
 from common.serializers import ModelSerializer, Serializer
@@ -85,18 +86,28 @@ class BookSerializer(ModelSerializer):
         }
 
 
+class ShelfBookSerializer(BookSerializer):
+    """For the schema: a book as the reads (one book, a list, a search) answer it, with
+    `in_stock`, which the views add to each answer after the catalog's cache."""
+
+    in_stock = serializers.BooleanField(
+        read_only=True,
+        allow_null=True,
+        help_text="Whether inventory has a unit for sale now; null when inventory could not say in time.",
+    )
+
+    class Meta(BookSerializer.Meta):
+        fields = [*BookSerializer.Meta.fields, "in_stock"]
+
+
+class FoundBookSerializer(ShelfBookSerializer):
+    """For the schema: a book a search found; its own name, so that the search's page
+    (with count_exact and facets) is a component of its own, not the list's page."""
+
+
 _DATE = serializers.DateField()
 _DATETIME = serializers.DateTimeField()
 _PRICE = BookSerializer._declared_fields["price"]
-
-
-class BookSearchQuerySerializer(Serializer):
-    search_term = serializers.CharField(max_length=200, trim_whitespace=True)
-
-    def validate_search_term(self, value: str) -> str:
-        if not fold(value):  # only combining marks, say: nothing left to match
-            raise serializers.ValidationError("Enter letters or digits to search for.")
-        return value
 
 
 class NameQuerySerializer(Serializer):
@@ -106,13 +117,69 @@ class NameQuerySerializer(Serializer):
     name = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class BookListQuerySerializer(Serializer):
-    ids = IdListField(required=False)
-    author = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    category = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+class BrowseQuerySerializer(Serializer):
+    """The filters of the book list and search (selectors.book_filter), checked together:
+    a range whose ends cross, or a year given both alone and as a range, is a 400."""
+
+    author = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="An author's id.")
+    category = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="A category's id.")
     min_price = serializers.DecimalField(required=False, max_digits=10, decimal_places=2, min_value=0)
     max_price = serializers.DecimalField(required=False, max_digits=10, decimal_places=2, min_value=0)
+    published_year = serializers.IntegerField(required=False, min_value=1, max_value=9999)
+    published_year_min = serializers.IntegerField(required=False, min_value=1, max_value=9999)
+    published_year_max = serializers.IntegerField(required=False, min_value=1, max_value=9999)
+    in_stock = serializers.BooleanField(
+        required=False,
+        help_text="true: only books inventory has units of for sale now; false: only the others. "
+        "Asks inventory for the ids in stock: 503 (or 504) naming inventory when it cannot answer.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        low, high = attrs.get("min_price"), attrs.get("max_price")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError({"min_price": ["min_price is above max_price."]})
+        year = attrs.pop("published_year", None)
+        if year is not None:
+            if "published_year_min" in attrs or "published_year_max" in attrs:
+                raise serializers.ValidationError(
+                    {"published_year": ["Give published_year, or published_year_min and max, not both."]}
+                )
+            attrs["published_year_min"] = attrs["published_year_max"] = year
+        year_from, year_to = attrs.pop("published_year_min", None), attrs.pop("published_year_max", None)
+        if year_from is not None and year_to is not None and year_from > year_to:
+            raise serializers.ValidationError({"published_year_min": ["published_year_min is after the max."]})
+        return {**attrs, "year_from": year_from, "year_to": year_to}
+
+
+SORT_HELP = "price, -price (dearest first), newest (latest published first), title (A to Z, ignoring accents)"
+
+
+class BookSearchQuerySerializer(BrowseQuerySerializer):
+    search_term = serializers.CharField(max_length=200, trim_whitespace=True)
+    sort = serializers.ChoiceField(
+        choices=[RELEVANCE, *SORTS],
+        default=RELEVANCE,
+        help_text=f"relevance (the default: best matches first), {SORT_HELP}",
+    )
+
+    def validate_search_term(self, value: str) -> str:
+        if not fold(value):  # only combining marks, say: nothing left to match
+            raise serializers.ValidationError("Enter letters or digits to search for.")
+        return value
+
+
+class BookListQuerySerializer(BrowseQuerySerializer):
+    ids = IdListField(required=False, help_text="A batch read: these books only, every other parameter ignored.")
+    sort = serializers.ChoiceField(required=False, choices=list(SORTS), help_text=SORT_HELP)
     ordering = serializers.ChoiceField(
         required=False,
         choices=["title", "-title", "price", "-price", "published_date", "-published_date", "id", "-id"],
+        help_text="The older way to order (by a column); give sort or ordering, not both. Default: by id.",
     )
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        sort, ordering = attrs.pop("sort", None), attrs.pop("ordering", None)
+        if sort and ordering:
+            raise serializers.ValidationError({"sort": ["Give sort or ordering, not both."]})
+        return {**attrs, "order_by": SORTS[sort] if sort else (ordering or "id", "id")}

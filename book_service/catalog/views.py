@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import get_object_or_404
@@ -15,7 +17,9 @@ from catalog.serializers import (
     BookSearchQuerySerializer,
     BookSerializer,
     CategorySerializer,
+    FoundBookSerializer,
     NameQuerySerializer,
+    ShelfBookSerializer,
 )
 from common.batch import batch_answer
 from common.pagination import PageNumberPagination, paginated
@@ -23,6 +27,9 @@ from common.permissions import IsStaffOrReadOnly
 from common.serializers import validated, validated_query
 
 STILL_IN_USE = OpenApiResponse(description=f"{CatalogErrorCode.STILL_IN_USE}: books still use it.")
+INVENTORY_DOWN = OpenApiResponse(
+    description="?in_stock= only: inventory, which says what is in stock, is down (503) or slow (504)."
+)
 ISBN_TAKEN = OpenApiResponse(description=f"{CatalogErrorCode.ISBN_TAKEN}: another book has this ISBN.")
 
 
@@ -98,22 +105,38 @@ class CategoryDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _shelf_answer(request, query: dict, compute: Callable[[], dict]) -> dict:
+    """A read's answer with each book's `in_stock`: the catalog's cached answer, unless
+    ?in_stock= narrows it (stock changes renew no catalog cache version), then the stock
+    of its books, asked afresh every time."""
+    answer = compute() if query.get("in_stock") is not None else CATALOG.answer(request, compute)
+    selectors.books_mark_stock(answer.get("results", [answer]))
+    return answer
+
+
 class BookListCreateView(APIView):
-    """2.1.3 create a book (staff); list with ?author=&category=&min_price=&max_price=&ordering=;
-    batch read with ?ids=1,2,3 (at most 100 ids, one query, only the books that exist)."""
+    """2.1.3 create a book (staff); list with ?sort= and filters (author, category, price
+    range, published year or years, in_stock), each book saying whether it is in stock;
+    batch read with ?ids=1,2,3 (at most 100 ids, one query, only the books that exist,
+    without in_stock: it is the cart's and the orders' read of titles and prices)."""
 
     permission_classes = [IsStaffOrReadOnly]
     pagination_class = PageNumberPagination
 
-    @extend_schema(parameters=[BookListQuerySerializer], responses=BookSerializer(many=True))
+    @extend_schema(
+        parameters=[BookListQuerySerializer],
+        responses={200: ShelfBookSerializer(many=True), 503: INVENTORY_DOWN, 504: INVENTORY_DOWN},
+    )
     def get(self, request):
         query = validated_query(BookListQuerySerializer, request)
-        return Response(CATALOG.answer(request, lambda: self._books(request, query)))
-
-    def _books(self, request, query: dict):
         if "ids" in query:
-            books = BookSerializer(selectors.books_by_ids(query["ids"]), many=True).data
-            return batch_answer(books, asked=query["ids"])
+            return Response(CATALOG.answer(request, lambda: self._batch(query["ids"])))
+        return Response(_shelf_answer(request, query, lambda: self._page(request, query)))
+
+    def _batch(self, ids: list[int]) -> dict:
+        return batch_answer(BookSerializer(selectors.books_by_ids(ids), many=True).data, asked=ids)
+
+    def _page(self, request, query: dict) -> dict:
         return paginated(self, request, selectors.book_list(**query), BookSerializer).data
 
     @extend_schema(request=BookSerializer, responses={201: BookSerializer, 409: ISBN_TAKEN})
@@ -127,9 +150,9 @@ class BookDetailView(APIView):
 
     permission_classes = [IsStaffOrReadOnly]
 
-    @extend_schema(responses=BookSerializer)
+    @extend_schema(responses=ShelfBookSerializer)
     def get(self, request, pk):
-        return Response(CATALOG.answer(request, lambda: BookSerializer(selectors.book_get(pk)).data))
+        return Response(_shelf_answer(request, {}, lambda: BookSerializer(selectors.book_get(pk)).data))
 
     @extend_schema(request=BookSerializer, responses={200: BookSerializer, 409: ISBN_TAKEN})
     def patch(self, request, pk):
@@ -146,15 +169,23 @@ class BookDetailView(APIView):
 
 
 class BookSearchView(APIView):
-    """2.1.7 find books: exact id, or part of the title, author or category name."""
+    """2.1.7 find books: exact id or ISBN, or part of the title, author or category name;
+    narrowed by the list's filters, ordered by ?sort= (relevance by default), with the
+    facets of every match (per category, author and price band)."""
 
     permission_classes = [IsStaffOrReadOnly]
     pagination_class = BookSearchPagination
 
-    @extend_schema(parameters=[BookSearchQuerySerializer], responses=BookSerializer(many=True))
+    @extend_schema(
+        parameters=[BookSearchQuerySerializer],
+        responses={200: FoundBookSerializer(many=True), 503: INVENTORY_DOWN, 504: INVENTORY_DOWN},
+    )
     def get(self, request):
-        term = validated_query(BookSearchQuerySerializer, request)["search_term"]
-        return Response(CATALOG.answer(request, lambda: self._found(request, term)))
+        query = validated_query(BookSearchQuerySerializer, request)
+        return Response(_shelf_answer(request, query, lambda: self._found(request, query)))
 
-    def _found(self, request, term: str):
-        return paginated(self, request, selectors.BookSearch(term), BookSerializer).data
+    def _found(self, request, query: dict) -> dict:
+        term, sort = query.pop("search_term"), query.pop("sort")
+        search = selectors.BookSearch(term, where=selectors.book_filter(**query), sort=sort)
+        page = paginated(self, request, search, BookSerializer).data
+        return {**page, "facets": search.facets()}

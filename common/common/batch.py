@@ -41,16 +41,26 @@ def batch_answer(
     return {"count": len(results), "results": results, "missing_ids": [i for i in asked if i not in found]}
 
 
-def batch_read(*, service: str, path: str, ids: Collection[int], item_shape: Mapping[str, Any]) -> list[Any]:
+def batch_read(
+    *,
+    service: str,
+    path: str,
+    ids: Collection[int],
+    item_shape: Mapping[str, Any],
+    timeout: tuple[float, float] | None = None,
+) -> list[Any]:
     """The client side: the items among `ids` that a peer's batch read (`GET path?ids=1,2,3`)
     finds, in one call per MAX_BATCH_IDS ids (one call for a page of the admin). Each item
     must have `item_shape` (common.http.conforms); a peer that is down, refuses the call or
-    answers anything else raises ServiceUnavailable or ServiceTimeout naming it."""
+    answers anything else raises ServiceUnavailable or ServiceTimeout naming it.
+    `timeout` (connect, read): shorter than the client's own, for a caller that does
+    without the answer rather than wait for it."""
     wanted = sorted(set(ids))
     found: list[Any] = []
     for start in range(0, len(wanted), MAX_BATCH_IDS):
         chunk = wanted[start : start + MAX_BATCH_IDS]
-        response = client_for(service).get(path, params={"ids": ",".join(str(i) for i in chunk)})
+        params = {"ids": ",".join(str(i) for i in chunk)}
+        response = client_for(service).get(path, params=params, **({"timeout": timeout} if timeout else {}))
         if response.status_code != 200:
             raise ServiceUnavailable(service, f"The {service} service refused the batch read ({response.status_code}).")
         found += peer_body(response, service=service, shape={"results": [dict(item_shape)]})["results"]

@@ -46,6 +46,19 @@ def test_more_ids_than_one_call_takes_are_read_in_calls_of_the_limit(mocked_resp
     assert len(mocked_responses.calls) == 3
 
 
+def test_a_caller_may_wait_less_than_the_client_would(mocked_responses):
+    mocked_responses.add_callback("GET", BOOKS, callback=answer, content_type="application/json")
+
+    batch_read(service="book", path="/api/books/", ids=[2], item_shape={"id": int}, timeout=(0.5, 0.25))
+    titles(ids=[2])
+
+    assert mocked_responses.calls[0].request.req_kwargs["timeout"] == (0.5, 0.25)
+    assert mocked_responses.calls[1].request.req_kwargs["timeout"] == (
+        settings.SERVICE_CONNECT_TIMEOUT,
+        settings.SERVICE_READ_TIMEOUT,
+    )
+
+
 def test_no_ids_no_call(mocked_responses):
     assert titles(ids=[]) == {}
 

@@ -81,3 +81,9 @@ def stock_item_get(*, warehouse: Warehouse, product_type: str, product_id: int) 
 def stock_items_by_ids(*, warehouse: Warehouse, product_type: str, ids: list[int]) -> QuerySet[StockItem]:
     """The stock items among `ids` of one product type, in one query."""
     return StockItem.objects.filter(warehouse=warehouse, product_type=product_type, product_id__in=ids)
+
+
+def in_stock_product_ids(*, warehouse: Warehouse, product_type: str) -> list[int]:
+    """The ids of the products of one type with units that can be sold now, in order."""
+    items = StockItem.objects.filter(warehouse=warehouse, product_type=product_type, available__gt=0)
+    return list(items.order_by("product_id").values_list("product_id", flat=True))

@@ -80,6 +80,17 @@ class StockBatchSerializer(Serializer):
     missing_ids = serializers.ListField(child=serializers.IntegerField())
 
 
+class ProductTypeQuerySerializer(Serializer):
+    product_type = product_type_field()
+
+
+class InStockIdsSerializer(Serializer):
+    """Every product of a type with units that can be sold now (available > 0)."""
+
+    product_type = serializers.CharField()
+    product_ids = serializers.ListField(child=serializers.IntegerField())
+
+
 class CapacityCheckSerializer(Serializer):
     product_id = serializers.IntegerField()
     product_type = serializers.CharField()

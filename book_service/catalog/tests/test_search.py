@@ -99,7 +99,10 @@ def test_a_page_out_of_range_is_404(make_book, api_client, page):
 
 def test_no_match_is_an_empty_first_page(api_client, db):
     body = api_client.get("/api/books/search/", {"search_term": "nothing here"}).json()
+    facets = body.pop("facets")
     assert body == {"count": 0, "count_exact": True, "next": None, "previous": None, "results": []}
+    assert (facets["categories"], facets["authors"]) == ([], [])
+    assert {band["count"] for band in facets["price_bands"]} == {0}
 
 
 def test_a_term_of_only_combining_marks_is_400(api_client, db):

@@ -343,6 +343,27 @@ def test_batch_read_of_stock_levels_in_two_queries(api_client, put_stock, django
     assert (body["count"], body["missing_ids"]) == (2, [99])
 
 
+def test_the_ids_of_every_product_in_stock_in_one_answer(api_client, put_stock, service_client):
+    put_stock(3, 1)
+    put_stock(1, 5)
+    put_stock(2, 1)
+    put_stock(7, 4, product_type="clothes")
+    reserve(service_client, "order-1", (2, 1))  # its last unit held: no longer for sale
+
+    body = api_client.get("/api/warehouse/items/in-stock/").json()
+    clothes = api_client.get("/api/warehouse/items/in-stock/", {"product_type": "clothes"}).json()
+
+    assert body == {"product_type": "book", "product_ids": [1, 3]}
+    assert clothes["product_ids"] == [7]
+    assert (
+        "product_type" in error_of(api_client.get("/api/warehouse/items/in-stock/?product_type=food"), 400)["details"]
+    )
+
+
+def test_the_in_stock_ids_without_a_warehouse_are_404(api_client, db):
+    assert error_of(api_client.get("/api/warehouse/items/in-stock/"), 404)["code"] == "warehouse_not_found"
+
+
 @pytest.mark.parametrize(
     "ids", ["", "a,b", ",", "0", str(MAX_PRODUCT_ID + 1), ",".join(str(i) for i in range(1, MAX_BATCH_IDS + 2))]
 )
@@ -465,6 +486,7 @@ def test_the_openapi_schema_documents_every_route_with_its_body(client):
     assert set(paths) == {
         "/api/warehouse/",
         "/api/warehouse/items/",
+        "/api/warehouse/items/in-stock/",
         "/api/warehouse/items/{product_id}/",
         "/api/warehouse/capacity/",
         "/api/warehouse/reservations/",
