@@ -6,6 +6,7 @@ stock (GET /api/warehouse/items/in-stock/, for the ?in_stock= filter).
 """
 
 import logging
+import time
 from collections.abc import Collection
 
 from django.conf import settings
@@ -17,6 +18,10 @@ from common.http import client_for, peer_body
 logger = logging.getLogger(__name__)
 
 SERVICE = "inventory"
+# After inventory failed to say, pages go without asking it for this long: a page
+# would otherwise wait out the retries of a connection or the timeout every time.
+QUIET_SECONDS = 5.0
+_quiet_until = 0.0
 
 
 def _timeout() -> tuple[float, float]:
@@ -26,7 +31,11 @@ def _timeout() -> tuple[float, float]:
 def stock_of(*, book_ids: Collection[int]) -> dict[int, bool] | None:
     """Whether each of `book_ids` has a unit for sale (a book the warehouse does not
     stock has none), in one call; None when inventory cannot say (down, slow, no
-    warehouse, an answer it cannot read): the caller shows "unknown", never an error."""
+    warehouse, an answer it cannot read), or that failed less than QUIET_SECONDS ago:
+    the caller shows "unknown", never an error."""
+    global _quiet_until
+    if time.monotonic() < _quiet_until:
+        return None
     try:
         items = batch_read(
             service=SERVICE,
@@ -36,7 +45,8 @@ def stock_of(*, book_ids: Collection[int]) -> dict[int, bool] | None:
             timeout=_timeout(),
         )
     except DependencyError as error:
-        logger.warning("stock unknown for %s book(s): %s", len(book_ids), error.message)
+        logger.warning("stock unknown for %s s: %s", QUIET_SECONDS, error.message)
+        _quiet_until = time.monotonic() + QUIET_SECONDS
         return None
     stocked = {item["product_id"] for item in items if item["in_stock"]}
     return {book_id: book_id in stocked for book_id in book_ids}

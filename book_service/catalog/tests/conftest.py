@@ -7,6 +7,7 @@ import responses
 from django.conf import settings
 
 from catalog import services
+from catalog.clients import inventory as inventory_client
 
 
 class FakeInventory:
@@ -42,9 +43,10 @@ class FakeInventory:
 
 
 @pytest.fixture(autouse=True)
-def inventory():
+def inventory(monkeypatch):
     """Every test's inventory_service, faked at the HTTP layer: nothing in stock until a
-    test puts some in `inventory.stock`."""
+    test puts some in `inventory.stock`; no quiet period left by another test."""
+    monkeypatch.setattr(inventory_client, "_quiet_until", 0.0)
     fake = FakeInventory()
     base = f"{settings.SERVICE_URLS['inventory']}/api/warehouse/items/"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:

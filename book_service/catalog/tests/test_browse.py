@@ -8,6 +8,7 @@ import requests
 import responses
 
 from catalog import services
+from catalog.clients import inventory as inventory_client
 from catalog.selectors import FACET_SIZE, PRICE_BAND_EDGES
 
 pytestmark = pytest.mark.django_db
@@ -175,6 +176,22 @@ def test_an_inventory_answer_that_cannot_be_read_is_unknown_stock(api_client, sh
 
     assert response.status_code == 200
     assert response.json()["in_stock"] is None
+
+
+def test_after_a_failure_pages_go_without_inventory_for_a_while(api_client, shelf, inventory, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(inventory_client.time, "monotonic", lambda: clock[0])
+    inventory.failure = requests.ConnectionError("refused")
+    api_client.get("/api/books/")
+    inventory.failure = None
+    inventory.stock = {shelf["cheap"].id: 1}
+
+    quiet = api_client.get(f"/api/books/{shelf['cheap'].id}/").json()
+    clock[0] += inventory_client.QUIET_SECONDS
+    asked_again = api_client.get(f"/api/books/{shelf['cheap'].id}/").json()
+
+    assert (quiet["in_stock"], asked_again["in_stock"]) == (None, True)
+    assert len(inventory.calls) == 2  # the failed one, then once the quiet time was over
 
 
 def test_a_stock_change_is_seen_by_the_next_read_though_the_catalog_is_cached(
