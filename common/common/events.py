@@ -86,6 +86,16 @@ class AccountCreated(_Payload):
     email = serializers.EmailField(max_length=254)
 
 
+class AccountLinkSent(_Payload):
+    """An email with a link only the account's owner may follow (email only, never
+    shown in the app): its address, and how long the link works."""
+
+    username = _text(150)
+    email = serializers.EmailField(max_length=254)
+    link = serializers.URLField(max_length=2000)
+    valid_minutes = serializers.IntegerField(min_value=1)
+
+
 class CustomerCreated(_Payload):
     customer_id = _id()
     first_name = _text(150, allow_blank=True)
@@ -165,6 +175,30 @@ CONTRACTS: dict[str, Contract] = {
             AccountCreated,
             ("notification",),
             example={"user_id": 5, "username": "thino", "email": "thi.no@example.com"},
+        ),
+        Contract(
+            "account.password_reset_requested",
+            AccountLinkSent,
+            ("notification",),
+            example={
+                "user_id": 5,
+                "username": "thino",
+                "email": "thi.no@example.com",
+                "link": "http://localhost:1000/reset-password/?uid=NQ&token=cz4kpe-0123456789abcdef",
+                "valid_minutes": 60,
+            },
+        ),
+        Contract(
+            "account.verification_requested",
+            AccountLinkSent,
+            ("notification",),
+            example={
+                "user_id": 5,
+                "username": "thino",
+                "email": "thi.no@example.com",
+                "link": "http://localhost:1000/verify-email/?token=eyJ1c2VyX2lkIjo1fQ:1vR:abc",
+                "valid_minutes": 4320,
+            },
         ),
         Contract(
             "customer.created",

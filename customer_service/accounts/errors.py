@@ -12,6 +12,8 @@ class AccountErrorCode(StrEnum):
     ACCOUNT_GONE = "account_gone"
     LOGIN_THROTTLED = "login_throttled"
     WRONG_PASSWORD = "wrong_password"  # noqa: S105 (an error code, not a password)
+    LINK_NOT_VALID = "link_not_valid"
+    EMAIL_VERIFIED = "email_verified"
 
 
 class Unauthenticated(ApiError):
@@ -23,6 +25,14 @@ class WrongPassword(ApiError):
 
     status_code = status.HTTP_400_BAD_REQUEST
     code = AccountErrorCode.WRONG_PASSWORD
+
+
+class LinkNotValid(ApiError):
+    """400: a password reset or verification link that is wrong, used or expired (the
+    same answer for each, so a link's parts cannot be probed one by one)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = AccountErrorCode.LINK_NOT_VALID
 
 
 class LoginThrottled(ApiError):

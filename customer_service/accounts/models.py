@@ -36,6 +36,12 @@ class Account(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="May use the admin and staff-only API calls.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set by following the link of the verification email (or of a password reset, which
+    # proves the same); what an unverified account may not do is order_service's setting.
+    email_verified = models.BooleanField(default=False)
+    # When the last email with a link was asked for: one per ACCOUNT_EMAIL_INTERVAL_SECONDS.
+    verification_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    password_reset_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = AccountManager()
 

@@ -20,7 +20,7 @@ class AccountCreateSerializer(Serializer):
 class AccountSerializer(ModelSerializer):
     class Meta:
         model = Account
-        fields = ["id", "username", "email", "is_staff", "date_joined"]
+        fields = ["id", "username", "email", "email_verified", "is_staff", "date_joined"]
         read_only_fields = fields
 
 
@@ -45,6 +45,33 @@ class LoginSerializer(Serializer):
 class PasswordChangeSerializer(Serializer):
     current_password = _password()
     new_password = _password()
+
+
+class PasswordResetRequestSerializer(Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(Serializer):
+    # What the reset link carries (accounts.links), posted back by the front end.
+    uid = serializers.CharField(max_length=32)
+    token = serializers.CharField(max_length=100)
+    new_password = _password()
+
+
+class EmailVerifySerializer(Serializer):
+    token = serializers.CharField(max_length=1000)  # the verification link's
+
+
+class EmailVerifiedSerializer(Serializer):
+    email_verified = serializers.BooleanField()
+
+
+class LinkSentSerializer(Serializer):
+    sent = serializers.BooleanField(help_text="False when one went less than ACCOUNT_EMAIL_INTERVAL_SECONDS ago.")
+
+
+class DetailSerializer(Serializer):
+    detail = serializers.CharField()
 
 
 class TokenPairSerializer(Serializer):

@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -13,8 +14,8 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import selectors, throttling
-from accounts.errors import AccountErrorCode, LoginThrottled, Unauthenticated, WrongPassword
+from accounts import links, selectors, throttling
+from accounts.errors import AccountErrorCode, LinkNotValid, LoginThrottled, Unauthenticated, WrongPassword
 from accounts.models import Account, LoginFailure
 from accounts.tokens import access_token_for, token_pair_for
 from common.auth import Caller
@@ -36,8 +37,12 @@ def _check_free(*, username: str, email: str) -> None:
 
 
 @transaction.atomic
-def account_create(*, username: str, email: str, password: str, is_staff: bool = False) -> Account:
-    """4.1: the password must pass AUTH_PASSWORD_VALIDATORS and is kept only as a hash."""
+def account_create(
+    *, username: str, email: str, password: str, is_staff: bool = False, email_verified: bool = False
+) -> Account:
+    """4.1: the password must pass AUTH_PASSWORD_VALIDATORS and is kept only as a hash.
+    An address not known to be the person's (`email_verified`, for the demo logins) is
+    sent a verification link."""
     email = email.strip().lower()
     candidate = Account(username=username, email=email)
     try:
@@ -47,7 +52,9 @@ def account_create(*, username: str, email: str, password: str, is_staff: bool =
     _check_free(username=username, email=email)
     try:
         with transaction.atomic():
-            account = Account.objects.create_user(username, email, password, is_staff=is_staff)
+            account = Account.objects.create_user(
+                username, email, password, is_staff=is_staff, email_verified=email_verified
+            )
     except IntegrityError:  # a concurrent sign-up with the same username or email won the race
         _check_free(username=username, email=email)
         raise
@@ -56,7 +63,107 @@ def account_create(*, username: str, email: str, password: str, is_staff: bool =
         {"user_id": account.pk, "username": account.username, "email": account.email},
         key=f"account:{account.pk}",
     )
+    if not email_verified:
+        _link_send(account, kind="verification")
     return account
+
+
+# The account emails with a link: the event that sends each, the field dating the last
+# one, the link, and how long it works.
+_LINK_EMAILS = {
+    "verification": (
+        "account.verification_requested",
+        "verification_sent_at",
+        links.verification_link,
+        lambda: settings.EMAIL_VERIFICATION_SECONDS,
+    ),
+    "password_reset": (
+        "account.password_reset_requested",
+        "password_reset_sent_at",
+        links.password_reset_link,
+        lambda: settings.PASSWORD_RESET_TIMEOUT,
+    ),
+}
+
+
+def _link_send(account: Account, *, kind: str) -> bool:
+    """The email with a link of this kind, unless one went within
+    ACCOUNT_EMAIL_INTERVAL_SECONDS; whether it is sent. The caller holds the account's
+    row locked (or has just made it), so two requests do not both send."""
+    event_type, sent_field, make_link, valid_seconds = _LINK_EMAILS[kind]
+    now = timezone.now()
+    last = getattr(account, sent_field)
+    if last is not None and (now - last).total_seconds() < settings.ACCOUNT_EMAIL_INTERVAL_SECONDS:
+        logger.info("account %s: %s email not sent again so soon", account.pk, kind)
+        return False
+    setattr(account, sent_field, now)
+    account.save(update_fields=[sent_field])
+    payload = {"user_id": account.pk, "username": account.username, "email": account.email}
+    publish(
+        event_type,
+        payload | {"link": make_link(account), "valid_minutes": max(1, valid_seconds() // 60)},
+        key=f"account:{account.pk}",
+    )
+    return True
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> None:
+    """A reset link to the active account with this email, if there is one. The caller
+    is told the same whatever happens here, so the answer does not say which emails
+    have an account."""
+    account = Account.objects.select_for_update().filter(email=email.strip().lower(), is_active=True).first()
+    if account is not None:
+        _link_send(account, kind="password_reset")
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, new_password: str) -> dict[str, str]:
+    """The password of a reset link's account, once: the token hashes the password it
+    resets, so it stops working once used (the row is locked while it is checked, so
+    two uses at once do not both pass). Following the link also proves the email is
+    the person's, and clears the failed logins that may have locked them out. Every
+    refresh token is revoked; the answer is a new pair."""
+    account_id = links.password_reset_account_id(uid)
+    account = Account.objects.select_for_update().filter(pk=account_id, is_active=True).first() if account_id else None
+    if account is None or not links.password_reset_token_valid(account, token):
+        raise LinkNotValid("This password reset link is not valid: it is wrong, used or expired. Ask for a new one.")
+    if not account.email_verified:
+        account.email_verified = True
+        account.save(update_fields=["email_verified"])
+    login_failures_clear(username=account.username)
+    return _password_set(account, new_password, field="new_password")
+
+
+@transaction.atomic
+def email_verify(*, token: str) -> Account:
+    """The account of a verification link, its email verified (again: a no-op). A link
+    made for an address the account no longer has is not valid."""
+    claims = links.verification_claims(token)
+    account = None
+    if claims is not None:
+        account_id, email = claims
+        account = Account.objects.select_for_update().filter(pk=account_id, email=email, is_active=True).first()
+    if account is None:
+        raise LinkNotValid("This verification link is not valid: it is wrong or expired. Ask for a new one.")
+    if not account.email_verified:
+        account.email_verified = True
+        account.save(update_fields=["email_verified"])
+    return account
+
+
+@transaction.atomic
+def email_verification_resend(*, caller: Caller) -> bool:
+    """A new verification link for a logged-in person whose email is not verified;
+    whether one was sent (not within ACCOUNT_EMAIL_INTERVAL_SECONDS of the last)."""
+    if caller.user_id is None or caller.service:
+        raise PermissionDenied("Only a person asks for their own verification email.")
+    account = Account.objects.select_for_update().filter(pk=caller.user_id, is_active=True).first()
+    if account is None:
+        raise _account_gone()
+    if account.email_verified:
+        raise Conflict("This account's email is verified already.", code=AccountErrorCode.EMAIL_VERIFIED)
+    return _link_send(account, kind="verification")
 
 
 @transaction.atomic
@@ -217,10 +324,14 @@ def refresh_tokens_expired_delete() -> int:
 def _active_account(account_id: int) -> Account:
     account = Account.objects.filter(pk=account_id, is_active=True).first()
     if account is None:
-        raise Unauthenticated(
-            "The account of this token no longer exists or is disabled.", code=AccountErrorCode.ACCOUNT_GONE
-        )
+        raise _account_gone()
     return account
+
+
+def _account_gone() -> Unauthenticated:
+    return Unauthenticated(
+        "The account of this token no longer exists or is disabled.", code=AccountErrorCode.ACCOUNT_GONE
+    )
 
 
 def _refresh_token(encoded: str) -> RefreshToken:

@@ -15,6 +15,7 @@ def _with_claims(token: _T, account: Account) -> _T:
     token["user_id"] = account.id
     token["username"] = account.username
     token["is_staff"] = account.is_staff
+    token["email_verified"] = account.email_verified  # order_service's checkout asks for it
     return token
 
 

@@ -13,8 +13,14 @@ from accounts.serializers import (
     AccountBatchSerializer,
     AccountCreateSerializer,
     AccountSerializer,
+    DetailSerializer,
+    EmailVerifiedSerializer,
+    EmailVerifySerializer,
+    LinkSentSerializer,
     LoginSerializer,
     PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetRequestSerializer,
     RefreshSerializer,
     TokenPairSerializer,
 )
@@ -136,3 +142,56 @@ class PasswordChangeView(APIView):
         passwords = validated(PasswordChangeSerializer, request.data)
         caller = Caller.of(request.user)
         return Response(services.account_password_change(caller=caller, **passwords, address=client_address(request)))
+
+
+RESET_ASKED = "If an account has this email, a link to reset its password is on its way."
+
+
+class PasswordResetView(PublicView):
+    """Ask for a password reset link by email: the same 202 whether or not the email
+    has an account."""
+
+    @extend_schema(request=PasswordResetRequestSerializer, responses={202: DetailSerializer})
+    def post(self, request):
+        services.password_reset_request(**validated(PasswordResetRequestSerializer, request.data))
+        return Response({"detail": RESET_ASKED}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(PublicView):
+    """Set a new password with a reset link's uid and token (once); every refresh token
+    of the account is revoked and a new pair is the answer."""
+
+    @extend_schema(
+        request=PasswordResetConfirmSerializer,
+        responses={
+            200: TokenPairSerializer,
+            400: OpenApiResponse(description=f"{AccountErrorCode.LINK_NOT_VALID}, or a new password too weak."),
+        },
+    )
+    def post(self, request):
+        return Response(services.password_reset_confirm(**validated(PasswordResetConfirmSerializer, request.data)))
+
+
+class EmailVerifyView(PublicView):
+    """Verify an account's email with its verification link's token. Access tokens say
+    so (`email_verified`) from the next refresh or login."""
+
+    @extend_schema(
+        request=EmailVerifySerializer,
+        responses={200: EmailVerifiedSerializer, 400: OpenApiResponse(description=AccountErrorCode.LINK_NOT_VALID)},
+    )
+    def post(self, request):
+        account = services.email_verify(**validated(EmailVerifySerializer, request.data))
+        return Response({"email_verified": account.email_verified})
+
+
+class EmailVerificationResendView(APIView):
+    """A logged-in person asks for a new verification link."""
+
+    @extend_schema(
+        request=None,
+        responses={202: LinkSentSerializer, 409: OpenApiResponse(description=AccountErrorCode.EMAIL_VERIFIED)},
+    )
+    def post(self, request):
+        sent = services.email_verification_resend(caller=Caller.of(request.user))
+        return Response({"sent": sent}, status=status.HTTP_202_ACCEPTED)

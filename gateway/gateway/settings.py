@@ -38,6 +38,7 @@ GATEWAY_BREAKER_RESET_SECONDS = env_int("GATEWAY_BREAKER_RESET_SECONDS", 15)
 GATEWAY_RATE_LIMITS = {
     "signup": env_rate("GATEWAY_RATE_SIGNUP", "20/hour"),  # per client address
     "login": env_rate("GATEWAY_RATE_LOGIN", "10/min"),  # per client address
+    "account_emails": env_rate("GATEWAY_RATE_ACCOUNT_EMAILS", "10/hour"),  # per client address
     "writes": env_rate("GATEWAY_RATE_WRITES", "120/min"),  # per user, or per address without a token
 }
 # Bodies are small JSON documents; a bigger one is refused (413) before it is read.

@@ -20,6 +20,11 @@ PUBLIC_ROUTES: tuple[PublicRoute, ...] = (
     PublicRoute(READS, re.compile(r"^/api/(books|authors|categories)(/.*)?$"), "catalog reads"),
     PublicRoute(frozenset({"POST"}), re.compile(r"^/api/accounts/$"), "sign-up (4.1)"),
     PublicRoute(frozenset({"POST"}), re.compile(r"^/api/auth/(login|refresh|logout)/$"), "login, refresh, logout"),
+    PublicRoute(
+        frozenset({"POST"}),
+        re.compile(r"^/api/auth/(password-reset|password-reset/confirm|verify-email)/$"),
+        "a forgotten password, and the links of the account emails",
+    ),
     PublicRoute(READS, re.compile(r"^/api/warehouse/items/([^/]+/)?$"), "stock levels"),
 )
 

@@ -1,4 +1,5 @@
-"""Fixed-window rate limits at the edge: sign-up and login per client address, and
+"""Fixed-window rate limits at the edge: sign-up, login and asking for account emails
+(a password reset, a new verification link) per client address, and
 every write (anything but GET/HEAD/OPTIONS) per user, or per address without a token.
 
 Counts live in the gateway's database, so they hold across the gateway's replicas
@@ -29,6 +30,8 @@ class Refusal:
 
 # The API's login and the back office's (backoffice.views.login), one limit for both.
 LOGIN_PATHS = frozenset({"/api/auth/login/", "/admin/login/"})
+# What sends an email to an account (customer_service also sends one per account per interval).
+ACCOUNT_EMAIL_PATHS = frozenset({"/api/auth/password-reset/", "/api/auth/verify-email/resend/"})
 
 
 def _client_address(request) -> str:
@@ -46,6 +49,8 @@ def limits_for(request, user) -> list[tuple[str, str, Rate]]:
         limits.append(("signup", _client_address(request), rates["signup"]))
     if request.method == "POST" and request.path in LOGIN_PATHS:
         limits.append(("login", _client_address(request), rates["login"]))
+    if request.method == "POST" and request.path in ACCOUNT_EMAIL_PATHS:
+        limits.append(("account_emails", _client_address(request), rates["account_emails"]))
     caller = f"user:{user.id}" if user is not None and user.id is not None else _client_address(request)
     if user is None or not user.is_service:
         limits.append(("writes", caller, rates["writes"]))
@@ -54,7 +59,7 @@ def limits_for(request, user) -> list[tuple[str, str, Rate]]:
 
 REFUSALS = Counter(
     "gateway_rate_limit_refusals",
-    "Requests the gateway refused with 429, by limit (signup, login, writes).",
+    "Requests the gateway refused with 429, by limit (signup, login, account_emails, writes).",
     ["limit"],
     registry=REGISTRY,
 )

@@ -122,6 +122,46 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             body="Xin chào {username},\n\nTài khoản của bạn đã được tạo. Chúc bạn tìm được những cuốn sách hay!",
         ),
     },
+    "account.verification_requested": {
+        "en": Template(
+            subject="Confirm your email address",
+            body=(
+                "Hello {username},\n\nPlease confirm that this is your email address by opening this link:\n\n"
+                "{link}\n\nThe link works for {valid_for}. You can browse and fill your cart before, but you "
+                "can order only once your address is confirmed.\n\n"
+                "If you did not sign up at the bookstore, ignore this email."
+            ),
+        ),
+        "vi": Template(
+            subject="Xác nhận địa chỉ email của bạn",
+            body=(
+                "Xin chào {username},\n\nVui lòng xác nhận đây là địa chỉ email của bạn bằng cách mở liên kết "
+                "này:\n\n{link}\n\nLiên kết có hiệu lực trong {valid_for}. Bạn có thể xem sách và thêm vào giỏ "
+                "hàng trước, nhưng chỉ có thể đặt hàng sau khi đã xác nhận địa chỉ.\n\n"
+                "Nếu bạn không đăng ký tại nhà sách, hãy bỏ qua email này."
+            ),
+        ),
+    },
+    "account.password_reset_requested": {
+        "en": Template(
+            subject="Reset your password",
+            body=(
+                "Hello {username},\n\nSomeone asked to reset the password of your bookstore account. To choose "
+                "a new one, open this link:\n\n{link}\n\nThe link works once, for {valid_for}. Setting a new "
+                "password logs you out everywhere.\n\n"
+                "If you did not ask for this, ignore this email: your password stays as it is."
+            ),
+        ),
+        "vi": Template(
+            subject="Đặt lại mật khẩu của bạn",
+            body=(
+                "Xin chào {username},\n\nCó người đã yêu cầu đặt lại mật khẩu tài khoản nhà sách của bạn. Để "
+                "chọn mật khẩu mới, hãy mở liên kết này:\n\n{link}\n\nLiên kết chỉ dùng được một lần, trong "
+                "{valid_for}. Đặt mật khẩu mới sẽ đăng xuất bạn khỏi mọi thiết bị.\n\n"
+                "Nếu bạn không yêu cầu, hãy bỏ qua email này: mật khẩu của bạn vẫn giữ nguyên."
+            ),
+        ),
+    },
     "customer.created": {
         "en": Template(
             subject="Your customer profile is ready",
@@ -135,6 +175,16 @@ TEMPLATES: dict[str, dict[str, Template]] = {
 }
 
 EVENT_TYPES = tuple(TEMPLATES)
+# Their link is for the account's owner only: emailed, never shown in the app, and taken
+# out of the stored body once the email is sent or given up (EMAIL_ONLY_BODY_AFTER).
+EMAIL_ONLY = frozenset({"account.verification_requested", "account.password_reset_requested"})
+EMAIL_ONLY_BODY_AFTER = "(This email held a one-time link; it is not kept once the email is sent.)"
+
+# (minutes in the unit, its name when 1, when more) from the largest.
+DURATION_UNITS = {
+    "en": ((24 * 60, "day", "days"), (60, "hour", "hours"), (1, "minute", "minutes")),
+    "vi": ((24 * 60, "ngày", "ngày"), (60, "giờ", "giờ"), (1, "phút", "phút")),
+}
 
 
 def _labelled(labels: dict[str, str], value: str) -> str:
@@ -153,10 +203,19 @@ def _context(payload: dict, language: str) -> dict:
             context[f"{field}_label"] = _labelled(STATUS_LABELS[language], payload[field])
     if "method" in payload:
         context["method_label"] = _labelled(METHOD_LABELS[language], payload["method"])
+    if "valid_minutes" in payload:
+        context["valid_for"] = duration(payload["valid_minutes"], language)
     if "first_name" in payload:
         name = " ".join(part for part in (payload["first_name"], payload["last_name"]) if part)
         context["full_name"] = name or NAMELESS[language]
     return context
+
+
+def duration(minutes: int, language: str) -> str:
+    """ "3 days", "1 hour", "90 minutes": the largest unit the time is a whole number of."""
+    size, one, many = next(unit for unit in DURATION_UNITS[language] if minutes % unit[0] == 0)  # minutes last
+    count = minutes // size
+    return f"{count} {one if count == 1 else many}"
 
 
 def render(*, event_type: str, language: str, payload: dict) -> tuple[str, str]:

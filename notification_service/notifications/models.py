@@ -10,7 +10,7 @@ class EmailState(models.TextChoices):
 
 
 class Notification(TimeStampedModel):
-    """What one event told one customer: shown in the app and sent by email."""
+    """What one event told one customer: shown in the app (unless `in_app` is off) and sent by email."""
 
     user_id = models.BigIntegerField()
     # The event it was made from: one notification per event, however often it arrives.
@@ -20,6 +20,8 @@ class Notification(TimeStampedModel):
     subject = models.CharField(max_length=255)
     body = models.TextField()
     read_at = models.DateTimeField(null=True, blank=True)
+    # False for an email with a link for its owner only (messages.EMAIL_ONLY): not listed.
+    in_app = models.BooleanField(default=True)
 
     email_to = models.EmailField(max_length=254, blank=True)  # the address it went to, once looked up
     email_state = models.CharField(max_length=10, choices=EmailState.choices, default=EmailState.PENDING)

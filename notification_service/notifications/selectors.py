@@ -10,12 +10,12 @@ from notifications.models import Notification
 
 def notification_list(*, user_id: int, unread: bool | None = None) -> QuerySet[Notification]:
     """One customer's notifications, newest first; only unread (or read) ones if asked."""
-    notifications = filter_given(Notification.objects.filter(user_id=user_id), read_at__isnull=unread)
+    notifications = filter_given(Notification.objects.filter(user_id=user_id, in_app=True), read_at__isnull=unread)
     return notifications.order_by("-created_at", "-id")
 
 
 def notification_unread_count(*, user_id: int) -> int:
-    return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+    return Notification.objects.filter(user_id=user_id, in_app=True, read_at__isnull=True).count()
 
 
 def notifications_owner_for(caller: Caller, asked: int | None) -> int:

@@ -62,6 +62,7 @@ def notification_create_from_event(*, event_id: uuid.UUID, event_type: str, payl
             "language": language,
             "subject": subject,
             "body": text,
+            "in_app": event_type not in messages.EMAIL_ONLY,
             # account.created carries the address; the others are looked up when sending.
             "email_to": body.get("email", ""),
             "email_next_attempt_at": now,
@@ -79,7 +80,7 @@ def notification_create_from_event(*, event_id: uuid.UUID, event_type: str, payl
 def notification_mark_read(*, notification_id: int, caller: Caller) -> Notification:
     """The owner has seen it; marking it again changes nothing."""
     notification = visible_or_404(
-        Notification.objects.select_for_update().filter(pk=notification_id).first(),
+        Notification.objects.select_for_update().filter(pk=notification_id, in_app=True).first(),
         caller=caller,
         not_found=NotFound(
             f"There is no notification {notification_id}.", code=NotificationErrorCode.UNKNOWN_NOTIFICATION
@@ -104,6 +105,11 @@ def notification_email_retry(*, notification_id: int) -> Notification:
     now = timezone.now()
     if notification.email_state == EmailState.SENT:
         raise Conflict("Its email was sent; it is not sent twice.", code=NotificationErrorCode.EMAIL_SENT)
+    if not notification.in_app and notification.email_state == EmailState.FAILED:
+        raise Conflict(
+            "Its one-time link was not kept once the email was given up: the person asks for a new one.",
+            code=NotificationErrorCode.EMAIL_LINK_GONE,
+        )
     if notification.email_leased_until is not None and notification.email_leased_until > now:
         raise Conflict("Its email is being sent right now.", code=NotificationErrorCode.EMAIL_BEING_SENT)
     notification.email_state = EmailState.PENDING
@@ -188,6 +194,8 @@ def _email_record(notification: Notification, *, address: str, error: str, give_
     else:
         changes["email_next_attempt_at"] = now + email_backoff(attempts)
         logger.warning("notification %s: email try %d failed, will retry: %s", notification.pk, attempts, error)
+    if not notification.in_app and changes.get("email_state") in (EmailState.SENT, EmailState.FAILED):
+        changes["body"] = messages.EMAIL_ONLY_BODY_AFTER  # its link is kept no longer than needed
     Notification.objects.filter(pk=notification.pk).update(**changes)
     for field, value in changes.items():
         setattr(notification, field, value)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from common.settings import env_float, service_settings
+from common.settings import env_bool, env_float, service_settings
 
 # common.outbox: order.created / order.status_changed events and the cart-clearing,
 # hold-confirming and stock-release calls, written in the transaction of the change;
@@ -20,3 +20,6 @@ ORDER_PAYMENT_MINUTES = env_float("ORDER_PAYMENT_MINUTES", 30.0)
 # checkout that died or gave up: the sweep releases it. Longer than any checkout lasts.
 CHECKOUT_ABANDONED_SECONDS = env_float("CHECKOUT_ABANDONED_SECONDS", 60.0)
 SWEEPS = ["orders.services.reservation_intents_abandon", "orders.services.orders_expire_unpaid"]
+# A person whose email is not verified (the access token's `email_verified`) may browse
+# and fill a cart, but not check out; False lets anyone with a token order.
+CHECKOUT_REQUIRES_VERIFIED_EMAIL = env_bool("CHECKOUT_REQUIRES_VERIFIED_EMAIL", True)

@@ -13,6 +13,15 @@ class OrderErrorCode(StrEnum):
     ILLEGAL_STATUS_CHANGE = "illegal_status_change"
     ORDER_TOTAL_TOO_LARGE = "order_total_too_large"
     ORDER_NOT_PAYABLE = "order_not_payable"
+    EMAIL_NOT_VERIFIED = "email_not_verified"
+
+
+class EmailNotVerified(ApiError):
+    """403: a person whose email is not verified may not check out
+    (CHECKOUT_REQUIRES_VERIFIED_EMAIL)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    code = OrderErrorCode.EMAIL_NOT_VERIFIED
 
 
 class DatabaseUnavailable(ApiError):

@@ -47,6 +47,10 @@ class OrderListCreateView(APIView):
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={
             201: OrderSerializer,
+            403: OpenApiResponse(
+                description=f"{OrderErrorCode.EMAIL_NOT_VERIFIED} (CHECKOUT_REQUIRES_VERIFIED_EMAIL), or someone "
+                "else's cart."
+            ),
             409: OpenApiResponse(
                 description=f"{OrderErrorCode.CART_EMPTY}, {OrderErrorCode.PRODUCT_UNAVAILABLE}, "
                 f"{OrderErrorCode.INSUFFICIENT_STOCK}, {OrderErrorCode.CHECKOUT_IN_PROGRESS} "

@@ -104,8 +104,9 @@ class ComposeProject:
     def down(self) -> None:
         self._run("down", "--volumes", "--remove-orphans", check=False)
 
-    def logs(self) -> str:
-        return self._run("logs", "--no-color", "--timestamps", capture=True, check=False)
+    def logs(self, *services: str) -> str:
+        """The logs of `services` (all of them when none is named)."""
+        return self._run("logs", "--no-color", "--timestamps", *services, capture=True, check=False)
 
     def containers(self) -> list[Container]:
         ids = subprocess.run(

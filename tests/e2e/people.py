@@ -3,7 +3,9 @@ through the gateway, as a person would) and one shopper (a customer's calls thro
 gateway: the cart, checkout, payment, orders and notifications)."""
 
 import itertools
+import re
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
@@ -11,6 +13,8 @@ from tests.e2e.shop import bearer
 from tests.e2e.waiting import wait_until
 
 PASSWORD = "e2e-people-long-pass"
+# notification_service's English subjects of the account emails with a link.
+VERIFY_SUBJECT, RESET_SUBJECT = "Confirm your email address", "Reset your password"
 
 
 def read_ok(stack, http, headers: dict, path: str, **params) -> dict:
@@ -41,6 +45,22 @@ def log_in(stack, http, username: str, *, password: str = PASSWORD, timeout: flo
     return http.post(f"{stack.gateway}/api/auth/login/", json=body, timeout=timeout)
 
 
+def emailed_link(stack, address: str, subject: str) -> dict[str, str]:
+    """The query of the link in the newest mail with `subject` that reached `address` (waiting
+    for one): {"token": ...} or {"uid": ..., "token": ...}."""
+    mails = [mail for mail in stack.mailbox.wait_for(address, {subject}) if mail.subject == subject]
+    link = re.search(r"https?://\S+", mails[-1].body)
+    assert link, mails[-1].body
+    return {name: values[0] for name, values in parse_qs(urlsplit(link[0]).query).items()}
+
+
+def verify_email(stack, http, address: str) -> None:
+    """Follow the verification link that reached `address`, as the shop's page would."""
+    token = emailed_link(stack, address, VERIFY_SUBJECT)["token"]
+    verified = http.post(f"{stack.gateway}/api/auth/verify-email/", json={"token": token}, timeout=30)
+    assert verified.status_code == 200, verified.text
+
+
 def make_profile(stack, http, user: dict) -> dict:
     """A full name and an address for `user` (as sign_up returns it): the body that makes
     them a customer, {account_id, fullname_id, address_id}."""
@@ -57,14 +77,17 @@ def make_profile(stack, http, user: dict) -> dict:
     return {"account_id": user["id"], "fullname_id": fullname.json()["id"], "address_id": address.json()["id"]}
 
 
-def sign_up(stack, http, prefix: str, *, customer: bool = False) -> dict:
+def sign_up(stack, http, prefix: str, *, customer: bool = False, verified: bool = True) -> dict:
     """An account signed up and logged in through the gateway, its username `prefix` made
-    unique: {id, username, email, headers, refresh}. With customer=True it also has a full
-    name, an address and a customer (which makes its cart): fullname_id, address_id and
-    customer (the customer as the service answered it)."""
+    unique: {id, username, email, headers, refresh}; its email verified with the link that
+    reached the suite's mailbox, unless verified=False. With customer=True it also has a
+    full name, an address and a customer (which makes its cart): fullname_id, address_id
+    and customer (the customer as the service answered it)."""
     username = f"{prefix}{next(_names)}{uuid.uuid4().hex[:6]}"
     account = create_account(stack, http, username)
     assert account.status_code == 201, account.text
+    if verified:
+        verify_email(stack, http, f"{username}@example.com")
     login = log_in(stack, http, username)
     assert login.status_code == 200, login.text
     user = {

@@ -14,11 +14,13 @@ def test_signing_up_publishes_account_created_with_the_address(api_client):
     )
 
     assert response.status_code == 201
-    event = OutboxEvent.objects.get()
+    event = OutboxEvent.objects.get(event_type="account.created")
     account_id = response.json()["id"]
-    assert (event.event_type, event.key) == ("account.created", f"account:{account_id}")
+    assert event.key == f"account:{account_id}"
     assert event.payload == {"user_id": account_id, "username": "thino", "email": "thi.no@example.com"}
     assert list(event.deliveries.values_list("target", "path")) == [("notification", "/api/events/")]
+    # and its email's verification link, in the same transaction (tests/test_email_links.py)
+    assert OutboxEvent.objects.filter(event_type="account.verification_requested", key=event.key).count() == 1
 
 
 @pytest.mark.parametrize(

@@ -83,6 +83,10 @@ def test_a_valid_token_is_passed_on(client, upstream):
         ("POST", "/api/auth/refresh/", True),
         ("POST", "/api/auth/logout/", True),
         ("POST", "/api/auth/password/", False),
+        ("POST", "/api/auth/password-reset/", True),
+        ("POST", "/api/auth/password-reset/confirm/", True),
+        ("POST", "/api/auth/verify-email/", True),
+        ("POST", "/api/auth/verify-email/resend/", False),
         ("GET", "/api/warehouse/items/12/", True),
         ("GET", "/api/warehouse/items/", True),
         ("GET", "/api/warehouse/", False),
@@ -126,6 +130,18 @@ def test_a_client_writing_its_own_forwarded_for_is_limited_by_its_real_address(c
 
     # Five over a limit of two: even split by a window's end, one side has a third.
     assert 429 in statuses
+
+
+def test_asking_for_password_resets_is_limited_per_address(client, upstream, settings):
+    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "customer": settings.SERVICE_URLS["book"]}
+    settings.GATEWAY_RATE_LIMITS = {**settings.GATEWAY_RATE_LIMITS, "account_emails": Rate(2, 3600)}
+
+    def ask(**extra) -> int:
+        return client.post("/api/auth/password-reset/", data={}, content_type="application/json", **extra).status_code
+
+    assert [ask(), ask(), ask()] == [201, 201, 429]
+    assert ask(REMOTE_ADDR="10.0.0.9") == 201
+    assert client.post("/api/auth/password-reset/confirm/", data={}, content_type="application/json").status_code == 201
 
 
 def test_signup_is_limited_per_address(client, upstream, settings):

@@ -31,7 +31,7 @@ from common.money import check_total
 from common.outbox.dispatcher import deliver_now, deliver_pending, undelivered
 from common.outbox.publisher import ScheduledCall, publish, schedule_call
 from orders.clients import carts, inventory
-from orders.errors import DatabaseUnavailable, OrderErrorCode
+from orders.errors import DatabaseUnavailable, EmailNotVerified, OrderErrorCode
 from orders.models import CheckoutLock, Order, OrderLine, OrderStatus, OrderStatusChange, ReservationIntent
 from orders.services.stock import release_scheduled
 
@@ -48,6 +48,11 @@ def order_checkout(*, user_id: int, caller: Caller, on_saved: Callable[[Order], 
     there, so a crash right after the commit still replays the order)."""
     if not caller.is_privileged and caller.user_id != user_id:
         raise PermissionDenied("You can only check out your own cart.")
+    if settings.CHECKOUT_REQUIRES_VERIFIED_EMAIL and not caller.is_privileged and not caller.email_verified:
+        raise EmailNotVerified(
+            "Verify your email before ordering: follow the link we sent (POST /api/auth/verify-email/resend/ "
+            "sends a new one), then refresh your token."
+        )
     _checkout_lock_acquire(user_id=user_id)
     try:
         return _checkout(user_id=user_id, caller=caller, on_saved=on_saved)

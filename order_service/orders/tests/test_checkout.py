@@ -106,6 +106,41 @@ def test_staff_may_check_out_any_cart(staff_client, mocked_responses):
     assert response.json()["history"][0]["changed_by"] == "staff 9000"
 
 
+def unverified_client(user_id=USER):
+    from common.auth import mint_access_token
+    from common.testing.plugin import bearer_client
+
+    return bearer_client(mint_access_token(user_id=user_id, username=f"user{user_id}", email_verified=False))
+
+
+def test_a_person_whose_email_is_not_verified_may_not_check_out(mocked_responses):
+    response = checkout(unverified_client())
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "email_not_verified"
+    assert "verify-email" in response.json()["error"]["message"]
+    assert len(mocked_responses.calls) == 0  # refused before the cart is read
+    assert_nothing_kept()
+
+
+def test_a_token_without_the_claim_counts_as_not_verified(mocked_responses):
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from common.testing.plugin import bearer_client
+
+    token = AccessToken()
+    token["user_id"], token["username"], token["is_staff"] = USER, "old", False  # as issued before the claim
+
+    assert checkout(bearer_client(str(token))).status_code == 403
+
+
+def test_with_the_setting_off_an_unverified_person_checks_out(mocked_responses, settings):
+    settings.CHECKOUT_REQUIRES_VERIFIED_EMAIL = False
+    fake_peers(mocked_responses)
+
+    assert checkout(unverified_client()).status_code == 201
+
+
 def test_someone_elses_cart_is_403_and_no_token_is_401(user_client, api_client):
     assert checkout(user_client(6)).status_code == 403
     assert checkout(api_client).status_code == 401
