@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework.generics import get_object_or_404
 
@@ -108,6 +108,15 @@ def books_by_ids(ids: list[int]) -> QuerySet[Book]:
     return _books().filter(id__in=ids)
 
 
+def _title_starts(folded: str) -> Q:
+    # A range on the "C"-collated column instead of LIKE 'term%', so the plain
+    # btree index serves it on both databases, in the same order as Python's.
+    last = ord(folded[-1])
+    if last == sys.maxunicode:
+        return Q(title_folded__startswith=folded)
+    return Q(title_folded__gte=folded, title_folded__lt=folded[:-1] + chr(last + 1))
+
+
 class BookSearch:
     """Books matching a term: an exact id, or part of the title, author or category
     name, accent- and case-insensitively; best matches first.
@@ -197,12 +206,7 @@ class BookSearch:
         return book_facets(self.matches)
 
     def _title_starts(self) -> Q:
-        # A range on the "C"-collated column instead of LIKE 'term%', so the plain
-        # btree index serves it on both databases, in the same order as Python's.
-        last = ord(self.folded[-1])
-        if last == sys.maxunicode:
-            return Q(title_folded__startswith=self.folded)
-        return Q(title_folded__gte=self.folded, title_folded__lt=self.folded[:-1] + chr(last + 1))
+        return _title_starts(self.folded)
 
     def _by_author_or_category(self) -> Q:
         return Q(author_id__in=self.author_ids) | Q(category_id__in=self.category_ids)
@@ -247,3 +251,35 @@ def _facet(books: QuerySet[Book], relation: str) -> list[dict[str, Any]]:
         .order_by("-count", f"{relation}__name", f"{relation}_id")[:FACET_SIZE]
     )
     return [{"id": row[f"{relation}_id"], "name": row[f"{relation}__name"], "count": row["count"]} for row in rows]
+
+
+SUGGEST_SIZE = 8  # titles, and authors, per suggestion
+FUZZY_MIN_LENGTH = 3  # shorter, a trigram match would be almost any title
+
+
+def book_suggest(text: str) -> dict[str, list[dict[str, Any]]]:
+    """Titles and authors for what a customer is typing, accent- and case-insensitively:
+    those starting with it first, then (from FUZZY_MIN_LENGTH characters) those near it
+    on PostgreSQL, the most alike first: pg_trgm's word similarity, so a word of the
+    title close to what was typed ("dee men" for "Dế Mèn ...") is enough, served by
+    the trigram GIN indexes of migration 0002; on SQLite, those containing it."""
+    folded = fold(text)
+    titles = _suggested(Book.objects.all(), "title_folded", _title_starts(folded), folded, "title")
+    authors = _suggested(Author.objects.all(), "name_folded", Q(name_folded__startswith=folded), folded, "name")
+    return {"titles": titles, "authors": authors}
+
+
+def _suggested(rows: QuerySet, column: str, starts: Q, folded: str, shown: str) -> list[dict[str, Any]]:
+    found = list(rows.filter(starts).order_by(column, "id").values("id", shown)[:SUGGEST_SIZE])
+    if len(found) == SUGGEST_SIZE or len(folded) < FUZZY_MIN_LENGTH:
+        return found
+    others = rows.exclude(id__in=[row["id"] for row in found])
+    if connection.vendor == "postgresql":
+        # `<%`: word similarity at least pg_trgm.word_similarity_threshold (0.6), which the
+        # GIN index serves. `column` is one of this module's names; the text is a parameter.
+        near = others.filter(RawSQL(f"%s <%% {column}", (folded,), output_field=BooleanField()))  # noqa: S611
+        alike = RawSQL(f"word_similarity(%s, {column})", (folded,))  # noqa: S611
+        near = near.annotate(alike=alike).order_by("-alike", column, "id")
+    else:
+        near = others.filter(**{f"{column}__contains": folded}).order_by(column, "id")
+    return found + list(near.values("id", shown)[: SUGGEST_SIZE - len(found)])

@@ -110,6 +110,32 @@ _DATETIME = serializers.DateTimeField()
 _PRICE = BookSerializer._declared_fields["price"]
 
 
+class SuggestQuerySerializer(Serializer):
+    q = serializers.CharField(max_length=100, help_text="What has been typed so far: a prefix, or a word misspelt.")
+
+    def validate_q(self, value: str) -> str:
+        if not fold(value):
+            raise serializers.ValidationError("Enter letters or digits.")
+        return value
+
+
+class SuggestedTitleSerializer(Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class SuggestedAuthorSerializer(Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class SuggestionsSerializer(Serializer):
+    """For the schema: at most 8 of each, best first."""
+
+    titles = SuggestedTitleSerializer(many=True)
+    authors = SuggestedAuthorSerializer(many=True)
+
+
 class NameQuerySerializer(Serializer):
     """?name= of the author and category lists (2.1.5, 2.1.6). A NUL, which no stored
     name holds and PostgreSQL refuses in a query, is a 400 naming the field."""

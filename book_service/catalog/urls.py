@@ -9,5 +9,6 @@ urlpatterns = [
     path("categories/<id:pk>/", views.CategoryDetailView.as_view(), name="category-detail"),
     path("books/", views.BookListCreateView.as_view(), name="book-list"),
     path("books/search/", views.BookSearchView.as_view(), name="book-search"),
+    path("books/suggest/", views.BookSuggestView.as_view(), name="book-suggest"),
     path("books/<id:pk>/", views.BookDetailView.as_view(), name="book-detail"),
 ]

@@ -20,6 +20,8 @@ from catalog.serializers import (
     FoundBookSerializer,
     NameQuerySerializer,
     ShelfBookSerializer,
+    SuggestionsSerializer,
+    SuggestQuerySerializer,
 )
 from common.batch import batch_answer
 from common.pagination import PageNumberPagination, paginated
@@ -189,3 +191,14 @@ class BookSearchView(APIView):
         search = selectors.BookSearch(term, where=selectors.book_filter(**query), sort=sort)
         page = paginated(self, request, search, BookSerializer).data
         return {**page, "facets": search.facets()}
+
+
+class BookSuggestView(APIView):
+    """Suggestions as a customer types: titles and authors for a prefix or a misspelling."""
+
+    permission_classes = [IsStaffOrReadOnly]
+
+    @extend_schema(parameters=[SuggestQuerySerializer], responses=SuggestionsSerializer)
+    def get(self, request):
+        text = validated_query(SuggestQuerySerializer, request)["q"]
+        return Response(CATALOG.answer(request, lambda: selectors.book_suggest(text)))
