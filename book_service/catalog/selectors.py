@@ -1,13 +1,15 @@
 """Reads of the catalog that are more than a one-line queryset."""
 
+import bisect
 import datetime
 import json
 import sys
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework.generics import get_object_or_404
 
@@ -158,7 +160,12 @@ class BookSearch:
         if self.exact_ids:
             match |= Q(id__in=self.exact_ids)
         self.matches = Book.objects.filter(match, self.where)
-        self.first_matches = list(self.matches.order_by().values_list("id", "title_folded")[: self.COUNT_CAP])
+        # What ranking and facets need of each, in the one query.
+        self.first_matches: list[tuple[int, str, int, int, Decimal]] = list(
+            self.matches.order_by().values_list("id", "title_folded", "category_id", "author_id", "price")[
+                : self.COUNT_CAP
+            ]
+        )
 
     def count(self) -> int:
         """The number of matches, or COUNT_CAP when there are at least that many."""
@@ -168,15 +175,15 @@ class BookSearch:
         if self.sort != RELEVANCE:  # an index on the sort's column (or a sort of the few matches)
             ranked = list(self.matches.order_by(*SORTS[self.sort]).values_list("id", flat=True)[: offset + limit])
         elif len(self.first_matches) < self.COUNT_CAP:
-            ranked = [book_id for book_id, _ in sorted(self.first_matches, key=self._rank)]
+            ranked = [match[0] for match in sorted(self.first_matches, key=self._rank)]
         else:
             ranked = self._ranked_ids_by_tier(offset + limit)
         page_ids = ranked[offset : offset + limit]
         books = _books().in_bulk(page_ids)
         return [books[book_id] for book_id in page_ids if book_id in books]
 
-    def _rank(self, match: tuple[int, str]) -> tuple[int, str, int]:
-        book_id, title = match
+    def _rank(self, match: tuple[int, str, int, int, Decimal]) -> tuple[int, str, int]:
+        book_id, title = match[0], match[1]
         if book_id in self.exact_ids:
             return (0, title, book_id)
         if title.startswith(self.folded):
@@ -202,8 +209,9 @@ class BookSearch:
         return [tier.order_by("title_folded", "id") for tier in tiers]
 
     def facets(self) -> dict[str, list[dict[str, Any]]]:
-        """book_facets of every match, beyond COUNT_CAP too."""
-        return book_facets(self.matches)
+        """book_facets of the matches count() counts: every one below COUNT_CAP; at the
+        cap, the COUNT_CAP read (unranked), so that a common word costs no more."""
+        return book_facets([(category, author, price) for _, _, category, author, price in self.first_matches])
 
     def _title_starts(self) -> Q:
         return _title_starts(self.folded)
@@ -219,42 +227,32 @@ FACET_SIZE = 20  # categories and authors per facet, the most books first
 PRICE_BAND_EDGES = (Decimal(0), Decimal(10), Decimal(25), Decimal(50), Decimal(100), Decimal(50_000), Decimal(100_000))
 
 
-def book_facets(books: QuerySet[Book]) -> dict[str, list[dict[str, Any]]]:
-    """How many of `books` each category and author has (the FACET_SIZE with most), and
-    each price band: three grouped queries over the matches."""
-    bands = list(zip(PRICE_BAND_EDGES, [*PRICE_BAND_EDGES[1:], None], strict=True))
-    band_counts = books.aggregate(
-        **{
-            f"band{i}": Count("id", filter=Q(price__gte=low) & (Q() if high is None else Q(price__lt=high)))
-            for i, (low, high) in enumerate(bands)
-        }
-    )
+def book_facets(books: list[tuple[int, int, Decimal]]) -> dict[str, list[dict[str, Any]]]:
+    """How many of `books` (category id, author id, price) each category and author has
+    (the FACET_SIZE with most), and each price band; counted here, named in two queries."""
+    bands = [0] * len(PRICE_BAND_EDGES)
+    for _, _, price in books:
+        bands[bisect.bisect_right(PRICE_BAND_EDGES, price) - 1] += 1
+    highs = [*PRICE_BAND_EDGES[1:], None]
     return {
-        "categories": _facet(books, "category"),
-        "authors": _facet(books, "author"),
+        "categories": _facet(Category, Counter(category for category, _, _ in books)),
+        "authors": _facet(Author, Counter(author for _, author, _ in books)),
         "price_bands": [
-            {
-                "min_price": f"{low:.2f}",
-                "max_price": None if high is None else f"{high:.2f}",
-                "count": band_counts[f"band{i}"],
-            }
-            for i, (low, high) in enumerate(bands)
+            {"min_price": f"{low:.2f}", "max_price": None if high is None else f"{high:.2f}", "count": count}
+            for low, high, count in zip(PRICE_BAND_EDGES, highs, bands, strict=True)
         ],
     }
 
 
-def _facet(books: QuerySet[Book], relation: str) -> list[dict[str, Any]]:
-    rows = (
-        books.order_by()
-        .values(f"{relation}_id", f"{relation}__name")
-        .annotate(count=Count("id"))
-        .order_by("-count", f"{relation}__name", f"{relation}_id")[:FACET_SIZE]
-    )
-    return [{"id": row[f"{relation}_id"], "name": row[f"{relation}__name"], "count": row["count"]} for row in rows]
+def _facet(model: type[Author] | type[Category], counts: Counter[int]) -> list[dict[str, Any]]:
+    names = dict(model.objects.filter(id__in=counts).values_list("id", "name"))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], names.get(item[0], ""), item[0]))
+    return [{"id": i, "name": names[i], "count": count} for i, count in ranked if i in names][:FACET_SIZE]
 
 
 SUGGEST_SIZE = 8  # titles, and authors, per suggestion
 FUZZY_MIN_LENGTH = 3  # shorter, a trigram match would be almost any title
+SUGGEST_CANDIDATES = 50  # near matches ranked at most (PostgreSQL)
 
 
 def book_suggest(text: str) -> dict[str, list[dict[str, Any]]]:
@@ -278,8 +276,11 @@ def _suggested(rows: QuerySet, column: str, starts: Q, folded: str, shown: str) 
         # `<%`: word similarity at least pg_trgm.word_similarity_threshold (0.6), which the
         # GIN index serves. `column` is one of this module's names; the text is a parameter.
         near = others.filter(RawSQL(f"%s <%% {column}", (folded,), output_field=BooleanField()))  # noqa: S611
+        # The index's candidates for a misspelt common word are thousands, each rechecked:
+        # the best of the first SUGGEST_CANDIDATES that pass is a good suggestion, and fast.
+        candidates = near.values("id")[:SUGGEST_CANDIDATES]
         alike = RawSQL(f"word_similarity(%s, {column})", (folded,))  # noqa: S611
-        near = near.annotate(alike=alike).order_by("-alike", column, "id")
+        near = rows.filter(id__in=candidates).annotate(alike=alike).order_by("-alike", column, "id")
     else:
         near = others.filter(**{f"{column}__contains": folded}).order_by(column, "id")
     return found + list(near.values("id", shown)[: SUGGEST_SIZE - len(found)])
