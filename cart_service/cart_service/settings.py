@@ -4,7 +4,13 @@ from pathlib import Path
 
 from common.settings import env_float, service_settings
 
-globals().update(service_settings("cart", base_dir=Path(__file__).resolve().parent.parent, apps=["carts"]))
+# common.outbox (the events handled once) and common.revocation: account.deleted and
+# account.deactivated, after which the account's tokens are refused here.
+globals().update(
+    service_settings(
+        "cart", base_dir=Path(__file__).resolve().parent.parent, apps=["common.outbox", "common.revocation", "carts"]
+    )
+)
 
 # How long the cart waits for book details. Shorter than the gateway's read timeout,
 # so a hanging book_service still leaves time to answer the cart without them.

@@ -136,3 +136,8 @@ def cart_clear(*, user_id: int) -> int:
 
 def _locked_cart(user_id: int) -> Cart | None:
     return Cart.objects.select_for_update().filter(user_id=user_id).first()
+
+
+def cart_of_erased_account_delete(user_id: int) -> None:
+    """account.deleted, in its transaction: the person's cart and its lines go."""
+    Cart.objects.filter(user_id=user_id).delete()

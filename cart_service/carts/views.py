@@ -15,7 +15,9 @@ from carts.serializers import (
     CartSerializer,
 )
 from common.auth import Caller
+from common.outbox.consumer import EventReceiverView
 from common.permissions import IsOwnUserIdOrStaff
+from common.revocation import services as revocation
 from common.serializers import represent, validated, validated_query
 
 
@@ -90,3 +92,10 @@ class CartItemDetailView(APIView):
         if item is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(represent(CartItemSerializer, item))
+
+
+class EventsView(EventReceiverView):
+    """POST /api/events/ (services only): a deleted account's cart goes, and a deleted or
+    deactivated account's tokens are refused from then on; each event id once."""
+
+    handlers = revocation.event_handlers(erase=services.cart_of_erased_account_delete)

@@ -15,7 +15,7 @@ class CommonConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
-        from common import checks  # noqa: F401 (registers the checks)
+        from common import checks, openapi_auth  # noqa: F401 (register the checks and the schema's auth scheme)
         from common.converters import IdConverter
 
         register_converter(IdConverter, "id")  # <id:...> in every service's urls

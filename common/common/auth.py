@@ -11,9 +11,12 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
+from django.apps import apps
 from django.conf import settings
+from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.models import TokenUser
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -88,6 +91,25 @@ class ClaimsUser(TokenUser):
         without the claim (from before verification existed: 15 minutes at most) is
         not verified."""
         return self.token.get("email_verified") is True
+
+
+class ClaimsAuthentication(JWTStatelessUserAuthentication):
+    """simplejwt's stateless check (signature and expiry), and then, where the service
+    records revoked accounts (common.revocation), the token refused if its account was
+    deleted or deactivated after it was issued. No database query per request."""
+
+    def get_user(self, validated_token: Any) -> Any:
+        user = cast(ClaimsUser, super().get_user(validated_token))  # TOKEN_USER_CLASS; the stubs say a Django user
+        if _revocations_recorded() and not user.is_service and user.id is not None:
+            from common.revocation.services import token_revoked
+
+            if token_revoked(user_id=int(user.id), issued_at=float(validated_token.get("iat", 0))):
+                raise InvalidToken("The account of this token was deleted or deactivated.")
+        return user
+
+
+def _revocations_recorded() -> bool:
+    return apps.is_installed("common.revocation")
 
 
 def mint_access_token(

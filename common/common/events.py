@@ -96,6 +96,14 @@ class AccountLinkSent(_Payload):
     valid_minutes = serializers.IntegerField(min_value=1)
 
 
+class AccountDeleted(_Payload):
+    deleted_at = serializers.DateTimeField()
+
+
+class AccountDeactivated(_Payload):
+    deactivated_at = serializers.DateTimeField()
+
+
 class CustomerCreated(_Payload):
     customer_id = _id()
     first_name = _text(150, allow_blank=True)
@@ -111,6 +119,8 @@ class Contract:
     version: int = 1
 
 
+# Every service but customer_service, which publishes them.
+ACCOUNT_LISTENERS = ("book", "order", "cart", "payment", "notification", "inventory")
 _PAID = {"payment_id": 7, "order_id": 12, "user_id": 5, "amount": "60.50", "method": "card"}
 
 CONTRACTS: dict[str, Contract] = {
@@ -199,6 +209,20 @@ CONTRACTS: dict[str, Contract] = {
                 "link": "http://localhost:1000/verify-email/?token=eyJ1c2VyX2lkIjo1fQ:1vR:abc",
                 "valid_minutes": 4320,
             },
+        ),
+        # Every service that takes a person's token refuses its tokens from then on
+        # (common.revocation); on deletion each removes what it holds about the person.
+        Contract(
+            "account.deleted",
+            AccountDeleted,
+            ACCOUNT_LISTENERS,
+            example={"user_id": 5, "deleted_at": "2026-01-03T00:00:00Z"},
+        ),
+        Contract(
+            "account.deactivated",
+            AccountDeactivated,
+            ACCOUNT_LISTENERS,
+            example={"user_id": 5, "deactivated_at": "2026-01-03T00:00:00Z"},
         ),
         Contract(
             "customer.created",

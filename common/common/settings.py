@@ -292,13 +292,16 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
         # How often a web process runs its service's SWEEPS (common.sweeps); 0: never.
         "SWEEP_SECONDS": env_float("SWEEP_SECONDS", 5.0),
         "SERVICE_TOKEN_LIFETIME_SECONDS": env_int("SERVICE_TOKEN_LIFETIME_SECONDS", 300),
+        # How often a process reads the revoked accounts again (common.revocation): the
+        # longest a deleted or deactivated account's token still works once heard of.
+        "REVOCATIONS_REFRESH_SECONDS": env_float("REVOCATIONS_REFRESH_SECONDS", 2.0),
         # Who may read /metrics (common.metrics, docs/operations.md): socket peers in these
         # networks, not through a proxy, and with this bearer token when one is set.
         "METRICS_ALLOWED": env_list("METRICS_ALLOWED", METRICS_ALLOWED_DEFAULT),
         "METRICS_TOKEN": env_str("METRICS_TOKEN", ""),
         "REST_FRAMEWORK": {
             "DEFAULT_AUTHENTICATION_CLASSES": [
-                "rest_framework_simplejwt.authentication.JWTStatelessUserAuthentication",
+                "common.auth.ClaimsAuthentication",
             ],
             "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
             "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

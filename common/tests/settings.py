@@ -1,4 +1,5 @@
-"""Settings of the common library's own suite: a service named book with only the outbox and idempotency apps."""
+"""Settings of the common library's own suite: a service named book with only the outbox, idempotency and
+revocation apps."""
 
 from pathlib import Path
 
@@ -6,7 +7,9 @@ from common.settings import service_settings
 
 globals().update(
     service_settings(
-        "book", base_dir=Path(__file__).resolve().parent.parent, apps=["common.outbox", "common.idempotency"]
+        "book",
+        base_dir=Path(__file__).resolve().parent.parent,
+        apps=["common.outbox", "common.idempotency", "common.revocation"],
     )
 )
 

@@ -21,6 +21,7 @@ from accounts.tokens import access_token_for, token_pair_for
 from common.auth import Caller
 from common.errors import Conflict, ErrorCode, NotFound
 from common.outbox.publisher import publish
+from common.revocation.services import account_revoke
 
 logger = logging.getLogger(__name__)
 
@@ -168,12 +169,20 @@ def email_verification_resend(*, caller: Caller) -> bool:
 
 @transaction.atomic
 def account_delete(*, account_id: int, caller: Caller) -> None:
-    """4.2 (its owner or staff): its customer, full names and addresses go with it
-    (foreign keys cascade). Services read accounts (an email to write to); only people
-    delete them."""
+    """4.2 (its owner or staff) erases the person: the account, its customer, full names
+    and addresses (foreign keys cascade) and its failed logins here; account.deleted
+    tells every other service to refuse its tokens and remove or anonymise what it holds
+    (its cart, its notifications, the card on its payments). Orders and payments stay, by
+    user id only, for the shop's accounts. Services read accounts (an email to write
+    to); only people delete them."""
     if caller.service:
         raise PermissionDenied("Only the account's owner or staff may delete it.")
-    selectors.account_visible(caller, account_id).delete()
+    account = selectors.account_visible(caller, account_id)
+    LoginFailure.objects.filter(username_key=throttling.username_key(account.username)).delete()
+    account.delete()
+    now = timezone.now()
+    account_revoke(user_id=account_id, at=now, erased=True)
+    publish("account.deleted", {"user_id": account_id, "deleted_at": now.isoformat()}, key=f"account:{account_id}")
 
 
 def account_deactivate(*, account_id: int, caller: Caller) -> tuple[Account, bool]:
@@ -200,6 +209,14 @@ def _account_activity_set(*, account_id: int, caller: Caller, active: bool) -> t
         return account, False
     account.is_active = active
     account.save(update_fields=["is_active"])
+    if not active:  # its refresh tokens are refused by tokens_refresh; its access tokens everywhere from now
+        now = timezone.now()
+        account_revoke(user_id=account_id, at=now, erased=False)
+        publish(
+            "account.deactivated",
+            {"user_id": account_id, "deactivated_at": now.isoformat()},
+            key=f"account:{account_id}",
+        )
     return account, True
 
 

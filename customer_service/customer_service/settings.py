@@ -7,7 +7,8 @@ from common.settings import env_int, env_str, service_settings
 # common.outbox: account.created and customer.created, written in the transaction of the change.
 # token_blacklist: every refresh token given out is recorded, so logging out and a new
 # password can revoke them (accounts.services).
-APPS = ["common.outbox", "rest_framework_simplejwt.token_blacklist", "accounts", "customers"]
+# common.revocation: deleted and deactivated accounts' access tokens refused here too.
+APPS = ["common.outbox", "common.revocation", "rest_framework_simplejwt.token_blacklist", "accounts", "customers"]
 
 globals().update(service_settings("customer", base_dir=Path(__file__).resolve().parent.parent, apps=APPS))
 

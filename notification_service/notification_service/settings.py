@@ -5,7 +5,8 @@ from pathlib import Path
 from common.settings import ImproperlyConfiguredEnv, env_bool, env_float, env_int, env_str, service_settings
 
 # common.outbox: the ids of events already handled (its consumer side).
-APPS = ["common.outbox", "notifications"]
+# common.revocation: deleted and deactivated accounts' tokens refused (account.* events).
+APPS = ["common.outbox", "common.revocation", "notifications"]
 
 globals().update(service_settings("notification", base_dir=Path(__file__).resolve().parent.parent, apps=APPS))
 

@@ -24,6 +24,7 @@ from common.background import run_in_background
 from common.errors import Conflict, DependencyError, NotFound
 from common.metrics import REGISTRY
 from common.permissions import visible_or_404
+from common.revocation.services import account_erased
 from notifications import messages
 from notifications.clients import customers
 from notifications.errors import NotificationErrorCode
@@ -46,10 +47,14 @@ EMAILS = Counter(
 
 
 @transaction.atomic
-def notification_create_from_event(*, event_id: uuid.UUID, event_type: str, payload: dict) -> Notification:
+def notification_create_from_event(*, event_id: uuid.UUID, event_type: str, payload: dict) -> Notification | None:
     """The notification of one event (its payload read by its contract in common.events),
-    in NOTIFICATION_LANGUAGE, its email due now."""
+    in NOTIFICATION_LANGUAGE, its email due now; none for a deleted account (an event
+    about it can arrive after account.deleted: deliveries are not ordered)."""
     body = payload
+    if account_erased(body["user_id"]):
+        logger.info("event %s about deleted account %s: no notification", event_id, body["user_id"])
+        return None
     language = settings.NOTIFICATION_LANGUAGE
     subject, text = messages.render(event_type=event_type, language=language, payload=body)
     now = timezone.now()
@@ -74,6 +79,14 @@ def notification_create_from_event(*, event_id: uuid.UUID, event_type: str, payl
     if created and send_at_once:
         transaction.on_commit(lambda: _send_in_background(notification))
     return notification
+
+
+def notifications_of_erased_account_delete(user_id: int) -> None:
+    """account.deleted, in its transaction: the person's notifications (what they were
+    told, and the address their emails went to) go, and their address leaves this
+    process's cache."""
+    Notification.objects.filter(user_id=user_id).delete()
+    customers.account_email_forget(user_id=user_id)
 
 
 @transaction.atomic

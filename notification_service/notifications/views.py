@@ -6,6 +6,7 @@ from common.auth import Caller
 from common.db import one_snapshot
 from common.outbox.consumer import EventReceiverView
 from common.pagination import paginated
+from common.revocation import services as revocation
 from common.serializers import validated_query
 from notifications import messages, selectors, services
 from notifications.pagination import NotificationPagination
@@ -37,9 +38,17 @@ class NotificationReadView(APIView):
 
 
 class EventsView(EventReceiverView):
-    """POST /api/events/ (services only): each event of a known type makes one notification, once per id."""
+    """POST /api/events/ (services only): each event of a known type makes one notification,
+    once per id; a deleted account's notifications go, and a deleted or deactivated
+    account's tokens are refused from then on."""
 
-    handlers = {event_type: services.notification_create_from_event for event_type in messages.TEMPLATES}
+    handlers = {
+        **{event_type: services.notification_create_from_event for event_type in messages.TEMPLATES},
+        **revocation.event_handlers(erase=services.notifications_of_erased_account_delete),
+    }
 
     def handle(self, event: dict, handler) -> None:
-        handler(event_id=event["id"], event_type=event["type"], payload=event["payload"])
+        if handler is services.notification_create_from_event:
+            handler(event_id=event["id"], event_type=event["type"], payload=event["payload"])
+        else:
+            super().handle(event, handler)

@@ -7,7 +7,8 @@ from common.settings import env_bool, env_float, service_settings
 # common.outbox: order.created / order.status_changed events and the cart-clearing,
 # hold-confirming and stock-release calls, written in the transaction of the change;
 # common.idempotency: the Idempotency-Keys of checkout.
-APPS = ["common.outbox", "common.idempotency", "orders"]
+# common.revocation: deleted and deactivated accounts' tokens refused (account.* events).
+APPS = ["common.outbox", "common.idempotency", "common.revocation", "orders"]
 
 globals().update(service_settings("order", base_dir=Path(__file__).resolve().parent.parent, apps=APPS))
 

@@ -10,6 +10,7 @@ from common.idempotency.keys import IdempotencyErrorCode, complete_in_transactio
 from common.outbox.consumer import EventReceiverView
 from common.pagination import PageNumberPagination, paginated
 from common.permissions import IsService
+from common.revocation import services as revocation
 from common.serializers import represent, validated, validated_query
 from orders import selectors, services
 from orders.errors import OrderErrorCode
@@ -127,4 +128,7 @@ def _payment_refunded(payload: dict) -> None:
 class EventsView(EventReceiverView):
     """POST /api/events/ (services only): events this service consumes, each id once."""
 
-    handlers = {"payment.refunded": _payment_refunded}
+    handlers = {
+        "payment.refunded": _payment_refunded,
+        **revocation.event_handlers(erase=services.orders_of_erased_account_close),
+    }

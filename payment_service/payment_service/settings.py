@@ -7,7 +7,8 @@ from common.settings import env_float, env_str, service_settings
 # common.outbox: payment.succeeded / payment.failed / payment.refunded, written in the
 # transaction of the change, and order.status_changed heard; common.idempotency: the
 # Idempotency-Keys of POST /api/payments/.
-APPS = ["common.outbox", "common.idempotency", "payments"]
+# common.revocation: deleted and deactivated accounts' tokens refused (account.* events).
+APPS = ["common.outbox", "common.idempotency", "common.revocation", "payments"]
 
 globals().update(service_settings("payment", base_dir=Path(__file__).resolve().parent.parent, apps=APPS))
 

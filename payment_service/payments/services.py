@@ -445,3 +445,14 @@ def _interrupted_settle(payment_id: int, *, result: ProviderResult) -> Payment:
     _record(payment, TransactionKind.VOID, result, Caller.this_service().label)
     _fail(payment, code="processing_error", message="The payment was interrupted before the card was authorized.")
     return payment
+
+
+def payments_of_erased_account_anonymise(user_id: int) -> int:
+    """account.deleted, in its transaction: the card's brand and last digits leave the
+    person's payments; amounts, states and the provider's references stay, for the
+    shop's accounts and refunds. How many payments changed."""
+    return (
+        Payment.objects.filter(user_id=user_id)
+        .exclude(card_brand="", card_last4="")
+        .update(card_brand="", card_last4="")
+    )

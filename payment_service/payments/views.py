@@ -9,6 +9,7 @@ from common.idempotency.keys import idempotent
 from common.outbox.consumer import EventReceiverView
 from common.pagination import PageNumberPagination, paginated
 from common.permissions import IsStaff
+from common.revocation import services as revocation
 from common.serializers import represent, validated, validated_query
 from payments import selectors, services
 from payments.serializers import (
@@ -79,4 +80,7 @@ class EventsView(EventReceiverView):
     """POST /api/events/ (services only): a cancelled order's payment is refunded or
     cancelled, a delivered cash order's payment collected; each event id once."""
 
-    handlers = {"order.status_changed": _order_status_changed}
+    handlers = {
+        "order.status_changed": _order_status_changed,
+        **revocation.event_handlers(erase=services.payments_of_erased_account_anonymise),
+    }

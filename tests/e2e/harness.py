@@ -197,11 +197,14 @@ class Stack:
             logs = "\n".join(f"--- {n} log ---\n{self.log_tail(n)}" for n in missing)
             raise RuntimeError(f"services not ready: {', '.join(missing)}\n{logs}")
 
-    def token(self, *, user_id: int, is_staff: bool = False, lifetime_seconds: int = 600) -> str:
+    def token(
+        self, *, user_id: int, is_staff: bool = False, lifetime_seconds: int = 600, email_verified: bool = True
+    ) -> str:
         """An access token as customer_service would issue it (the claims of common.auth)."""
         now = int(time.time())
         claims = {"token_type": "access", "exp": now + lifetime_seconds, "iat": now, "jti": uuid.uuid4().hex}
         claims |= {"user_id": user_id, "username": f"user{user_id}", "is_staff": is_staff}
+        claims |= {"email_verified": email_verified}
         return jwt.encode(claims, JWT_SIGNING_KEY, algorithm="HS256")
 
     @contextlib.contextmanager

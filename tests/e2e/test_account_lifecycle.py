@@ -1,6 +1,8 @@
 """An account's life through the gateway, with the real SMTP server of the suite: the
 email verified with the link it was sent before the first checkout, a forgotten
-password reset with the emailed link, a new password, logging out."""
+password reset with the emailed link, a new password, logging out, and deletion, after
+which no service holds or answers anything personal about the account and its token is
+refused everywhere."""
 
 import pytest
 
@@ -10,10 +12,12 @@ from tests.e2e.people import (
     Shopper,
     emailed_link,
     log_in,
+    read_ok,
     sign_up,
     verify_email,
 )
 from tests.e2e.shop import bearer, make_books, stock
+from tests.e2e.waiting import wait_until
 
 NEW_PASSWORD = "a-new-e2e-long-passphrase"
 
@@ -95,3 +99,74 @@ def test_logging_out_ends_that_session(stack, http):
 
     assert out.status_code == 204, out.text
     assert refresh(stack, http, user["refresh"]).status_code == 401
+
+
+@pytest.fixture(scope="module")
+def erasable_book(stack):
+    [book] = make_books(stack, [("Vang bóng một thời (erasure)", "15.00")], tag="erasure")
+    stock(stack, [book["id"]], 10)
+    return book
+
+
+# Every service that takes a person's token, and a route of each a person may call.
+PERSONAL_ROUTES = {
+    "book": "/api/books/",
+    "order": "/api/orders/",
+    "cart": "/api/carts/{user_id}/",
+    "payment": "/api/payments/",
+    "notification": "/api/notifications/",
+    "inventory": "/api/warehouse/items/",
+    "customer": "/api/fullnames/",
+}
+
+
+def test_a_deleted_account_is_erased_from_every_service_and_its_token_refused_everywhere(stack, http, erasable_book):
+    user = sign_up(stack, http, "erased", customer=True)
+    shopper = Shopper.of(stack, http, user)
+    paid = shopper.buy(erasable_book["id"])
+    shopper.pay_for(paid["id"])
+    pending = shopper.buy(erasable_book["id"], 2)
+    shopper.put_in_cart(erasable_book["id"])
+    shopper.wait_for_notifications({f"Order #{pending['id']} placed"})
+    staff = bearer(stack.token(user_id=1, is_staff=True))
+    level = f"/api/warehouse/items/{erasable_book['id']}/"
+    assert read_ok(stack, http, staff, level)["reserved"] == 3  # the paid order's 1 and the pending order's 2
+
+    deleted = http.delete(f"{stack.gateway}/api/accounts/{user['id']}/", headers=user["headers"], timeout=30)
+
+    assert deleted.status_code == 204, deleted.text
+
+    # Its token: refused by every service, each asked directly, within seconds (the events'
+    # delivery, then REVOCATIONS_REFRESH_SECONDS).
+    def refused_everywhere() -> bool:
+        answers = {
+            service: http.get(stack.url(service) + path.format(user_id=user["id"]), headers=user["headers"]).status_code
+            for service, path in PERSONAL_ROUTES.items()
+        }
+        return set(answers.values()) == {401}
+
+    wait_until("the deleted account's token refused by every service", refused_everywhere, 20)
+
+    # Nothing personal is left: no account, customer, names, cart, notification or card.
+    def gone(path: str, **params) -> bool:
+        return http.get(f"{stack.gateway}{path}", params=params, headers=staff, timeout=30).status_code == 404
+
+    assert gone(f"/api/accounts/{user['id']}/")
+    assert gone(f"/api/accounts/{user['id']}/customer/")
+    assert read_ok(stack, http, staff, "/api/customers/", search=user["username"])["count"] == 0
+    wait_until("the cart erased", lambda: gone(f"/api/carts/{user['id']}/"), 20)
+    wait_until(
+        "the notifications erased",
+        lambda: read_ok(stack, http, staff, "/api/notifications/", user_id=user["id"])["count"] == 0,
+        20,
+    )
+    payments = read_ok(stack, http, staff, "/api/payments/", user_id=user["id"])["results"]
+    assert [(p["status"], p["card_last4"], p["card_brand"]) for p in payments] == [("succeeded", "", "")]
+    assert stack.mailbox.to(user["email"])  # it was written to before (the mails are the mail server's, not ours)
+
+    # The shop's accounts keep the orders, by user id only; the pending one is cancelled and its stock back.
+    orders = {o["id"]: o for o in read_ok(stack, http, staff, "/api/orders/", user_id=user["id"])["results"]}
+    assert orders[paid["id"]]["status"] == "paid"
+    assert orders[pending["id"]]["status"] == "cancelled"
+    assert orders[pending["id"]]["history"][-1]["reason"] == "account_deleted"
+    wait_until("the pending order's stock back", lambda: read_ok(stack, http, staff, level)["reserved"] == 1, 20)

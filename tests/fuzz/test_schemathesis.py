@@ -46,7 +46,7 @@ CHECKS = (
 # Routes that refuse every caller but another service (common.permissions.IsService).
 SERVICE_ONLY_PATHS = r"^/api/(events/|warehouse/reservations/)"
 # The services that have such routes (checked against the schemas below).
-HAVE_SERVICE_ONLY_ROUTES = ("order", "payment", "notification", "inventory")
+HAVE_SERVICE_ONLY_ROUTES = ("book", "order", "cart", "payment", "notification", "inventory")
 STAFF_ID, CUSTOMER_ID = 1, 2
 
 
@@ -61,10 +61,12 @@ class Caller:
 
 
 CALLERS = (
-    Caller("staff", {"user_id": STAFF_ID, "username": "fuzz-staff", "is_staff": True}, "exclude"),
+    Caller(
+        "staff", {"user_id": STAFF_ID, "username": "fuzz-staff", "is_staff": True, "email_verified": True}, "exclude"
+    ),
     Caller(
         "customer",
-        {"user_id": CUSTOMER_ID, "username": "fuzz-customer", "is_staff": False},
+        {"user_id": CUSTOMER_ID, "username": "fuzz-customer", "is_staff": False, "email_verified": True},
         "exclude",
         phases="fuzzing,stateful",
     ),

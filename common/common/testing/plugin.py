@@ -29,6 +29,12 @@ def _fast_test_settings(settings: Settings) -> Iterator[None]:
     from django.core.cache import cache
 
     cache.clear()
+    from django.apps import apps
+
+    if apps.is_installed("common.revocation"):
+        from common.revocation.services import RECENT
+
+        RECENT.forget(read_again=False)  # another test's revocations are gone, and no query is added
     yield
     from common.lazy import forget_all
 

@@ -484,6 +484,7 @@ def test_the_openapi_schema_documents_every_route_with_its_body(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     paths = schema["paths"]
     assert set(paths) == {
+        "/api/events/",
         "/api/warehouse/",
         "/api/warehouse/items/",
         "/api/warehouse/items/in-stock/",

@@ -41,3 +41,8 @@ def account_email(*, user_id: int) -> str:
         raise ServiceUnavailable(SERVICE, "The customer service answered with an account without a usable email.")
     cache.set(key, email, settings.NOTIFICATION_EMAIL_CACHE_SECONDS)
     return email
+
+
+def account_email_forget(*, user_id: int) -> None:
+    """Its address is not kept any longer (a deleted account)."""
+    cache.delete(_cache_key(user_id))

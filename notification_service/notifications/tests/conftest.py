@@ -41,6 +41,7 @@ def _notification_settings(settings):
 def make_notification(db):
     """make_notification(user_id=5, event_type="payment.succeeded", ...) -> a notification as an event leaves it."""
     from notifications import services
+    from notifications.models import Notification
 
     def make(*, user_id: int = 5, event_type: str = "payment.succeeded", **overrides):
         notification = services.notification_create_from_event(
@@ -48,8 +49,9 @@ def make_notification(db):
             event_type=event_type,
             payload=payload_of(event_type, {**PAYLOADS[event_type], "user_id": user_id}),
         )
+        assert notification is not None  # made for an account that is not deleted
         if overrides:
-            type(notification).objects.filter(pk=notification.pk).update(**overrides)
+            Notification.objects.filter(pk=notification.pk).update(**overrides)
             notification.refresh_from_db()
         return notification
 

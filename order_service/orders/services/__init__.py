@@ -18,6 +18,7 @@ from orders.services.status import (
     order_payment_accept,
     order_status_change,
     orders_expire_unpaid,
+    orders_of_erased_account_close,
 )
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "order_payment_accept",
     "order_status_change",
     "orders_expire_unpaid",
+    "orders_of_erased_account_close",
     "reservation_intents_abandon",
 ]

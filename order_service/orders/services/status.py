@@ -7,6 +7,7 @@ cancel and the expiry, so of a payment and a cancel exactly one wins.
 """
 
 import logging
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -119,6 +120,23 @@ def _order_expire(*, order_id: int) -> ScheduledCall | None:
         return None
     logger.info("order %s was not paid by %s: cancelling it", order_id, order.payment_due_at.isoformat())
     return _order_move(order, to_status=OrderStatus.CANCELLED, caller=Caller.this_service(), reason="payment_expired")
+
+
+def orders_of_erased_account_close(user_id: int) -> int:
+    """account.deleted, in its transaction: the person's pending orders are cancelled
+    (reason account_deleted) and their stock given back after the commit, as nobody is
+    left to pay or receive them. The other orders stay, by user id only, for the shop's
+    accounts; a paid one not yet shipped is staff's to refund. How many were cancelled."""
+    pending = Order.objects.select_for_update().filter(user_id=user_id, status=OrderStatus.PENDING)
+    cancelled = 0
+    for order in pending.order_by("id"):
+        release = _order_move(
+            order, to_status=OrderStatus.CANCELLED, caller=Caller.this_service(), reason="account_deleted"
+        )
+        if release is not None:
+            transaction.on_commit(partial(deliver_now, release))
+        cancelled += 1
+    return cancelled
 
 
 def allowed_moves(order: Order) -> tuple[str, ...]:
