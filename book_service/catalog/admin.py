@@ -61,6 +61,7 @@ BOOK_FIELDS = (
     "language",
     "page_count",
     "publisher",
+    "cover",
 )
 
 
@@ -93,9 +94,15 @@ class BookAdmin(ServiceAdminMixin, admin.ModelAdmin):
         for relation in ("author", "category"):  # the service takes ids, as the API does
             if relation in values:
                 values[f"{relation}_id"] = values.pop(relation).pk
-        if not change:
-            return services.book_create(**values)
-        return services.book_update(book=Book.objects.get(pk=obj.pk), **values)
+        cover = values.pop("cover", None)  # an upload, False when cleared, None when not given
+        book = (
+            services.book_create(**values)
+            if not change
+            else services.book_update(book=Book.objects.get(pk=obj.pk), **values)
+        )
+        if "cover" in form.changed_data:
+            book = services.book_cover_set(book=book, upload=cover or None)
+        return book
 
     def service_delete(self, request, obj):
         services.book_delete(book=obj)

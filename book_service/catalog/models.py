@@ -70,6 +70,8 @@ class Book(TimeStampedModel):
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_PAGES)]
     )
     publisher = models.CharField(max_length=200, blank=True)
+    # A file in Django's default storage (settings.py); set by services.book_cover_set only.
+    cover = models.ImageField(upload_to="covers/", blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -278,7 +278,7 @@ def _suggested(rows: QuerySet, column: str, starts: Q, folded: str, shown: str) 
         near = others.filter(RawSQL(f"%s <%% {column}", (folded,), output_field=BooleanField()))  # noqa: S611
         # The index's candidates for a misspelt common word are thousands, each rechecked:
         # the best of the first SUGGEST_CANDIDATES that pass is a good suggestion, and fast.
-        candidates = near.values("id")[:SUGGEST_CANDIDATES]
+        candidates = near.order_by().values("id")[:SUGGEST_CANDIDATES]  # unordered: the first found
         alike = RawSQL(f"word_similarity(%s, {column})", (folded,))  # noqa: S611
         near = rows.filter(id__in=candidates).annotate(alike=alike).order_by("-alike", column, "id")
     else:

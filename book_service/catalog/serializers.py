@@ -1,4 +1,5 @@
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from catalog.folding import fold
 from catalog.models import MAX_PAGES, Author, Book, Category
@@ -37,6 +38,7 @@ class BookSerializer(ModelSerializer):
         help_text="ISBN-13, or ISBN-10 (converted); hyphens and spaces are ignored. Answered as 13 digits, or null.",
     )
     page_count = serializers.IntegerField(min_value=1, max_value=MAX_PAGES, required=False, allow_null=True)
+    cover_url = serializers.SerializerMethodField(help_text="The cover image's absolute URL; null when none.")
 
     class Meta:
         model = Book
@@ -54,12 +56,21 @@ class BookSerializer(ModelSerializer):
             "language",
             "page_count",
             "publisher",
+            "cover_url",
             "created_at",
             "updated_at",
         ]
         extra_kwargs: dict[str, dict[str, str]] = {
             "language": {"help_text": 'ISO 639-1 code, such as "vi" or "en"; blank when not given.'}
         }
+
+    def get_cover_url(self, book: Book) -> str | None:
+        """Absolute from the address the client used (as pages' links are), unless the
+        storage gives one already (a bucket's)."""
+        if not book.cover:
+            return None
+        request: Request | None = self.context.get("request")
+        return request.build_absolute_uri(book.cover.url) if request is not None else book.cover.url
 
     def to_representation(self, book: Book) -> dict:
         # Every catalog page, search and cart read serializes books: built here in one
@@ -81,6 +92,7 @@ class BookSerializer(ModelSerializer):
             "language": book.language,
             "page_count": book.page_count,
             "publisher": book.publisher,
+            "cover_url": self.get_cover_url(book),
             "created_at": _DATETIME.to_representation(book.created_at),
             "updated_at": _DATETIME.to_representation(book.updated_at),
         }
@@ -103,6 +115,10 @@ class ShelfBookSerializer(BookSerializer):
 class FoundBookSerializer(ShelfBookSerializer):
     """For the schema: a book a search found; its own name, so that the search's page
     (with count_exact and facets) is a component of its own, not the list's page."""
+
+
+class BookCoverSerializer(Serializer):
+    cover = serializers.FileField(help_text="A JPEG, PNG or WebP image, at most 1,000,000 bytes (COVER_MAX_BYTES).")
 
 
 _DATE = serializers.DateField()

@@ -1,11 +1,14 @@
 """Writes to the catalog: one transaction each."""
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
+from catalog.covers import cover_extension
 from catalog.errors import CatalogErrorCode
 from catalog.folding import fold
 from catalog.isbn import InvalidIsbn, isbn_normalize
@@ -145,8 +148,30 @@ def book_update(*, book: Book, **changes) -> Book:
 
 
 @transaction.atomic
+def book_cover_set(*, book: Book, upload: UploadedFile | None) -> Book:
+    """A new cover for `book` (checked: catalog/covers.py), or none (None). The file it
+    replaces is deleted from storage once the change commits, so a rollback keeps it."""
+    old = book.cover.name
+    if upload is None:
+        book.cover = None
+        book.save(update_fields=["cover", "updated_at"])
+    else:
+        extension = cover_extension(upload)
+        book.cover.save(f"{book.id}-{uuid.uuid4().hex[:12]}.{extension}", upload, save=False)
+        book.save(update_fields=["cover", "updated_at"])
+    if old:
+        storage = book.cover.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    return book
+
+
+@transaction.atomic
 def book_delete(*, book: Book) -> None:
+    cover = book.cover.name
     book.delete()
+    if cover:
+        storage = book.cover.storage
+        transaction.on_commit(lambda: storage.delete(cover))
 
 
 @transaction.atomic

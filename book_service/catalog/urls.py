@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import path
 
 from catalog import views
@@ -11,4 +12,10 @@ urlpatterns = [
     path("books/search/", views.BookSearchView.as_view(), name="book-search"),
     path("books/suggest/", views.BookSuggestView.as_view(), name="book-suggest"),
     path("books/<id:pk>/", views.BookDetailView.as_view(), name="book-detail"),
+    path("books/<id:pk>/cover/", views.BookCoverView.as_view(), name="book-cover"),
 ]
+
+if not settings.MEDIA_S3_BUCKET:
+    # Covers on the local filesystem are served from here, under /api/books/ (settings.MEDIA_URL),
+    # so that the gateway routes them like any book read; whitenoise serves static files only.
+    urlpatterns.append(path("books/media/<path:path>", views.media_file, name="media"))

@@ -1,18 +1,22 @@
 from collections.abc import Callable
 
+from django.conf import settings
+from django.views.static import serve
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors, services
 from catalog.cache import CATALOG
 from catalog.errors import CatalogErrorCode
-from catalog.models import Author, Category
+from catalog.models import Author, Book, Category
 from catalog.pagination import BookSearchPagination
 from catalog.serializers import (
     AuthorSerializer,
+    BookCoverSerializer,
     BookListQuerySerializer,
     BookSearchQuerySerializer,
     BookSerializer,
@@ -25,7 +29,7 @@ from catalog.serializers import (
 )
 from common.batch import batch_answer
 from common.pagination import PageNumberPagination, paginated
-from common.permissions import IsStaffOrReadOnly
+from common.permissions import IsStaff, IsStaffOrReadOnly
 from common.serializers import validated, validated_query
 
 STILL_IN_USE = OpenApiResponse(description=f"{CatalogErrorCode.STILL_IN_USE}: books still use it.")
@@ -107,6 +111,10 @@ class CategoryDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _book_answer(request, book: Book) -> dict:
+    return BookSerializer(book, context={"request": request}).data
+
+
 def _shelf_answer(request, query: dict, compute: Callable[[], dict]) -> dict:
     """A read's answer with each book's `in_stock`: the catalog's cached answer, unless
     ?in_stock= narrows it (stock changes renew no catalog cache version), then the stock
@@ -132,11 +140,12 @@ class BookListCreateView(APIView):
     def get(self, request):
         query = validated_query(BookListQuerySerializer, request)
         if "ids" in query:
-            return Response(CATALOG.answer(request, lambda: self._batch(query["ids"])))
+            return Response(CATALOG.answer(request, lambda: self._batch(request, query["ids"])))
         return Response(_shelf_answer(request, query, lambda: self._page(request, query)))
 
-    def _batch(self, ids: list[int]) -> dict:
-        return batch_answer(BookSerializer(selectors.books_by_ids(ids), many=True).data, asked=ids)
+    def _batch(self, request, ids: list[int]) -> dict:
+        books = BookSerializer(selectors.books_by_ids(ids), many=True, context={"request": request}).data
+        return batch_answer(books, asked=ids)
 
     def _page(self, request, query: dict) -> dict:
         return paginated(self, request, selectors.book_list(**query), BookSerializer).data
@@ -144,7 +153,7 @@ class BookListCreateView(APIView):
     @extend_schema(request=BookSerializer, responses={201: BookSerializer, 409: ISBN_TAKEN})
     def post(self, request):
         book = services.book_create(**validated(BookSerializer, request.data))
-        return Response(BookSerializer(book).data, status=status.HTTP_201_CREATED)
+        return Response(_book_answer(request, book), status=status.HTTP_201_CREATED)
 
 
 class BookDetailView(APIView):
@@ -154,7 +163,7 @@ class BookDetailView(APIView):
 
     @extend_schema(responses=ShelfBookSerializer)
     def get(self, request, pk):
-        return Response(_shelf_answer(request, {}, lambda: BookSerializer(selectors.book_get(pk)).data))
+        return Response(_shelf_answer(request, {}, lambda: _book_answer(request, selectors.book_get(pk))))
 
     @extend_schema(request=BookSerializer, responses={200: BookSerializer, 409: ISBN_TAKEN})
     def patch(self, request, pk):
@@ -162,12 +171,29 @@ class BookDetailView(APIView):
         serializer = BookSerializer(book, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         book = services.book_update(book=book, **serializer.validated_data)
-        return Response(BookSerializer(book).data)
+        return Response(_book_answer(request, book))
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
         services.book_delete(book=selectors.book_get(pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BookCoverView(APIView):
+    """A book's cover image: upload one (staff, multipart/form-data, field `cover`) or
+    remove it; either answers the book, with its cover_url."""
+
+    permission_classes = [IsStaff]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": BookCoverSerializer}, responses={200: BookSerializer})
+    def put(self, request, pk):
+        upload = validated(BookCoverSerializer, request.data)["cover"]
+        return Response(_book_answer(request, services.book_cover_set(book=selectors.book_get(pk), upload=upload)))
+
+    @extend_schema(request=None, responses={200: BookSerializer})
+    def delete(self, request, pk):
+        return Response(_book_answer(request, services.book_cover_set(book=selectors.book_get(pk), upload=None)))
 
 
 class BookSearchView(APIView):
@@ -202,3 +228,9 @@ class BookSuggestView(APIView):
     def get(self, request):
         text = validated_query(SuggestQuerySerializer, request)["q"]
         return Response(CATALOG.answer(request, lambda: selectors.book_suggest(text)))
+
+
+def media_file(request, path: str):
+    """A stored cover from MEDIA_ROOT, when covers are on the filesystem (a bucket serves
+    its own); Django's static file view, which refuses paths outside MEDIA_ROOT."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

@@ -30,9 +30,11 @@ class PageNumberPagination(DrfPageNumberPagination):
 
 
 def paginated(view: Any, request: Request, rows: Any, serializer_class: Any) -> Response:
-    """One page of `rows`, written with `serializer_class`, in the view's
-    `pagination_class` envelope (which the OpenAPI schema reads from the view too)."""
+    """One page of `rows`, written with `serializer_class` (given the request, as DRF's
+    generic views give it, for absolute URLs), in the view's `pagination_class` envelope
+    (which the OpenAPI schema reads from the view too)."""
     paginator = view.pagination_class()
     page = paginator.paginate_queryset(rows, request, view=view)
-    response: Response = paginator.get_paginated_response(serializer_class(page, many=True).data)
+    data = serializer_class(page, many=True, context={"request": request}).data
+    response: Response = paginator.get_paginated_response(data)
     return response
