@@ -49,3 +49,38 @@ BOOKS = [
     ("Concrete Mathematics", "knuth@demo.bookstore", "Computer Science", "1989-01-01", "69.99"),
     ("The TeXbook", "knuth@demo.bookstore", "Computer Science", "1984-01-01", "44.99"),
 ]
+
+# title: ISBN-13 (None where none was checked), language, pages, publisher. The English
+# books' ISBNs and page counts are of one edition in print (its publisher's); for the
+# Vietnamese ones, of which many printings exist, the usual publisher and the language only.
+IDENTITY: dict[str, tuple[str | None, str, int | None, str]] = {
+    "Dế Mèn phiêu lưu ký": (None, "vi", None, "NXB Kim Đồng"),
+    "Vợ chồng A Phủ": (None, "vi", None, "NXB Văn học"),
+    "Mắt biếc": (None, "vi", None, "NXB Trẻ"),
+    "Tôi thấy hoa vàng trên cỏ xanh": (None, "vi", None, "NXB Trẻ"),
+    "Cho tôi xin một vé đi tuổi thơ": (None, "vi", None, "NXB Trẻ"),
+    "Cô gái đến từ hôm qua": (None, "vi", None, "NXB Trẻ"),
+    "Số đỏ": (None, "vi", None, "NXB Văn học"),
+    "Giông tố": (None, "vi", None, "NXB Văn học"),
+    "Chí Phèo": (None, "vi", None, "NXB Văn học"),
+    "Lão Hạc": (None, "vi", None, "NXB Văn học"),
+    "Sống mòn": (None, "vi", None, "NXB Văn học"),
+    "Đất rừng phương Nam": (None, "vi", None, "NXB Kim Đồng"),
+    "Truyện Kiều": (None, "vi", None, "NXB Văn học"),
+    "Pride and Prejudice": ("9780141439518", "en", 480, "Penguin Classics"),
+    "Emma": ("9780141439587", "en", 474, "Penguin Classics"),
+    "Sense and Sensibility": ("9780141439662", "en", 409, "Penguin Classics"),
+    "Nineteen Eighty-Four": ("9780141187761", "en", 355, "Penguin Modern Classics"),
+    "Animal Farm": ("9780141036137", "en", 112, "Penguin Books"),
+    "Homage to Catalonia": ("9780141183053", "en", 256, "Penguin Modern Classics"),
+    "To Kill a Mockingbird": ("9780060935467", "en", 336, "Harper Perennial Modern Classics"),
+    "The Hobbit": ("9780547928227", "en", 300, "Houghton Mifflin Harcourt"),
+    "The Fellowship of the Ring": ("9780547928210", "en", 432, "Houghton Mifflin Harcourt"),
+    "The Two Towers": ("9780547928203", "en", 352, "Houghton Mifflin Harcourt"),
+    "The Return of the King": ("9780547928197", "en", 432, "Houghton Mifflin Harcourt"),
+    "Sapiens: A Brief History of Humankind": ("9780062316097", "en", 464, "Harper"),
+    "Homo Deus": ("9780062464316", "en", 464, "Harper"),
+    "The Art of Computer Programming, Vol. 1": ("9780201896831", "en", 672, "Addison-Wesley"),
+    "Concrete Mathematics": ("9780201558029", "en", 672, "Addison-Wesley"),
+    "The TeXbook": ("9780201134476", "en", 483, "Addison-Wesley"),
+}

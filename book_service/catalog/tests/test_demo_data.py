@@ -13,3 +13,34 @@ def test_demo_data_loads_once():
     assert Author.objects.count() == len(demo_data.AUTHORS)
     assert Category.objects.count() == len(demo_data.CATEGORIES)
     assert Book.objects.get(title="Dế Mèn phiêu lưu ký").title_folded == "de men phieu luu ky"
+
+
+@pytest.mark.django_db
+def test_every_demo_book_has_a_language_and_publisher_and_the_english_ones_a_real_isbn():
+    call_command("load_demo_data")
+
+    assert set(demo_data.IDENTITY) == {title for title, *_ in demo_data.BOOKS}
+    assert not Book.objects.filter(language="").exists()
+    assert not Book.objects.filter(publisher="").exists()
+    assert Book.objects.get(title="The Hobbit").isbn == "9780547928227"
+    assert Book.objects.get(title="Dế Mèn phiêu lưu ký").language == "vi"
+    assert Book.objects.exclude(isbn=None).count() == 16  # each checked by services.book_create
+
+
+@pytest.mark.django_db
+def test_demo_books_loaded_before_they_had_an_identity_are_given_it_and_nothing_else_changes():
+    call_command("load_demo_data")
+    Book.objects.filter(title="Emma").update(isbn=None, language="", page_count=None, publisher="")
+    Book.objects.filter(title="The Hobbit").update(publisher="Allen & Unwin")
+
+    call_command("load_demo_data")
+
+    emma = Book.objects.get(title="Emma")
+    assert (emma.isbn, emma.language, emma.page_count, emma.publisher) == (
+        "9780141439587",
+        "en",
+        474,
+        "Penguin Classics",
+    )
+    assert Book.objects.get(title="The Hobbit").publisher == "Allen & Unwin"
+    assert Book.objects.count() == len(demo_data.BOOKS)
