@@ -6,7 +6,7 @@ from common.registry import SERVICES
 from common.settings import env_float, env_int, env_list, service_settings
 from routing.rates import env_rate
 
-_apps = ["corsheaders", "routing", "composite", "backoffice"]
+_apps = ["corsheaders", "routing", "composite", "backoffice", "account_pages"]
 _base = service_settings("gateway", base_dir=Path(__file__).resolve().parent.parent, apps=_apps)
 # The gateway serves the back office (backoffice.views) and sends X-Forwarded-Prefix to the
 # services; it is never itself an admin under a prefix.

@@ -8,6 +8,7 @@ urlpatterns = [
     # /admin/ is the back office (every service's admin); the gateway has no data of its own to administer.
     *platform_urls(health_view=views.health, admin_site=False),
     path("admin/", include("backoffice.urls")),
+    path("", include("account_pages.urls")),  # where the account emails' links lead
     path("api/schema/<str:service>/", views.service_schema, name="service-schema"),
     path("api/me/", composite_views.MeView.as_view(), name="me"),
     path("api/checkout/", composite_views.CheckoutView.as_view(), name="checkout"),

@@ -109,6 +109,8 @@ class Stack:
             CHECKOUT_ABANDONED_SECONDS="8",
             PAYMENT_RECOVERY_SECONDS="8",
             CACHE_KEY_PREFIX=self.cache_key_prefix,
+            # The account emails' links lead to this stack's gateway (its account pages).
+            ACCOUNT_LINKS_BASE_URL=self.gateway,
         )
         if self.events is not None:
             subscribers = {kind: [*targets, self.events.url] for kind, targets in DEFAULT_SUBSCRIBERS.items()}

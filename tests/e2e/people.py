@@ -45,13 +45,18 @@ def log_in(stack, http, username: str, *, password: str = PASSWORD, timeout: flo
     return http.post(f"{stack.gateway}/api/auth/login/", json=body, timeout=timeout)
 
 
-def emailed_link(stack, address: str, subject: str) -> dict[str, str]:
-    """The query of the link in the newest mail with `subject` that reached `address` (waiting
-    for one): {"token": ...} or {"uid": ..., "token": ...}."""
+def emailed_url(stack, address: str, subject: str) -> str:
+    """The link in the newest mail with `subject` that reached `address` (waiting for one)."""
     mails = [mail for mail in stack.mailbox.wait_for(address, {subject}) if mail.subject == subject]
     link = re.search(r"https?://\S+", mails[-1].body)
     assert link, mails[-1].body
-    return {name: values[0] for name, values in parse_qs(urlsplit(link[0]).query).items()}
+    return link[0]
+
+
+def emailed_link(stack, address: str, subject: str) -> dict[str, str]:
+    """The query of that link: {"token": ...} or {"uid": ..., "token": ...}."""
+    query = urlsplit(emailed_url(stack, address, subject)).query
+    return {name: values[0] for name, values in parse_qs(query).items()}
 
 
 def verify_email(stack, http, address: str) -> None:

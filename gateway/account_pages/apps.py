@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccountPagesConfig(AppConfig):
+    name = "account_pages"
+    verbose_name = "Account pages"
