@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -145,20 +146,21 @@ def run_database(
     return results
 
 
-def write_markdown(report: dict) -> str:
-    lines = ["# Book search benchmark", "", "Written by `python -m bench.book_search`; do not edit by hand.", ""]
+def write_markdown(report: dict, *, name: str, title: str, setting: str, column: str) -> str:
+    """`setting`: how book_service ran, after "one client, "; `column`: what results counts."""
+    lines = [f"# {title}", "", f"Written by `python -m bench.{name}`; do not edit by hand.", ""]
     lines += ["Machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()), ""]
     lines += [
-        f"{report['requests']} sequential requests per row after 10 warm-up requests, one client, "
-        "book_service as `make run` starts it (one waitress process); times in ms.",
+        f"{report['requests']} sequential requests per row after 10 warm-up requests, one client, {setting}; "
+        "times in ms.",
         "",
     ]
     for kind, by_size in report["databases"].items():
-        lines += [f"## {kind}", "", "| books | request | median | p95 | matches |", "|---|---|---|---|---|"]
+        lines += [f"## {kind}", "", f"| books | request | median | p95 | {column} |", "|---|---|---|---|---|"]
         for size, rows in by_size.items():
-            for name, row in rows.items():
-                matches = f"{row['results']}{'' if row['results_exact'] else ' or more'}"
-                lines.append(f"| {int(size):,} | {name} | {row['median_ms']} | {row['p95_ms']} | {matches} |")
+            for request, row in rows.items():
+                results = f"{row['results']}{'' if row['results_exact'] else ' or more'}"
+                lines.append(f"| {int(size):,} | {request} | {row['median_ms']} | {row['p95_ms']} | {results} |")
         lines += ["", *growth_table(by_size), ""]
     return "\n".join(lines)
 
@@ -176,24 +178,40 @@ def growth_table(by_size: dict) -> list[str]:
     return lines
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--databases", default="sqlite,postgres")
-    parser.add_argument("--sizes", default="1000,10000,100000")
+def bench_main(*, name: str, doc: str, databases: str, sizes: str, markdown: dict[str, str], **run_options: Any) -> int:
+    """A catalog benchmark's command line, runs and results (bench/results/<name>.*);
+    `run_options` go to run_database, `markdown` to write_markdown."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--databases", default=databases)
+    parser.add_argument("--sizes", default=sizes)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
-    sizes = sorted(int(s) for s in args.sizes.split(","))
     kinds = args.databases.split(",")
     report = {
         "machine": describe(PG_SERVER if "postgres" in kinds else None),
         "requests": args.requests,
         "databases": {},
     }
-    with tempfile.TemporaryDirectory(prefix="bench-book-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
         for kind in kinds:
-            report["databases"][kind] = run_database(kind, sizes, args.requests, Path(tmp))
-    write_results("book_search", report, write_markdown(report))
+            sorted_sizes = sorted(int(s) for s in args.sizes.split(","))
+            report["databases"][kind] = run_database(kind, sorted_sizes, args.requests, Path(tmp), **run_options)
+    write_results(name, report, write_markdown(report, name=name, **markdown))
     return 0
+
+
+def main() -> int:
+    return bench_main(
+        name="book_search",
+        doc=__doc__,
+        databases="sqlite,postgres",
+        sizes="1000,10000,100000",
+        markdown={
+            "title": "Book search benchmark",
+            "setting": "book_service as `make run` starts it (one waitress process)",
+            "column": "matches",
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -12,15 +12,11 @@ for 5 s (catalog/clients/inventory.py), so these times are book_service's own. R
 go to bench/results/book_suggest.{json,md}.
 """
 
-import argparse
 import sys
-import tempfile
-from pathlib import Path
 
 import requests
 
-from bench.book_search import PG_SERVER, growth_table, run_database, time_requests
-from bench.machine import describe, write_results
+from bench.book_search import bench_main, time_requests
 from common.registry import SERVICES
 from tests.e2e.harness import free_ports
 
@@ -53,48 +49,24 @@ def measure(base: str, count: int) -> dict:
         return rows
 
 
-def write_markdown(report: dict) -> str:
-    lines = ["# Suggest and filtered search benchmark", "", "Written by `python -m bench.book_suggest`.", ""]
-    lines += ["Machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()), ""]
-    lines += [
-        f"{report['requests']} sequential requests per row after 10 warm-up requests, one client, "
-        "book_service as `make run` starts it (one waitress process), the catalog cache off "
-        "(every request reads the database); times in ms. Results: suggestions (titles and "
-        "authors, at most 8 each) or the search's count.",
-        "",
-    ]
-    for kind, by_size in report["databases"].items():
-        lines += [f"## {kind}", "", "| books | request | median | p95 | results |", "|---|---|---|---|---|"]
-        for size, rows in by_size.items():
-            for name, row in rows.items():
-                results = f"{row['results']}{'' if row['results_exact'] else ' or more'}"
-                lines.append(f"| {int(size):,} | {name} | {row['median_ms']} | {row['p95_ms']} | {results} |")
-        lines += ["", *growth_table(by_size), ""]
-    return "\n".join(lines)
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--databases", default="postgres")
-    parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--requests", type=int, default=200)
-    args = parser.parse_args()
-    sizes = sorted(int(s) for s in args.sizes.split(","))
-    kinds = args.databases.split(",")
-    report = {
-        "machine": describe(PG_SERVER if "postgres" in kinds else None),
-        "requests": args.requests,
-        "databases": {},
-    }
     # No cache: each request is the database's work, not a cache hit. No inventory: a closed port.
     env = {"CATALOG_CACHE_SECONDS": "0", SERVICES["inventory"].url_var: f"http://127.0.0.1:{free_ports(1)[0]}"}
-    with tempfile.TemporaryDirectory(prefix="bench-suggest-") as tmp:
-        for kind in kinds:
-            report["databases"][kind] = run_database(
-                kind, sizes, args.requests, Path(tmp), measure=measure, setup=("load_demo_data",), env_overrides=env
-            )
-    write_results("book_suggest", report, write_markdown(report))
-    return 0
+    return bench_main(
+        name="book_suggest",
+        doc=__doc__,
+        databases="postgres",
+        sizes="10000,100000",
+        markdown={
+            "title": "Suggest and filtered search benchmark",
+            "setting": "book_service as `make run` starts it (one waitress process), the catalog cache off "
+            "(every request reads the database), inventory not running",
+            "column": "results (suggestions: titles and authors, at most 8 each; or the search's count)",
+        },
+        measure=measure,
+        setup=("load_demo_data",),
+        env_overrides=env,
+    )
 
 
 if __name__ == "__main__":
