@@ -1,5 +1,6 @@
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -25,7 +26,12 @@ class Command(BaseCommand):
         created = completed = 0
         for title, email, category, published, price in demo_data.BOOKS:
             isbn, language, page_count, publisher = demo_data.IDENTITY[title]
-            identity = {"isbn": isbn, "language": language, "page_count": page_count, "publisher": publisher}
+            identity: dict[str, Any] = {
+                "isbn": isbn,
+                "language": language,
+                "page_count": page_count,
+                "publisher": publisher,
+            }
             book = existing.get((title, email))
             if book is None:
                 services.book_create(
