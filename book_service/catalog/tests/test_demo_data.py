@@ -2,7 +2,13 @@ import pytest
 from django.core.management import call_command
 
 from catalog import demo_data
+from catalog.demo_covers import COVERED
 from catalog.models import Author, Book, Category
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # the demo covers' files
 
 
 @pytest.mark.django_db
@@ -44,3 +50,19 @@ def test_demo_books_loaded_before_they_had_an_identity_are_given_it_and_nothing_
     )
     assert Book.objects.get(title="The Hobbit").publisher == "Allen & Unwin"
     assert Book.objects.count() == len(demo_data.BOOKS)
+
+
+@pytest.mark.django_db
+def test_a_few_english_demo_books_get_a_drawn_cover_once(client):
+    call_command("load_demo_data")
+    hobbit = Book.objects.get(title="The Hobbit")
+    first = hobbit.cover.name
+
+    call_command("load_demo_data")
+
+    assert set(Book.objects.exclude(cover="").values_list("title", flat=True)) == set(COVERED)
+    assert Book.objects.get(title="The Hobbit").cover.name == first  # not drawn again
+    answer = client.get(f"/api/books/{hobbit.id}/").json()
+    assert answer["cover_url"].endswith(first)
+    image = client.get(answer["cover_url"])
+    assert (image.status_code, image["Content-Type"]) == (200, "image/png")

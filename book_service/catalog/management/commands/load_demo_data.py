@@ -2,10 +2,12 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from catalog import demo_data, services
+from catalog.demo_covers import COVERED, demo_cover
 from catalog.models import Author, Book, Category
 
 
@@ -47,7 +49,12 @@ class Command(BaseCommand):
                 # A demo book loaded before books had an identity: given what it lacks, never changed.
                 services.book_update(book=book, **missing)
                 completed += 1
+        covered = 0
+        for book in Book.objects.select_related("author").filter(title__in=COVERED, cover=""):
+            png = SimpleUploadedFile(f"{book.id}.png", demo_cover(book.title, book.author.name), "image/png")
+            services.book_cover_set(book=book, upload=png)
+            covered += 1
         self.stdout.write(
             f"demo catalog: {created} book(s) added, {len(demo_data.BOOKS) - created} already there"
-            f" ({completed} given their ISBN, language, pages or publisher)"
+            f" ({completed} given their ISBN, language, pages or publisher; {covered} given a cover)"
         )
