@@ -22,6 +22,9 @@ WORKDIR /app
 # and nothing is written under /app at run time (Kubernetes mounts the root read-only).
 COPY . /app
 RUN python -m compileall -q /app
+# book_service's covers (MEDIA_ROOT in docker-compose.yml): a volume mounted here starts
+# with this folder's owner, so the service's user may write it.
+RUN mkdir -p /data/media && chown 10001:10001 /data/media
 USER 10001:10001
 EXPOSE 1000 2100 3000 4000 5000 6000 7000 8000
 CMD ["python", "-m", "tools.serve", "--help"]

@@ -1,5 +1,6 @@
 """Writes to the catalog: one transaction each."""
 
+import logging
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -9,11 +10,13 @@ from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
 from catalog.covers import cover_extension
-from catalog.errors import CatalogErrorCode
+from catalog.errors import CatalogErrorCode, CoverStorageUnavailable
 from catalog.folding import fold
 from catalog.isbn import InvalidIsbn, isbn_normalize
 from catalog.models import Author, Book, Category
 from common.errors import Conflict, no_such
+
+logger = logging.getLogger(__name__)
 
 
 def _taken(code: str, field: str, message: str) -> Conflict:
@@ -157,7 +160,11 @@ def book_cover_set(*, book: Book, upload: UploadedFile | None) -> Book:
         book.save(update_fields=["cover", "updated_at"])
     else:
         extension = cover_extension(upload)
-        book.cover.save(f"{book.id}-{uuid.uuid4().hex[:12]}.{extension}", upload, save=False)
+        try:
+            book.cover.save(f"{book.id}-{uuid.uuid4().hex[:12]}.{extension}", upload, save=False)
+        except OSError as error:
+            logger.error("book %s: the cover could not be stored: %s", book.id, error)
+            raise CoverStorageUnavailable("The covers' storage cannot take the file now; nothing was changed.") from None
         book.save(update_fields=["cover", "updated_at"])
     if old:
         storage = book.cover.storage

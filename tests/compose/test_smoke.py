@@ -56,7 +56,7 @@ def emailed_link(project, address: str, path: str, timeout: float = 60.0) -> dic
     without EMAIL_HOST, notification_service prints its emails to its log."""
     deadline = time.monotonic() + timeout
     while True:
-        after = project.logs("notification").split(f"To: {address}", 1)
+        after = project.logs("notification-service").split(f"To: {address}", 1)
         if len(after) == 2 and (link := re.search(rf"https?://\S+/{path}/\?\S+", after[1])):
             return {name: values[0] for name, values in parse_qs(urlsplit(link[0]).query).items()}
         if time.monotonic() > deadline:

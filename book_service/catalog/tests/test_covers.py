@@ -172,3 +172,19 @@ def test_the_schema_shows_the_upload_and_the_cover_url(api_client, db):
 
     assert "multipart/form-data" in schema["paths"]["/api/books/{id}/cover/"]["put"]["requestBody"]["content"]
     assert "cover_url" in schema["components"]["schemas"]["Book"]["properties"]
+
+
+def test_a_storage_that_refuses_the_file_is_a_503_and_changes_nothing(staff_client, book, monkeypatch):
+    from django.core.files.storage import FileSystemStorage
+
+    def read_only(self, name, content):
+        raise PermissionError(13, "Permission denied", name)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", read_only)
+
+    response = upload(staff_client, book.id, image())
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "cover_storage_unavailable"
+    book.refresh_from_db()
+    assert not book.cover

@@ -66,3 +66,22 @@ def test_a_few_english_demo_books_get_a_drawn_cover_once(client):
     assert answer["cover_url"].endswith(first)
     image = client.get(answer["cover_url"])
     assert (image.status_code, image["Content-Type"]) == (200, "image/png")
+
+
+@pytest.mark.django_db
+def test_a_storage_that_cannot_be_written_leaves_the_demo_books_without_covers_not_without_books(monkeypatch):
+    from io import StringIO
+
+    from django.core.files.storage import FileSystemStorage
+
+    def read_only(self, name, content):
+        raise OSError(30, "Read-only file system", name)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", read_only)
+    errors = StringIO()
+
+    call_command("load_demo_data", stderr=errors)
+
+    assert Book.objects.count() == len(demo_data.BOOKS)
+    assert not Book.objects.exclude(cover="").exists()
+    assert "demo covers not drawn" in errors.getvalue()
