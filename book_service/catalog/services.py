@@ -164,7 +164,8 @@ def book_cover_set(*, book: Book, upload: UploadedFile | None) -> Book:
             book.cover.save(f"{book.id}-{uuid.uuid4().hex[:12]}.{extension}", upload, save=False)
         except OSError as error:
             logger.error("book %s: the cover could not be stored: %s", book.id, error)
-            raise CoverStorageUnavailable("The covers' storage cannot take the file now; nothing was changed.") from None
+            message = "The covers' storage cannot take the file now; nothing was changed."
+            raise CoverStorageUnavailable(message) from None
         book.save(update_fields=["cover", "updated_at"])
     if old:
         storage = book.cover.storage
