@@ -140,6 +140,18 @@ def test_a_customer_signs_up_logs_in_checks_out_pays_and_is_told(project, http, 
         }
 
 
+def test_a_demo_cover_is_served_through_the_gateway_from_its_volume(project, http):
+    found = http.get(f"{project.gateway}/api/books/search/", params={"search_term": "hobbit"}, timeout=TIMEOUT)
+    assert found.status_code == 200, found.text
+    cover_url = found.json()["results"][0]["cover_url"]
+    assert cover_url, found.json()["results"][0]  # drawn by load_demo_data into the book-media volume
+
+    cover = http.get(cover_url, timeout=TIMEOUT)
+
+    assert (cover.status_code, cover.headers["Content-Type"]) == (200, "image/png")
+    assert cover.content.startswith(b"\x89PNG")
+
+
 def test_the_admin_login_page_loads_with_its_styles(project, http):
     page = http.get(f"{project.gateway}/admin/login/", timeout=TIMEOUT)
     assert page.status_code == 200, page.text[:300]
