@@ -79,3 +79,14 @@ class Book(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CatalogWord(models.Model):
+    """A word of the catalog's folded titles and author names, once: what a misspelt word
+    of a suggestion is corrected to (catalog/words.py). Kept as books and authors are
+    written; a word no title has any more stays, and finds nothing."""
+
+    word = models.CharField(max_length=100, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.word

@@ -2,14 +2,16 @@
 
 import bisect
 import datetime
+import functools
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework.generics import get_object_or_404
 
@@ -17,6 +19,7 @@ from catalog.clients import inventory
 from catalog.folding import fold
 from catalog.isbn import isbn_or_none
 from catalog.models import Author, Book, Category
+from catalog.words import corrected
 
 
 def author_list(*, name: str = "") -> QuerySet[Author]:
@@ -252,35 +255,37 @@ def _facet(model: type[Author] | type[Category], counts: Counter[int]) -> list[d
 
 SUGGEST_SIZE = 8  # titles, and authors, per suggestion
 FUZZY_MIN_LENGTH = 3  # shorter, a trigram match would be almost any title
-SUGGEST_CANDIDATES = 50  # near matches ranked at most (PostgreSQL)
 
 
 def book_suggest(text: str) -> dict[str, list[dict[str, Any]]]:
     """Titles and authors for what a customer is typing, accent- and case-insensitively:
-    those starting with it first, then (from FUZZY_MIN_LENGTH characters) those near it
-    on PostgreSQL, the most alike first: pg_trgm's word similarity, so a word of the
-    title close to what was typed ("dee men" for "Dế Mèn ...") is enough, served by
-    the trigram GIN indexes of migration 0002; on SQLite, those containing it."""
+    those starting with it first, then (from FUZZY_MIN_LENGTH characters) those holding
+    its words: on PostgreSQL each misspelt word corrected to the catalog's nearest word
+    first ("dee men" to "de men": catalog/words.py); on SQLite, those containing it."""
     folded = fold(text)
-    titles = _suggested(Book.objects.all(), "title_folded", _title_starts(folded), folded, "title")
-    authors = _suggested(Author.objects.all(), "name_folded", Q(name_folded__startswith=folded), folded, "name")
+    words = functools.cache(lambda: corrected(folded))  # asked once, by titles or authors, if at all
+    titles = _suggested(Book.objects.all(), "title_folded", _title_starts(folded), folded, "title", words)
+    starts = Q(name_folded__startswith=folded)
+    authors = _suggested(Author.objects.all(), "name_folded", starts, folded, "name", words)
     return {"titles": titles, "authors": authors}
 
 
-def _suggested(rows: QuerySet, column: str, starts: Q, folded: str, shown: str) -> list[dict[str, Any]]:
+def _suggested(
+    rows: QuerySet, column: str, starts: Q, folded: str, shown: str, corrected_words: Callable[[], list[str] | None]
+) -> list[dict[str, Any]]:
     found = list(rows.filter(starts).order_by(column, "id").values("id", shown)[:SUGGEST_SIZE])
     if len(found) == SUGGEST_SIZE or len(folded) < FUZZY_MIN_LENGTH:
         return found
     others = rows.exclude(id__in=[row["id"] for row in found])
     if connection.vendor == "postgresql":
-        # `<%`: word similarity at least pg_trgm.word_similarity_threshold (0.6), which the
-        # GIN index serves. `column` is one of this module's names; the text is a parameter.
-        near = others.filter(RawSQL(f"%s <%% {column}", (folded,), output_field=BooleanField()))  # noqa: S611
-        # The index's candidates for a misspelt common word are thousands, each rechecked:
-        # the best of the first SUGGEST_CANDIDATES that pass is a good suggestion, and fast.
-        candidates = near.order_by().values("id")[:SUGGEST_CANDIDATES]  # unordered: the first found
-        alike = RawSQL(f"word_similarity(%s, {column})", (folded,))  # noqa: S611
-        near = rows.filter(id__in=candidates).annotate(alike=alike).order_by("-alike", column, "id")
+        # Each misspelt word corrected to the catalog's nearest (catalog/words.py); then the
+        # rows holding every word, which the trigram GIN index finds as for a search.
+        words = corrected_words()
+        if words is None:
+            return found
+        near = others
+        for word in words:
+            near = near.filter(**{f"{column}__contains": word})
     else:
-        near = others.filter(**{f"{column}__contains": folded}).order_by(column, "id")
-    return found + list(near.values("id", shown)[: SUGGEST_SIZE - len(found)])
+        near = others.filter(**{f"{column}__contains": folded})
+    return found + list(near.order_by(column, "id").values("id", shown)[: SUGGEST_SIZE - len(found)])

@@ -10,6 +10,7 @@ from django.db import transaction
 from catalog.cache import CATALOG
 from catalog.folding import fold
 from catalog.models import Author, Book, Category
+from catalog.words import words_add
 
 WORDS = (
     "tiếng việt lịch sử văn học thiếu nhi khoa học tình yêu mùa xuân đất nước con người thành phố"
@@ -28,6 +29,7 @@ def _authors(rng: random.Random, count: int) -> list[Author]:
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}"
         new.append(Author(name=name, name_folded=fold(name), email=f"author{i}@synthetic.bookstore"))
     Author.objects.bulk_create(new)
+    words_add(author.name_folded for author in new)
     return list(Author.objects.only("id"))
 
 
@@ -67,6 +69,7 @@ def books_generate(
             )
         with transaction.atomic():
             Book.objects.bulk_create(batch)
+            words_add(book.title_folded for book in batch)
             CATALOG.changed()  # bulk_create sends no signals (signals.py)
         done += len(batch)
         progress(done)
