@@ -1,14 +1,10 @@
 """A book's ISBN, language, page count and publisher: through the API, the admin and search."""
 
-import datetime
-from decimal import Decimal
-
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from catalog import services
 from catalog.models import Book
+from catalog.tests.migrations import books_before
 
 pytestmark = pytest.mark.django_db
 
@@ -148,25 +144,7 @@ def test_the_schema_shows_the_identity_fields(api_client):
 
 @pytest.mark.django_db(transaction=True)
 def test_books_made_before_the_identity_migration_keep_their_rows():
-    executor = MigrationExecutor(connection)
-    before = [("catalog", "0003_title_folded_c_collation")]
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps
-    author = old.get_model("catalog", "Author").objects.create(name="A", name_folded="a", email="a@example.com")
-    category = old.get_model("catalog", "Category").objects.create(name="C", name_key="c", name_folded="c")
-    for title in ("One", "Two"):
-        old.get_model("catalog", "Book").objects.create(
-            title=title,
-            title_folded=title.lower(),
-            author=author,
-            category=category,
-            published_date=datetime.date(2000, 1, 1),
-            price=Decimal("1.00"),
-        )
-
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes("catalog"))
+    books_before("0003_title_folded_c_collation", {"One": "one", "Two": "two"})
 
     assert list(Book.objects.order_by("title").values_list("title", "isbn", "language", "page_count")) == [
         ("One", None, "", None),

@@ -1,15 +1,12 @@
 """The catalog's words (catalog/words.py): kept as books and authors are written, and
 on PostgreSQL the words a misspelt suggestion is corrected to."""
 
-import datetime
-from decimal import Decimal
-
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from catalog.models import Author, Book, CatalogWord
 from catalog.synthetic import books_generate
+from catalog.tests.migrations import books_before
 from catalog.words import corrected, words_of
 
 pytestmark = pytest.mark.django_db
@@ -76,23 +73,6 @@ def test_a_word_like_none_of_the_catalog_s_suggests_nothing_near(api_client, mak
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_keeps_the_words_of_the_books_already_there():
-    executor = MigrationExecutor(connection)
-    before = [("catalog", "0005_book_cover")]
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps
-    author = old.get_model("catalog", "Author").objects.create(name="Tô Hoài", name_folded="to hoai", email="t@e.com")
-    category = old.get_model("catalog", "Category").objects.create(name="C", name_key="c", name_folded="c")
-    old.get_model("catalog", "Book").objects.create(
-        title="Dế Mèn",
-        title_folded="de men",
-        author=author,
-        category=category,
-        published_date=datetime.date(2000, 1, 1),
-        price=Decimal("1.00"),
-    )
-
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes("catalog"))
+    books_before("0005_book_cover", {"Dế Mèn": "de men"}, author=("Tô Hoài", "to hoai"))
 
     assert {"de", "men", "to", "hoai"} <= kept()
