@@ -13,9 +13,6 @@ globals().update(
 )
 # How long a cached answer of the catalog is kept at most (catalog/cache.py); 0: none is.
 CATALOG_CACHE_SECONDS = env_float("CATALOG_CACHE_SECONDS", 60.0)
-# How long a page of books waits for inventory to say which are in stock before it
-# answers "in_stock": null (unknown) instead (catalog/clients/inventory.py).
-CATALOG_STOCK_READ_TIMEOUT = env_float("CATALOG_STOCK_READ_TIMEOUT", 0.5)
 
 # Book covers (catalog/covers.py), stored through Django's default storage: files under
 # MEDIA_ROOT, which book_service serves itself under MEDIA_URL (inside /api/books/, so the

@@ -72,6 +72,10 @@ class Book(TimeStampedModel):
     publisher = models.CharField(max_length=200, blank=True)
     # A file in Django's default storage (settings.py); set by services.book_cover_set only.
     cover = models.ImageField(upload_to="covers/", blank=True)
+    # What inventory last said (stock.availability_changed, services.book_availability_set):
+    # whether it has a unit for sale. Kept here so that no catalog read asks inventory.
+    in_stock = models.BooleanField(default=False, editable=False)
+    stock_changed_at = models.DateTimeField(null=True, editable=False)  # the word kept; older ones are not
 
     class Meta:
         ordering = ["id"]

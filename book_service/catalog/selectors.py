@@ -3,7 +3,6 @@
 import bisect
 import datetime
 import functools
-import json
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -12,10 +11,8 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
 from rest_framework.generics import get_object_or_404
 
-from catalog.clients import inventory
 from catalog.folding import fold
 from catalog.isbn import isbn_or_none
 from catalog.models import Author, Book, Category
@@ -54,8 +51,7 @@ def book_filter(
     year_to: int | None = None,
     in_stock: bool | None = None,
 ) -> Q:
-    """The books a list or search is narrowed to; None: not narrowed by that. `in_stock`
-    asks inventory for the ids of the books in stock (a 503/504 naming it when it cannot say)."""
+    """The books a list or search is narrowed to; None: not narrowed by that."""
     where = Q(
         **{
             lookup: value
@@ -66,22 +62,12 @@ def book_filter(
                 "price__lte": max_price,
                 "published_date__gte": None if year_from is None else datetime.date(year_from, 1, 1),
                 "published_date__lte": None if year_to is None else datetime.date(year_to, 12, 31),
+                "in_stock": in_stock,
             }.items()
             if value is not None
         }
     )
-    if in_stock is not None:
-        stocked = _ids_in(inventory.in_stock_book_ids())
-        where &= stocked if in_stock else ~stocked
     return where
-
-
-def _ids_in(ids: list[int]) -> Q:
-    """id IN `ids` as one query parameter however many there are: one parameter per id
-    would pass both databases' limits (65,535 in PostgreSQL's protocol) at a large catalog."""
-    if connection.vendor == "postgresql":
-        return Q(id__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
-    return Q(id__in=RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),)))
 
 
 def _books() -> QuerySet[Book]:
@@ -93,14 +79,6 @@ def book_list(*, order_by: tuple[str, ...] = ("id",), **filters: Any) -> QuerySe
     """Books with their author and category in one query, narrowed by book_filter's
     `filters` and ordered (id breaks ties)."""
     return _books().filter(book_filter(**filters)).order_by(*order_by)
-
-
-def books_mark_stock(books: list[dict[str, Any]]) -> None:
-    """Sets each answered book's `in_stock` from one call to inventory: true or false, or
-    None for all of them when inventory cannot say (down, slow)."""
-    stock = inventory.stock_of(book_ids=[book["id"] for book in books]) if books else {}
-    for book in books:
-        book["in_stock"] = None if stock is None else stock[book["id"]]
 
 
 def book_get(pk: int) -> Book:

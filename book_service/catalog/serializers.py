@@ -39,6 +39,11 @@ class BookSerializer(ModelSerializer):
     )
     page_count = serializers.IntegerField(min_value=1, max_value=MAX_PAGES, required=False, allow_null=True)
     cover_url = serializers.SerializerMethodField(help_text="The cover image's absolute URL; null when none.")
+    in_stock = serializers.BooleanField(
+        read_only=True,
+        help_text="Whether inventory has a unit for sale: what it last said, a moment after each change "
+        "(stock.availability_changed); false for a book it has never stocked.",
+    )
 
     class Meta:
         model = Book
@@ -57,6 +62,7 @@ class BookSerializer(ModelSerializer):
             "page_count",
             "publisher",
             "cover_url",
+            "in_stock",
             "created_at",
             "updated_at",
         ]
@@ -93,26 +99,13 @@ class BookSerializer(ModelSerializer):
             "page_count": book.page_count,
             "publisher": book.publisher,
             "cover_url": self.get_cover_url(book),
+            "in_stock": book.in_stock,
             "created_at": _DATETIME.to_representation(book.created_at),
             "updated_at": _DATETIME.to_representation(book.updated_at),
         }
 
 
-class ShelfBookSerializer(BookSerializer):
-    """For the schema: a book as the reads (one book, a list, a search) answer it, with
-    `in_stock`, which the views add to each answer after the catalog's cache."""
-
-    in_stock = serializers.BooleanField(
-        read_only=True,
-        allow_null=True,
-        help_text="Whether inventory has a unit for sale now; null when inventory could not say in time.",
-    )
-
-    class Meta(BookSerializer.Meta):
-        fields = [*BookSerializer.Meta.fields, "in_stock"]
-
-
-class FoundBookSerializer(ShelfBookSerializer):
+class FoundBookSerializer(BookSerializer):
     """For the schema: a book a search found; its own name, so that the search's page
     (with count_exact and facets) is a component of its own, not the list's page."""
 
@@ -172,8 +165,7 @@ class BrowseQuerySerializer(Serializer):
     published_year_max = serializers.IntegerField(required=False, min_value=1, max_value=9999)
     in_stock = serializers.BooleanField(
         required=False,
-        help_text="true: only books inventory has units of for sale now; false: only the others. "
-        "Asks inventory for the ids in stock: 503 (or 504) naming inventory when it cannot answer.",
+        help_text="true: only books inventory has units of for sale; false: only the others.",
     )
 
     def validate(self, attrs: dict) -> dict:

@@ -1,14 +1,21 @@
 """Writes to the catalog: one transaction each."""
 
+import json
 import logging
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from catalog.cache import CATALOG
+from catalog.clients import inventory
 from catalog.covers import cover_extension
 from catalog.errors import CatalogErrorCode, CoverStorageUnavailable
 from catalog.folding import fold
@@ -201,3 +208,40 @@ def _delete_unused(instance: Author | Category) -> None:
             details={"books": count},
         )
     instance.delete()
+
+
+def book_availability_set(payload: dict[str, Any]) -> None:
+    """inventory's word (stock.availability_changed) that a book came into stock or went
+    out of it. Deliveries are not ordered: a word older than the one kept changes
+    nothing. The catalog's cached answers are renewed once it is kept."""
+    newer = Q(stock_changed_at__isnull=True) | Q(stock_changed_at__lt=payload["changed_at"])
+    kept = Book.objects.filter(newer, pk=payload["product_id"]).update(
+        in_stock=payload["in_stock"], stock_changed_at=payload["changed_at"]
+    )
+    if kept:
+        CATALOG.changed()
+
+
+def books_stock_sync() -> tuple[int, int]:
+    """Every book's in_stock set from inventory's list of the books in stock, for a catalog
+    that missed its words (one upgraded from before them, or restored from a backup):
+    how many books are in stock, and how many changed. The time taken before asking
+    marks them, so a word about an earlier change, delivered late, does not undo this.
+    Raises ServiceUnavailable or ServiceTimeout naming inventory when it cannot say."""
+    asked_at = timezone.now()
+    stocked = _ids_in(inventory.in_stock_book_ids())
+    not_later = Q(stock_changed_at__isnull=True) | Q(stock_changed_at__lt=asked_at)
+    with transaction.atomic():
+        came = Book.objects.filter(stocked, not_later, in_stock=False).update(in_stock=True, stock_changed_at=asked_at)
+        went = Book.objects.filter(~stocked, not_later, in_stock=True).update(in_stock=False, stock_changed_at=asked_at)
+        if came or went:
+            CATALOG.changed()
+        return Book.objects.filter(in_stock=True).count(), came + went
+
+
+def _ids_in(ids: list[int]) -> Q:
+    """id IN `ids` as one query parameter however many there are: one parameter per id
+    would pass both databases' limits (65,535 in PostgreSQL's protocol) at a large catalog."""
+    if connection.vendor == "postgresql":
+        return Q(id__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
+    return Q(id__in=RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),)))

@@ -1,5 +1,3 @@
-from collections.abc import Callable
-
 from django.conf import settings
 from django.views.static import serve
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -23,19 +21,17 @@ from catalog.serializers import (
     CategorySerializer,
     FoundBookSerializer,
     NameQuerySerializer,
-    ShelfBookSerializer,
     SuggestionsSerializer,
     SuggestQuerySerializer,
 )
 from common.batch import batch_answer
+from common.outbox.consumer import EventReceiverView
 from common.pagination import PageNumberPagination, paginated
 from common.permissions import IsStaff, IsStaffOrReadOnly
+from common.revocation import services as revocation
 from common.serializers import validated, validated_query
 
 STILL_IN_USE = OpenApiResponse(description=f"{CatalogErrorCode.STILL_IN_USE}: books still use it.")
-INVENTORY_DOWN = OpenApiResponse(
-    description="?in_stock= only: inventory, which says what is in stock, is down (503) or slow (504)."
-)
 ISBN_TAKEN = OpenApiResponse(description=f"{CatalogErrorCode.ISBN_TAKEN}: another book has this ISBN.")
 
 
@@ -115,33 +111,21 @@ def _book_answer(request, book: Book) -> dict:
     return BookSerializer(book, context={"request": request}).data
 
 
-def _shelf_answer(request, query: dict, compute: Callable[[], dict]) -> dict:
-    """A read's answer with each book's `in_stock`: the catalog's cached answer, unless
-    ?in_stock= narrows it (stock changes renew no catalog cache version), then the stock
-    of its books, asked afresh every time."""
-    answer = compute() if query.get("in_stock") is not None else CATALOG.answer(request, compute)
-    selectors.books_mark_stock(answer.get("results", [answer]))
-    return answer
-
-
 class BookListCreateView(APIView):
     """2.1.3 create a book (staff); list with ?sort= and filters (author, category, price
     range, published year or years, in_stock), each book saying whether it is in stock;
-    batch read with ?ids=1,2,3 (at most 100 ids, one query, only the books that exist,
-    without in_stock: it is the cart's and the orders' read of titles and prices)."""
+    batch read with ?ids=1,2,3 (at most 100 ids, one query, only the books that exist:
+    the cart's and the orders' read of titles and prices)."""
 
     permission_classes = [IsStaffOrReadOnly]
     pagination_class = PageNumberPagination
 
-    @extend_schema(
-        parameters=[BookListQuerySerializer],
-        responses={200: ShelfBookSerializer(many=True), 503: INVENTORY_DOWN, 504: INVENTORY_DOWN},
-    )
+    @extend_schema(parameters=[BookListQuerySerializer], responses=BookSerializer(many=True))
     def get(self, request):
         query = validated_query(BookListQuerySerializer, request)
         if "ids" in query:
             return Response(CATALOG.answer(request, lambda: self._batch(request, query["ids"])))
-        return Response(_shelf_answer(request, query, lambda: self._page(request, query)))
+        return Response(CATALOG.answer(request, lambda: self._page(request, query)))
 
     def _batch(self, request, ids: list[int]) -> dict:
         books = BookSerializer(selectors.books_by_ids(ids), many=True, context={"request": request}).data
@@ -161,9 +145,9 @@ class BookDetailView(APIView):
 
     permission_classes = [IsStaffOrReadOnly]
 
-    @extend_schema(responses=ShelfBookSerializer)
+    @extend_schema(responses=BookSerializer)
     def get(self, request, pk):
-        return Response(_shelf_answer(request, {}, lambda: _book_answer(request, selectors.book_get(pk))))
+        return Response(CATALOG.answer(request, lambda: _book_answer(request, selectors.book_get(pk))))
 
     @extend_schema(request=BookSerializer, responses={200: BookSerializer, 409: ISBN_TAKEN})
     def patch(self, request, pk):
@@ -204,13 +188,10 @@ class BookSearchView(APIView):
     permission_classes = [IsStaffOrReadOnly]
     pagination_class = BookSearchPagination
 
-    @extend_schema(
-        parameters=[BookSearchQuerySerializer],
-        responses={200: FoundBookSerializer(many=True), 503: INVENTORY_DOWN, 504: INVENTORY_DOWN},
-    )
+    @extend_schema(parameters=[BookSearchQuerySerializer], responses=FoundBookSerializer(many=True))
     def get(self, request):
         query = validated_query(BookSearchQuerySerializer, request)
-        return Response(_shelf_answer(request, query, lambda: self._found(request, query)))
+        return Response(CATALOG.answer(request, lambda: self._found(request, query)))
 
     def _found(self, request, query: dict) -> dict:
         term, sort = query.pop("search_term"), query.pop("sort")
@@ -234,3 +215,14 @@ def media_file(request, path: str):
     """A stored cover from MEDIA_ROOT, when covers are on the filesystem (a bucket serves
     its own); Django's static file view, which refuses paths outside MEDIA_ROOT."""
     return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+class EventsView(EventReceiverView):
+    """POST /api/events/ (services only): inventory's stock.availability_changed keeps
+    each book's in_stock; a deleted or deactivated account's tokens are refused from
+    then on. Each event id once."""
+
+    handlers = {
+        **revocation.event_handlers(),
+        "stock.availability_changed": services.book_availability_set,
+    }

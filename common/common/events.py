@@ -104,6 +104,15 @@ class AccountDeactivated(_Payload):
     deactivated_at = serializers.DateTimeField()
 
 
+class StockAvailabilityChanged(serializers.Serializer[Any]):
+    """A book came into stock or went out of it (its available units left or reached 0);
+    not about a person. `changed_at` orders them: a reader keeps the latest."""
+
+    product_id = _id()
+    in_stock = serializers.BooleanField()
+    changed_at = serializers.DateTimeField()
+
+
 class CustomerCreated(_Payload):
     customer_id = _id()
     first_name = _text(150, allow_blank=True)
@@ -223,6 +232,13 @@ CONTRACTS: dict[str, Contract] = {
             AccountDeactivated,
             ACCOUNT_LISTENERS,
             example={"user_id": 5, "deactivated_at": "2026-01-03T00:00:00Z"},
+        ),
+        # book_service keeps each book's in_stock from these, so a catalog read asks no one.
+        Contract(
+            "stock.availability_changed",
+            StockAvailabilityChanged,
+            ("book",),
+            example={"product_id": 3, "in_stock": False, "changed_at": "2026-01-03T00:00:00.000001Z"},
         ),
         Contract(
             "customer.created",

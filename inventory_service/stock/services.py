@@ -22,6 +22,7 @@ from rest_framework.exceptions import ValidationError
 
 from common.db import create_unless_present
 from common.errors import Conflict, NotFound
+from common.outbox.publisher import publish
 from stock.clients import books
 from stock.errors import StockErrorCode
 from stock.models import CAPACITY_FIELDS, ProductType, Reservation, ReservationLine, StockItem, Warehouse
@@ -139,9 +140,23 @@ def _stock_add_locked(*, product_id: int, quantity: int, product_type: str) -> S
             },
         )
     item, _ = StockItem.objects.get_or_create(warehouse=warehouse, product_type=product_type, product_id=product_id)
-    StockItem.objects.filter(pk=item.pk).update(available=F("available") + quantity, updated_at=timezone.now())
+    now = timezone.now()
+    StockItem.objects.filter(pk=item.pk).update(available=F("available") + quantity, updated_at=now)
+    _available_set(item, item.available + quantity, at=now)
     item.refresh_from_db()
     return item
+
+
+def _available_set(item: StockItem, available: int, *, at) -> None:
+    """Records on `item` the units for sale just written to its row and, when a book's
+    reach 0 or leave it, tells book_service (stock.availability_changed, in this
+    transaction): the catalog keeps each book's in_stock from these rather than asking
+    here on every read. Every writer holds the warehouse lock, so `item.available` is
+    the row's, and `at` (the row's updated_at) orders the words."""
+    if item.product_type == ProductType.BOOK and (item.available > 0) != (available > 0):
+        payload = {"product_id": item.product_id, "in_stock": available > 0, "changed_at": at.isoformat()}
+        publish("stock.availability_changed", payload, key=f"book:{item.product_id}")
+    item.available = available
 
 
 def _insufficient(item: StockItem | None, product_type: str, product_id: int, requested: int) -> dict:
@@ -156,7 +171,8 @@ def _insufficient(item: StockItem | None, product_type: str, product_id: int, re
 def _take(item: StockItem, quantity: int, *, reserve: bool) -> None:
     """Takes `quantity` available units off `item`, into reserved if `reserve`. The
     update is conditional: it changes nothing if the units are not there."""
-    changes = {"available": F("available") - quantity, "updated_at": timezone.now()}
+    now = timezone.now()
+    changes = {"available": F("available") - quantity, "updated_at": now}
     if reserve:
         changes["reserved"] = F("reserved") + quantity
     taken = StockItem.objects.filter(pk=item.pk, available__gte=quantity).update(**changes)
@@ -166,6 +182,7 @@ def _take(item: StockItem, quantity: int, *, reserve: bool) -> None:
             code=StockErrorCode.INSUFFICIENT_STOCK,
             details={"items": [_insufficient(item, item.product_type, item.product_id, quantity)]},
         )
+    _available_set(item, item.available - quantity, at=now)
 
 
 @transaction.atomic
@@ -288,12 +305,16 @@ def reservation_release(*, reference: str) -> Reservation:
 
 
 def _give_back(reservation: Reservation, *, now) -> None:
-    for line in reservation.lines.all():
+    lines = list(reservation.lines.all())
+    items = StockItem.objects.in_bulk([line.stock_item_id for line in lines])  # their units for sale before
+    for line in lines:
         returned = StockItem.objects.filter(pk=line.stock_item_id, reserved__gte=line.quantity).update(
             available=F("available") + line.quantity, reserved=F("reserved") - line.quantity, updated_at=now
         )
         if returned != 1:  # reserved units only leave through a reservation: this is a bug, not a client's error
             raise RuntimeError(f"Reservation {reservation.reference} holds more than is reserved; nothing released.")
+        item = items[line.stock_item_id]
+        _available_set(item, item.available + line.quantity, at=now)
 
 
 @transaction.atomic

@@ -14,6 +14,9 @@ after it has done its worst.
    charge, captured or refunded, of exactly its total.
 4. Nothing is left half-way: no payment processing, authorized or refunding, no
    order pending past its payment time.
+5. The catalog says in stock what inventory has for sale: each book's `in_stock` in
+   book_service (kept from inventory's events) is whether inventory has a unit of it
+   available.
 
 Reads go through the gateway as staff, except the provider's books. A drill names its
 books: the check covers them, the orders holding them and those orders' payments, so
@@ -86,6 +89,8 @@ def violations(stack, http, staff: dict, books: set[int]) -> list[str]:
                 f"open orders have {held_for_orders.get(level['product_id'], 0)}"
             )
 
+    found += _catalog_stock_disagreements(stack, http, books, levels)
+
     charges_of_order: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
     for reference, state, amount in provider_books(stack):
         payment_id = int(reference.removeprefix("payment-"))
@@ -117,6 +122,20 @@ def violations(stack, http, staff: dict, books: set[int]) -> list[str]:
         if payment["order_id"] not in orders:
             found.append(f"payment {payment['id']} is for order {payment['order_id']}, which does not exist")
     return found
+
+
+def _catalog_stock_disagreements(stack, http, books: set[int], levels: list[dict]) -> list[str]:
+    response = http.get(f"{stack.gateway}/api/books/", params={"ids": ",".join(map(str, sorted(books)))})
+    if response.status_code in (502, 503, 504):
+        raise Unreadable(f"books: {response.status_code}")
+    assert response.status_code == 200, response.text
+    for_sale = {level["product_id"]: level["available"] > 0 for level in levels if level["product_type"] == "book"}
+    return [
+        f"book {book['id']}: the catalog says in_stock {book['in_stock']}, inventory has "
+        f"{'some' if for_sale.get(book['id'], False) else 'none'} for sale"
+        for book in response.json()["results"]
+        if book["in_stock"] != for_sale.get(book["id"], False)
+    ]
 
 
 def _payment_exists(stack, http, staff: dict, payment_id: int) -> bool:

@@ -7,51 +7,36 @@ import responses
 from django.conf import settings
 
 from catalog import services
-from catalog.clients import inventory as inventory_client
 
 
 class FakeInventory:
-    """inventory_service's two stock reads, answered from `stock` (book id: units for
-    sale); `failure`, an exception of requests (ConnectionError: down, ReadTimeout: slow),
-    is raised by every call instead; `calls` lists the paths asked, with their query."""
+    """inventory_service's list of the books in stock (manage.py stock_sync), answered from
+    `stock` (book id: units for sale); `failure`, an exception of requests
+    (ConnectionError: down, ReadTimeout: slow), is raised instead; `calls` lists the
+    paths asked, with their query. Nothing else of inventory's is answered: a catalog
+    read that asked it would fail."""
 
     def __init__(self) -> None:
         self.stock: dict[int, int] = {}
         self.failure: Exception | None = None
         self.calls: list[str] = []
 
-    def batch(self, request):
-        self._called(request)
-        ids = [int(i) for i in request.params["ids"].split(",")]
-        items = [
-            {"product_id": i, "product_type": "book", "available": n, "reserved": 0, "in_stock": n > 0}
-            for i, n in self.stock.items()
-            if i in ids
-        ]
-        found = {item["product_id"] for item in items}
-        return 200, {}, json.dumps({"count": len(items), "results": items, "missing_ids": sorted(set(ids) - found)})
-
     def in_stock_ids(self, request):
-        self._called(request)
-        ids = sorted(i for i, n in self.stock.items() if n > 0)
-        return 200, {}, json.dumps({"product_type": "book", "product_ids": ids})
-
-    def _called(self, request) -> None:
         self.calls.append(request.path_url)
         if self.failure is not None:
             raise self.failure
+        ids = sorted(i for i, n in self.stock.items() if n > 0)
+        return 200, {}, json.dumps({"product_type": "book", "product_ids": ids})
 
 
 @pytest.fixture(autouse=True)
-def inventory(monkeypatch):
+def inventory():
     """Every test's inventory_service, faked at the HTTP layer: nothing in stock until a
-    test puts some in `inventory.stock`; no quiet period left by another test."""
-    monkeypatch.setattr(inventory_client, "_quiet_until", 0.0)
+    test puts some in `inventory.stock`."""
     fake = FakeInventory()
     base = f"{settings.SERVICE_URLS['inventory']}/api/warehouse/items/"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_callback("GET", f"{base}in-stock/", callback=fake.in_stock_ids, content_type="application/json")
-        mock.add_callback("GET", base, callback=fake.batch, content_type="application/json")
         yield fake
 
 

@@ -1,14 +1,16 @@
 """Browsing like a shop: ?sort= and filters on the list and search, each book's in_stock
-from inventory (one call per page, null when inventory cannot say), and search facets."""
+(kept from inventory's stock.availability_changed, so no read asks it), and search facets."""
 
 import datetime
+import io
+import uuid
 
 import pytest
 import requests
-import responses
+from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from catalog import services
-from catalog.clients import inventory as inventory_client
 from catalog.selectors import FACET_SIZE, PRICE_BAND_EDGES
 
 pytestmark = pytest.mark.django_db
@@ -137,9 +139,30 @@ def test_relevance_is_a_search_sort_only(api_client, db):
 # --- in stock -------------------------------------------------------------------------
 
 
+def availability(book_id: int, in_stock: bool, at: datetime.datetime) -> dict:
+    """stock.availability_changed as inventory's outbox delivers it."""
+    payload = {"product_id": book_id, "in_stock": in_stock, "changed_at": at.isoformat()}
+    return {"id": str(uuid.uuid4()), "type": "stock.availability_changed", "source": "inventory", "payload": payload}
+
+
+@pytest.fixture
+def hear_stock(service_client, django_capture_on_commit_callbacks):
+    """hear_stock(book_id, in_stock, at=now): book_service hears inventory's word, committed."""
+
+    def hear(book_id: int, in_stock: bool, at: datetime.datetime | None = None) -> dict:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = service_client.post(
+                "/api/events/", availability(book_id, in_stock, at or timezone.now()), format="json"
+            )
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return hear
+
+
 @pytest.mark.parametrize("read", ["list", "search", "one"])
-def test_each_book_says_whether_it_is_in_stock_from_one_call(api_client, shelf, inventory, read):
-    inventory.stock = {shelf["cheap"].id: 3, shelf["mid"].id: 0}
+def test_each_book_says_whether_it_is_in_stock_without_asking_inventory(api_client, shelf, inventory, hear_stock, read):
+    hear_stock(shelf["cheap"].id, True)
     url, query = {
         "list": ("/api/books/", {}),
         "search": ("/api/books/search/", {"search_term": "a"}),
@@ -151,66 +174,85 @@ def test_each_book_says_whether_it_is_in_stock_from_one_call(api_client, shelf, 
     stock = {book["id"]: book["in_stock"] for book in body.get("results", [body])}
     assert stock[shelf["cheap"].id] is True
     assert all(stock[book.id] is False for key, book in shelf.items() if key != "cheap" and book.id in stock)
-    assert len(inventory.calls) == 1
+    assert inventory.calls == []
 
 
-@pytest.mark.parametrize("failure", [requests.ConnectionError("refused"), requests.ReadTimeout("slow")])
-@pytest.mark.parametrize("url", ["/api/books/", "/api/books/search/?search_term=a", "/api/books/{id}/"])
-def test_when_inventory_cannot_say_stock_is_unknown_and_the_page_is_answered(
-    api_client, shelf, inventory, failure, url
-):
-    inventory.failure = failure
+def test_a_new_book_is_not_in_stock(api_client, make_book):
+    book = make_book("Chưa về kho")
 
-    response = api_client.get(url.format(id=shelf["cheap"].id))
-
-    assert response.status_code == 200
-    body = response.json()
-    assert {book["in_stock"] for book in body.get("results", [body])} == {None}
-
-
-@pytest.mark.parametrize("body", ["not json", '{"results": "no"}', '{"results": [{"product_id": "1"}]}'])
-def test_an_inventory_answer_that_cannot_be_read_is_unknown_stock(api_client, shelf, settings, body):
-    with responses.RequestsMock() as inventory:  # in place of the conftest's, for this call
-        inventory.get(f"{settings.SERVICE_URLS['inventory']}/api/warehouse/items/", body=body)
-        response = api_client.get(f"/api/books/{shelf['cheap'].id}/")
-
-    assert response.status_code == 200
-    assert response.json()["in_stock"] is None
-
-
-def test_after_a_failure_pages_go_without_inventory_for_a_while(api_client, shelf, inventory, monkeypatch):
-    clock = [1000.0]
-    monkeypatch.setattr(inventory_client.time, "monotonic", lambda: clock[0])
-    inventory.failure = requests.ConnectionError("refused")
-    api_client.get("/api/books/")
-    inventory.failure = None
-    inventory.stock = {shelf["cheap"].id: 1}
-
-    quiet = api_client.get(f"/api/books/{shelf['cheap'].id}/").json()
-    clock[0] += inventory_client.QUIET_SECONDS
-    asked_again = api_client.get(f"/api/books/{shelf['cheap'].id}/").json()
-
-    assert (quiet["in_stock"], asked_again["in_stock"]) == (None, True)
-    assert len(inventory.calls) == 2  # the failed one, then once the quiet time was over
+    assert api_client.get(f"/api/books/{book.id}/").json()["in_stock"] is False
 
 
 def test_a_stock_change_is_seen_by_the_next_read_though_the_catalog_is_cached(
-    api_client, shelf, inventory, django_assert_num_queries
+    api_client, shelf, hear_stock, django_assert_num_queries
 ):
     url = f"/api/books/{shelf['cheap'].id}/"
     assert api_client.get(url).json()["in_stock"] is False
-
-    inventory.stock = {shelf["cheap"].id: 2}
     with django_assert_num_queries(0):  # the catalog's answer is the cached one
-        again = api_client.get(url).json()
+        api_client.get(url)
 
-    assert again["in_stock"] is True
+    hear_stock(shelf["cheap"].id, True)
+    came = api_client.get(url).json()
+    hear_stock(shelf["cheap"].id, False)
+    went = api_client.get(url).json()
+
+    assert (came["in_stock"], went["in_stock"]) == (True, False)
+
+
+def test_an_older_word_delivered_late_changes_nothing(api_client, shelf, hear_stock):
+    """Deliveries are not ordered: inventory said "in" and then "out", and "in" arrives last."""
+    book_id, now = shelf["cheap"].id, timezone.now()
+    hear_stock(book_id, False, at=now)
+
+    late = hear_stock(book_id, True, at=now - datetime.timedelta(seconds=1))
+
+    assert late["status"] == "processed"
+    assert api_client.get(f"/api/books/{book_id}/").json()["in_stock"] is False
+
+
+def test_a_word_repeated_is_handled_once(service_client, shelf, django_capture_on_commit_callbacks):
+    event = availability(shelf["cheap"].id, True, timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        first = service_client.post("/api/events/", event, format="json").json()
+        again = service_client.post("/api/events/", event, format="json").json()
+
+    assert (first["status"], again["status"]) == ("processed", "duplicate")
+
+
+def test_a_word_about_a_book_not_here_changes_nothing(api_client, shelf, hear_stock):
+    assert hear_stock(999999, True)["status"] == "processed"
+    assert api_client.get("/api/books/", {"in_stock": "true"}).json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"product_id": 1, "in_stock": True},
+        {"product_id": "x", "in_stock": True, "changed_at": "2026-01-01T00:00:00Z"},
+        {"product_id": 1, "in_stock": "perhaps", "changed_at": "2026-01-01T00:00:00Z"},
+    ],
+)
+def test_a_word_that_breaks_the_contract_is_400_and_stays_unseen(service_client, shelf, payload):
+    event = {"id": str(uuid.uuid4()), "type": "stock.availability_changed", "payload": payload}
+
+    response = service_client.post("/api/events/", event, format="json")
+
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "validation_error")
+
+
+def test_only_services_tell_the_catalog_what_is_in_stock(api_client, staff_client, shelf):
+    event = availability(shelf["cheap"].id, True, timezone.now())
+
+    assert api_client.post("/api/events/", event, format="json").status_code == 401
+    assert staff_client.post("/api/events/", event, format="json").status_code == 403
+    assert api_client.get(f"/api/books/{shelf['cheap'].id}/").json()["in_stock"] is False
 
 
 @pytest.mark.parametrize("path", ["/api/books/", "/api/books/search/"])
-def test_the_in_stock_filter(api_client, shelf, inventory, path):
+def test_the_in_stock_filter(api_client, shelf, hear_stock, inventory, path):
     base = {"search_term": "a"} if path.endswith("search/") else {}
-    inventory.stock = {shelf["cheap"].id: 3, shelf["mid"].id: 0, shelf["dear"].id: 1, 999999: 5}
+    for key in ("cheap", "dear"):
+        hear_stock(shelf[key].id, True)
 
     in_stock = api_client.get(path, {**base, "in_stock": "true", "sort": "price"}).json()
     out = api_client.get(path, {**base, "in_stock": "false"}).json()
@@ -220,33 +262,62 @@ def test_the_in_stock_filter(api_client, shelf, inventory, path):
     assert {book["in_stock"] for book in in_stock["results"]} == {True}
     assert {book["id"] for book in out["results"]} == {shelf["mid"].id, shelf["new"].id}
     assert {book["in_stock"] for book in out["results"]} == {False}
+    assert inventory.calls == []
 
 
-def test_the_in_stock_filter_sees_a_stock_change_at_once(api_client, shelf, inventory):
+def test_the_in_stock_filter_sees_a_stock_change_at_once(api_client, shelf, hear_stock):
     assert api_client.get("/api/books/", {"in_stock": "true"}).json()["count"] == 0
 
-    inventory.stock = {shelf["new"].id: 1}
+    hear_stock(shelf["new"].id, True)
 
     assert ids(api_client.get("/api/books/", {"in_stock": "true"})) == [shelf["new"].id]
 
 
-@pytest.mark.parametrize(
-    ("failure", "status"), [(requests.ConnectionError("refused"), 503), (requests.ReadTimeout("slow"), 504)]
-)
-def test_the_in_stock_filter_without_inventory_says_so(api_client, shelf, inventory, failure, status):
+def test_the_batch_read_by_ids_says_whether_in_stock(api_client, shelf, hear_stock):
+    hear_stock(shelf["cheap"].id, True)
+
+    body = api_client.get("/api/books/", {"ids": f"{shelf['cheap'].id},{shelf['mid'].id}"}).json()
+
+    assert {book["id"]: book["in_stock"] for book in body["results"]} == {
+        shelf["cheap"].id: True,
+        shelf["mid"].id: False,
+    }
+
+
+# --- stock_sync -------------------------------------------------------------------------
+
+
+def test_stock_sync_sets_every_book_from_inventory(api_client, shelf, hear_stock, inventory):
+    hear_stock(shelf["mid"].id, True)  # a word inventory's later state no longer holds
+    inventory.stock = {shelf["cheap"].id: 3, shelf["dear"].id: 1, shelf["mid"].id: 0, 999999: 5}
+    out = io.StringIO()
+
+    call_command("stock_sync", stdout=out)
+
+    assert out.getvalue().strip() == "2 books in stock; 3 changed."
+    stocked = api_client.get("/api/books/", {"in_stock": "true", "sort": "price"})
+    assert ids(stocked) == [shelf["cheap"].id, shelf["dear"].id]
+
+
+def test_stock_sync_is_not_undone_by_a_word_from_before_it(api_client, shelf, hear_stock, inventory):
+    before = timezone.now()
+    inventory.stock = {shelf["cheap"].id: 3}
+    call_command("stock_sync", stdout=io.StringIO())
+
+    hear_stock(shelf["cheap"].id, False, at=before)
+
+    assert api_client.get(f"/api/books/{shelf['cheap'].id}/").json()["in_stock"] is True
+
+
+@pytest.mark.parametrize("failure", [requests.ConnectionError("refused"), requests.ReadTimeout("slow")])
+def test_stock_sync_without_inventory_says_so_and_changes_nothing(api_client, shelf, hear_stock, inventory, failure):
+    hear_stock(shelf["cheap"].id, True)
     inventory.failure = failure
 
-    response = api_client.get("/api/books/", {"in_stock": "true"})
+    with pytest.raises(CommandError, match="inventory"):
+        call_command("stock_sync", stdout=io.StringIO())
 
-    assert response.status_code == status
-    assert response.json()["error"]["details"]["service"] == "inventory"
-
-
-def test_the_batch_read_by_ids_does_not_ask_inventory(api_client, shelf, inventory):
-    body = api_client.get("/api/books/", {"ids": str(shelf["cheap"].id)}).json()
-
-    assert "in_stock" not in body["results"][0]
-    assert inventory.calls == []
+    assert ids(api_client.get("/api/books/", {"in_stock": "true"})) == [shelf["cheap"].id]
 
 
 # --- facets -----------------------------------------------------------------------------
@@ -315,4 +386,4 @@ def test_the_schema_shows_the_new_parameters_and_answers(api_client, db):
     components = schema["components"]["schemas"]
     search = paths["/api/books/search/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert {"count_exact", "facets"} <= set(components[search["$ref"].split("/")[-1]]["properties"])
-    assert "in_stock" in components["ShelfBook"]["properties"]
+    assert "in_stock" in components["Book"]["properties"]

@@ -15,4 +15,4 @@ Events section of docs/architecture.md.
 # Services that install this app and publish: make run, the end-to-end stack and
 # docker compose start one dispatcher process for each. A service that starts
 # publishing adds its name here.
-DISPATCHING_SERVICES: tuple[str, ...] = ("order", "payment", "customer")
+DISPATCHING_SERVICES: tuple[str, ...] = ("order", "payment", "customer", "inventory")
