@@ -122,10 +122,12 @@ class BookListCreateView(APIView):
 
     @extend_schema(parameters=[BookListQuerySerializer], responses=BookSerializer(many=True))
     def get(self, request):
+        return Response(CATALOG.answer(request, lambda: self._answer(request)))
+
+    def _answer(self, request) -> dict:
+        # Read on a miss only: a cached answer's URL, the cache's key, was read when it was filed.
         query = validated_query(BookListQuerySerializer, request)
-        if "ids" in query:
-            return Response(CATALOG.answer(request, lambda: self._batch(request, query["ids"])))
-        return Response(CATALOG.answer(request, lambda: self._page(request, query)))
+        return self._batch(request, query["ids"]) if "ids" in query else self._page(request, query)
 
     def _batch(self, request, ids: list[int]) -> dict:
         books = BookSerializer(selectors.books_by_ids(ids), many=True, context={"request": request}).data
@@ -190,10 +192,10 @@ class BookSearchView(APIView):
 
     @extend_schema(parameters=[BookSearchQuerySerializer], responses=FoundBookSerializer(many=True))
     def get(self, request):
-        query = validated_query(BookSearchQuerySerializer, request)
-        return Response(CATALOG.answer(request, lambda: self._found(request, query)))
+        return Response(CATALOG.answer(request, lambda: self._found(request)))
 
-    def _found(self, request, query: dict) -> dict:
+    def _found(self, request) -> dict:
+        query = validated_query(BookSearchQuerySerializer, request)  # on a miss only, as the list's
         term, sort = query.pop("search_term"), query.pop("sort")
         search = selectors.BookSearch(term, where=selectors.book_filter(**query), sort=sort)
         page = paginated(self, request, search, BookSerializer).data
@@ -207,8 +209,10 @@ class BookSuggestView(APIView):
 
     @extend_schema(parameters=[SuggestQuerySerializer], responses=SuggestionsSerializer)
     def get(self, request):
-        text = validated_query(SuggestQuerySerializer, request)["q"]
-        return Response(CATALOG.answer(request, lambda: selectors.book_suggest(text)))
+        answer = CATALOG.answer(
+            request, lambda: selectors.book_suggest(validated_query(SuggestQuerySerializer, request)["q"])
+        )
+        return Response(answer)
 
 
 def media_file(request, path: str):

@@ -53,6 +53,18 @@ def test_a_new_price_is_seen_by_the_next_read(book, api_client, staff_client, dj
     assert books_in(api_client.get(url).json())[0]["price"] == "15.50"
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["/api/books/?sort=cheapest", "/api/books/search/?search_term=", "/api/books/?ids=x", "/api/books/suggest/?q=%20"],
+)
+def test_a_bad_query_is_400_every_time_never_a_cached_answer(book, api_client, url):
+    """The query is read on a miss only: an answer is filed only for a URL that was read
+    and found good, so a bad one is refused each time."""
+    answers = [api_client.get(url) for _ in range(2)]
+
+    assert [(a.status_code, a.json()["error"]["code"]) for a in answers] == [(400, "validation_error")] * 2
+
+
 def test_renaming_an_author_or_a_category_is_seen_in_their_books(book, api_client, django_capture_on_commit_callbacks):
     url = f"/api/books/{book.id}/"
     api_client.get(url)
