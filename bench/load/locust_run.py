@@ -21,18 +21,7 @@ def run_locust(host: str, classes: list[str], users: int, spawn_rate: float, sec
     finished = subprocess.run(command, env=env, check=False, cwd=REPO_DIR, capture_output=True, text=True)
     if not Path(f"{prefix}_stats.csv").exists():
         raise RuntimeError(f"locust wrote no results (exit {finished.returncode}):\n{finished.stderr[-3000:]}")
-    rows = {}
-    with open(f"{prefix}_stats.csv", newline="") as stats:
-        for row in csv.DictReader(stats):
-            name = "overall" if row["Name"] == "Aggregated" else f"{row['Type']} {row['Name']}"
-            rows[name] = {
-                "requests": int(row["Request Count"]),
-                "errors": int(row["Failure Count"]),
-                "requests_per_s": round(float(row["Requests/s"]), 1),
-                "median_ms": float(row["50%"]),
-                "p95_ms": float(row["95%"]),
-                "p99_ms": float(row["99%"]),
-            }
+    rows = read_stats(Path(f"{prefix}_stats.csv"))
     failures = []
     with open(f"{prefix}_failures.csv", newline="") as listed:
         failures = [
@@ -40,3 +29,24 @@ def run_locust(host: str, classes: list[str], users: int, spawn_rate: float, sec
             for r in csv.DictReader(listed)
         ]
     return {"endpoints": rows, "failures": failures}
+
+
+def _ms(value: str) -> float | None:
+    return None if value == "N/A" else float(value)  # locust's percentile of a row with no requests
+
+
+def read_stats(path: Path) -> dict[str, dict]:
+    """locust's stats CSV as rows by endpoint ("overall" for its aggregate)."""
+    rows = {}
+    with path.open(newline="") as stats:
+        for row in csv.DictReader(stats):
+            name = "overall" if row["Name"] == "Aggregated" else f"{row['Type']} {row['Name']}"
+            rows[name] = {
+                "requests": int(row["Request Count"]),
+                "errors": int(row["Failure Count"]),
+                "requests_per_s": round(float(row["Requests/s"]), 1),
+                "median_ms": _ms(row["50%"]),
+                "p95_ms": _ms(row["95%"]),
+                "p99_ms": _ms(row["99%"]),
+            }
+    return rows

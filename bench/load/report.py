@@ -27,10 +27,10 @@ def write_markdown(report: dict) -> str:
         ]
         lines += ["| endpoint | requests | requests/s | median | p95 | p99 | errors |", "|---|---|---|---|---|---|---|"]
         for name, row in result["load"]["endpoints"].items():
-            lines.append(
-                f"| {name} | {row['requests']} | {row['requests_per_s']} | {row['median_ms']:g} | "
-                f"{row['p95_ms']:g} | {row['p99_ms']:g} | {row['errors']} |"
+            times = " | ".join(
+                "-" if row[key] is None else f"{row[key]:g}" for key in ("median_ms", "p95_ms", "p99_ms")
             )
+            lines.append(f"| {name} | {row['requests']} | {row['requests_per_s']} | {times} | {row['errors']} |")
         ceiling = result["ceiling"] or {}
         lines += [
             "",

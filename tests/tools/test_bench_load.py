@@ -15,6 +15,7 @@ import pytest
 
 pytest.importorskip("psutil", reason="make bench installs requirements-bench.txt")
 
+from bench.load.locust_run import read_stats
 from bench.load.logs import logged_errors
 from bench.load.report import write_markdown
 from bench.load.stack import BenchStack
@@ -189,3 +190,30 @@ def test_the_customers_mix_is_about_70_20_10_with_one_staff_user(tmp_path):
     cart = weights["add_to_cart"] + weights["view_cart"]
     assert (browse / total, cart / total, weights["check_out_and_pay"] / total) == (0.7, 0.2, 0.1)
     assert found["staff_users"] == 1
+
+
+def test_a_locust_run_that_made_no_request_is_read_without_percentiles(tmp_path):
+    """A run too short to send anything (locust writes N/A for its percentiles) is read,
+    not a crash after a whole benchmark."""
+    stats = tmp_path / "locust_stats.csv"
+    header = "Type,Name,Request Count,Failure Count,Requests/s,50%,95%,99%"
+    stats.write_text(f"{header}\nGET,/health/,0,0,0.0,N/A,N/A,N/A\n,Aggregated,12,1,6.0,15,34,46\n")
+
+    rows = read_stats(stats)
+
+    assert rows["GET /health/"] == {
+        "requests": 0,
+        "errors": 0,
+        "requests_per_s": 0.0,
+        "median_ms": None,
+        "p95_ms": None,
+        "p99_ms": None,
+    }
+    assert rows["overall"] == {
+        "requests": 12,
+        "errors": 1,
+        "requests_per_s": 6.0,
+        "median_ms": 15.0,
+        "p95_ms": 34.0,
+        "p99_ms": 46.0,
+    }
