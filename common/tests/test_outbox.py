@@ -199,26 +199,6 @@ def test_a_call_with_a_body_sends_its_payload(mocked_responses):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_call_delivered_soon_is_made_off_the_callers_thread_and_recorded(mocked_responses):
-    caller = threading.get_ident()
-    made_on = []
-
-    def answer(request):
-        made_on.append(threading.get_ident())
-        return 200, {}, "{}"
-
-    mocked_responses.add_callback("POST", "http://127.0.0.1:7000/p/", callback=answer)
-    call = publisher.schedule_call(name="ping", service="notification", method="POST", path="/p/", key="p:1")
-
-    dispatcher.deliver_soon(call).result(timeout=10)
-
-    assert len(made_on) == 1
-    assert made_on[0] != caller
-    assert OutboxDelivery.objects.get().delivered_at is not None
-    assert not dispatcher.undelivered(key="p:1")
-
-
-@pytest.mark.django_db(transaction=True)
 def test_the_fast_path_delivers_right_after_commit_off_the_request_thread(settings, mocked_responses):
     settings.OUTBOX_FAST_PATH = True
     settings.EVENT_SUBSCRIBERS = {"thing.happened": ["notification"]}
