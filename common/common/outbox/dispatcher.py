@@ -15,7 +15,6 @@ at ERROR, and left alone until someone retries it from the admin.
 import logging
 import threading
 import uuid
-from concurrent.futures import Future
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +23,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from common import telemetry
-from common.background import run_in_background
 from common.errors import DependencyError
 from common.events import CONTRACTS
 from common.http import ServiceClient, client_for
@@ -199,13 +197,6 @@ def attempt_held(deliveries: list[OutboxDelivery]) -> bool:
 def deliver_now(call: ScheduledCall) -> bool:
     """After the commit that wrote `call` (schedule_call, try_now): make it at once, in this thread."""
     return attempt_held(call.deliveries)
-
-
-def deliver_soon(call: ScheduledCall) -> Future[None]:
-    """After the commit that wrote `call` (schedule_call, try_now): make it from a
-    background thread, for a call the caller's answer does not depend on, so the answer
-    does not wait for it. What fails is left to the dispatcher, as with deliver_now."""
-    return run_in_background(lambda: attempt_held(call.deliveries), what=f"outbox call {call.event.event_type}")
 
 
 def undelivered(*, key: str) -> bool:

@@ -28,7 +28,7 @@ from common.auth import Caller
 from common.db import create_unless_present
 from common.errors import Conflict, DependencyError, ServiceUnavailable
 from common.money import check_total
-from common.outbox.dispatcher import deliver_now, deliver_pending, deliver_soon, undelivered
+from common.outbox.dispatcher import deliver_now, deliver_pending, undelivered
 from common.outbox.publisher import ScheduledCall, publish, schedule_call
 from orders.clients import carts, inventory
 from orders.errors import DatabaseUnavailable, EmailNotVerified, OrderErrorCode
@@ -77,9 +77,7 @@ def _checkout(*, user_id: int, caller: Caller, on_saved: Callable[[Order], None]
     ReservationIntent.objects.create(reference=reference, user_id=user_id, created_at=timezone.now())
     try:
         inventory.stock_reserve(reference=reference, items=items)
-        order, (hold_confirm, cart_clear) = _order_save(
-            user_id=user_id, caller=caller, cart=cart, reference=reference, on_saved=on_saved
-        )
+        order, calls = _order_save(user_id=user_id, caller=caller, cart=cart, reference=reference, on_saved=on_saved)
     except Conflict:  # not enough stock: nothing was reserved
         ReservationIntent.objects.filter(reference=reference).delete()
         raise
@@ -92,13 +90,12 @@ def _checkout(*, user_id: int, caller: Caller, on_saved: Callable[[Order], None]
         # which also makes inventory refuse it if it only arrives late.
         _reservation_abandon(reference=reference)
         raise
-    # The hold stops expiring once inventory hears the order exists: from a background
-    # thread, as nothing the answer says waits on it (the hold lasts STOCK_HOLD_MINUTES).
-    # The cart is cleared here, still under the lock, so the next checkout finds it
-    # empty. A peer that is down now gets either call later from the dispatcher.
-    transaction.on_commit(lambda: deliver_soon(hold_confirm))  # at once: the order is committed
+    # The hold stops expiring once inventory hears the order exists. The cart is
+    # cleared still under the lock, so the next checkout finds it empty. A peer
+    # that is down now gets either call later from the dispatcher.
     try:
-        deliver_now(cart_clear)
+        for call in calls:
+            deliver_now(call)
     except DatabaseError:  # the order is saved: the dispatcher makes the calls
         logger.exception("checkout of user %s: could not record the calls after the order", user_id)
     return order

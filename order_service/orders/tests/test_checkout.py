@@ -13,7 +13,6 @@ from common.idempotency.models import IdempotencyKey
 from common.outbox.dispatcher import dispatch_once
 from common.outbox.models import OutboxDelivery, OutboxEvent
 from orders.models import CheckoutLock, Order, ReservationIntent
-from orders.services import checkout as checkout_service
 from orders.tests.conftest import RESERVATIONS, cart_body, cart_items_url, cart_url
 
 pytestmark = pytest.mark.django_db
@@ -21,16 +20,18 @@ pytestmark = pytest.mark.django_db
 USER = 5
 TWO_LINES = [(11, 2, "10.50"), (12, 1, "99.00")]
 RELEASE_URL = re.compile(rf"{RESERVATIONS}order-[0-9a-f]+/")
+CONFIRM_URL = re.compile(rf"{RESERVATIONS}order-[0-9a-f]+/confirm/")
 # What a checkout makes, the test database's savepoints included; among them the
-# reservation intent (written, then deleted with the order), the hold confirmation and
-# the cart clearing (outbox calls: an event and a delivery each, and the clearing's
-# outcome), and the Idempotency-Key's claim, which also forgets the caller's expired keys.
-CHECKOUT_MAX_QUERIES = 20
+# reservation intent (written, then deleted with the order) and the hold confirmation
+# (an outbox call: its event, its delivery, the outcome), and the Idempotency-Key's
+# claim, which also forgets the caller's expired keys.
+CHECKOUT_MAX_QUERIES = 21
 
 
 def fake_peers(mocked, lines=TWO_LINES, *, user_id=USER):
     mocked.get(cart_url(user_id), json=cart_body(user_id, lines))
     mocked.post(RESERVATIONS, status=201, json={"status": "reserved"})
+    mocked.post(CONFIRM_URL, json={"status": "held"})
     mocked.delete(cart_items_url(user_id), status=204)
 
 
@@ -79,32 +80,8 @@ def test_checkout_copies_the_cart_into_an_order_reserves_clears_and_publishes(us
     assert user_client(USER).get(f"/api/orders/{order.pk}/").json() == body
 
 
-def test_the_hold_is_confirmed_off_the_request_once_the_order_is_committed(
-    user_client, mocked_responses, monkeypatch, django_capture_on_commit_callbacks
-):
-    """Nothing the answer says waits on inventory's confirmation: it is handed to a
-    background thread once the order is committed, and left to the dispatcher if that
-    fails, like every outbox call."""
-    fake_peers(mocked_responses)
-    handed = []
-    monkeypatch.setattr(checkout_service, "deliver_soon", handed.append)
-
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert checkout(user_client(USER)).status_code == 201
-    assert handed == []  # not before the commit
-    for callback in callbacks:
-        callback()
-
-    order = Order.objects.get()
-    [call] = handed
-    assert [(d.method, d.target, d.path) for d in call.deliveries] == [
-        ("POST", "inventory", f"/api/warehouse/reservations/{order.reservation_reference}/confirm/")
-    ]
-    assert call.deliveries[0].leased_until is not None  # held for that try: no dispatcher takes it meanwhile
-
-
 @pytest.mark.parametrize("line_count", [1, 30])
-def test_checkout_makes_three_calls_whatever_the_number_of_lines(
+def test_checkout_makes_four_calls_whatever_the_number_of_lines(
     user_client, mocked_responses, line_count, django_assert_max_num_queries
 ):
     fake_peers(mocked_responses, [(100 + i, 1, "5.00") for i in range(line_count)])
@@ -117,8 +94,8 @@ def test_checkout_makes_three_calls_whatever_the_number_of_lines(
     with django_assert_max_num_queries(CHECKOUT_MAX_QUERIES):
         assert checkout(client, HTTP_IDEMPOTENCY_KEY=f"lines-{line_count}").status_code == 201
 
-    # Read the cart, reserve, clear the cart; the hold is confirmed after the answer (below).
-    assert [call.request.method for call in mocked_responses.calls] == ["GET", "POST", "DELETE"]
+    # Read the cart, reserve, confirm the hold, clear the cart.
+    assert [call.request.method for call in mocked_responses.calls] == ["GET", "POST", "POST", "DELETE"]
     assert Order.objects.get().lines.count() == line_count
 
 

@@ -111,6 +111,7 @@ def test_a_new_order_is_due_after_the_configured_minutes(user_client, mocked_res
     settings.ORDER_PAYMENT_MINUTES = 2
     mocked_responses.get(cart_url(5), json=cart_body(5, [(11, 1, "10.00")]))
     mocked_responses.post(RESERVATIONS, status=201, json={"status": "held"})
+    mocked_responses.post(re.compile(rf"{RESERVATIONS}.*/confirm/"), json={"status": "held"})
     mocked_responses.delete(cart_items_url(5), status=204)
     before = timezone.now()
 
