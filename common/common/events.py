@@ -9,7 +9,8 @@ against one schema. A field added later is optional (old events still in an outb
 lack it); a change that breaks readers is a new version.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from rest_framework import serializers
@@ -126,6 +127,15 @@ class Contract:
     subscribers: tuple[str, ...]  # who hears it by default (EVENT_SUBSCRIBERS replaces this)
     example: dict[str, Any]  # a payload as its publisher writes it: documentation, and the tests' events
     version: int = 1
+    # A default subscriber that acts on some of these only hears those its condition holds
+    # for: each other one would cost a delivery, a request and a record, to be ignored.
+    only_when: Mapping[str, Callable[[dict[str, Any]], bool]] = field(default_factory=dict)
+
+
+def _money_moves(payload: dict[str, Any]) -> bool:
+    """payment_service refunds a cancelled order's payment and collects a delivered one's
+    cash (payments.services.payment_order_changed); no other change of status moves money."""
+    return payload["to_status"] in ("cancelled", "delivered")
 
 
 # Every service but customer_service, which publishes them.
@@ -156,6 +166,7 @@ CONTRACTS: dict[str, Contract] = {
             "order.status_changed",
             OrderStatusChanged,
             ("notification", "payment"),
+            only_when={"payment": _money_moves},
             example={
                 "order_id": 12,
                 "user_id": 5,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIRequestFactory
 
 from common.auth import mint_access_token, service_token
+from common.events import CONTRACTS
 from common.outbox import conf, dispatcher, publisher
 from common.outbox.consumer import EventReceiverView, consume_once
 from common.outbox.models import OutboxDelivery, OutboxEvent, ProcessedEvent
@@ -310,6 +311,36 @@ def test_the_receiver_refuses_a_bad_envelope(body):
 def test_only_services_may_post_events():
     body = {"id": str(uuid.uuid4()), "type": "thing.happened", "payload": {}}
     assert _post_event(body, mint_access_token(user_id=1, is_staff=True)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("to_status", "targets"),
+    [
+        ("paid", ["notification"]),
+        ("shipped", ["notification"]),
+        ("cancelled", ["notification", "payment"]),
+        ("delivered", ["notification", "payment"]),
+    ],
+)
+def test_payment_hears_only_the_status_changes_that_move_money(settings, monkeypatch, to_status, targets):
+    del settings.EVENT_SUBSCRIBERS
+    monkeypatch.delenv("EVENT_SUBSCRIBERS", raising=False)
+    payload = CONTRACTS["order.status_changed"].example | {"to_status": to_status}
+
+    assert [endpoint.target for endpoint in conf.endpoints_for("order.status_changed", payload)] == targets
+    assert [endpoint.target for endpoint in conf.endpoints_for("order.status_changed")] == ["notification", "payment"]
+
+
+@pytest.mark.django_db
+def test_a_subscribers_condition_is_kept_when_the_environment_names_it(settings):
+    """EVENT_SUBSCRIBERS chooses who hears an event; what a named service acts on stays its
+    contract's, and a URL (another listener, the end-to-end recorder) hears everything."""
+    settings.EVENT_SUBSCRIBERS = {"order.status_changed": ["payment", "http://127.0.0.1:9/in/"]}
+    paid = CONTRACTS["order.status_changed"].example | {"to_status": "paid"}
+
+    event = publisher.publish("order.status_changed", paid, key="order:12")
+
+    assert [delivery.target for delivery in event.deliveries.all()] == ["http://127.0.0.1:9"]
 
 
 def test_subscribers_come_from_the_environment(settings, monkeypatch):

@@ -15,6 +15,7 @@ OUTBOX_MAX_REFUSALS         refusals in a row (a 4xx that will not change, dispa
 
 import json
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -93,5 +94,13 @@ def endpoint_of(subscriber: str) -> Endpoint:
     return Endpoint(f"{parts.scheme}://{parts.netloc}", parts.path or EVENTS_PATH)
 
 
-def endpoints_for(event_type: str) -> list[Endpoint]:
-    return [endpoint_of(subscriber) for subscriber in subscribers().get(event_type, [])]
+def endpoints_for(event_type: str, payload: dict[str, Any] | None = None) -> list[Endpoint]:
+    """Where an event of `event_type` goes; with its `payload`, a subscriber its contract
+    hears only on a condition (Contract.only_when) is left out when it does not hold."""
+    contract = CONTRACTS.get(event_type)
+    conditions = contract.only_when if contract is not None and payload is not None else {}
+    return [
+        endpoint_of(subscriber)
+        for subscriber in subscribers().get(event_type, [])
+        if subscriber not in conditions or conditions[subscriber](payload)
+    ]

@@ -44,7 +44,7 @@ def publish(event_type: str, payload: dict[str, Any], *, key: str = "") -> Outbo
         check_payload(event_type, payload)
     with telemetry.span(f"outbox publish {event_type}", kind="producer", attributes=_attributes(event_type, key)):
         event = _create(kind=OutboxEvent.Kind.EVENT, event_type=event_type, payload=payload, key=key)
-        endpoints = conf.endpoints_for(event_type)
+        endpoints = conf.endpoints_for(event_type, payload)
         fast = bool(endpoints) and conf.fast_path()
         calls = [(endpoint.target, "POST", endpoint.path) for endpoint in endpoints]
         deliveries = _add_deliveries(event, calls, held=fast)
