@@ -98,9 +98,9 @@ def endpoints_for(event_type: str, payload: dict[str, Any] | None = None) -> lis
     """Where an event of `event_type` goes; with its `payload`, a subscriber its contract
     hears only on a condition (Contract.only_when) is left out when it does not hold."""
     contract = CONTRACTS.get(event_type)
-    conditions = contract.only_when if contract is not None and payload is not None else {}
+    conditions = contract.only_when if contract is not None else {}
     return [
         endpoint_of(subscriber)
         for subscriber in subscribers().get(event_type, [])
-        if subscriber not in conditions or conditions[subscriber](payload)
+        if payload is None or subscriber not in conditions or conditions[subscriber](payload)
     ]
