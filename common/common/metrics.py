@@ -2,8 +2,8 @@
 
 Every service counts its requests by route template, method and status, with their
 latency (MetricsMiddleware), its calls to other services by peer and outcome
-(common.http; the gateway's forwarding in routing.proxy), and the database connections
-its threads hold open. Each part that owns more state adds its own: the gateway its
+(common.http; the gateway's forwarding in routing.proxy), the database connections
+its threads hold open and the statements they send. Each part that owns more state adds its own: the gateway its
 circuit breakers and rate-limit refusals, the outbox its backlog, notification_service
 its emails. Labels are bounded: route templates (never raw paths), the registry's
 service names, status codes and a few outcomes.
@@ -22,7 +22,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -90,6 +90,14 @@ DB_CONNECTIONS_OPENED = Counter(
 )
 
 
+DB_STATEMENTS = Counter(
+    "db_statements",
+    "Statements this process sent through Django's cursors (BEGIN and COMMIT are the driver's, not counted).",
+    ["service", "alias"],
+    registry=REGISTRY,
+)
+
+
 def service_name() -> str:
     return str(getattr(settings, "SERVICE_NAME", "unknown"))
 
@@ -147,11 +155,26 @@ _wrappers_lock = threading.Lock()
 
 
 def _connection_opened(sender: object, connection: Any, **kwargs: Any) -> None:
+    # The wrapper stays on the thread's DatabaseWrapper from one connection (or one borrow
+    # from the pool) to the next, so it is added once.
+    if _count_statement not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_count_statement)
     if _pooled(connection.settings_dict):
         return  # Django says "created" at each borrow from the pool; the pool's stats say more
     with _wrappers_lock:
         _wrappers.add(connection)
     DB_CONNECTIONS_OPENED.labels(service_name(), connection.alias).inc()
+
+
+@cache
+def _statements_of(alias: str) -> Any:
+    return DB_STATEMENTS.labels(service_name(), alias)
+
+
+def _count_statement(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    """Django's execute wrapper: every statement, counted (a savepoint, a read, a write)."""
+    _statements_of(context["connection"].alias).inc()
+    return execute(sql, params, many, context)
 
 
 connection_created.connect(_connection_opened, dispatch_uid="common.metrics")

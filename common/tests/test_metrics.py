@@ -5,10 +5,14 @@ METRICS_ALLOWED, through a proxy, or without METRICS_TOKEN when one is set."""
 
 import pytest
 import requests
+from django.db import connection, connections
+from django.db.backends.signals import connection_created
 from prometheus_client.parser import text_string_to_metric_families
 
+from common import metrics
 from common.errors import ServiceUnavailable
 from common.http import client_for
+from common.metrics import REGISTRY
 from common.outbox import metrics as outbox_metrics
 from common.outbox import publisher
 
@@ -52,6 +56,28 @@ def test_requests_are_counted_by_route_template_method_and_status(client):
 def test_open_database_connections_are_counted(client):
     client.get("/ready/")  # reads the database
     assert value(scrape(client), "db_connections_open", service="book", alias="default") >= 1
+
+
+@pytest.mark.django_db
+def test_statements_are_counted_once_each_across_reconnections():
+    def counted() -> float:
+        return REGISTRY.get_sample_value("db_statements_total", {"service": "book", "alias": "default"}) or 0.0
+
+    connection.ensure_connection()
+    before = counted()
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            cursor.execute("SELECT 1")
+    assert counted() - before == 3
+
+    # What Django says at each new connection, and with the pool at each borrow.
+    wrapper = connections["default"]
+    connection_created.send(sender=type(wrapper), connection=wrapper)
+    before = counted()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert counted() - before == 1
+    assert connection.execute_wrappers.count(metrics._count_statement) == 1
 
 
 @pytest.mark.django_db
