@@ -21,6 +21,7 @@ from rest_framework.exceptions import PermissionDenied
 from common import telemetry
 from common.auth import Caller
 from common.background import run_in_background
+from common.db import create_unless_present
 from common.errors import Conflict, DependencyError, NotFound
 from common.metrics import REGISTRY
 from common.permissions import visible_or_404
@@ -46,7 +47,9 @@ EMAILS = Counter(
 )
 
 
-@transaction.atomic
+# No savepoint of its own: nothing rolls back to one and carries on; a failure here
+# fails its caller's whole transaction (consume_once's), which is then retried.
+@transaction.atomic(savepoint=False)
 def notification_create_from_event(*, event_id: uuid.UUID, event_type: str, payload: dict) -> Notification | None:
     """The notification of one event (its payload read by its contract in common.events),
     in NOTIFICATION_LANGUAGE, its email due now; none for a deleted account (an event
@@ -59,24 +62,27 @@ def notification_create_from_event(*, event_id: uuid.UUID, event_type: str, payl
     subject, text = messages.render(event_type=event_type, language=language, payload=body)
     now = timezone.now()
     send_at_once = settings.NOTIFICATION_SEND_AT_ONCE
-    notification, created = Notification.objects.get_or_create(
+    # One statement; get_or_create would read first, then put a savepoint around its insert.
+    notification = create_unless_present(
+        Notification,
+        unique=("event_id",),
         event_id=event_id,
-        defaults={
-            "user_id": body["user_id"],
-            "event_type": event_type,
-            "language": language,
-            "subject": subject,
-            "body": text,
-            "in_app": event_type not in messages.EMAIL_ONLY,
-            # account.created carries the address; the others are looked up when sending.
-            "email_to": body.get("email", ""),
-            "email_next_attempt_at": now,
-            # Written leased to the try right after the commit, which then needs no
-            # transaction to take it; the sweep takes over if that try never comes.
-            "email_leased_until": now + EMAIL_LEASE if send_at_once else None,
-        },
+        user_id=body["user_id"],
+        event_type=event_type,
+        language=language,
+        subject=subject,
+        body=text,
+        in_app=event_type not in messages.EMAIL_ONLY,
+        # account.created carries the address; the others are looked up when sending.
+        email_to=body.get("email", ""),
+        email_next_attempt_at=now,
+        # Written leased to the try right after the commit, which then needs no
+        # transaction to take it; the sweep takes over if that try never comes.
+        email_leased_until=now + EMAIL_LEASE if send_at_once else None,
     )
-    if created and send_at_once:
+    if notification is None:  # made by an earlier delivery of this event: its email is that one's
+        return Notification.objects.get(event_id=event_id)
+    if send_at_once:
         transaction.on_commit(lambda: _send_in_background(notification))
     return notification
 

@@ -1,12 +1,15 @@
 """POST /api/events/: each event makes one notification, whatever its delivery count."""
 
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection, transaction
 from django.utils import timezone
 
+from common.events import payload_of
 from common.outbox.models import ProcessedEvent
 from notifications import services
 from notifications.models import EmailState, Notification
@@ -90,6 +93,73 @@ def test_the_same_event_id_never_makes_two_notifications_even_unmarked(service_c
 
     assert again.json()["status"] == "processed"
     assert Notification.objects.count() == 1
+
+
+def create_from(event_id: uuid.UUID, event_type: str = "order.created") -> Notification | None:
+    payload = payload_of(event_type, PAYLOADS[event_type])
+    return services.notification_create_from_event(event_id=event_id, event_type=event_type, payload=payload)
+
+
+def test_an_event_s_notification_is_two_statements_in_the_consumer_s_transaction(django_assert_num_queries):
+    """Whether the account is deleted, then one INSERT ... ON CONFLICT: no read before
+    it, and no savepoint of its own or around the insert."""
+    with transaction.atomic(), django_assert_num_queries(2) as captured:  # the atomic: consume_once's
+        made = create_from(uuid.uuid4())
+
+    assert made is not None
+    assert Notification.objects.get().pk == made.pk
+    assert [query["sql"].split()[0] for query in captured.captured_queries] == ["SELECT", "INSERT"]
+
+
+def test_a_second_delivery_to_the_handler_returns_the_first_notification_and_sends_nothing(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATION_SEND_AT_ONCE = True
+    tried = []
+    monkeypatch.setattr(services, "run_in_background", lambda task, what: tried.append(what))
+    event_id = uuid.uuid4()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = create_from(event_id)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        again = create_from(event_id)
+
+    assert first is not None
+    assert again is not None
+    assert (again.pk, again.subject, again.email_leased_until) == (first.pk, first.subject, first.email_leased_until)
+    assert (callbacks, len(tried), Notification.objects.count()) == ([], 1, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="the SQLite test database is in shared-cache memory, which locks by table"
+)
+def test_a_concurrent_delivery_waits_for_the_first_and_returns_its_notification(settings, monkeypatch):
+    """Two deliveries of one event handled at once (its processed mark aside): the
+    second's insert waits for the first's transaction, then finds its row."""
+    settings.NOTIFICATION_SEND_AT_ONCE = True
+    tried = []
+    monkeypatch.setattr(services, "run_in_background", lambda task, what: tried.append(what))
+    event_id = uuid.uuid4()
+    first_inserted, second = threading.Event(), []
+
+    def second_delivery():
+        first_inserted.wait(10)
+        second.append(create_from(event_id))
+        connection.close()
+
+    other = threading.Thread(target=second_delivery)
+    other.start()
+    with transaction.atomic():
+        first = create_from(event_id)
+        first_inserted.set()
+        other.join(0.5)
+        assert other.is_alive()  # waiting on the first's uncommitted row
+    other.join(10)
+
+    assert first is not None
+    assert [notification.pk for notification in second] == [first.pk]
+    assert (Notification.objects.count(), len(tried)) == (1, 1)
 
 
 def test_an_unknown_event_type_is_acknowledged_and_ignored(service_client):
