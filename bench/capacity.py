@@ -128,7 +128,9 @@ def markdown(report: dict) -> str:
         run_ = curve["run"]
         lines += [f"## {label}: {curve['result']['capacity']} shoppers", ""]
         lines += [
-            f"Commit {run_['commit']}, `{run_['command']}`; {run_['database']}, {run_['duration_s']} s a step "
+            f"Commit {run_['commit']}, `{run_['command']}`; {run_['database']}, "
+            + (f"{run_['replicas']} replicas of every service behind nginx, " if run_.get("replicas", 1) > 1 else "")
+            + f"{run_['duration_s']} s a step "
             f"after a {run_['warmup_s']} s warm-up; settings: "
             + ", ".join(f"{k}={v}" for k, v in curve["result"]["settings"].items()),
             "",
@@ -196,6 +198,9 @@ def main() -> int:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--steps", type=steps, default=steps(DEFAULT_STEPS), help=f"default {DEFAULT_STEPS}")
     parser.add_argument("--label", default="current", help="the curve's name in the results (baseline, current ...)")
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="processes of every service, behind nginx (bench.load.replicas)"
+    )
     add_shop_options(parser, customers=0, duration=60, books=1000, stocked=100)
     parser.add_argument("--warmup", type=int, default=10, help="seconds of load before each step, not counted")
     args = parser.parse_args()
@@ -208,6 +213,7 @@ def main() -> int:
             "commit": commit(),
             "database": args.database,
             "duration_s": args.duration,
+            "replicas": args.replicas,
             "warmup_s": args.warmup,
             "started": time.strftime("%Y-%m-%d %H:%M"),
         },

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import requests
 
+from bench.load.replicas import ReplicatedStack
 from bench.load.stack import PG_SERVER, BenchStack
 from common.demo import DEMO_STAFF
 from common.registry import SERVICES
@@ -112,11 +113,18 @@ def prepare_shop(stack: Stack, args) -> dict:
 
 @contextlib.contextmanager
 def running_shop(name: str, database: str, args) -> Iterator[tuple[BenchStack, Path]]:
-    """The stack started on `database` (sqlite or postgres) in a folder of its own, and the
-    shop prepared in it and written to a file for locust (BENCH_SHOP); all stopped after."""
+    """The stack started on `database` (sqlite or postgres) in a folder of its own, with
+    `args.replicas` of every service if more than one (bench.load.replicas), and the shop
+    prepared in it and written to a file for locust (BENCH_SHOP); all stopped after."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as workdir_name:
         workdir = Path(workdir_name)
-        stack = BenchStack(workdir, database_server=PG_SERVER if database == "postgres" else None)
+        server = PG_SERVER if database == "postgres" else None
+        replicas = getattr(args, "replicas", 1)
+        stack = (
+            ReplicatedStack(workdir, database_server=server, replicas=replicas)
+            if replicas > 1
+            else BenchStack(workdir, database_server=server)
+        )
         try:
             stack.start()
             shop_file = workdir / "shop.json"
