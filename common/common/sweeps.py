@@ -3,7 +3,9 @@ holds and unpaid orders, finishing or undoing a checkout or a payment that a cra
 interrupted.
 
 A service lists its sweeps in settings.SWEEPS: dotted paths of functions that take no
-argument and return how many things they changed. Every web process runs them all in
+argument and return how many things they changed. An installed app may bring its own
+(its AppConfig's `sweeps`, such as common.idempotency's purge of expired keys), so no
+service that installs it can forget them. Every web process runs them all in
 one daemon thread every SWEEP_SECONDS (started by common.entrypoints, so manage.py
 commands and tests do not); `python manage.py sweep` runs them once (cron, tests).
 A sweep must be safe to run in several processes at once (one per replica): it takes
@@ -18,6 +20,7 @@ import threading
 from collections.abc import Callable
 from functools import cache
 
+from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 from django.utils.module_loading import import_string
@@ -33,11 +36,19 @@ def _sweep(path: str) -> Callable[[], int]:
     return sweep
 
 
+def sweep_paths() -> list[str]:
+    """This service's sweeps: settings.SWEEPS, then those of its installed apps."""
+    paths = list(getattr(settings, "SWEEPS", []))
+    for app in apps.get_app_configs():
+        paths.extend(getattr(app, "sweeps", ()))
+    return paths
+
+
 def sweep_once() -> int:
     """Run every sweep of this service once; how many things they changed in all.
     One failing sweep is logged and does not keep the others from running."""
     changed = 0
-    for path in getattr(settings, "SWEEPS", []):
+    for path in sweep_paths():
         try:
             with telemetry.span(f"sweep {path.rsplit('.', 1)[-1]}", attributes={"bookstore.sweep": path}) as span:
                 done = _sweep(path)() or 0
@@ -69,7 +80,7 @@ def start_in_background() -> threading.Thread | None:
     """The web process's sweep thread; none when the service has no sweeps or
     SWEEP_SECONDS is 0."""
     every_seconds = settings.SWEEP_SECONDS
-    if not getattr(settings, "SWEEPS", []) or every_seconds <= 0:
+    if not sweep_paths() or every_seconds <= 0:
         return None
     thread = threading.Thread(
         target=run, args=(threading.Event(),), kwargs={"every_seconds": every_seconds}, name="sweeps", daemon=True

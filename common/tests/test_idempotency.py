@@ -4,12 +4,14 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory, force_authenticate
 
+from common import sweeps
 from common.auth import ClaimsUser
 from common.errors import Conflict
 from common.idempotency import keys
@@ -115,17 +117,131 @@ def test_the_unfinished_key_of_a_request_that_died_is_taken_over():
     assert not again.is_complete
 
 
-def test_keys_past_their_lifetime_are_forgotten_on_the_next_claim_and_by_the_purge(settings):
-    old = keys.key_claim(caller="user:1", key="old", fingerprint=fingerprint())
-    keys.key_complete(record=old, response_status=201, response_body={})
-    other = keys.key_claim(caller="user:2", key="old", fingerprint=fingerprint())
-    keys.key_complete(record=other, response_status=201, response_body={})
-    IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(hours=25))
-    recent = keys.key_claim(caller="user:1", key="new", fingerprint=fingerprint())
+def expire(*records: IdempotencyKey) -> None:
+    IdempotencyKey.objects.filter(pk__in=[record.pk for record in records]).update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
 
-    assert set(IdempotencyKey.objects.values_list("caller", "key")) == {("user:2", "old"), ("user:1", "new")}
-    assert keys.keys_purge() == 1
+
+def test_a_claim_of_a_new_key_is_one_statement_and_deletes_nothing():
+    with CaptureQueriesContext(connection) as queries:
+        keys.key_claim(caller="user:1", key="k", fingerprint=fingerprint())
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert len(statements) == 1
+    assert statements[0].startswith("INSERT")
+
+
+def test_a_replay_of_a_live_key_is_its_claim_and_one_read():
+    record = keys.key_claim(caller="user:1", key="k", fingerprint=fingerprint())
+    keys.key_complete(record=record, response_status=201, response_body={"id": 7})
+
+    with CaptureQueriesContext(connection) as queries:
+        again = keys.key_claim(caller="user:1", key="k", fingerprint=fingerprint())
+
+    assert (again.pk, again.response_body) == (record.pk, {"id": 7})
+    assert [query["sql"].split()[0] for query in queries.captured_queries] == ["INSERT", "SELECT"]
+
+
+@pytest.mark.parametrize("completed", [True, False])
+def test_a_key_past_its_lifetime_is_forgotten_when_sent_again_even_with_another_request(completed):
+    old = keys.key_claim(caller="user:1", key="k", fingerprint=fingerprint({"a": 1}))
+    if completed:
+        keys.key_complete(record=old, response_status=201, response_body={"id": 7})
+    expire(old)
+
+    again = keys.key_claim(caller="user:1", key="k", fingerprint=fingerprint({"a": 2}))
+
+    assert again.pk != old.pk
+    assert not again.is_complete  # nothing replayed: this request runs
+    assert IdempotencyKey.objects.get().pk == again.pk
+
+
+def test_a_claim_leaves_other_expired_keys_to_the_purge():
+    mine = keys.key_claim(caller="user:1", key="old", fingerprint=fingerprint())
+    theirs = keys.key_claim(caller="user:2", key="old", fingerprint=fingerprint())
+    expire(mine, theirs)
+
+    with CaptureQueriesContext(connection) as queries:
+        recent = keys.key_claim(caller="user:1", key="new", fingerprint=fingerprint())
+
+    assert len(queries.captured_queries) == 1
+    assert IdempotencyKey.objects.count() == 3
+    assert keys.keys_purge() == 2
     assert list(IdempotencyKey.objects.all()) == [recent]
+
+
+def test_an_expired_key_a_racer_claimed_anew_meanwhile_is_not_deleted_but_waited_for(settings, monkeypatch):
+    """Two requests send a key past its lifetime at once. The racer deletes and claims it
+    between this request's read of the expired row and its delete: that delete must miss
+    the racer's new row, and this request then waits for the racer's answer."""
+    settings.IDEMPOTENCY_WAIT_SECONDS = 5
+    old = keys.key_claim(caller="user:1", key="k", fingerprint=fingerprint())
+    expire(old)
+    racer: list[IdempotencyKey] = []
+    real_ttl = keys.ttl
+
+    def racer_claims_first():
+        if not racer:
+            IdempotencyKey.objects.filter(pk=old.pk).delete()
+            racer.append(
+                IdempotencyKey.objects.create(
+                    caller="user:1", key="k", fingerprint=fingerprint(), created_at=timezone.now()
+                )
+            )
+        return real_ttl()
+
+    def racer_finishes(seconds):
+        keys.key_complete(record=racer[0], response_status=201, response_body={"by": "racer"})
+
+    monkeypatch.setattr(keys, "ttl", racer_claims_first)
+    monkeypatch.setattr(keys.time, "sleep", racer_finishes)
+
+    mine = keys.key_claim(caller="user:1", key="k", fingerprint=fingerprint())
+
+    assert (mine.pk, mine.response_body) == (racer[0].pk, {"by": "racer"})
+    assert IdempotencyKey.objects.get().pk == racer[0].pk
+
+
+@pytest.fixture
+def purge_clock(monkeypatch):
+    """A fresh process as the purge sweep sees it, with a clock the test moves."""
+    clock = [1000.0]
+    monkeypatch.setattr(keys._PurgeClock, "last", None)
+    monkeypatch.setattr(keys.time, "monotonic", lambda: clock[0])
+    return clock
+
+
+def test_the_purge_sweep_deletes_only_expired_keys_at_most_once_an_interval(settings, purge_clock):
+    settings.IDEMPOTENCY_PURGE_SECONDS = 3600
+    live = keys.key_claim(caller="user:1", key="live", fingerprint=fingerprint())
+    expire(
+        keys.key_claim(caller="user:1", key="old", fingerprint=fingerprint()),
+        keys.key_claim(caller="user:2", key="old", fingerprint=fingerprint()),
+    )
+
+    assert keys.keys_purge_sweep() == 2
+    assert list(IdempotencyKey.objects.all()) == [live]
+
+    expire(live)
+    purge_clock[0] += 3599
+    assert keys.keys_purge_sweep() == 0  # not yet: the interval has not passed
+    assert IdempotencyKey.objects.exists()
+    purge_clock[0] += 1
+    assert keys.keys_purge_sweep() == 1
+    assert not IdempotencyKey.objects.exists()
+
+
+def test_the_purge_sweep_runs_with_the_services_sweeps_unless_set_to_0(settings, purge_clock):
+    settings.SWEEPS = []
+    settings.IDEMPOTENCY_PURGE_SECONDS = 0
+    expire(keys.key_claim(caller="user:1", key="old", fingerprint=fingerprint()))
+
+    assert sweeps.sweep_once() == 0
+    assert IdempotencyKey.objects.exists()
+
+    settings.IDEMPOTENCY_PURGE_SECONDS = 3600
+    assert sweeps.sweep_once() == 1
+    assert not IdempotencyKey.objects.exists()
 
 
 def test_the_purge_command_keeps_keys_younger_than_the_lifetime(capsys):

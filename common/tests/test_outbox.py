@@ -9,7 +9,8 @@ from unittest import mock
 import pytest
 import requests
 from django.core.management import call_command
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIRequestFactory
 
@@ -269,6 +270,76 @@ def test_consume_once_handles_an_id_once_and_again_if_the_handler_failed():
         assert not first
 
 
+@pytest.mark.django_db(transaction=True)
+def test_consume_once_marks_an_id_in_one_statement_of_the_handlers_transaction():
+    """BEGIN, INSERT ... ON CONFLICT DO NOTHING, COMMIT: no savepoint around the mark, the
+    first time or for a duplicate."""
+    event_id = uuid.uuid4()
+    for expected in (True, False):
+        with CaptureQueriesContext(connection) as queries, consume_once(event_id=event_id, event_type="t") as first:
+            assert first is expected
+        statements = [query["sql"] for query in queries.captured_queries]
+        assert len(statements) == 3
+        assert statements[0].startswith("BEGIN")
+        assert "ON CONFLICT" in statements[1]
+        assert statements[2] == "COMMIT"
+    assert ProcessedEvent.objects.get().event_type == "t"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first_commits", [True, False])
+def test_a_concurrent_delivery_of_an_id_waits_for_the_first_and_is_handled_only_if_it_failed(first_commits):
+    """The second delivery's mark waits for the first's transaction: a duplicate once
+    the first commits; handled after all if the first's handler failed."""
+    if connection.vendor != "postgresql":
+        pytest.skip("on SQLite BEGIN IMMEDIATE lets one delivery in at a time")
+    event_id = uuid.uuid4()
+    first_marked, first_may_end = threading.Event(), threading.Event()
+    second: list[bool] = []
+
+    def first_delivery():
+        try:
+            with consume_once(event_id=event_id, event_type="t") as first:
+                assert first
+                first_marked.set()
+                first_may_end.wait(10)
+                if not first_commits:
+                    raise RuntimeError("handler failed")
+        except RuntimeError:
+            pass
+        finally:
+            connection.close()
+
+    def second_delivery():
+        try:
+            with consume_once(event_id=event_id, event_type="t") as first:
+                second.append(first)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first_delivery), threading.Thread(target=second_delivery)]
+    threads[0].start()
+    assert first_marked.wait(10)
+    threads[1].start()
+    with connection.cursor() as cursor:  # the second delivery's INSERT waits on the first's row
+        for _ in range(500):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                break
+            threading.Event().wait(0.01)
+        else:
+            pytest.fail("the second delivery did not wait for the first")
+    assert not second
+    first_may_end.set()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    assert second == [not first_commits]
+    assert ProcessedEvent.objects.filter(id=event_id).count() == 1
+
+
 class _Receiver(EventReceiverView):
     handled: list = []
     handlers = {"thing.happened": handled.append}
@@ -289,6 +360,22 @@ def test_the_receiver_acknowledges_a_seen_id_and_does_nothing():
     assert _post_event(body, token).data["status"] == "duplicate"
     assert _Receiver.handled == [{"n": 1}]
     assert _post_event({**body, "type": "other", "id": str(uuid.uuid4())}, token).data["status"] == "ignored"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_receiver_handles_an_event_in_three_statements():
+    """The receiver adds nothing to consume_once's: BEGIN, the mark, the handler's
+    statements (none here), COMMIT."""
+    _Receiver.handled.clear()
+    body = {"id": str(uuid.uuid4()), "type": "thing.happened", "source": "order", "payload": {"n": 1}}
+    token = mint_access_token(user_id=None, service="order")
+
+    for outcome in ("processed", "duplicate"):
+        with CaptureQueriesContext(connection) as queries:
+            assert _post_event(body, token).data["status"] == outcome
+        assert len(queries.captured_queries) == 3
+        assert not [query for query in queries.captured_queries if "SAVEPOINT" in query["sql"]]
+    assert _Receiver.handled == [{"n": 1}]
 
 
 @pytest.mark.django_db

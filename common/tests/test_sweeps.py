@@ -1,9 +1,10 @@
-"""common.sweeps: each service's sweeps run once per round, one failing does not stop
-the others, and the web process's thread runs them until told to stop."""
+"""common.sweeps: each service's sweeps (and its apps') run once per round, one failing
+does not stop the others, and the web process's thread runs them until told to stop."""
 
 import threading
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import OperationalError
 
@@ -42,8 +43,11 @@ def path(function) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _fresh():
+def _fresh(settings):
     ran.clear()
+    # This suite installs common.idempotency, whose purge sweep runs beside the listed
+    # ones: off here, so these rounds run only the sweeps of this module.
+    settings.IDEMPOTENCY_PURGE_SECONDS = 0
 
 
 def test_a_round_runs_every_sweep_and_adds_what_they_changed(settings):
@@ -79,8 +83,20 @@ def test_the_thread_sweeps_again_at_once_while_there_is_work_then_waits(settings
     assert not thread.is_alive()
 
 
-def test_no_thread_without_sweeps_or_with_sweep_seconds_0(settings):
+def without_app_sweeps(monkeypatch) -> None:
+    monkeypatch.setattr(apps.get_app_config("idempotency"), "sweeps", ())
+
+
+def test_an_installed_apps_sweeps_run_after_the_services_own(settings, monkeypatch):
+    settings.SWEEPS = [path(counts_two)]
+    assert sweeps.sweep_paths() == [path(counts_two), "common.idempotency.keys.keys_purge_sweep"]
+    without_app_sweeps(monkeypatch)
+    assert sweeps.sweep_paths() == [path(counts_two)]
+
+
+def test_no_thread_without_sweeps_or_with_sweep_seconds_0(settings, monkeypatch):
     settings.SWEEPS = []
+    without_app_sweeps(monkeypatch)
     assert sweeps.start_in_background() is None
     settings.SWEEPS = [path(nothing_to_do)]
     settings.SWEEP_SECONDS = 0

@@ -8,5 +8,6 @@ IDEMPOTENCY_KEY_TTL_HOURS (24); a replay with the same key and the same request 
 that answer again, with `Idempotent-Replayed: true`, and runs nothing; the same key
 with another request is a 422. Keys are per caller. A replay that arrives while the
 first request still runs waits for it. A request that ends in an error keeps no key.
-Install the app (`common.idempotency` in the service's apps) to get its table.
+Install the app (`common.idempotency` in the service's apps) to get its table, and
+the sweep that deletes keys past their lifetime every IDEMPOTENCY_PURGE_SECONDS (3600).
 """

@@ -6,3 +6,5 @@ class IdempotencyConfig(AppConfig):
     label = "idempotency"
     verbose_name = "Idempotency keys"
     default_auto_field = "django.db.models.BigAutoField"
+    # Run by common.sweeps in every service that installs the app, beside its SWEEPS.
+    sweeps = ("common.idempotency.keys.keys_purge_sweep",)

@@ -54,6 +54,11 @@ def stale_after() -> timedelta:
     return timedelta(seconds=_setting("IDEMPOTENCY_STALE_SECONDS", 60.0))
 
 
+def purge_seconds() -> float:
+    """How often the sweep deletes every key past its lifetime, in each process."""
+    return _setting("IDEMPOTENCY_PURGE_SECONDS", 3600.0)
+
+
 def wait_seconds() -> float:
     """How long a replay waits for the first request with its key to finish."""
     return _setting("IDEMPOTENCY_WAIT_SECONDS", 10.0)
@@ -86,8 +91,8 @@ def key_claim(*, caller: str, key: str, fingerprint: str) -> IdempotencyKey:
     deadline = time.monotonic() + wait_seconds()
     while True:
         now = timezone.now()
-        # Keys past their lifetime are forgotten: this caller's on each claim, all by purge_idempotency_keys.
-        IdempotencyKey.objects.filter(caller=caller, created_at__lt=now - ttl()).delete()
+        # Claimed first, in one statement: the usual key is new. Other keys past their
+        # lifetime are left to the purge sweep (keys_purge_sweep).
         claimed = create_unless_present(
             IdempotencyKey, unique=("caller", "key"), caller=caller, key=key, fingerprint=fingerprint, created_at=now
         )
@@ -95,6 +100,12 @@ def key_claim(*, caller: str, key: str, fingerprint: str) -> IdempotencyKey:
             return claimed
         existing = IdempotencyKey.objects.filter(caller=caller, key=key).first()
         if existing is None:  # its first request failed and let it go meanwhile: claim it again
+            continue
+        if existing.created_at < now - ttl():
+            # Past its lifetime: forgotten, as if never sent (no replay, any request may
+            # use the key). Deleted only as it was read, so a racer's new claim of the key
+            # is never deleted; whoever then claims it first wins, the other waits or is 422.
+            IdempotencyKey.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
             continue
         if not hmac.compare_digest(existing.fingerprint, fingerprint):
             raise UnprocessableEntity(
@@ -173,4 +184,24 @@ def keys_purge(*, older_than: timedelta | None = None) -> int:
     """Delete keys older than the lifetime (or `older_than`); returns how many went."""
     cutoff = timezone.now() - (older_than if older_than is not None else ttl())
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+class _PurgeClock:
+    """When this process last purged (time.monotonic()), None before the first time."""
+
+    last: float | None = None
+
+
+def keys_purge_sweep() -> int:
+    """The sweep of the idempotency app (common.sweeps): keys_purge at most once per
+    IDEMPOTENCY_PURGE_SECONDS in a process, at its first round, then after each interval;
+    0: never (purge_idempotency_keys still does). A claim forgets only its own expired
+    key, so without this the table would keep every key ever sent."""
+    every = purge_seconds()
+    now = time.monotonic()
+    if every <= 0 or (_PurgeClock.last is not None and now - _PurgeClock.last < every):
+        return 0
+    deleted = keys_purge()
+    _PurgeClock.last = now  # after a success: a purge the database refused is tried next round
     return deleted

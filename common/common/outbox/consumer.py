@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.db import create_unless_present
 from common.events import CONTRACTS, payload_of
 from common.outbox.models import ProcessedEvent
 from common.permissions import IsService
@@ -25,13 +26,12 @@ def consume_once(*, event_id: uuid.UUID, event_type: str) -> Iterator[bool]:
     handler's writes share one transaction: a handler that fails leaves the id
     unseen, so the redelivery is handled."""
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                ProcessedEvent.objects.create(id=event_id, event_type=event_type)
-        except IntegrityError:  # seen before, or a concurrent delivery of it just won
-            yield False
-            return
-        yield True
+        # One INSERT ... ON CONFLICT DO NOTHING, not create() in a savepoint to catch the
+        # IntegrityError. No row: seen before, or a concurrent delivery of it committed
+        # first (PostgreSQL waits for that delivery's transaction to end; SQLite lets one
+        # writer in at a time), so its handler already ran.
+        marked = create_unless_present(ProcessedEvent, unique=("id",), id=event_id, event_type=event_type)
+        yield marked is not None
 
 
 class EventEnvelopeSerializer(JsonTypedSerializer):

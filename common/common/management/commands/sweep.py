@@ -6,7 +6,7 @@ from common import sweeps
 
 
 class Command(BaseCommand):
-    help = "Run this service's sweeps (settings.SWEEPS) once: expiries and recovery after crashes."
+    help = "Run this service's sweeps (settings.SWEEPS and its apps') once: expiries, recovery after crashes, purges."
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"changed {sweeps.sweep_once()}")
