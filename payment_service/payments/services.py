@@ -16,7 +16,9 @@ sweep after PAYMENT_RECOVERY_SECONDS: every provider call names the payment by i
 reference, so repeating one does not act twice.
 """
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import cast
 
@@ -63,7 +65,9 @@ def _provider_call(call, what: str) -> ProviderResult:
 
 def payment_create(*, order_id: int, method: str, card: Card | None, caller: Caller) -> Payment:
     """6: pay for a pending order of the caller (staff: any) by card or cash on delivery.
-    The amount is the order's total as order_service has it."""
+    The amount is the order's total as order_service has it. The payment is returned as
+    this request's last step wrote or read it, transactions aside: the answer is made
+    from it without reading it again."""
     order = orders.order_get(order_id=order_id)
     if order is None or not caller.may_see(order.user_id):  # someone else's order is not there for them
         raise ValidationError({"order_id": [f"There is no order {order_id}."]})
@@ -105,17 +109,15 @@ def _already_paying(live: Payment) -> Conflict:
     return Conflict(message, code=code, details={"payment_id": live.pk, "status": live.status})
 
 
-@transaction.atomic
 def _payment_open(*, order: orders.OrderSummary, method: str, card: Card | None, created_by: str) -> Payment:
-    live_payments = Payment.objects.filter(order_id=order.id, status__in=LIVE_STATUSES)
-    if live := live_payments.first():
-        raise _already_paying(live)
     cod = method == PaymentMethod.COD
     try:
-        # The partial unique constraint on live payments decides a race between two
-        # first payments: the loser's insert fails here (PostgreSQL makes it wait for
-        # the winner's commit first; SQLite serializes the transactions).
-        with transaction.atomic():
+        # One INSERT, committed by itself before the provider is called. The partial
+        # unique constraint on live payments decides between it and any other live
+        # payment of the order, two first payments racing included (PostgreSQL makes the
+        # loser's insert wait for the winner's commit; SQLite serializes them): looking
+        # for a live payment first would only ask the database twice.
+        with _alone_or_in_savepoint():
             return Payment.objects.create(
                 order_id=order.id,
                 user_id=order.user_id,
@@ -127,11 +129,23 @@ def _payment_open(*, order: orders.OrderSummary, method: str, card: Card | None,
                 provider="" if cod else get_provider().name,
             )
     except IntegrityError:
-        if live := live_payments.first():
+        if live := Payment.objects.filter(order_id=order.id, status__in=LIVE_STATUSES).first():
             raise _already_paying(live) from None
         raise Conflict(  # the winner has failed since: this order may be paid again
             "Another payment of this order was under way; try again.", code=PaymentErrorCode.PAYMENT_IN_PROGRESS
         ) from None
+
+
+@contextlib.contextmanager
+def _alone_or_in_savepoint() -> Iterator[None]:
+    """Around one statement that may fail: outside a transaction it is a transaction of
+    its own, which its failure ends; inside one (a caller's, a test's), a savepoint keeps
+    that transaction usable after the failure."""
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            yield
+    else:
+        yield
 
 
 def _event_payload(payment: Payment) -> dict:
@@ -209,7 +223,7 @@ def _payment_complete(payment: Payment, *, created_by: str) -> Payment:
         return _payment_give_up(payment.pk, order_status=refused.status or "gone", created_by=created_by)
     except DependencyError as exc:
         logger.warning("payment %s: order_service could not take order %s: %s", payment.pk, payment.order_id, exc)
-        return payment
+        return Payment.objects.get(pk=payment.pk)  # as it is now: an event may have changed it meanwhile
     if order.status == CANCELLED_ORDER_STATUS:  # taken by this payment, then cancelled before the capture
         return _payment_give_up(payment.pk, order_status=order.status, created_by=created_by)
     if payment.method == PaymentMethod.COD:
@@ -219,7 +233,7 @@ def _payment_complete(payment: Payment, *, created_by: str) -> Payment:
     result = _provider_call(lambda: get_provider().capture(reference=payment.reference), f"capture of {payment}")
     if not result.succeeded:  # the order is paid: keep trying to capture (recovery sweep)
         logger.warning("payment %s: capture failed (%s); retried later", payment.pk, result.failure_message)
-        return payment
+        return Payment.objects.get(pk=payment.pk)  # as it is now: an event may have changed it meanwhile
     return _capture_settle(payment.pk, result=result, created_by=created_by)
 
 

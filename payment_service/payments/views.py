@@ -43,10 +43,10 @@ class PaymentListCreateView(APIView):
 
     def _pay(self, request) -> Response:
         body = validated(PaymentCreateSerializer, request.data)
-        created = services.payment_create(
+        payment = services.payment_create(
             order_id=body["order_id"], method=body["method"], card=body["card"], caller=Caller.of(request.user)
         )
-        payment = selectors.payment_get(payment_id=created.pk)
+        # Answered from the payment as payment_create left it; its transactions are read here.
         return Response(represent(PaymentSerializer, payment), status=status.HTTP_201_CREATED)
 
 

@@ -1,12 +1,15 @@
 """A provider that moves no money and answers as Stripe's test mode does for its test
-cards. It keeps its books in SandboxCharge, as a real provider keeps them on its side:
-each call locks the charge's row, so repeated and concurrent calls act once."""
+cards. It keeps its books in SandboxCharge, as a real provider keeps them on its side.
+Each write is one statement that acts only if the charge is as the call found it (an
+insert unless the reference has a charge, an update from the state read), so repeated
+and concurrent calls act once without a transaction around them."""
 
 import uuid
 from decimal import Decimal
 
-from django.db import transaction
+from django.utils import timezone
 
+from common.db import create_unless_present
 from payments.cards import Card
 from payments.models import SandboxCharge
 from payments.providers import PaymentProvider, ProviderError, ProviderResult
@@ -49,46 +52,53 @@ class SandboxProvider(PaymentProvider):
         if card.number not in SUCCEEDING_CARDS | {REFUND_FAILING_CARD}:
             # Like a test mode given a real card: refused, nothing held.
             return _refused("card_declined", "The sandbox accepts only its test cards.")
-        with transaction.atomic():
-            charge, _ = SandboxCharge.objects.get_or_create(
-                reference=reference,
-                defaults={
-                    "provider_reference": f"pi_sandbox_{uuid.uuid4().hex}",
-                    "amount": amount,
-                    "state": State.AUTHORIZED,
-                    "refund_fails": card.number == REFUND_FAILING_CARD,
-                },
-            )
+        charge = create_unless_present(
+            SandboxCharge,
+            unique=("reference",),
+            reference=reference,
+            provider_reference=f"pi_sandbox_{uuid.uuid4().hex}",
+            amount=amount,
+            state=State.AUTHORIZED,
+            refund_fails=card.number == REFUND_FAILING_CARD,
+        ) or SandboxCharge.objects.get(reference=reference)  # authorized before: answered the same
         return ProviderResult(succeeded=True, reference=charge.provider_reference)
 
     def capture(self, *, reference: str) -> ProviderResult:
-        return self._move(reference, to=State.CAPTURED, allowed_from=(State.AUTHORIZED,))
+        return _move(reference, _charge(reference), to=State.CAPTURED, allowed_from=(State.AUTHORIZED,))
 
     def void(self, *, reference: str) -> ProviderResult:
-        with transaction.atomic():
-            if not SandboxCharge.objects.filter(reference=reference).exists():
-                return ProviderResult(succeeded=True)  # nothing was authorized: nothing to give up
-        return self._move(reference, to=State.VOIDED, allowed_from=(State.AUTHORIZED,))
+        charge = _charge(reference)
+        if charge is None:
+            return ProviderResult(succeeded=True)  # nothing was authorized: nothing to give up
+        return _move(reference, charge, to=State.VOIDED, allowed_from=(State.AUTHORIZED,))
 
     def refund(self, *, reference: str, amount: Decimal) -> ProviderResult:
-        with transaction.atomic():
-            charge = SandboxCharge.objects.select_for_update().filter(reference=reference).first()
-            if charge is not None and charge.refund_fails and charge.state == State.CAPTURED:
-                raise ProviderError("The refund failed at the provider.")
-        result = self._move(reference, to=State.REFUNDED, allowed_from=(State.CAPTURED,))
+        charge = _charge(reference)
+        if charge is not None and charge.refund_fails and charge.state == State.CAPTURED:
+            raise ProviderError("The refund failed at the provider.")
+        result = _move(reference, charge, to=State.REFUNDED, allowed_from=(State.CAPTURED,))
         if not result.succeeded:
             return result
         return ProviderResult(succeeded=True, reference=result.reference.replace("pi_", "re_", 1))  # the refund's id
 
-    @staticmethod
-    def _move(reference: str, *, to: str, allowed_from: tuple[str, ...]) -> ProviderResult:
-        with transaction.atomic():
-            charge = SandboxCharge.objects.select_for_update().filter(reference=reference).first()
-            if charge is None:
-                return _refused("no_such_charge", f"The sandbox has no authorization {reference}.")
-            if charge.state != to:  # done before: answered as done, as the idempotency key makes it
-                if charge.state not in allowed_from:
-                    return _refused(f"charge_{charge.state}", f"The charge is {charge.state}; it cannot be {to}.")
-                charge.state = to
-                charge.save(update_fields=["state", "updated_at"])
-        return ProviderResult(succeeded=True, reference=charge.provider_reference)
+
+def _charge(reference: str) -> SandboxCharge | None:
+    return SandboxCharge.objects.filter(reference=reference).first()
+
+
+def _move(reference: str, charge: SandboxCharge | None, *, to: str, allowed_from: tuple[str, ...]) -> ProviderResult:
+    """Move `charge` (as read) to `to` if it is in one of `allowed_from`, by an update
+    that acts only if it is still in the state read: of repeated and concurrent calls,
+    one moves it, and the others read it again and answer as it now is."""
+    while charge is not None and charge.state != to and charge.state in allowed_from:
+        moved = SandboxCharge.objects.filter(pk=charge.pk, state=charge.state).update(
+            state=to, updated_at=timezone.now()
+        )
+        if moved:
+            return ProviderResult(succeeded=True, reference=charge.provider_reference)
+        charge = _charge(reference)
+    if charge is None:
+        return _refused("no_such_charge", f"The sandbox has no authorization {reference}.")
+    if charge.state != to:
+        return _refused(f"charge_{charge.state}", f"The charge is {charge.state}; it cannot be {to}.")
+    return ProviderResult(succeeded=True, reference=charge.provider_reference)  # done before: answered as done

@@ -4,7 +4,7 @@ import pytest
 
 from payments.cards import Card, card_brand, luhn_valid
 from payments.models import SandboxCharge
-from payments.providers import ProviderError
+from payments.providers import ProviderError, sandbox
 from payments.providers.sandbox import (
     DECLINED_CARDS,
     PROCESSING_ERROR_CARD,
@@ -131,3 +131,18 @@ def test_the_sandbox_refunds_a_capture_except_that_of_its_refund_failing_card():
     assert books("payment-3")[0] == "captured"
     sandbox_authorize("4242424242424242", "payment-4")
     assert provider.refund(reference="payment-4", amount=Decimal("12.00")).failure_code == "charge_authorized"
+
+
+def test_a_charge_another_call_moved_since_it_was_read_is_answered_as_it_now_is(monkeypatch):
+    # A capture and a void at the same moment: both read the charge authorized, the void
+    # moves it first, and the capture's update, made only from the state it read, does nothing.
+    provider = SandboxProvider()
+    sandbox_authorize("4242424242424242")
+    read_before_the_void = SandboxCharge.objects.get()
+    assert provider.void(reference="payment-1").succeeded
+    reads = [read_before_the_void]
+    read_now = sandbox._charge
+    monkeypatch.setattr(sandbox, "_charge", lambda reference: reads.pop() if reads else read_now(reference))
+
+    assert provider.capture(reference="payment-1").failure_code == "charge_voided"
+    assert books() == ("voided", Decimal("12.00"))

@@ -5,9 +5,12 @@ import datetime
 import jwt
 import pytest
 import requests
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from common.outbox.models import OutboxDelivery, OutboxEvent
+from payments import views
 from payments.models import Payment, PaymentTransaction, SandboxCharge
 from payments.tests.conftest import (
     CARD_INSUFFICIENT_FUNDS,
@@ -75,6 +78,31 @@ def test_a_card_payment_charges_the_order_total_and_publishes_payment_succeeded(
     deliveries = OutboxDelivery.objects.filter(event__event_type="payment.succeeded")
     # order_service made the order paid when the payment took it, before the capture.
     assert list(deliveries.values_list("target", "path")) == [("notification", "/api/events/")]
+
+
+@pytest.mark.django_db(transaction=True)  # so that BEGIN and COMMIT are counted as they are sent
+def test_a_card_payment_asks_the_database_18_times(owner_client, fake_order, monkeypatch):
+    """Open the payment (1), authorize at the sandbox (1), record the authorization (5: the
+    payment locked, its transaction row, its status), see whether the order was cancelled
+    meanwhile (1), capture at the sandbox (2: read, conditional update), record the charge
+    (7: with the event and its delivery), the answer's transactions (1). Counted around
+    the payment's own work, without the Idempotency-Key's statements (common code)."""
+    fake_order()
+    statements: list[str] = []
+    pay_as_before = views.PaymentListCreateView._pay
+
+    def counted(view, request):
+        with CaptureQueriesContext(connection) as captured:
+            response = pay_as_before(view, request)
+        statements.extend(query["sql"] for query in captured.captured_queries)
+        return response
+
+    monkeypatch.setattr(views.PaymentListCreateView, "_pay", counted)
+
+    response = pay(owner_client, card_body())
+
+    assert response.json()["status"] == "succeeded"
+    assert len(statements) == 18, "\n".join(statement[:120] for statement in statements)
 
 
 def test_the_order_is_read_with_this_services_own_token(owner_client, fake_order, mocked_responses):

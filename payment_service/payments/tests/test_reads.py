@@ -1,8 +1,21 @@
 """Reading payments: one by id, those of an order, one's own."""
 
+from unittest import mock
+
 import pytest
 
-from payments.tests.conftest import CARD_INSUFFICIENT_FUNDS, OWNER, card_body, pay
+from common.errors import ServiceUnavailable
+from payments import services
+from payments.tests.conftest import (
+    CARD_INSUFFICIENT_FUNDS,
+    OWNER,
+    card_body,
+    order_body,
+    order_take_url,
+    order_url,
+    pay,
+)
+from payments.tests.test_lifecycle import order_status_changed
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +28,51 @@ def test_the_owner_and_staff_read_a_payment_and_to_others_it_is_404(
     assert staff_client.get(url).status_code == 200
     assert user_client(OWNER + 1).get(url).status_code == 404  # as one that does not exist
     assert api_client.get(url).status_code == 401
+
+
+def order_service_down(mocked_responses) -> None:
+    mocked_responses.get(order_url(1), json=order_body(1))
+    mocked_responses.post(order_take_url(1), status=503, json={"error": {"code": "x", "message": "down"}})
+
+
+@pytest.mark.parametrize(
+    ("body", "order_service", "status"),
+    [
+        (card_body(), "up", "succeeded"),
+        (card_body(number=CARD_INSUFFICIENT_FUNDS), "up", "failed"),
+        ({"order_id": 1, "method": "cod"}, "up", "pending"),
+        (card_body(), "down", "authorized"),
+    ],
+)
+def test_a_payments_answer_is_what_reading_it_afterwards_shows(
+    owner_client, fake_order, mocked_responses, body, order_service, status
+):
+    # The answer is made from the payment as the request left it, not read again.
+    if order_service == "up":
+        fake_order()
+    else:
+        order_service_down(mocked_responses)
+
+    answer = pay(owner_client, body).json()
+
+    assert answer["status"] == status
+    assert owner_client.get(f"/api/payments/{answer['id']}/").json() == answer
+
+
+def test_a_payment_changed_by_an_event_while_order_service_failed_is_answered_as_it_now_is(
+    owner_client, service_client, mocked_responses
+):
+    mocked_responses.get(order_url(1), json=order_body(1))
+
+    def cancelled_then_down(**kwargs):
+        order_status_changed(service_client, 1, "cancelled")  # marks the payment, which it answers
+        raise ServiceUnavailable("order", "down")
+
+    with mock.patch.object(services.orders, "order_take", side_effect=cancelled_then_down):
+        answer = pay(owner_client, card_body()).json()
+
+    assert answer["status"] == "authorized"
+    assert owner_client.get(f"/api/payments/{answer['id']}/").json() == answer
 
 
 @pytest.mark.parametrize("payment_id", ["999", "0", "-1", "x", str(2**63), "99999999999999999999999"])
