@@ -115,10 +115,10 @@ class OrderPaymentView(APIView):
     )
     def post(self, request, order_id):
         body = validated(PaymentAcceptSerializer, request.data)
-        services.order_payment_accept(
+        order = services.order_payment_accept(
             order_id=order_id, payment_id=body["payment_id"], method=body["method"], by_service=request.user.service
         )
-        return Response(represent(OrderSerializer, selectors.order_get(order_id=order_id)))
+        return Response(represent(OrderSerializer, order))
 
 
 def _payment_refunded(payload: dict) -> None:

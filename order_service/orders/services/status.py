@@ -1,15 +1,17 @@
 """An order's life (3.2): the moves staff and customers make, a payment taking the
 order, cancels (by hand, by a refund, by the expiry of an unpaid order).
 
-A payment takes an order with one conditional update (order_payment_accept): it
-succeeds only while the order is pending and untaken, under the same row lock as a
-cancel and the expiry, so of a payment and a cancel exactly one wins.
+A payment takes an order with one UPDATE (order_payment_accept), made only while the
+order is pending and untaken, under the row lock a cancel and the expiry take too, so
+of a payment and a cancel exactly one wins.
 """
 
 import logging
+from collections.abc import Iterable
 from functools import partial
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
@@ -48,12 +50,20 @@ def order_payment_accept(*, order_id: int, payment_id: int, method: str, by_serv
     shipped). Only a pending order that no payment has taken can be taken, under the
     order's row lock, so a cancel or the expiry and a payment cannot both win. Asking
     again for the same payment answers the order as it is now (the payment service
-    retries after a crash and reads the outcome from it); anything else is a 409."""
+    retries after a crash and reads the outcome from it); anything else is a 409.
+    The order comes with its lines and history loaded, for the answer."""
     order = Order.objects.select_for_update().filter(pk=order_id).first()
     if order is None:
         raise NotFound(f"There is no order {order_id}.")
-    if order.payment_id == payment_id:
-        return order
+    if order.payment_id != payment_id:
+        _order_take(order, payment_id=payment_id, method=method, by_service=by_service)
+    # Read under the lock, so they agree with the order, which is answered as it was
+    # just written rather than read again.
+    prefetch_related_objects([order], "lines", "history")
+    return order
+
+
+def _order_take(order: Order, *, payment_id: int, method: str, by_service: str) -> None:
     if order.status != OrderStatus.PENDING or order.payment_id is not None:
         raise Conflict(
             f"Only a pending order can be paid; this one is {order.status}"
@@ -64,10 +74,11 @@ def order_payment_accept(*, order_id: int, payment_id: int, method: str, by_serv
     order.payment_id = payment_id
     order.payment_due_at = None
     order.cash_on_delivery = method == PaymentMethod.COD
-    order.save(update_fields=["payment_id", "payment_due_at", "cash_on_delivery", "updated_at"])
-    if method == PaymentMethod.CARD:
-        _order_move(order, to_status=OrderStatus.PAID, caller=Caller(user_id=None, service=by_service))
-    return order
+    taken = ("payment_id", "payment_due_at", "cash_on_delivery")
+    if method == PaymentMethod.CARD:  # taken and paid in one UPDATE
+        _order_move(order, to_status=OrderStatus.PAID, caller=Caller(user_id=None, service=by_service), saving=taken)
+    else:
+        order.save(update_fields=[*taken, "updated_at"])
 
 
 def order_cancel_refunded(*, order_id: int, by_service: str) -> Order | None:
@@ -172,13 +183,16 @@ def _order_status_save(
     return order, _order_move(order, to_status=to_status, caller=caller, reason=reason)
 
 
-def _order_move(order: Order, *, to_status: str, caller: Caller, reason: str = "") -> ScheduledCall | None:
+def _order_move(
+    order: Order, *, to_status: str, caller: Caller, reason: str = "", saving: Iterable[str] = ()
+) -> ScheduledCall | None:
     """Inside the transaction holding the order's lock: the new status, its history row
     and event; for a cancel, the stock release (returned, for the caller to make after
-    the commit). A paid order's refund follows from the event (payment_service)."""
+    the commit). A paid order's refund follows from the event (payment_service).
+    `saving`: other fields the caller has changed on `order`, saved with the status."""
     from_status = order.status
     order.status = to_status
-    order.save(update_fields=["status", "updated_at"])
+    order.save(update_fields=["status", *saving, "updated_at"])
     change = OrderStatusChange.objects.create(
         order=order,
         from_status=from_status,

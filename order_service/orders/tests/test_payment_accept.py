@@ -2,6 +2,8 @@
 same lock as a cancel and the expiry, so that only one of them wins."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.exceptions import PermissionDenied
 
 from common.auth import Caller
@@ -99,3 +101,70 @@ def test_a_cancel_after_the_payment_won_is_a_staff_move_only(service_client, mak
     accept(service_client, order.pk)
     with pytest.raises(PermissionDenied):
         services.order_status_change(order_id=order.pk, to_status="cancelled", caller=Caller(user_id=5))
+
+
+def kinds(queries) -> list[str]:
+    """The first word of each statement run: the test's transaction makes the service's
+    BEGIN and COMMIT a SAVEPOINT and a RELEASE."""
+    return [query["sql"].split(None, 1)[0] for query in queries]
+
+
+# Lock and read the order, then the lines and history the answer shows, read under the
+# lock; the order itself is answered as written, not read again after the commit.
+READ = ["SELECT", "SELECT"]
+
+
+@pytest.mark.parametrize(
+    ("method", "writes"),
+    [
+        # Taken and paid in one UPDATE; its history row; order.status_changed (event, delivery).
+        ("card", ["UPDATE", "INSERT", "INSERT", "INSERT"]),
+        ("cod", ["UPDATE"]),  # taken: nothing else changes
+    ],
+)
+def test_taking_an_order_is_one_update_and_its_answer_two_reads(service_client, make_order, method, writes):
+    order = make_order()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert accept(service_client, order.pk, method=method).status_code == 200
+
+    assert kinds(queries) == ["SAVEPOINT", "SELECT", *writes, *READ, "RELEASE"]
+
+
+def test_asking_again_reads_and_writes_nothing_more(service_client, make_order):
+    order = make_order()
+    accept(service_client, order.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert accept(service_client, order.pk).status_code == 200
+
+    assert kinds(queries) == ["SAVEPOINT", "SELECT", *READ, "RELEASE"]
+
+
+@pytest.mark.parametrize("method", ["card", "cod"])
+def test_the_answer_is_what_a_later_read_gives(service_client, staff_client, make_order, method):
+    # The order is answered as written, not read back: it must be what a read gives,
+    # for the first answer and a replay's.
+    order = make_order()
+
+    first = accept(service_client, order.pk, method=method)
+    again = accept(service_client, order.pk, method=method)
+
+    later = staff_client.get(f"/api/orders/{order.pk}/").json()
+    assert first.json() == again.json() == later
+    assert (later["payment_id"], later["status"]) == (7, "paid" if method == "card" else "pending")
+    assert len(later["lines"]) == 1
+    assert [h["to_status"] for h in later["history"]] == (["pending", "paid"] if method == "card" else ["pending"])
+
+
+def test_a_refused_take_writes_nothing(service_client, make_order):
+    order = make_order()
+    accept(service_client, order.pk, payment_id=1, method="cod")
+    before = Order.objects.get()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert accept(service_client, order.pk, payment_id=2).status_code == 409
+
+    assert kinds(queries) == ["SAVEPOINT", "SELECT", "ROLLBACK", "RELEASE"]
+    after = Order.objects.get()
+    assert (after.status, after.payment_id, after.updated_at) == (before.status, before.payment_id, before.updated_at)
