@@ -37,6 +37,7 @@ from bench.machine import RESULTS, describe, write_results
 
 CHECKOUT = "POST /api/orders/ (checkout)"
 DEFAULT_STEPS = "16,32,64,96,128,160,192,256"
+PLOTTED_CURVES = 4
 
 
 def steps(value: str) -> list[int]:
@@ -126,7 +127,8 @@ def markdown(report: dict) -> str:
     ]
     for label, curve in report["curves"].items():
         run_ = curve["run"]
-        lines += [f"## {label}: {curve['result']['capacity']} shoppers", ""]
+        held = curve["result"]["capacity"]
+        lines += [f"## {label}: {f'{held} shoppers' if held else 'no step held'}", ""]
         lines += [
             f"Commit {run_['commit']}, `{run_['command']}`; {run_['database']}, "
             + (f"{run_['replicas']} replicas of every service behind nginx, " if run_.get("replicas", 1) > 1 else "")
@@ -149,8 +151,19 @@ def markdown(report: dict) -> str:
                 f"| {'yes' if row['held'] else 'no'} |"
             )
         lines.append("")
-    lines += ["![capacity curve](capacity.png)", ""]
+    lines += [f"![capacity curve: the first baseline and the latest {PLOTTED_CURVES} curves](capacity.png)", ""]
     return "\n".join(lines)
+
+
+def plotted(report: dict) -> list[tuple[str, dict]]:
+    """What the plot shows, so it stays readable as curves pile up: the first baseline and
+    the latest PLOTTED_CURVES curves of more than one step (capacity.md has them all)."""
+    curves = [(label, curve) for label, curve in report["curves"].items() if len(curve["result"]["curve"]) > 1]
+    chosen = curves[-PLOTTED_CURVES:]
+    baseline = next(((label, curve) for label, curve in curves if label.startswith("baseline")), None)
+    if baseline is not None and baseline not in chosen:
+        chosen.insert(0, baseline)
+    return chosen
 
 
 def plot(report: dict, path: Path) -> None:
@@ -159,25 +172,19 @@ def plot(report: dict, path: Path) -> None:
     matplotlib.use("Agg")  # no display: a file
     from matplotlib import pyplot
 
-    figure, (throughput, latency) = pyplot.subplots(1, 2, figsize=(11, 4.2))
-    for label, curve in report["curves"].items():
+    figure, (throughput, latency) = pyplot.subplots(1, 2, figsize=(11, 4.6))
+    for label, curve in plotted(report):
         rows = curve["result"]["curve"]
         shoppers = [row["shoppers"] for row in rows]
         [line] = throughput.plot(shoppers, [row["requests_per_s"] for row in rows], marker="o", label=label)
         colour = line.get_color()  # one colour per curve on both plots: p95 solid, p50 dotted
         p95 = [row["checkout_p95_ms"] for row in rows]
-        latency.plot(shoppers, p95, marker="o", color=colour, label=f"{label}, p95")
-        latency.plot(
-            shoppers,
-            [row["checkout_p50_ms"] for row in rows],
-            marker=".",
-            linestyle=":",
-            color=colour,
-            label=f"{label}, p50",
-        )
+        latency.plot(shoppers, p95, marker="o", color=colour, label=label)
+        p50 = [row["checkout_p50_ms"] for row in rows]
+        latency.plot(shoppers, p50, marker=".", linestyle=":", color=colour, label="_nolegend_")
     latency.axhline(CHECKOUT_P95_MS, color="grey", linestyle="--", linewidth=1, label=f"{CHECKOUT_P95_MS} ms")
     throughput.set(xlabel="shoppers", ylabel="requests/s", title="Throughput")
-    latency.set(xlabel="shoppers", ylabel="ms", title="Checkout latency")
+    latency.set(xlabel="shoppers", ylabel="ms", title="Checkout latency: p95 solid, p50 dotted")
     for axes in (throughput, latency):
         axes.grid(alpha=0.3)
         axes.legend(fontsize=8)
