@@ -8,10 +8,11 @@ Starts the shop as `make bench` does (bench.load: make run's settings, the demo 
 signed-up customers; PostgreSQL unless `--database sqlite`), then one customer buys a
 stocked book, pays by card, and does it again, `--purchases` times a round, with no
 other load. Each round records every process's CPU time (services and dispatchers),
-PostgreSQL's own, the statements each service sent (its `db_statements_total` in
-/metrics; a tree without that metric shows none) and the median time of each step
-through the gateway. The events and emails a purchase causes are waited for before a
-round's CPU is read.
+PostgreSQL's own, what each service's /metrics counted (the statements it sent,
+`db_statements_total`, which a tree older than that metric lacks; the requests it
+answered; the calls it made to other services, event deliveries from its own process
+included) and the median time of each step through the gateway. The events and emails
+a purchase causes are waited for before a round's CPU is read.
 
 With no concurrency, CPU per purchase moves less with the machine's noise than a load
 run's CPU per request: an A/B of a change that cuts work is read here first, then in
@@ -43,19 +44,30 @@ STEPS = ("add to cart", "checkout", "payment")
 SETTLE_SECONDS = 3  # the events and emails of the round's last purchase, delivered in the background
 
 
-def statements(stack: BenchStack) -> dict[str, float]:
-    """Each service's db_statements_total so far, summed over its database aliases."""
-    counted = {}
+# What /metrics counts per service: what the process sent to its database, the requests it
+# answered, the calls it made to other services (common.metrics).
+COUNTERS = {
+    "db_statements_total": "statements",
+    "http_server_requests_total": "requests",
+    "http_client_requests_total": "calls",
+}
+
+
+def counters(stack: BenchStack) -> dict[str, dict[str, float]]:
+    """{kind: {service: count so far}} from each service's /metrics, every label summed,
+    the scrapes of /metrics themselves left out. A kind no service has (a tree older than
+    db_statements_total) is missing."""
+    counted: dict[str, dict[str, float]] = {}
     for name in SERVICES:
         response = requests.get(f"{stack.url(name)}/metrics", timeout=10)
         ok(response)
-        total = None
         for family in text_string_to_metric_families(response.text):
             for sample in family.samples:
-                if sample.name == "db_statements_total":
-                    total = (total or 0.0) + sample.value
-        if total is not None:
-            counted[name] = total
+                kind = COUNTERS.get(sample.name)
+                if kind is None or sample.labels.get("route") == "metrics":
+                    continue
+                counted.setdefault(kind, {})
+                counted[kind][name] = counted[kind].get(name, 0.0) + sample.value
     return counted
 
 
@@ -94,24 +106,27 @@ def purchases(stack: BenchStack, shop: dict, count: int) -> dict[str, list[float
 
 
 def one_round(stack: BenchStack, shop: dict, count: int) -> dict[str, Any]:
-    cpu_before, statements_before, postgres_before = process_cpu(stack), statements(stack), postgres_cpu_seconds()
+    cpu_before, counted_before, postgres_before = process_cpu(stack), counters(stack), postgres_cpu_seconds()
     times = purchases(stack, shop, count)
     time.sleep(SETTLE_SECONDS)
     cpu_after, postgres_after = process_cpu(stack), postgres_cpu_seconds()
-    statements_after = statements(stack)  # after the CPU: the scrapes' own statements are not counted
+    counted_after = counters(stack)  # after the CPU: the scrapes' own work is not counted
+    per_purchase = {
+        kind: {name: round((value - counted_before[kind].get(name, 0.0)) / count, 2) for name, value in by_name.items()}
+        for kind, by_name in counted_after.items()
+    }
     return {
         "cpu_ms": {name: round(1000 * (cpu_after[name] - cpu_before.get(name, 0.0)) / count, 2) for name in cpu_after},
         "postgres_cpu_ms": round(1000 * (postgres_after - postgres_before) / count, 2),
-        "statements": {
-            name: round((statements_after[name] - statements_before.get(name, 0.0)) / count, 2)
-            for name in statements_after
-        },
+        "statements": per_purchase.get("statements", {}),
+        "requests": per_purchase.get("requests", {}),
+        "calls": per_purchase.get("calls", {}),
         "step_median_ms": {step: round(statistics.median(values), 1) for step, values in times.items()},
     }
 
 
 def medians(rounds: list[dict], key: str) -> dict[str, float]:
-    names = rounds[0][key]
+    names = rounds[0].get(key, {})
     return {name: round(statistics.median(r[key][name] for r in rounds), 2) for name in names}
 
 
@@ -125,17 +140,18 @@ def run(args: argparse.Namespace) -> dict:
         for number in range(args.rounds):
             rounds.append(one_round(stack, shop, args.purchases))
             print(f"round {number + 1}: {json.dumps(rounds[-1])}", flush=True)
-    cpu = medians(rounds, "cpu_ms")
-    counted = medians(rounds, "statements")
-    return {
+    result: dict[str, Any] = {
         "rounds": rounds,
-        "cpu_ms_by_process": cpu,
+        "cpu_ms_by_process": medians(rounds, "cpu_ms"),
         "cpu_ms": round(statistics.median(sum(r["cpu_ms"].values()) for r in rounds), 1),
         "postgres_cpu_ms": round(statistics.median(r["postgres_cpu_ms"] for r in rounds), 1),
-        "statements_by_service": counted,
-        "statements": round(statistics.median(sum(r["statements"].values()) for r in rounds), 1) if counted else None,
         "step_median_ms": medians(rounds, "step_median_ms"),
     }
+    for kind in ("statements", "requests", "calls"):
+        by_service = medians(rounds, kind)
+        result[f"{kind}_by_service"] = by_service
+        result[kind] = round(statistics.median(sum(r[kind].values()) for r in rounds), 1) if by_service else None
+    return result
 
 
 def markdown(report: dict) -> str:
@@ -144,8 +160,9 @@ def markdown(report: dict) -> str:
         "One customer adds a stocked book to the cart, checks out and pays by card, again and again, through "
         "the gateway with no other load. Per purchase, medians over the rounds: the CPU of every service's and "
         "dispatcher's process and of PostgreSQL's server (user + system), the statements each service sent "
-        "(`db_statements_total`: reads, writes and savepoints; BEGIN and COMMIT not counted), and each step's "
-        "median time.",
+        "(`db_statements_total`: reads, writes and savepoints; BEGIN and COMMIT not counted), the requests it "
+        "answered and the calls it made to the others (event deliveries from its own process included), and "
+        "each step's median time.",
         "",
     ]
     for label, entry in report["runs"].items():
@@ -158,15 +175,17 @@ def markdown(report: dict) -> str:
             "Machine: " + ", ".join(f"{k} {v}" for k, v in entry["machine"].items()),
             "",
             f"CPU per purchase: **{result['cpu_ms']} ms** in the services, {result['postgres_cpu_ms']} ms in "
-            f"PostgreSQL. Statements per purchase: **{result['statements'] or '(not counted)'}**. "
+            f"PostgreSQL. Statements per purchase: **{result['statements'] or '(not counted)'}**; "
+            f"requests the services answered: {result.get('requests') or '(not counted)'}; "
+            f"calls they made to each other: {result.get('calls') or '(not counted)'}. "
             "Steps (median ms): " + ", ".join(f"{k} {v}" for k, v in result["step_median_ms"].items()) + ".",
             "",
-            "| process | CPU ms per purchase | statements per purchase |",
-            "|---|---|---|",
+            "| process | CPU ms per purchase | statements | requests answered | calls made |",
+            "|---|---|---|---|---|",
         ]
         for name, cpu in sorted(result["cpu_ms_by_process"].items(), key=lambda item: -item[1]):
-            counted = result["statements_by_service"].get(name)
-            lines.append(f"| {name} | {cpu} | {'' if counted is None else counted} |")
+            cells = [result.get(f"{kind}_by_service", {}).get(name) for kind in ("statements", "requests", "calls")]
+            lines.append(f"| {name} | {cpu} | " + " | ".join("" if c is None else str(c) for c in cells) + " |")
         lines.append("")
     return "\n".join(lines)
 

@@ -7,7 +7,7 @@ pytest.importorskip("psutil", reason="make bench installs requirements-bench.txt
 
 import responses
 
-from bench.purchase import markdown, medians, statements
+from bench.purchase import counters, markdown, medians
 from common.registry import SERVICES
 
 
@@ -17,9 +17,14 @@ class FakeStack:
 
 
 @responses.activate
-def test_statements_sum_each_services_aliases_and_leave_out_a_service_without_the_metric():
+def test_counters_sum_each_services_labels_and_leave_out_the_scrapes_and_a_missing_metric():
     for name in SERVICES:
-        body = "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.0\n"
+        body = (
+            "# TYPE http_server_requests_total counter\n"
+            f'http_server_requests_total{{service="{name}",route="api/x/",method="GET",status="200"}} 5.0\n'
+            f'http_server_requests_total{{service="{name}",route="api/x/",method="POST",status="201"}} 2.0\n'
+            f'http_server_requests_total{{service="{name}",route="metrics",method="GET",status="200"}} 9.0\n'
+        )
         if name != "customer":
             body += (
                 "# TYPE db_statements_total counter\n"
@@ -28,11 +33,12 @@ def test_statements_sum_each_services_aliases_and_leave_out_a_service_without_th
             )
         responses.get(f"http://{name}.test/metrics", body=body)
 
-    counted = statements(FakeStack())
+    counted = counters(FakeStack())
 
-    assert "customer" not in counted
-    assert counted["order"] == 12.0
-    assert set(counted) == set(SERVICES) - {"customer"}
+    assert counted["requests"]["order"] == 7.0  # the 9 scrapes of /metrics left out
+    assert counted["statements"]["order"] == 12.0
+    assert "customer" not in counted["statements"]
+    assert "calls" not in counted  # no service had made a call
 
 
 def test_medians_over_rounds_and_a_report_without_statements():
@@ -65,5 +71,5 @@ def test_medians_over_rounds_and_a_report_without_statements():
     text = markdown(report)
 
     assert "Statements per purchase: **(not counted)**" in text
-    assert "| order | 42.0 |  |" in text
+    assert "| order | 42.0 |  |  |  |" in text
     assert text.index("| order |") < text.index("| cart |")  # the costliest first
