@@ -26,6 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench import nginx
 from bench.machine import describe, write_results
 from bench.wrk import missing_tools, run_wrk
 from common.registry import SERVICES
@@ -36,31 +37,6 @@ from tools.stack import REPO_DIR, serve_command, wait_ready
 
 ENDPOINTS = {"book read": "/api/books/1/", "search": "/api/books/search/?search_term=tieng%20viet"}
 CONNECTIONS = (1, 16)
-NGINX_CONF = """
-worker_processes 1;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/nginx-error.log;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {tmp}/nginx-body;
-    proxy_temp_path {tmp}/nginx-proxy;
-    fastcgi_temp_path {tmp}/nginx-fastcgi;
-    uwsgi_temp_path {tmp}/nginx-uwsgi;
-    scgi_temp_path {tmp}/nginx-scgi;
-    upstream book {{ server 127.0.0.1:{book_port}; keepalive 32; }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://book;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-        }}
-    }}
-}}
-"""
 
 
 def start_service(name: str, port: int, env: dict, tmp: Path) -> subprocess.Popen:
@@ -77,10 +53,7 @@ def start_floor(port: int, book_port: int, env: dict, tmp: Path) -> subprocess.P
 
 
 def start_nginx(port: int, book_port: int, tmp: Path) -> subprocess.Popen:
-    conf = tmp / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(tmp=tmp, port=port, book_port=book_port))
-    log = (tmp / "nginx.log").open("wb")
-    return subprocess.Popen(["nginx", "-c", str(conf), "-p", str(tmp)], stdout=log, stderr=log)
+    return nginx.start(tmp, {"book": (port, [book_port])})
 
 
 def combine(rounds: list[dict]) -> dict:

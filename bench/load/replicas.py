@@ -12,61 +12,17 @@ import shutil
 import signal
 import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from bench import nginx
 from bench.load.stack import BenchStack
 from common.registry import SERVICES
 from tests.e2e.harness import free_ports
 from tools.stack import REPO_DIR, serve_command, wait_ready
 
-NGINX_CONF = """
-worker_processes 1;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/nginx-error.log;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    client_max_body_size 10m;
-    client_body_temp_path {tmp}/nginx-body;
-    proxy_temp_path {tmp}/nginx-proxy;
-    fastcgi_temp_path {tmp}/nginx-fastcgi;
-    uwsgi_temp_path {tmp}/nginx-uwsgi;
-    scgi_temp_path {tmp}/nginx-scgi;
-{servers}
-}}
-"""
-SERVER = """
-    upstream {name} {{ {replicas} keepalive 64; }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://{name};
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            proxy_read_timeout 60s;
-        }}
-    }}
-"""
-
 
 def replica_key(name: str, number: int) -> str:
     """The process's name in the stack: the first replica keeps the service's own."""
     return name if number == 1 else f"{name}-replica{number}"
-
-
-def nginx_conf(workdir: Path, fronts: dict[str, int], replica_ports: dict[str, list[int]]) -> str:
-    """nginx listening at each service's address, balancing over its replicas' ports."""
-    servers = "".join(
-        SERVER.format(
-            name=name,
-            port=fronts[name],
-            replicas=" ".join(f"server 127.0.0.1:{port};" for port in replica_ports[name]),
-        )
-        for name in replica_ports
-    )
-    return NGINX_CONF.format(tmp=workdir, servers=servers)
 
 
 @dataclass
@@ -103,12 +59,11 @@ class ReplicatedStack(BenchStack):
         self.replica_ports = {
             name: ports[index * self.replicas : (index + 1) * self.replicas] for index, name in enumerate(SERVICES)
         }
-        conf = self.workdir / "nginx.conf"
-        conf.write_text(nginx_conf(self.workdir, self.ports, self.replica_ports))
-        with (self.workdir / "nginx.log").open("ab") as log:
-            self.balancer = subprocess.Popen(
-                ["nginx", "-c", str(conf), "-p", str(self.workdir)], stdout=log, stderr=subprocess.STDOUT
-            )
+        self.balancer = nginx.start(self.workdir, self.balanced())
+
+    def balanced(self) -> dict[str, tuple[int, list[int]]]:
+        """Each service's address, nginx's, and its replicas' ports behind it."""
+        return {name: (self.ports[name], ports) for name, ports in self.replica_ports.items()}
 
     def stop(self) -> None:
         try:

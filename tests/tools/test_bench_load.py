@@ -15,9 +15,10 @@ import pytest
 
 pytest.importorskip("psutil", reason="make bench installs requirements-bench.txt")
 
+from bench import nginx
 from bench.load.locust_run import read_stats
 from bench.load.logs import logged_errors
-from bench.load.replicas import nginx_conf, replica_key
+from bench.load.replicas import ReplicatedStack, replica_key
 from bench.load.report import write_markdown
 from bench.load.stack import BenchStack
 from bench.load.targets import targets
@@ -221,7 +222,10 @@ def test_a_locust_run_that_made_no_request_is_read_without_percentiles(tmp_path)
 
 
 def test_replicas_each_listen_on_a_port_of_their_own_behind_the_services_address(tmp_path):
-    conf = nginx_conf(tmp_path, {"book": 2100, "order": 3000}, {"book": [41001, 41002], "order": [41003, 41004]})
+    stack = ReplicatedStack(tmp_path, ports={"book": 2100, "order": 3000})
+    stack.replica_ports = {"book": [41001, 41002], "order": [41003, 41004]}
+
+    conf = nginx.conf(tmp_path, stack.balanced())
 
     assert "upstream book { server 127.0.0.1:41001; server 127.0.0.1:41002; keepalive 64; }" in conf
     assert "listen 127.0.0.1:2100;" in conf
