@@ -2,7 +2,8 @@
 
 customer_service issues the tokens; every service verifies them with
 simplejwt's JWTStatelessUserAuthentication (signature and expiry only, no
-database lookup) and gets a ClaimsUser built from the claims. Services calling
+database lookup; each distinct token's signature once per process, common.verified_tokens)
+and gets a ClaimsUser built from the claims. Services calling
 each other use short-lived service tokens minted here.
 """
 
@@ -18,7 +19,9 @@ from django.conf import settings
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.models import TokenUser
-from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.tokens import AccessToken, Token
+
+from common.verified_tokens import VERIFIED
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,12 @@ class ClaimsUser(TokenUser):
 class ClaimsAuthentication(JWTStatelessUserAuthentication):
     """simplejwt's stateless check (signature and expiry), and then, where the service
     records revoked accounts (common.revocation), the token refused if its account was
-    deleted or deactivated after it was issued. No database query per request."""
+    deleted or deactivated after it was issued. No database query per request. A token
+    already verified in this process has only its dates checked again (common.verified_tokens);
+    the revocation check runs at every request."""
+
+    def get_validated_token(self, raw_token: bytes) -> Token:
+        return VERIFIED.get_or_validate(raw_token, super().get_validated_token)
 
     def get_user(self, validated_token: Any) -> Any:
         user = cast(ClaimsUser, super().get_user(validated_token))  # TOKEN_USER_CLASS; the stubs say a Django user
