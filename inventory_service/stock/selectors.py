@@ -1,9 +1,10 @@
 """Reads of warehouses and stock."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from common.errors import NotFound
@@ -26,13 +27,21 @@ class TypeUsage:
         return max(self.capacity - self.used, 0)
 
 
-def warehouse_get_default(*, for_update: bool = False) -> Warehouse:
-    """The default warehouse, the one the API acts on; locked for the rest of the
-    transaction with for_update."""
-    warehouses = Warehouse.objects.filter(is_default=True)
-    if for_update:
-        warehouses = warehouses.select_for_update()
-    warehouse = warehouses.first()
+def warehouse_get_default(*, lock: Literal["update", "share"] | None = None) -> Warehouse:
+    """The default warehouse, the one the API acts on. With `lock`, its row is locked
+    for the rest of the transaction: "update" by the writes that check or change
+    capacities, "share" by those that only need its status to stay as read (many
+    reservations hold it at once; no capacity or status change meanwhile)."""
+    # One default at most (the constraint one_default_warehouse): no ordering or limit.
+    default = Warehouse.objects.filter(is_default=True).order_by()
+    warehouses: Iterable[Warehouse] = default
+    if lock == "update":
+        warehouses = default.select_for_update()
+    elif lock == "share" and connection.features.has_select_for_update:
+        # Django's queryset has no FOR SHARE; SQLite has no row locks (its writers take turns).
+        sql, params = default.query.sql_with_params()
+        warehouses = Warehouse.objects.raw(f"{sql} FOR SHARE", params)
+    warehouse = next(iter(warehouses), None)
     if warehouse is None:
         raise NotFound(
             "There is no warehouse yet: create it with POST /api/warehouse/.", code=StockErrorCode.WAREHOUSE_NOT_FOUND
@@ -69,8 +78,10 @@ def type_usage(*, warehouse: Warehouse, product_type: str) -> TypeUsage:
     return warehouse_usage(warehouse=warehouse)[product_type]
 
 
-def stock_item_get(*, warehouse: Warehouse, product_type: str, product_id: int) -> StockItem:
-    item = StockItem.objects.filter(warehouse=warehouse, product_type=product_type, product_id=product_id).first()
+def stock_item_get(*, warehouse: Warehouse, product_type: str, product_id: int, for_update: bool = False) -> StockItem:
+    """One product's stock item; locked for the rest of the transaction with for_update."""
+    items = StockItem.objects.filter(warehouse=warehouse, product_type=product_type, product_id=product_id)
+    item = (items.select_for_update() if for_update else items).first()
     if item is None:
         raise NotFound(
             f"The warehouse does not stock {product_type} {product_id}.", code=StockErrorCode.PRODUCT_NOT_STOCKED

@@ -1,22 +1,37 @@
 """Writes to warehouses, stock and reservations: one transaction each.
 
-Exactness under concurrency: every write first locks the warehouse row
-(SELECT ... FOR UPDATE on PostgreSQL; on SQLite every transaction is BEGIN
-IMMEDIATE, so writers already take turns). Checks of capacity and stock and the
-changes they allow therefore happen with no other writer in between, and all
-writers take their locks in the same order (warehouse, then stock rows), so they
-cannot deadlock. The updates are conditional as well (`available >= n`) and the
-database refuses negative stock, so a bug here fails loudly instead of overselling.
+Exactness under concurrency (PostgreSQL; on SQLite every transaction is BEGIN
+IMMEDIATE, so writers already take turns). Locks are taken in one order, so no two
+writers deadlock: the warehouse row, then a reservation's row, then stock item rows
+in id order.
+
+- The warehouse row: FOR UPDATE by the writes that check or change capacities or the
+  status (warehouse_update, stock_add, stock_remove), so capacity checks see no other
+  such writer in between; FOR SHARE by the writes that need it active while they work
+  (reserving, taking an expired hold again), which therefore do not wait for each
+  other. Moving units between available and reserved leaves the units on the shelves,
+  and so every capacity, unchanged.
+- A reservation's status changes under its row's lock (a conditional UPDATE, or
+  SELECT ... FOR UPDATE), so a release, a confirmation and the expiry of one hold
+  take turns, and its units move exactly once.
+- Stock items are locked (SELECT ... FOR UPDATE) before their units are read, so a
+  check of stock and the change it allows see no other writer of those items in
+  between; two checkouts of different books do not wait for each other.
+
+The updates are conditional as well (`available >= n`) and the database refuses
+negative stock, so a bug here fails loudly instead of overselling.
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
@@ -97,7 +112,7 @@ def warehouse_update(
         "electronic_quantity": electronic_quantity,
     }
     changes = {field: value for field, value in given.items() if value is not None}
-    warehouse = warehouse_get_default(for_update=True)
+    warehouse = warehouse_get_default(lock="update")
     usage = warehouse_usage(warehouse=warehouse)
     for product_type, field in CAPACITY_FIELDS.items():
         if field in changes and changes[field] < usage[product_type].used:
@@ -125,7 +140,7 @@ def stock_add(*, product_id: int, quantity: int, product_type: str = ProductType
 
 @transaction.atomic
 def _stock_add_locked(*, product_id: int, quantity: int, product_type: str) -> StockItem:
-    warehouse = warehouse_get_default(for_update=True)
+    warehouse = warehouse_get_default(lock="update")
     _require_active(warehouse)
     usage = type_usage(warehouse=warehouse, product_type=product_type)
     if quantity > usage.free:
@@ -139,7 +154,10 @@ def _stock_add_locked(*, product_id: int, quantity: int, product_type: str) -> S
                 "requested": quantity,
             },
         )
-    item, _ = StockItem.objects.get_or_create(warehouse=warehouse, product_type=product_type, product_id=product_id)
+    # Locked: releases move its units without the warehouse lock.
+    item, _ = StockItem.objects.select_for_update().get_or_create(
+        warehouse=warehouse, product_type=product_type, product_id=product_id
+    )
     now = timezone.now()
     StockItem.objects.filter(pk=item.pk).update(available=F("available") + quantity, updated_at=now)
     _available_set(item, item.available + quantity, at=now)
@@ -151,8 +169,10 @@ def _available_set(item: StockItem, available: int, *, at) -> None:
     """Records on `item` the units for sale just written to its row and, when a book's
     reach 0 or leave it, tells book_service (stock.availability_changed, in this
     transaction): the catalog keeps each book's in_stock from these rather than asking
-    here on every read. Every writer holds the warehouse lock, so `item.available` is
-    the row's, and `at` (the row's updated_at) orders the words."""
+    here on every read. Every writer holds the item's row lock from before it read
+    `item.available` until it commits, and takes `at` (the row's updated_at) under it:
+    of two changes of one book, the later commit says the later time, and the catalog
+    keeps the later word."""
     if item.product_type == ProductType.BOOK and (item.available > 0) != (available > 0):
         payload = {"product_id": item.product_id, "in_stock": available > 0, "changed_at": at.isoformat()}
         publish("stock.availability_changed", payload, key=f"book:{item.product_id}")
@@ -168,28 +188,38 @@ def _insufficient(item: StockItem | None, product_type: str, product_id: int, re
     }
 
 
-def _take(item: StockItem, quantity: int, *, reserve: bool) -> None:
-    """Takes `quantity` available units off `item`, into reserved if `reserve`. The
-    update is conditional: it changes nothing if the units are not there."""
-    now = timezone.now()
-    changes = {"available": F("available") - quantity, "updated_at": now}
+def _per_item(quantities: list[tuple[StockItem, int]]) -> Case:
+    """Each item's quantity, for one UPDATE of them all."""
+    return Case(*(When(pk=item.pk, then=Value(quantity)) for item, quantity in quantities))
+
+
+def _take(takes: list[tuple[StockItem, int]], *, reserve: bool, at) -> None:
+    """Takes each pair's units off its (locked) item's available, into reserved if
+    `reserve`, in one statement. The update is conditional: it changes nothing if the
+    units are not there."""
+    quantity = _per_item(takes)
+    changes = {"available": F("available") - quantity, "updated_at": at}
     if reserve:
         changes["reserved"] = F("reserved") + quantity
-    taken = StockItem.objects.filter(pk=item.pk, available__gte=quantity).update(**changes)
-    if taken != 1:  # the warehouse lock makes this unreachable; never oversell if it is not
+    enough = reduce(or_, (Q(pk=item.pk, available__gte=units) for item, units in takes))
+    if StockItem.objects.filter(enough).update(**changes) != len(takes):
+        # The row locks make this unreachable; never oversell if it is not.
         raise Conflict(
             "The stock changed while this request was served; try again.",
             code=StockErrorCode.INSUFFICIENT_STOCK,
-            details={"items": [_insufficient(item, item.product_type, item.product_id, quantity)]},
+            details={
+                "items": [_insufficient(item, item.product_type, item.product_id, units) for item, units in takes]
+            },
         )
-    _available_set(item, item.available - quantity, at=now)
+    for item, units in takes:
+        _available_set(item, item.available - units, at=at)
 
 
 @transaction.atomic
 def stock_remove(*, product_id: int, quantity: int, product_type: str = ProductType.BOOK) -> StockItem:
     """8.5: takes available units off the shelves; reserved units stay held."""
-    warehouse = warehouse_get_default(for_update=True)
-    item = stock_item_get(warehouse=warehouse, product_type=product_type, product_id=product_id)
+    warehouse = warehouse_get_default(lock="update")
+    item = stock_item_get(warehouse=warehouse, product_type=product_type, product_id=product_id, for_update=True)
     if quantity > item.available:
         message = f"Only {item.available} units of {product_type} {product_id} are available; {quantity} were asked."
         raise Conflict(
@@ -197,7 +227,7 @@ def stock_remove(*, product_id: int, quantity: int, product_type: str = ProductT
             code=StockErrorCode.INSUFFICIENT_STOCK,
             details={"quantity": [message], "items": [_insufficient(item, product_type, product_id, quantity)]},
         )
-    _take(item, quantity, reserve=False)
+    _take([(item, quantity)], reserve=False, at=timezone.now())
     item.refresh_from_db()
     return item
 
@@ -225,7 +255,7 @@ def reservation_create(*, reference: str, items: list[ReservationItem]) -> tuple
     nothing twice; other lines under a used reference, or a reference already
     released, are a 409.
     """
-    warehouse = warehouse_get_default(for_update=True)
+    warehouse = warehouse_get_default(lock="share")
     # A new reference is the common case: claim it in one statement; only a replay reads.
     reservation = create_unless_present(
         Reservation, unique=("reference",), warehouse=warehouse, reference=reference, expires_at=_hold_expiry()
@@ -233,9 +263,16 @@ def reservation_create(*, reference: str, items: list[ReservationItem]) -> tuple
     if reservation is None:
         return _reservation_replayed(reference=reference, items=items), False
     _require_active(warehouse)  # a refusal from here on undoes the claim with the transaction
+    wanted = {(item.product_type, item.product_id) for item in items}
+    candidates = StockItem.objects.filter(
+        warehouse=warehouse,
+        product_type__in={product_type for product_type, _ in wanted},
+        product_id__in={product_id for _, product_id in wanted},
+    )
     stocked = {
-        (item.product_type, item.product_id): item
-        for item in StockItem.objects.filter(warehouse=warehouse, product_id__in={i.product_id for i in items})
+        (stock.product_type, stock.product_id): stock
+        for stock in candidates.order_by("id").select_for_update()
+        if (stock.product_type, stock.product_id) in wanted
     }
     short = []
     for item in items:
@@ -248,14 +285,11 @@ def reservation_create(*, reference: str, items: list[ReservationItem]) -> tuple
             code=StockErrorCode.INSUFFICIENT_STOCK,
             details={"items": short},
         )
-    lines = []
-    for item in items:
-        stock = stocked[(item.product_type, item.product_id)]
-        _take(stock, item.quantity, reserve=True)
-        lines.append(ReservationLine(reservation=reservation, stock_item=stock, quantity=item.quantity))
+    takes = [(stocked[(item.product_type, item.product_id)], item.quantity) for item in items]
+    _take(takes, reserve=True, at=timezone.now())
+    lines = [ReservationLine(reservation=reservation, stock_item=stock, quantity=units) for stock, units in takes]
     ReservationLine.objects.bulk_create(lines)
-    # The answer shows what was just written, without reading it back.
-    reservation._prefetched_objects_cache = {"lines": lines}  # type: ignore[attr-defined]  # Django's, private
+    _lines_set(reservation, lines)  # the answer shows what was just written, without reading it back
     return reservation, True
 
 
@@ -263,8 +297,39 @@ def _hold_expiry():
     return timezone.now() + timedelta(minutes=settings.STOCK_HOLD_MINUTES)
 
 
+def _lines_set(reservation: Reservation, lines: list[ReservationLine]) -> None:
+    """`reservation.lines.all()` answers `lines` without a query."""
+    reservation._prefetched_objects_cache = {"lines": lines}  # type: ignore[attr-defined]  # Django's, private
+
+
+def _reservation_read(reference: str, *, lock_items: bool = False) -> Reservation | None:
+    """The reservation with its lines and their stock items, in one query for one that
+    has lines (all but those recorded released when unknown); None if there is none.
+    With lock_items, its stock items are locked, in id order (the caller holds the
+    reservation's row lock already)."""
+    rows = ReservationLine.objects.filter(reservation__reference=reference).select_related("reservation", "stock_item")
+    if lock_items:
+        rows = rows.select_for_update(of=("stock_item",)).order_by("stock_item_id")
+    lines = sorted(rows, key=lambda line: line.pk) if lock_items else list(rows)
+    if not lines:
+        reservation = Reservation.objects.filter(reference=reference).first()
+        if reservation is not None:
+            _lines_set(reservation, [])
+        return reservation
+    reservation = lines[0].reservation
+    for line in lines:
+        line.reservation = reservation
+    _lines_set(reservation, lines)
+    return reservation
+
+
+def _reservation_locked(reference: str) -> Reservation | None:
+    return Reservation.objects.select_for_update().filter(reference=reference).first()
+
+
 def _reservation_replayed(*, reference: str, items: list[ReservationItem]) -> Reservation:
-    existing = Reservation.objects.filter(reference=reference).prefetch_related("lines__stock_item").get()
+    existing = _reservation_read(reference)
+    assert existing is not None  # the claim found it committed, and rows are not deleted
     if existing.status != Reservation.Status.HELD:
         raise Conflict(
             f"Reservation {reference} was released; use a new reference.",
@@ -280,6 +345,13 @@ def _reservation_replayed(*, reference: str, items: list[ReservationItem]) -> Re
     return existing
 
 
+def _hold_end(reference: str, status: str, *, at, **conditions: Any) -> bool:
+    """Ends the hold named `reference`, if it is held (and meets `conditions`), with
+    `status`: one statement, which takes the reservation's row lock; whether it did."""
+    held = Reservation.objects.filter(reference=reference, status=Reservation.Status.HELD, **conditions)
+    return held.update(status=status, released_at=at, updated_at=at) == 1
+
+
 @transaction.atomic
 def reservation_release(*, reference: str) -> Reservation:
     """Puts the reserved units back on sale; releasing again changes nothing.
@@ -288,33 +360,50 @@ def reservation_release(*, reference: str) -> Reservation:
     reservation it names was only delayed (a checkout that timed out and gave
     up), it is then refused when it arrives instead of holding stock forever.
     """
-    warehouse = warehouse_get_default(for_update=True)
-    reservation = Reservation.objects.filter(reference=reference).prefetch_related("lines").first()
     now = timezone.now()
+    if _hold_end(reference, Reservation.Status.RELEASED, at=now):  # the common case: held
+        return _give_back(reference)
+    reservation = _reservation_locked(reference)
     if reservation is None:
-        return Reservation.objects.create(
-            warehouse=warehouse, reference=reference, status=Reservation.Status.RELEASED, released_at=now
+        recorded = create_unless_present(
+            Reservation,
+            unique=("reference",),
+            warehouse=warehouse_get_default(),
+            reference=reference,
+            status=Reservation.Status.RELEASED,
+            released_at=now,
         )
-    if reservation.status == Reservation.Status.HELD:
-        _give_back(reservation, now=now)
-    if reservation.status != Reservation.Status.RELEASED:  # held, or expired: now released for good
-        reservation.status = Reservation.Status.RELEASED
-        reservation.released_at = reservation.released_at or now
-        reservation.save(update_fields=["status", "released_at", "updated_at"])
-    return reservation
+        if recorded is not None:
+            _lines_set(recorded, [])
+            return recorded
+        reservation = _reservation_locked(reference)  # a reservation under it committed meanwhile
+        assert reservation is not None  # committed: a row is not deleted
+    if reservation.status == Reservation.Status.HELD:  # held since the first statement looked
+        _hold_end(reference, Reservation.Status.RELEASED, at=now)
+        return _give_back(reference)
+    if reservation.status == Reservation.Status.EXPIRED:  # its units went back then: now released for good
+        Reservation.objects.filter(pk=reservation.pk).update(status=Reservation.Status.RELEASED, updated_at=now)
+    released = _reservation_read(reference)
+    assert released is not None  # locked above
+    return released
 
 
-def _give_back(reservation: Reservation, *, now) -> None:
+def _give_back(reference: str) -> Reservation:
+    """Puts the units of a hold just ended (its row locked) back on sale; the reservation."""
+    reservation = _reservation_read(reference, lock_items=True)
+    assert reservation is not None  # its row is locked
     lines = list(reservation.lines.all())
-    items = StockItem.objects.in_bulk([line.stock_item_id for line in lines])  # their units for sale before
+    quantity = _per_item([(line.stock_item, line.quantity) for line in lines])
+    held = reduce(or_, (Q(pk=line.stock_item_id, reserved__gte=line.quantity) for line in lines))
+    at = timezone.now()  # under the items' locks: orders the words about them
+    returned = StockItem.objects.filter(held).update(
+        available=F("available") + quantity, reserved=F("reserved") - quantity, updated_at=at
+    )
+    if returned != len(lines):  # reserved units only leave through a reservation: this is a bug, not a client's error
+        raise RuntimeError(f"Reservation {reference} holds more than is reserved; nothing released.")
     for line in lines:
-        returned = StockItem.objects.filter(pk=line.stock_item_id, reserved__gte=line.quantity).update(
-            available=F("available") + line.quantity, reserved=F("reserved") - line.quantity, updated_at=now
-        )
-        if returned != 1:  # reserved units only leave through a reservation: this is a bug, not a client's error
-            raise RuntimeError(f"Reservation {reservation.reference} holds more than is reserved; nothing released.")
-        item = items[line.stock_item_id]
-        _available_set(item, item.available + line.quantity, at=now)
+        _available_set(line.stock_item, line.stock_item.available + line.quantity, at=at)
+    return reservation
 
 
 @transaction.atomic
@@ -322,8 +411,15 @@ def reservation_confirm(*, reference: str) -> Reservation:
     """The holder's order was saved: the hold no longer expires. Confirming again changes
     nothing. A hold that expired meanwhile is taken again if every unit is still there
     (else 409 reservation_expired); a released one is 409 reservation_released."""
-    warehouse = warehouse_get_default(for_update=True)
-    reservation = Reservation.objects.filter(reference=reference).prefetch_related("lines__stock_item").first()
+    now = timezone.now()
+    # The common case, a hold not confirmed yet: one statement, under the row's lock.
+    held = Reservation.objects.filter(reference=reference, status=Reservation.Status.HELD, confirmed_at__isnull=True)
+    if held.update(expires_at=None, confirmed_at=now, updated_at=now):
+        confirmed = _reservation_read(reference)
+        assert confirmed is not None  # just updated
+        return confirmed
+    warehouse = warehouse_get_default(lock="share")  # taking an expired hold again needs it active
+    reservation = _reservation_locked(reference)
     if reservation is None:
         raise NotFound(f"There is no reservation {reference}.", code=StockErrorCode.RESERVATION_NOT_FOUND)
     if reservation.status == Reservation.Status.RELEASED:
@@ -333,17 +429,20 @@ def reservation_confirm(*, reference: str) -> Reservation:
             details={"reference": reference},
         )
     if reservation.status == Reservation.Status.EXPIRED:
-        _retake(reservation, warehouse=warehouse)
-    if reservation.confirmed_at is None:
-        reservation.status = Reservation.Status.HELD
-        reservation.expires_at = None
-        reservation.confirmed_at = timezone.now()
-        reservation.save(update_fields=["status", "expires_at", "confirmed_at", "updated_at"])
-    return reservation
+        _retake(reference, warehouse=warehouse)
+    if reservation.confirmed_at is None:  # expired, or held since the first statement looked
+        Reservation.objects.filter(pk=reservation.pk).update(
+            status=Reservation.Status.HELD, expires_at=None, confirmed_at=now, released_at=None, updated_at=now
+        )
+    confirmed = _reservation_read(reference)
+    assert confirmed is not None  # locked above
+    return confirmed
 
 
-def _retake(reservation: Reservation, *, warehouse: Warehouse) -> None:
+def _retake(reference: str, *, warehouse: Warehouse) -> None:
     _require_active(warehouse)
+    reservation = _reservation_read(reference, lock_items=True)
+    assert reservation is not None  # its row is locked
     lines = list(reservation.lines.all())
     short = [
         _insufficient(line.stock_item, line.stock_item.product_type, line.stock_item.product_id, line.quantity)
@@ -352,18 +451,16 @@ def _retake(reservation: Reservation, *, warehouse: Warehouse) -> None:
     ]
     if short:
         raise Conflict(
-            f"Reservation {reservation.reference} expired and its units are no longer all available.",
+            f"Reservation {reference} expired and its units are no longer all available.",
             code=StockErrorCode.RESERVATION_EXPIRED,
-            details={"reference": reservation.reference, "items": short},
+            details={"reference": reference, "items": short},
         )
-    for line in lines:
-        _take(line.stock_item, line.quantity, reserve=True)
-    reservation.released_at = None
+    _take([(line.stock_item, line.quantity) for line in lines], reserve=True, at=timezone.now())
 
 
 def reservations_expire(*, limit: int = 100) -> int:
     """The sweep: unconfirmed holds past their expiry go back on sale (status expired);
-    how many. Each in its own transaction, checked again under the warehouse lock."""
+    how many. Each in its own transaction, checked again under the reservation's lock."""
     now = timezone.now()
     due = Reservation.objects.filter(status=Reservation.Status.HELD, expires_at__lt=now).order_by("expires_at")
     expired = 0
@@ -374,18 +471,9 @@ def reservations_expire(*, limit: int = 100) -> int:
 
 @transaction.atomic
 def _reservation_expire(*, reference: str) -> int:
-    warehouse_get_default(for_update=True)
     now = timezone.now()
-    reservation = (
-        Reservation.objects.filter(reference=reference, status=Reservation.Status.HELD, expires_at__lt=now)
-        .prefetch_related("lines")
-        .first()
-    )
-    if reservation is None:  # confirmed or released meanwhile
-        return 0
-    _give_back(reservation, now=now)
-    reservation.status = Reservation.Status.EXPIRED
-    reservation.released_at = now
-    reservation.save(update_fields=["status", "released_at", "updated_at"])
+    if not _hold_end(reference, Reservation.Status.EXPIRED, at=now, expires_at__lt=now):
+        return 0  # confirmed or released meanwhile
+    _give_back(reference)
     logger.info("reservation %s expired unconfirmed: its units are back on sale", reference)
     return 1

@@ -401,11 +401,11 @@ def test_a_new_reservation_claims_its_reference_and_answers_without_reading_back
 ):
     put_stock(1, 5)
     put_stock(2, 5)
-    # The test's savepoint and its release, the warehouse lock, the reference claimed in
-    # one insert, the stock read, one conditional update per line, the lines inserted.
-    # Looking the reference up before claiming it, or reading the reservation back for
-    # the answer (both done before), goes over.
-    with django_assert_max_num_queries(8):
+    # The test's savepoint and its release, the warehouse read FOR SHARE, the reference
+    # claimed in one insert, the stock read FOR UPDATE, one conditional update of the
+    # lines' items, the lines inserted. Looking the reference up before claiming it, or
+    # reading the reservation back for the answer (both done before), goes over.
+    with django_assert_max_num_queries(7):
         first = reserve(service_client, "order-18", (1, 2), (2, 1))
     assert first.status_code == 201, first.json()
     later = reserve(service_client, "order-18", (1, 2), (2, 1))  # a replay reads what is stored
