@@ -5,12 +5,16 @@ import datetime
 import io
 import logging
 import time
+from types import SimpleNamespace
 
 import jwt
 import pytest
 from django.conf import settings as django_settings
+from rest_framework_simplejwt import state
 
+from common import verified_tokens
 from common.auth import mint_access_token
+from common.verified_tokens import VERIFIED
 from routing import breakers, proxy
 from routing.public_routes import PUBLIC_ROUTES, is_public
 from routing.rates import Rate
@@ -67,6 +71,47 @@ def test_a_valid_token_is_passed_on(client, upstream):
     response = client.post("/api/books/", data={}, content_type="application/json", **bearer(token))
     assert response.status_code == 201
     assert upstream.seen[0]["headers"]["Authorization"] == f"Bearer {token}"
+
+
+def test_a_token_is_verified_once_at_the_edge_and_a_changed_copy_is_not_taken(client, upstream, monkeypatch):
+    VERIFIED.forget()
+    verified: list[str] = []
+    decode = state.token_backend.decode
+    monkeypatch.setattr(
+        state.token_backend, "decode", lambda token, verify=True: verified.append(token) or decode(token)
+    )
+    token = customer_token()
+    # Inside the signature: its last character may carry only padding bits.
+    middle = len(token) - 20
+    changed = token[:middle] + ("B" if token[middle] == "A" else "A") + token[middle + 1 :]
+    post = lambda token: client.post("/api/books/", data={}, content_type="application/json", **bearer(token))  # noqa: E731
+
+    assert [post(token).status_code for _ in range(3)] == [201, 201, 201]
+    assert len(verified) == 1
+    assert post(changed).status_code == 401
+    assert client.get("/api/books/1/", **bearer(changed)).status_code == 201  # public: the service decides
+    assert [seen["headers"]["Authorization"] for seen in upstream.seen][-1] == f"Bearer {changed}"
+
+
+def test_a_token_verified_at_the_edge_is_refused_once_expired(client, upstream, monkeypatch):
+    VERIFIED.forget()
+    token = customer_token()
+    post = lambda: client.post("/api/books/", data={}, content_type="application/json", **bearer(token))  # noqa: E731
+    assert post().status_code == 201
+
+    class ADayOn(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.datetime.now(tz) + datetime.timedelta(days=1)
+
+    # Both clocks a token's dates are read by: the cache's and PyJWT's.
+    monkeypatch.setattr(verified_tokens, "time", SimpleNamespace(time=lambda: time.time() + 86400))
+    monkeypatch.setattr("jwt.api_jwt.datetime", ADayOn)
+
+    response = post()
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "token_not_valid"
+    assert len(upstream.seen) == 1
 
 
 @pytest.mark.parametrize(
