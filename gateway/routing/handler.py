@@ -1,19 +1,30 @@
 """The gateway's WSGI entry: forwarded requests skip the parts of Django they never use.
 
 A request for /api/<resource>/... that a service serves (routes.ROUTES) goes to a
-handler with Django's own request and response objects, signals and exception
-handling, but a shorter middleware chain (the project's, less the middleware that only
-the admin and static files use) straight to the proxy view, with no URL resolving.
-Everything else (health, docs, the composite calls, the admin) goes to the full Django
-application. A forwarded request costs the gateway less CPU this way
-(docs/performance.md, "What the profile found").
+handler with Django's own request and response objects and exception handling, but a shorter
+middleware chain (the project's, less the middleware that only the admin and static
+files use) straight to the proxy view, with no URL resolving. Everything else (health,
+docs, the composite calls, the admin) goes to the full Django application. A forwarded
+request costs the gateway less CPU this way (docs/performance.md, "What the profile
+found").
+
+Django's request_started and request_finished signals are sent only for a request
+during which the thread holds a database connection (a write, counted by the rate
+limits, or one kept open since): their receivers (close_old_connections,
+reset_queries, close_caches, reset_urlconf) have nothing to do otherwise, since the
+caches' close() is a no-op for locmem and Redis and the forwarding chain sets no
+urlconf of its own. With a pool (PostgreSQL), the connection a write borrowed goes
+back at the end of that request, as before.
 """
 
 import re
 
 from django.conf import settings
 from django.core.handlers.exception import convert_exception_to_response
-from django.core.handlers.wsgi import WSGIHandler
+from django.core.handlers.wsgi import WSGIHandler, get_script_name
+from django.core.signals import request_finished, request_started
+from django.db import connections
+from django.urls import set_script_prefix
 from django.utils.module_loading import import_string
 
 from routing.routes import ROUTES
@@ -54,6 +65,44 @@ class ForwardingHandler(WSGIHandler):
             if middleware_path not in ADMIN_ONLY_MIDDLEWARE:
                 handler = convert_exception_to_response(import_string(middleware_path)(handler))
         self._middleware_chain = handler
+
+    def __call__(self, environ, start_response):
+        # WSGIHandler.__call__, but for the signals (the module's docstring).
+        set_script_prefix(get_script_name(environ))
+        if _holds_database_connection():
+            request_started.send(sender=self.__class__, environ=environ)
+        request = self.request_class(environ)
+        response = self.get_response(request)
+        response._handler_class = self.__class__
+        status = f"{response.status_code} {response.reason_phrase}"
+        cookies = (("Set-Cookie", cookie.output(header="")) for cookie in response.cookies.values())
+        start_response(status, [*response.items(), *cookies])
+        if response.streaming:  # none on this path today; Django's way if ever
+            return response
+        return AnswerInMemory(response, request)
+
+
+def _holds_database_connection() -> bool:
+    return any(connection.connection is not None for connection in connections.all(initialized_only=True))
+
+
+class AnswerInMemory:
+    """The body of a forwarded request's answer, for the server: closing it closes the
+    response (request_finished sent) only when the thread holds a database connection;
+    otherwise it closes the request, the one resource such a response holds."""
+
+    def __init__(self, response, request):
+        self.response = response
+        self.request = request
+
+    def __iter__(self):
+        yield self.response.content
+
+    def close(self) -> None:
+        if _holds_database_connection():
+            self.response.close()
+        else:
+            self.request.close()
 
 
 def gateway_application(django_application):

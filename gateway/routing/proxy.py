@@ -9,6 +9,7 @@ span and sends the W3C traceparent on (common.telemetry).
 
 import time
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import urllib3
@@ -65,20 +66,24 @@ pools = PerKey(
 pool_for = pools.get
 
 
-def _header_name(meta_key: str) -> str:
-    return meta_key[5:].replace("_", "-").title()
+@lru_cache(maxsize=512)  # bounded: clients choose header names
+def _copied_header(meta_key: str) -> tuple[str, str] | None:
+    """The header a META key names, as sent on and lowered, when it may be copied in."""
+    if not meta_key.startswith("HTTP_"):
+        return None
+    name = meta_key[5:].replace("_", "-").title()
+    lowered = name.lower()
+    return None if lowered in _NOT_COPIED_IN else (name, lowered)
 
 
 def upstream_headers(request) -> dict[str, str]:
     meta = request.META
-    connection_tokens = {t.strip().lower() for t in meta.get("HTTP_CONNECTION", "").split(",")}
+    connection = meta.get("HTTP_CONNECTION")
+    connection_tokens = {t.strip().lower() for t in connection.split(",")} if connection else set()
     headers = {}
     for key, value in meta.items():
-        if key.startswith("HTTP_"):
-            name = _header_name(key)
-            lowered = name.lower()
-            if lowered not in _NOT_COPIED_IN and lowered not in connection_tokens:
-                headers[name] = value
+        if (copied := _copied_header(key)) is not None and copied[1] not in connection_tokens:
+            headers[copied[0]] = value
     if content_type := meta.get("CONTENT_TYPE"):
         headers["Content-Type"] = content_type
     # The client as the gateway knows it: its socket's peer, or what a proxy in
@@ -96,6 +101,11 @@ def upstream_target(request) -> str:
     return raw if raw.startswith("/") else request.get_full_path()
 
 
+@lru_cache(maxsize=4)  # urllib3 clones it for each request
+def _timeout(connect: float, read: float) -> urllib3.Timeout:
+    return urllib3.Timeout(connect=connect, read=read)
+
+
 def forward(
     request,
     service: str,
@@ -107,7 +117,7 @@ def forward(
     """The request sent on to the service and its answer. `target`: another path and
     query than the client's; `headers`: set (or, with None, removed) on top of
     upstream_headers, whatever the client sent under those names."""
-    timeout = urllib3.Timeout(connect=settings.GATEWAY_CONNECT_TIMEOUT, read=settings.GATEWAY_READ_TIMEOUT)
+    timeout = _timeout(settings.GATEWAY_CONNECT_TIMEOUT, settings.GATEWAY_READ_TIMEOUT)
     sent = upstream_headers(request)
     if headers:
         replaced = {name.lower() for name in headers}
@@ -150,9 +160,9 @@ def forward(
     response = ProxiedResponse(upstream.data, status=upstream.status)
     if "content-type" not in upstream.headers:
         del response["Content-Type"]
-    for name in upstream.headers:
+    for name, value in upstream.headers.itermerged():  # a repeated header's values joined with ", "
         if name.lower() not in _NOT_COPIED_OUT:
-            response[name] = upstream.headers[name]
+            response[name] = value
     response.set_cookies = upstream.headers.getlist("Set-Cookie")
     return response
 
