@@ -4,8 +4,9 @@ interrupted.
 
 A service lists its sweeps in settings.SWEEPS: dotted paths of functions that take no
 argument and return how many things they changed. An installed app may bring its own
-(its AppConfig's `sweeps`, such as common.idempotency's purge of expired keys), so no
-service that installs it can forget them. Every web process runs them all in
+(its AppConfig's `sweeps`, such as common.idempotency's purge of expired keys and
+common.outbox's of old processed event ids), so no service that installs it can forget
+them. Work that need not run every round (a purge) keeps an Interval. Every web process runs them all in
 one daemon thread every SWEEP_SECONDS (started by common.entrypoints, so manage.py
 commands and tests do not); `python manage.py sweep` runs them once (cron, tests).
 A sweep must be safe to run in several processes at once (one per replica): it takes
@@ -17,6 +18,7 @@ many things it changed (`bookstore.sweep.changed`) and its statements and calls.
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from functools import cache
 
@@ -34,6 +36,25 @@ logger = logging.getLogger(__name__)
 def _sweep(path: str) -> Callable[[], int]:
     sweep: Callable[[], int] = import_string(path)
     return sweep
+
+
+class Interval:
+    """When a sweep's occasional work (a purge) is due in this process: at its first
+    round, then `seconds()` after its last pass finished; never while `seconds()` is 0 or
+    less. The sweep calls finished() when its pass is done: after a success only, so a
+    pass the database refused is tried again next round, and a pass done in batches goes
+    on at the next round (at once after a round that changed something, see run)."""
+
+    def __init__(self, seconds: Callable[[], float]) -> None:
+        self.seconds = seconds
+        self.last: float | None = None  # time.monotonic() when the last pass finished
+
+    def due(self) -> bool:
+        every = self.seconds()
+        return every > 0 and (self.last is None or time.monotonic() - self.last >= every)
+
+    def finished(self) -> None:
+        self.last = time.monotonic()
 
 
 def sweep_paths() -> list[str]:

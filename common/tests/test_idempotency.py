@@ -206,7 +206,7 @@ def test_an_expired_key_a_racer_claimed_anew_meanwhile_is_not_deleted_but_waited
 def purge_clock(monkeypatch):
     """A fresh process as the purge sweep sees it, with a clock the test moves."""
     clock = [1000.0]
-    monkeypatch.setattr(keys._PurgeClock, "last", None)
+    monkeypatch.setattr(keys._purge_interval, "last", None)
     monkeypatch.setattr(keys.time, "monotonic", lambda: clock[0])
     return clock
 

@@ -45,9 +45,10 @@ def path(function) -> str:
 @pytest.fixture(autouse=True)
 def _fresh(settings):
     ran.clear()
-    # This suite installs common.idempotency, whose purge sweep runs beside the listed
-    # ones: off here, so these rounds run only the sweeps of this module.
+    # This suite installs common.idempotency and common.outbox, whose purge sweeps run
+    # beside the listed ones: off here, so these rounds run only the sweeps of this module.
     settings.IDEMPOTENCY_PURGE_SECONDS = 0
+    settings.PROCESSED_EVENTS_PURGE_SECONDS = 0
 
 
 def test_a_round_runs_every_sweep_and_adds_what_they_changed(settings):
@@ -84,12 +85,17 @@ def test_the_thread_sweeps_again_at_once_while_there_is_work_then_waits(settings
 
 
 def without_app_sweeps(monkeypatch) -> None:
-    monkeypatch.setattr(apps.get_app_config("idempotency"), "sweeps", ())
+    for label in ("outbox", "idempotency"):
+        monkeypatch.setattr(apps.get_app_config(label), "sweeps", ())
 
 
 def test_an_installed_apps_sweeps_run_after_the_services_own(settings, monkeypatch):
     settings.SWEEPS = [path(counts_two)]
-    assert sweeps.sweep_paths() == [path(counts_two), "common.idempotency.keys.keys_purge_sweep"]
+    assert sweeps.sweep_paths() == [
+        path(counts_two),
+        "common.outbox.retention.processed_events_purge_sweep",
+        "common.idempotency.keys.keys_purge_sweep",
+    ]
     without_app_sweeps(monkeypatch)
     assert sweeps.sweep_paths() == [path(counts_two)]
 

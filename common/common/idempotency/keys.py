@@ -24,6 +24,7 @@ from common.errors import ApiError, Conflict
 from common.idempotency.header import HEADER, REPLAYED_HEADER, key_valid
 from common.idempotency.models import IdempotencyKey
 from common.settings import env_float, live_setting
+from common.sweeps import Interval
 
 # The key claimed by the request idempotent() runs now, for complete_in_transaction.
 _current: ContextVar[IdempotencyKey | None] = ContextVar("idempotency_key", default=None)
@@ -187,10 +188,7 @@ def keys_purge(*, older_than: timedelta | None = None) -> int:
     return deleted
 
 
-class _PurgeClock:
-    """When this process last purged (time.monotonic()), None before the first time."""
-
-    last: float | None = None
+_purge_interval = Interval(purge_seconds)
 
 
 def keys_purge_sweep() -> int:
@@ -198,10 +196,8 @@ def keys_purge_sweep() -> int:
     IDEMPOTENCY_PURGE_SECONDS in a process, at its first round, then after each interval;
     0: never (purge_idempotency_keys still does). A claim forgets only its own expired
     key, so without this the table would keep every key ever sent."""
-    every = purge_seconds()
-    now = time.monotonic()
-    if every <= 0 or (_PurgeClock.last is not None and now - _PurgeClock.last < every):
+    if not _purge_interval.due():
         return 0
     deleted = keys_purge()
-    _PurgeClock.last = now  # after a success: a purge the database refused is tried next round
+    _purge_interval.finished()
     return deleted

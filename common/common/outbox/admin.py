@@ -26,7 +26,8 @@ class OutboxDeliveryInline(admin.TabularInline):
 
 # Events, deliveries and processed event ids are records written with the changes they
 # tell of: none is added, edited or deleted by hand (a processed id deleted would let its
-# event be handled twice). Deliveries are retried or parked with the actions below.
+# event be handled twice; the purge deletes only ids older than the events still handled,
+# common.outbox.retention). Deliveries are retried or parked with the actions below.
 
 
 @admin.register(OutboxEvent)

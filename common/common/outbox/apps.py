@@ -6,6 +6,8 @@ class OutboxConfig(AppConfig):
     label = "outbox"
     verbose_name = "Event outbox"
     default_auto_field = "django.db.models.BigAutoField"
+    # Run by common.sweeps in every service that installs the app, beside its SWEEPS.
+    sweeps = ("common.outbox.retention.processed_events_purge_sweep",)
 
     def ready(self) -> None:
         from django.conf import settings

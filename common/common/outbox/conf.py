@@ -11,6 +11,9 @@ OUTBOX_BATCH                deliveries taken per round (50)
 OUTBOX_FAST_PATH            try delivery in a background thread right after commit (true)
 OUTBOX_MAX_REFUSALS         refusals in a row (a 4xx that will not change, dispatcher.REFUSALS)
                             after which a delivery is parked instead of tried again (5)
+PROCESSED_EVENTS_KEEP_DAYS      how long a consumer keeps the ids of the events it handled,
+                                and so the oldest event it still handles (30; see retention)
+PROCESSED_EVENTS_PURGE_SECONDS  how often each process's sweeps delete older ids (3600; 0: never)
 """
 
 import json
@@ -63,6 +66,17 @@ def fast_path() -> bool:
 
 def max_refusals() -> int:
     return live_setting("OUTBOX_MAX_REFUSALS", lambda: env_int("OUTBOX_MAX_REFUSALS", 5))
+
+
+def processed_events_keep_days() -> float:
+    days = live_setting("PROCESSED_EVENTS_KEEP_DAYS", lambda: env_float("PROCESSED_EVENTS_KEEP_DAYS", 30.0))
+    if days <= 0:  # every event would be refused as too old
+        raise ImproperlyConfiguredEnv(f"PROCESSED_EVENTS_KEEP_DAYS must be more than 0, not {days}")
+    return days
+
+
+def processed_events_purge_seconds() -> float:
+    return live_setting("PROCESSED_EVENTS_PURGE_SECONDS", lambda: env_float("PROCESSED_EVENTS_PURGE_SECONDS", 3600.0))
 
 
 def _subscribers_from_env() -> dict[str, list[str]]:

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from common.db import create_unless_present
 from common.events import CONTRACTS, payload_of
 from common.outbox.models import ProcessedEvent
+from common.outbox.retention import event_expired
 from common.permissions import IsService
 from common.serializers import Serializer as JsonTypedSerializer
 
@@ -46,7 +47,7 @@ class EventEnvelopeSerializer(JsonTypedSerializer):
 
 class EventAckSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=["processed", "duplicate", "ignored"])
+    status = serializers.ChoiceField(choices=["processed", "duplicate", "ignored", "expired"])
 
 
 class EventReceiverView(APIView):
@@ -55,7 +56,9 @@ class EventReceiverView(APIView):
     acknowledged and ignored, so publishers do not retry what nobody here wants. The
     handler gets the payload read by its contract (common.events); a payload that
     breaks it, or a version newer than this service knows, is a 400 and stays unseen
-    (the publisher's outbox parks it until this service is fixed or upgraded)."""
+    (the publisher's outbox parks it until this service is fixed or upgraded). An event
+    older than the processed ids are kept is acknowledged as expired and not handled
+    (common.outbox.retention)."""
 
     permission_classes = [IsService]
     handlers: dict[str, Callable[..., object]] = {}
@@ -68,6 +71,8 @@ class EventReceiverView(APIView):
         handler = self.handlers.get(event["type"])
         if handler is None:
             return Response({"id": str(event["id"]), "status": "ignored"})
+        if event_expired(event):
+            return Response({"id": str(event["id"]), "status": "expired"})
         if contract := CONTRACTS.get(event["type"]):
             if event["version"] > contract.version:
                 message = f"This service reads {event['type']} up to version {contract.version}."

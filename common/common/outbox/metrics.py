@@ -1,16 +1,26 @@
-"""The outbox's metrics, read from the database when Prometheus scrapes (two queries on
-partial indexes, so they stay cheap however many delivered rows pile up). Registered by
-the app for the services that publish (DISPATCHING_SERVICES); they cover the deliveries
-of the web processes and of the dispatcher alike, since both write the same rows."""
+"""The outbox's metrics. The publisher's backlog is read from the database when
+Prometheus scrapes (two queries on partial indexes, so they stay cheap however many
+delivered rows pile up), registered by the app for the services that publish
+(DISPATCHING_SERVICES); it covers the deliveries of the web processes and of the
+dispatcher alike, since both write the same rows. The consumer's events refused as too
+old (common.outbox.retention) are counted by the process that refused them."""
 
 from collections.abc import Iterator
 
 from django.db.models import Count, Min, Q
 from django.utils import timezone
+from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from common.metrics import service_name
+from common.metrics import REGISTRY, service_name
 from common.outbox.models import OutboxDelivery
+
+EVENTS_EXPIRED = Counter(
+    "outbox_events_expired",
+    "Events acknowledged without being handled: older than PROCESSED_EVENTS_KEEP_DAYS, their ids may be purged.",
+    ["service", "event_type"],
+    registry=REGISTRY,
+)
 
 
 def read() -> Iterator[Metric]:

@@ -90,7 +90,8 @@ class OutboxDelivery(models.Model):
 
 
 class ProcessedEvent(models.Model):
-    """An event id this service has already handled: a redelivery is acknowledged and ignored."""
+    """An event id this service has already handled: a redelivery is acknowledged and
+    ignored. Kept PROCESSED_EVENTS_KEEP_DAYS, then purged (common.outbox.retention)."""
 
     id = models.UUIDField(primary_key=True)
     event_type = models.CharField(max_length=100)
@@ -98,6 +99,10 @@ class ProcessedEvent(models.Model):
 
     class Meta:
         ordering = ["-processed_at"]
+        indexes = [
+            # The purge's batches, the oldest first: each reads only the rows it deletes.
+            models.Index(fields=["processed_at"], name="outbox_processed_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.id}"
