@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from django.core.handlers.wsgi import WSGIHandler
+    from common.api_handler import WSGIApplication
 
 
 def manage(settings_module: str) -> None:
@@ -37,8 +37,9 @@ def _ended_by_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signal.SIGTERM)  # the status a shell gives a process SIGTERM ended
 
 
-def wsgi_application(settings_module: str) -> "WSGIHandler":
-    """The service's WSGI application; refuses to start with development keys and
+def wsgi_application(settings_module: str) -> "WSGIApplication":
+    """The service's WSGI application, whose API requests skip the middleware only the
+    admin uses (common.api_handler); refuses to start with development keys and
     DEBUG off (common/checks.py), since waitress runs no checks itself. Tracing is set
     up first when the environment asks for it (common.telemetry). What it has loaded by
     then is frozen out of the garbage collector's reach (freeze_startup). Then the
@@ -52,8 +53,13 @@ def wsgi_application(settings_module: str) -> "WSGIHandler":
     from common.checks import KEYS_TAG
 
     # Before the middleware chain is built and any database connection made (common.telemetry).
-    telemetry.setup(_service_of(settings_module), process="web")
-    application = get_wsgi_application()
+    service = _service_of(settings_module)
+    telemetry.setup(service, process="web")
+    django_application = get_wsgi_application()
+    from common.api_handler import api_routed_application
+
+    # The gateway routes its forwarded requests itself (gateway/routing/handler.py).
+    application = django_application if service == "gateway" else api_routed_application(django_application)
     errors = [m for m in checks.run_checks(tags=[KEYS_TAG], include_deployment_checks=True) if m.is_serious()]
     if errors:
         raise ImproperlyConfigured("; ".join(f"{m.id}: {m.msg} {m.hint}" for m in errors))
