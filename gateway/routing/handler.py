@@ -22,7 +22,7 @@ import re
 from django.conf import settings
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler, get_script_name
-from django.core.signals import request_finished, request_started
+from django.core.signals import request_started
 from django.db import connections
 from django.urls import set_script_prefix
 from django.utils.module_loading import import_string

@@ -1,8 +1,13 @@
-import pytest
-from django.test import override_settings
+import threading
 
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.test import RequestFactory, override_settings
+
+from common.auth import mint_access_token
 from routing import handler
-from routing.handler import forwarded_resource
+from routing.handler import forwarded_resource, gateway_application
 
 
 @pytest.mark.parametrize(
@@ -53,3 +58,68 @@ def test_an_unexpected_error_while_forwarding_is_a_json_500_without_a_traceback(
     assert response.json()["error"]["code"] == "internal_error"
     assert b"Traceback" not in response.content
     assert upstream.seen == []
+
+
+class SignalsSent:
+    def __init__(self):
+        self.names = []
+
+    def __enter__(self):
+        request_started.connect(self.started)
+        request_finished.connect(self.finished)
+        return self
+
+    def __exit__(self, *exc_info):
+        request_started.disconnect(self.started)
+        request_finished.disconnect(self.finished)
+
+    def started(self, **kwargs):
+        self.names.append("request_started")
+
+    def finished(self, **kwargs):
+        self.names.append("request_finished")
+
+
+def _call_in_a_new_thread(environ):
+    """The gateway's WSGI application called as a server's worker thread would, on a
+    thread that has not touched the database."""
+    answer = {}
+
+    def serve():
+        def start_response(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, headers
+
+        chunks = gateway_application(WSGIHandler())(environ, start_response)
+        try:
+            answer["body"] = b"".join(chunks)
+        finally:
+            chunks.close()
+
+    worker = threading.Thread(target=serve)
+    worker.start()
+    worker.join()
+    return answer
+
+
+def test_a_forwarded_request_without_the_database_sends_no_request_signals(upstream):
+    environ = RequestFactory()._base_environ(PATH_INFO="/api/books/1/", REQUEST_METHOD="GET", HTTP_X_REQUEST_ID="r-1")
+    with SignalsSent() as sent:
+        answer = _call_in_a_new_thread(environ)
+
+    assert sent.names == []  # close_old_connections and the rest: nothing for them to do
+    assert answer["status"] == "201 Created"
+    assert ("X-Request-ID", "r-1") in answer["headers"]
+    assert ("X-Frame-Options", "DENY") in answer["headers"]
+    assert answer["body"] == b'{"ok": true, "path": "/api/books/1/"}'
+
+
+@pytest.mark.django_db
+def test_a_forwarded_write_counted_in_the_database_sends_them_so_its_connection_is_returned(client, upstream):
+    token = mint_access_token(user_id=5, username="user5")
+    with SignalsSent() as sent:
+        response = client.post(
+            "/api/books/", data=b"{}", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+
+    assert response.status_code == 201
+    assert sent.names == ["request_started", "request_finished"]
