@@ -96,19 +96,27 @@ def nested_deeper_than(value: Any, limit: int) -> bool:
 
 
 _UTF8 = ("utf-8", "utf8")
-# An int of 19 digits or more may be past 64 bits, which orjson reads as a float where json keeps an int.
-_LONG_DIGIT_RUN = re.compile(rb"\d{19,}")
+# An int of 19 digits or more may be past 64 bits, which orjson reads as a float where
+# json keeps an int: looked for as a run of zeros once every digit is a zero.
+_DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"0" * 9)
+_LONG_DIGIT_RUN = b"0" * 19
 
 
 def _json_loads(raw: bytes, encoding: str) -> Any:
     """The body as json reads it. orjson reads it where it reads the same: it refuses
     all that json refuses (NaN and Infinity too); json then reads what orjson refuses
     (a lone surrogate, a number past a double's range) or gives json's own error."""
-    if encoding.lower() in _UTF8 and not _LONG_DIGIT_RUN.search(raw):
+    if encoding.lower() in _UTF8 and _LONG_DIGIT_RUN not in raw.translate(_DIGITS_AS_ZEROS):
         with contextlib.suppress(orjson.JSONDecodeError):
             return orjson.loads(raw)
     parse_constant = json.strict_constant if api_settings.STRICT_JSON else None
     return json.loads(raw.decode(encoding), parse_constant=parse_constant)
+
+
+def _may_nest_too_deep(raw: bytes, encoding: str) -> bool:
+    """False when the body cannot nest past MAX_JSON_DEPTH: in UTF-8, one with no more
+    opening brackets than that (counted inside strings too)."""
+    return encoding.lower() not in _UTF8 or raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH
 
 
 class JSONParser(parsers.JSONParser):
@@ -129,6 +137,10 @@ class JSONParser(parsers.JSONParser):
             raise ParseError(too_deep) from None
         except ValueError as exc:  # UnicodeDecodeError included
             raise ParseError(f"JSON parse error - {exc}") from None
-        if isinstance(data, (dict, list)) and nested_deeper_than(data, MAX_JSON_DEPTH):
+        if (
+            isinstance(data, (dict, list))
+            and _may_nest_too_deep(raw, encoding)
+            and nested_deeper_than(data, MAX_JSON_DEPTH)
+        ):
             raise ParseError(too_deep)
         return data

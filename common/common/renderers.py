@@ -17,6 +17,7 @@ to DRF's renderer:
 
 from collections.abc import Iterator, Mapping
 from enum import Enum
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -27,29 +28,32 @@ _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | o
 _CONTAINERS = frozenset({dict, list, tuple})
 _PLAIN = frozenset({str, int, bool, type(None), *_CONTAINERS})
 _DRF_ENCODER = JSONEncoder()
-# Arrays and objects orjson nests before it refuses; also ends the walk of a value that holds itself.
-_ORJSON_MAX_DEPTH = 254
 
 
 class _LeftToDRF(Exception):
     """Stops orjson: DRF's renderer writes this body."""
 
 
+def _children(level: list[Any]) -> Iterator[Any]:
+    return chain.from_iterable(item.values() if type(item) is dict else item for item in level)
+
+
 def _holds_what_orjson_writes_otherwise(value: Any) -> bool:
     """Whether a float or an Enum member is in `value` or its plain dicts, lists and
-    tuples (anything else reaches _default, which checks what it converts)."""
-    pending: list[tuple[Any, int]] = [((value,), 0)]
-    while pending:
-        children, depth = pending.pop()
-        if depth > _ORJSON_MAX_DEPTH:
-            return True
-        if isinstance(children, dict):
-            children = children.values()
-        kinds = set(map(type, children))
+    tuples (anything else reaches _default, which checks what it converts). Walked a
+    level at a time, each level's values read together; a container met again (held
+    twice, or holding itself) is not walked again."""
+    level: list[Any] = [(value,)]
+    walked: set[int] = set()
+    while level:
+        kinds = set(map(type, _children(level)))
         if not kinds <= _PLAIN and any(issubclass(kind, (float, Enum)) for kind in kinds):
             return True
-        if not kinds.isdisjoint(_CONTAINERS):
-            pending.extend((child, depth + 1) for child in children if type(child) in _CONTAINERS)
+        if kinds.isdisjoint(_CONTAINERS):
+            return False
+        containers = {id(child): child for child in _children(level) if type(child) in _CONTAINERS}
+        level = [child for key, child in containers.items() if key not in walked]
+        walked.update(containers)
     return False
 
 

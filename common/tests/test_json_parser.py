@@ -184,3 +184,19 @@ def test_random_bodies_read_as_json_reads_them(seed):
         text = json.dumps(random_value(rng, 4), ensure_ascii=rng.random() < 0.5, allow_nan=True)
         for body in (text.encode(), mangled(rng, text)):
             assert same(parsed(body), json_parsed(body)), body
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "utf-16", "utf-32", "cp500"])
+@pytest.mark.parametrize("opening", ['{"a":', "[", '[{"b": 1, "c":'])
+def test_a_body_nested_past_the_limit_is_refused_in_any_charset(charset, opening):
+    closing = {'{"a":': "}", "[": "]", '[{"b": 1, "c":': "}]"}[opening]
+    at_limit = (
+        opening * (limits.MAX_JSON_DEPTH // len(closing)) + "1" + closing * (limits.MAX_JSON_DEPTH // len(closing))
+    )
+    over = "[" + at_limit + "]"
+
+    assert json.loads(at_limit) == parsed(at_limit.encode(charset), charset)
+    assert parsed(over.encode(charset), charset) == (
+        "ParseError",
+        f"The JSON body is nested more than {limits.MAX_JSON_DEPTH} levels deep.",
+    )
