@@ -88,7 +88,7 @@ class JSONRenderer(renderers.JSONRenderer):
         if (
             self.ensure_ascii
             or not self.compact
-            or self.get_indent(accepted_media_type, renderer_context or {}) is not None
+            or self.get_indent(accepted_media_type or "", renderer_context or {}) is not None
             or _holds_what_orjson_writes_otherwise(data)
         ):
             return super().render(data, accepted_media_type, renderer_context)

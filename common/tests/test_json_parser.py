@@ -137,7 +137,7 @@ def test_a_typical_body_is_read_by_orjson(monkeypatch):
     assert parsed(BODIES[1]) == {"items": [{"book_id": 1, "quantity": 3}, {"book_id": 2, "quantity": 1}], "note": ""}
 
 
-def seeded(seed: object) -> random.Random:
+def seeded(seed: int | str) -> random.Random:
     return random.Random(seed)  # noqa: S311 (test data, the same on every run)
 
 

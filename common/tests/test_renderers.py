@@ -14,13 +14,14 @@ import pytest
 from django.db import models
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
-from rest_framework import renderers
+from rest_framework import renderers, serializers
 from rest_framework.settings import api_settings
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
 from common.renderers import JSONRenderer
 
 UTC = datetime.UTC
+SERIALIZER: serializers.Serializer = serializers.Serializer()  # what ReturnDict and ReturnList are made with
 HO_CHI_MINH = ZoneInfo("Asia/Ho_Chi_Minh")
 LONDON = ZoneInfo("Europe/London")
 
@@ -153,7 +154,9 @@ VALUES = {
     "map": lambda: map(str, range(3)),
     "ordered dict moved": moved_to_end,
     "dict subclass reading items()": lambda: Reversed(a=1, b=2),
-    "return dict and list": lambda: ReturnDict(a=ReturnList([1, {"b": 2}], serializer=None), serializer=None),
+    "return dict and list": lambda: ReturnDict(
+        a=ReturnList([1, {"b": 2}], serializer=SERIALIZER), serializer=SERIALIZER
+    ),
     "safe string": lambda: mark_safe("<b>"),
     "str subclass": lambda: [Label("x"), {"k": Label("y")}],
     "str subclass key": lambda: {Label("k"): 1},
@@ -181,7 +184,7 @@ def test_the_same_bytes_or_error_as_drf(make_value):
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
 def test_nan_and_infinity_are_refused_as_drf_refuses_them(value):
-    for holder in ({"x": value}, [1, [value]], value, ReturnList([value], serializer=None)):
+    for holder in ({"x": value}, [1, [value]], value, ReturnList([value], serializer=SERIALIZER)):
         with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
             JSONRenderer().render(holder)
         assert_same_as_drf(lambda holder=holder: holder)
@@ -237,7 +240,7 @@ def book(number):
 
 def catalog_page():
     """A page as book_service answers it (common.pagination around BookSerializer's dicts)."""
-    results = ReturnList([book(number) for number in range(1, 21)], serializer=None)
+    results = ReturnList([book(number) for number in range(1, 21)], serializer=SERIALIZER)
     return {"count": 412, "next": "http://testserver/api/books/?page=2", "previous": None, "results": results}
 
 
@@ -266,7 +269,7 @@ def test_what_orjson_writes_otherwise_is_drfs(monkeypatch, value):
     assert len(calls) == 1
 
 
-def seeded(seed: object) -> random.Random:
+def seeded(seed: int | str) -> random.Random:
     return random.Random(seed)  # noqa: S311 (test data, the same on every run)
 
 
@@ -318,8 +321,8 @@ def value_of_depth(rng: random.Random, depth: int):
     if kind == 1:
         return tuple(value_of_depth(rng, depth - 1) for _ in range(size))
     if kind == 2:
-        return ReturnList([value_of_depth(rng, depth - 1) for _ in range(size)], serializer=None)
-    keys = [rng.choice(["id", "title", "é", "\u2028", "a", "b", "", "x y"]) for _ in range(size)]
+        return ReturnList([value_of_depth(rng, depth - 1) for _ in range(size)], serializer=SERIALIZER)
+    keys: list[object] = [rng.choice(["id", "title", "é", "\u2028", "a", "b", "", "x y"]) for _ in range(size)]
     if rng.random() < 0.05:
         keys.append(rng.choice([1, None, 2.5, Label("k")]))
     items = [(key, value_of_depth(rng, depth - 1)) for key in keys]
