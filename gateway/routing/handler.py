@@ -73,12 +73,10 @@ class ForwardingHandler(WSGIHandler):
             request_started.send(sender=self.__class__, environ=environ)
         request = self.request_class(environ)
         response = self.get_response(request)
-        response._handler_class = self.__class__
+        response._handler_class = self.__class__  # type: ignore[attr-defined]  # read by response.close(), as in Django
         status = f"{response.status_code} {response.reason_phrase}"
         cookies = (("Set-Cookie", cookie.output(header="")) for cookie in response.cookies.values())
         start_response(status, [*response.items(), *cookies])
-        if response.streaming:  # none on this path today; Django's way if ever
-            return response
         return AnswerInMemory(response, request)
 
 
@@ -87,9 +85,11 @@ def _holds_database_connection() -> bool:
 
 
 class AnswerInMemory:
-    """The body of a forwarded request's answer, for the server: closing it closes the
-    response (request_finished sent) only when the thread holds a database connection;
-    otherwise it closes the request, the one resource such a response holds."""
+    """The body of a forwarded request's answer, for the server. Every answer on this
+    path is in memory (the service's, or one in the common error shape), never streamed,
+    so the request is the one resource it holds. Closing it closes the response
+    (request_finished sent) only when the thread holds a database connection, else
+    the request alone."""
 
     def __init__(self, response, request):
         self.response = response
