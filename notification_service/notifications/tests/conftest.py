@@ -2,6 +2,7 @@ import uuid
 
 import pytest
 from django.conf import settings as django_settings
+from django.utils import timezone
 
 from common.events import CONTRACTS, payload_of
 
@@ -17,7 +18,7 @@ def envelope(event_type: str, payload: dict, *, event_id: uuid.UUID | None = Non
         "id": str(event_id or uuid.uuid4()),
         "type": event_type,
         "source": "test",
-        "occurred_at": "2026-01-01T00:00:00Z",
+        "occurred_at": timezone.now().isoformat(),  # older than PROCESSED_EVENTS_KEEP_DAYS is refused
         "payload": payload,
     }
 

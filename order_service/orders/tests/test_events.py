@@ -4,6 +4,7 @@ event id once."""
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from common.outbox.models import OutboxEvent, ProcessedEvent
 from orders.tests.conftest import RESERVATIONS
@@ -16,7 +17,7 @@ def envelope(order_id, event_type="payment.refunded", event_id=None):
         "id": str(event_id or uuid.uuid4()),
         "type": event_type,
         "source": "payment",
-        "occurred_at": "2026-01-01T00:00:00Z",
+        "occurred_at": timezone.now().isoformat(),  # older than PROCESSED_EVENTS_KEEP_DAYS is refused
         "payload": {
             "order_id": order_id,
             "payment_id": 3,

@@ -31,7 +31,7 @@ def order_status_changed(client, order_id: int, to_status: str):
         "id": str(uuid.uuid4()),
         "type": "order.status_changed",
         "source": "order",
-        "occurred_at": "2026-01-01T00:00:00Z",
+        "occurred_at": timezone.now().isoformat(),  # older than PROCESSED_EVENTS_KEEP_DAYS is refused
         "payload": {
             "order_id": order_id,
             "user_id": OWNER,
