@@ -188,20 +188,27 @@ def _insufficient(item: StockItem | None, product_type: str, product_id: int, re
     }
 
 
-def _per_item(quantities: list[tuple[StockItem, int]]) -> Case:
-    """Each item's quantity, for one UPDATE of them all."""
-    return Case(*(When(pk=item.pk, then=Value(quantity)) for item, quantity in quantities))
+def _per_item(moves: list[tuple[StockItem, int]], field: str) -> tuple[Q, Value | Case]:
+    """For one UPDATE of the items of `moves`: the condition that each has its quantity
+    in `field`, and each one's quantity (one number when all are the same, as a
+    checkout's lines usually are: cheaper to build than a CASE)."""
+    by_quantity: dict[int, list[int]] = {}
+    for item, quantity in moves:
+        by_quantity.setdefault(quantity, []).append(item.pk)
+    enough = reduce(or_, (Q(pk__in=ids, **{f"{field}__gte": units}) for units, ids in by_quantity.items()))
+    if len(by_quantity) == 1:
+        return enough, Value(next(iter(by_quantity)))
+    return enough, Case(*(When(pk=item.pk, then=Value(quantity)) for item, quantity in moves))
 
 
 def _take(takes: list[tuple[StockItem, int]], *, reserve: bool, at) -> None:
     """Takes each pair's units off its (locked) item's available, into reserved if
     `reserve`, in one statement. The update is conditional: it changes nothing if the
     units are not there."""
-    quantity = _per_item(takes)
+    enough, quantity = _per_item(takes, "available")
     changes = {"available": F("available") - quantity, "updated_at": at}
     if reserve:
         changes["reserved"] = F("reserved") + quantity
-    enough = reduce(or_, (Q(pk=item.pk, available__gte=units) for item, units in takes))
     if StockItem.objects.filter(enough).update(**changes) != len(takes):
         # The row locks make this unreachable; never oversell if it is not.
         raise Conflict(
@@ -393,8 +400,7 @@ def _give_back(reference: str) -> Reservation:
     reservation = _reservation_read(reference, lock_items=True)
     assert reservation is not None  # its row is locked
     lines = list(reservation.lines.all())
-    quantity = _per_item([(line.stock_item, line.quantity) for line in lines])
-    held = reduce(or_, (Q(pk=line.stock_item_id, reserved__gte=line.quantity) for line in lines))
+    held, quantity = _per_item([(line.stock_item, line.quantity) for line in lines], "reserved")
     at = timezone.now()  # under the items' locks: orders the words about them
     returned = StockItem.objects.filter(held).update(
         available=F("available") + quantity, reserved=F("reserved") - quantity, updated_at=at
