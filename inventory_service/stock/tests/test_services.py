@@ -267,6 +267,9 @@ def test_a_late_confirmation_takes_an_expired_hold_again_when_the_units_are_ther
     assert confirmed.expires_at is None
     assert confirmed.released_at is None
     assert stock_of(1) == (3, 2)
+    # Stored as answered: confirming again says the same (it kept the expiry's time before).
+    assert services.reservation_confirm(reference="slow").released_at is None
+    assert Reservation.objects.get(reference="slow").released_at is None
 
 
 def test_a_late_confirmation_of_an_expired_hold_whose_units_are_gone_is_409(put_stock, settings):
