@@ -293,7 +293,7 @@ def reservation_create(*, reference: str, items: list[ReservationItem]) -> tuple
             details={"items": short},
         )
     takes = [(stocked[(item.product_type, item.product_id)], item.quantity) for item in items]
-    _take(takes, reserve=True, at=timezone.now())
+    _take(takes, reserve=True, at=timezone.now())  # the time taken under the items' locks orders their words
     lines = [ReservationLine(reservation=reservation, stock_item=stock, quantity=units) for stock, units in takes]
     ReservationLine.objects.bulk_create(lines)
     _lines_set(reservation, lines)  # the answer shows what was just written, without reading it back
