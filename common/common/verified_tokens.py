@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.test.signals import setting_changed
+from django.core.signals import setting_changed
 from rest_framework_simplejwt.tokens import Token
 
 DEFAULT_SIZE = 4096
