@@ -27,20 +27,10 @@ from django.db import connections
 from django.urls import set_script_prefix
 from django.utils.module_loading import import_string
 
+from common.api_handler import ADMIN_ONLY_MIDDLEWARE  # the proxy view authenticates by token at the edge
 from routing.routes import ROUTES
 from routing.views import proxy
 
-# Sessions, CSRF, the logged-in user, messages and static files: the admin's, not the API's
-# (the proxy view authenticates by token at the edge and is exempt from CSRF).
-ADMIN_ONLY_MIDDLEWARE = frozenset(
-    {
-        "whitenoise.middleware.WhiteNoiseMiddleware",
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.auth.middleware.AuthenticationMiddleware",
-        "django.contrib.messages.middleware.MessageMiddleware",
-    }
-)
 _API_PATH = re.compile(r"^/api/([^/]+)(?:/|$)")
 
 
