@@ -321,6 +321,8 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
             "TOKEN_USER_CLASS": "common.auth.ClaimsUser",
             "UPDATE_LAST_LOGIN": False,
         },
+        # Distinct bearer tokens whose signature each process has checked (common.verified_tokens).
+        "VERIFIED_TOKENS_CACHE_SIZE": env_int("VERIFIED_TOKENS_CACHE_SIZE", 4096),
         "SPECTACULAR_SETTINGS": {
             "TITLE": f"Bookstore {name} API",
             "VERSION": "1.0.0",
