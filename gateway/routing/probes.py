@@ -5,7 +5,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import urllib3
 from django.conf import settings
 from urllib3.exceptions import HTTPError
 
@@ -20,12 +19,14 @@ _probe_executor = ThreadPoolExecutor(max_workers=len(PEERS), thread_name_prefix=
 
 def probe(service: str, request_id: str) -> dict[str, Any]:
     """{"status": "ready" | "not_ready" | "down", "latency_ms": ...} of one service,
-    within GATEWAY_HEALTH_TIMEOUT."""
-    timeout = urllib3.Timeout(total=settings.GATEWAY_HEALTH_TIMEOUT)
+    given GATEWAY_HEALTH_TIMEOUT to connect and as long to answer."""
+    timeout = settings.GATEWAY_HEALTH_TIMEOUT
     headers = {REQUEST_ID_HEADER: request_id}
     started = time.perf_counter()
     try:
-        response = pool_for(service).urlopen("GET", "/ready/", headers=headers, timeout=timeout, redirect=False)
+        response = pool_for(service).request(
+            "GET", "/ready/", headers=headers, connect_timeout=timeout, read_timeout=timeout
+        )
     except HTTPError as exc:
         result: dict[str, Any] = {"status": "down", "error": type(exc).__name__}
     else:

@@ -1,10 +1,10 @@
-"""Forwarding one request to a service and its answer back, over urllib3 pools.
+"""Forwarding one request to a service and its answer back, over kept-alive connections.
 
-This is the gateway's hot path: plain Django, one keep-alive pool per service,
-no re-encoding of bodies, and no retry except once for an idempotent request
-on a kept-alive connection that went stale. Each call is counted by service and
-outcome (common.metrics); with tracing on, urllib3's instrumentation makes its client
-span and sends the W3C traceparent on (common.telemetry).
+This is the gateway's hot path: plain Django, kept-alive connections to each service
+(routing.connections), no re-encoding of bodies, and no retry except once for an
+idempotent request on a kept-alive connection that went stale. Each call is counted by
+service and outcome (common.metrics); with tracing on, each is a client span whose W3C
+traceparent is sent on (common.telemetry).
 """
 
 import time
@@ -12,18 +12,18 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-import urllib3
 from django.conf import settings
 from django.http import HttpResponse
 from urllib3.exceptions import HTTPError, ReadTimeoutError
-from urllib3.util.retry import Retry
 
+from common import telemetry
 from common.errors import ErrorCode, error_response
 from common.forwarded import PROXY_HEADERS
 from common.lazy import PerKey
 from common.metrics import outcome_of_status, record_call
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from routing.breakers import BreakerOpen, breaker_for
+from routing.connections import Answer, ServiceConnections
 
 # Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are not forwarded.
 HOP_BY_HOP = frozenset(
@@ -41,28 +41,13 @@ HOP_BY_HOP = frozenset(
 )
 # What a proxy says about the client is the gateway's to say (upstream_headers).
 FORWARDED = frozenset(key.removeprefix("HTTP_").replace("_", "-").lower() for key in PROXY_HEADERS)
-# Set by the gateway itself (Host and Content-Length by urllib3 for the upstream request).
+# Set by the gateway itself (Host and Content-Length by routing.connections).
 _NOT_COPIED_IN = HOP_BY_HOP | {"host", "content-length", "x-request-id"} | FORWARDED
 _NOT_COPIED_OUT = HOP_BY_HOP | {"content-length", "set-cookie"}  # Set-Cookie: ProxiedResponse
+_TRACE_CONTEXT = frozenset({"traceparent", "tracestate"})
 
 
-class _StaleConnectionRetry(Retry):
-    """One more try for an idempotent request whose kept-alive connection the
-    service had just closed (or that could not connect); never after a read
-    timeout, which would double the wait on a slow service."""
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
-        if isinstance(error, ReadTimeoutError):
-            raise error
-        return super().increment(method, url, response, error, _pool, _stacktrace)
-
-
-_RETRY = _StaleConnectionRetry(total=1, connect=1, read=1, status=0, other=0, redirect=False)
-
-# block=False: under a burst, extra connections are opened rather than waiting.
-pools = PerKey(
-    lambda service: urllib3.connection_from_url(settings.SERVICE_URLS[service], maxsize=32, block=False, retries=_RETRY)
-)
+pools = PerKey(lambda service: ServiceConnections(settings.SERVICE_URLS[service]))
 pool_for = pools.get
 
 
@@ -101,11 +86,6 @@ def upstream_target(request) -> str:
     return raw if raw.startswith("/") else request.get_full_path()
 
 
-@lru_cache(maxsize=4)  # urllib3 clones it for each request
-def _timeout(connect: float, read: float) -> urllib3.Timeout:
-    return urllib3.Timeout(connect=connect, read=read)
-
-
 def forward(
     request,
     service: str,
@@ -117,7 +97,6 @@ def forward(
     """The request sent on to the service and its answer. `target`: another path and
     query than the client's; `headers`: set (or, with None, removed) on top of
     upstream_headers, whatever the client sent under those names."""
-    timeout = _timeout(settings.GATEWAY_CONNECT_TIMEOUT, settings.GATEWAY_READ_TIMEOUT)
     sent = upstream_headers(request)
     if headers:
         replaced = {name.lower() for name in headers}
@@ -126,16 +105,7 @@ def forward(
     started = time.perf_counter()
     try:
         with breaker_for(service).guard():
-            upstream = pool_for(service).urlopen(
-                request.method,
-                target or upstream_target(request),
-                body=body or None,
-                headers=sent,
-                timeout=timeout,
-                redirect=False,
-                assert_same_host=False,
-                decode_content=False,
-            )
+            answer = _call(service, request.method, target or upstream_target(request), sent, body)
     except BreakerOpen as refused:
         record_call(service, "breaker_open", time.perf_counter() - started)
         response: HttpResponse = error_response(
@@ -156,14 +126,42 @@ def forward(
         return error_response(
             503, ErrorCode.SERVICE_UNAVAILABLE, f"The {service} service is unavailable.", {"service": service}
         )
-    record_call(service, outcome_of_status(upstream.status), time.perf_counter() - started)
-    response = ProxiedResponse(upstream.data, status=upstream.status)
-    if "content-type" not in upstream.headers:
+    record_call(service, outcome_of_status(answer.status), time.perf_counter() - started)
+    return _proxied(answer)
+
+
+def _call(service: str, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer:
+    connections = pool_for(service)
+    timeouts = {"connect_timeout": settings.GATEWAY_CONNECT_TIMEOUT, "read_timeout": settings.GATEWAY_READ_TIMEOUT}
+    if not telemetry.enabled():
+        return connections.request(method, target, headers=headers, body=body, **timeouts)
+    # A client span, as OpenTelemetry's instrumentations make one, whose traceparent goes on
+    # in place of any the client sent (the server span continued that one).
+    url = f"{settings.SERVICE_URLS[service]}{target}"
+    with telemetry.span(method, kind="client", attributes={"http.method": method, "http.url": url}) as span:
+        headers = {name: value for name, value in headers.items() if name.lower() not in _TRACE_CONTEXT}
+        headers["traceparent"] = telemetry.current_traceparent()
+        answer = connections.request(method, target, headers=headers, body=body, **timeouts)
+        span.set_attribute("http.status_code", answer.status)
+        telemetry.set_outcome(span, ok=answer.status < 400)
+    return answer
+
+
+def _proxied(answer: Answer) -> "ProxiedResponse":
+    response = ProxiedResponse(answer.body, status=answer.status)
+    # A repeated header's values joined with ", " (RFC 9110 5.3), under its first spelling.
+    copied: dict[str, tuple[str, str]] = {}
+    for name, value in answer.headers:
+        lowered = name.lower()
+        if lowered == "set-cookie":
+            response.set_cookies.append(value)
+        elif lowered not in _NOT_COPIED_OUT:
+            first = copied.get(lowered)
+            copied[lowered] = (first[0], f"{first[1]}, {value}") if first else (name, value)
+    if "content-type" not in copied:
         del response["Content-Type"]
-    for name, value in upstream.headers.itermerged():  # a repeated header's values joined with ", "
-        if name.lower() not in _NOT_COPIED_OUT:
-            response[name] = value
-    response.set_cookies = upstream.headers.getlist("Set-Cookie")
+    for name, value in copied.values():
+        response[name] = value
     return response
 
 
