@@ -8,8 +8,10 @@ take their locks in the same order: cart, then its lines.
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
@@ -23,6 +25,22 @@ from common.money import check_total
 # One batched call to book_service reads the whole cart, so a cart has at most
 # as many lines as that call takes ids.
 MAX_LINES = books.MAX_IDS_PER_CALL
+
+
+# The cart's busiest writes (an add's upsert, a clear) are written out, on PostgreSQL
+# and SQLite (3.35+) alike, as gateway's rate counter is: through the ORM (bulk_create's
+# upsert, an update() that cannot answer the id, a delete() through the cart's user_id)
+# building them cost more CPU than their round trips (docs/performance.md).
+def _sql(template: str, model: type[Model]) -> str:
+    """`template` with {table} and each {column} of `model` quoted for this database."""
+    quote = connection.ops.quote_name
+    columns = {field.column: quote(field.column) for field in model._meta.concrete_fields}
+    return template.format(table=quote(model._meta.db_table), **columns)
+
+
+def _now() -> Any:
+    """The time now as this database takes it in a statement written out."""
+    return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
 @transaction.atomic
@@ -99,10 +117,16 @@ def _cart_touch(*, user_id: int) -> int:
     UPDATE took five statements or more. A concurrent first add waits on the unique
     user_id, then updates the row the other made. (On PostgreSQL every upsert draws an
     id from the cart's bigint sequence, used or not: gaps, never exhaustion.)"""
-    (cart,) = Cart.objects.bulk_create(
-        [Cart(user_id=user_id)], update_conflicts=True, unique_fields=["user_id"], update_fields=["updated_at"]
+    statement = _sql(
+        "INSERT INTO {table} ({user_id}, {created_at}, {updated_at}) VALUES (%s, %s, %s) "
+        "ON CONFLICT ({user_id}) DO UPDATE SET {updated_at} = EXCLUDED.{updated_at} RETURNING {id}",
+        Cart,
     )
-    return cart.pk
+    now = _now()
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [user_id, now, now])
+        (cart_id,) = cursor.fetchone()
+    return cart_id
 
 
 def _cart_full() -> Conflict:
@@ -145,12 +169,18 @@ def cart_item_remove(*, user_id: int, product_id: int, quantity: int | None = No
 @transaction.atomic
 def cart_clear(*, user_id: int) -> int:
     """5.5: remove every line; the number of lines removed."""
-    # Moving updated_at locks the cart too: one statement where a SELECT ... FOR UPDATE
-    # and an UPDATE were two.
-    if not Cart.objects.filter(user_id=user_id).update(updated_at=timezone.now()):
-        raise cart_not_found(user_id)
-    removed, _ = CartItem.objects.filter(cart__user_id=user_id).delete()
-    return removed
+    # Moving updated_at locks the cart too, and answers its id: one statement where a
+    # SELECT ... FOR UPDATE and an UPDATE were two. Its lines go by that id, not through
+    # a subquery on the cart's user_id.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sql("UPDATE {table} SET {updated_at} = %s WHERE {user_id} = %s RETURNING {id}", Cart), [_now(), user_id]
+        )
+        cart = cursor.fetchone()
+        if cart is None:
+            raise cart_not_found(user_id)
+        cursor.execute(_sql("DELETE FROM {table} WHERE {cart_id} = %s", CartItem), cart)
+        return cursor.rowcount
 
 
 def _locked_cart(user_id: int) -> Cart | None:
