@@ -65,7 +65,8 @@ def cart_item_add(*, user_id: int, product_id: int, quantity: int) -> tuple[Cart
     # Asked before the transaction, so no lock is held while book_service answers;
     # if it is down, this raises and nothing has changed. The prices of the lines
     # already in the cart come in the same call, for the total's limit.
-    in_cart = set(CartItem.objects.filter(cart__user_id=user_id).values_list("product_id", flat=True))
+    # Without the model's ORDER BY id, which a set does not need (nor the dict below).
+    in_cart = set(CartItem.objects.filter(cart__user_id=user_id).order_by().values_list("product_id", flat=True))
     if product_id not in in_cart and len(in_cart) >= MAX_LINES:
         raise _cart_full()
     known = books.books_fetch(ids=in_cart | {product_id})
@@ -83,7 +84,7 @@ def _cart_item_add(
     cart_id = _cart_touch(user_id=user_id)
     # All the lines in one read, under the cart's lock: the line to raise, how many
     # there are and the total come from it, and a refused add writes nothing.
-    lines = {line.product_id: line for line in CartItem.objects.filter(cart_id=cart_id)}
+    lines = {line.product_id: line for line in CartItem.objects.filter(cart_id=cart_id).order_by()}
     line = lines.get(product_id)
     if line is None:
         if len(lines) >= MAX_LINES:  # filled by a concurrent request since the first look
