@@ -1,10 +1,10 @@
 """Delivering the outbox: take due deliveries, make the calls, record the outcome.
 
-A delivery is taken in a short transaction that leases it (leased_until), so no
-other dispatcher (or fast-path thread) takes it while the call is under way; on
-PostgreSQL the rows are read with SELECT ... FOR UPDATE SKIP LOCKED, on SQLite the
-IMMEDIATE transaction serializes takers. The HTTP call is made outside
-any transaction. A dispatcher that dies mid-call leaves the row to be taken again
+A delivery is taken by one statement that leases it (leased_until), so no other
+dispatcher (or fast-path thread) takes it while the call is under way: an UPDATE of
+the rows its subquery chooses, on PostgreSQL with FOR UPDATE SKIP LOCKED, on SQLite one
+writer at a time (common.outbox.statements). The HTTP call is made outside any
+transaction. A dispatcher that dies mid-call leaves the row to be taken again
 when the lease ends: delivery is at least once, and consumers ignore ids they have seen.
 
 Every failure is tried again, for ever, except a refusal (REFUSALS) repeated
@@ -14,12 +14,10 @@ at ERROR, and left alone until someone retries it from the admin.
 
 import logging
 import threading
-import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import DatabaseError, close_old_connections, connection, transaction
-from django.db.models import Q
+from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 
 from common import telemetry
@@ -27,7 +25,7 @@ from common.errors import DependencyError
 from common.events import CONTRACTS
 from common.http import ServiceClient, client_for
 from common.lazy import PerKey
-from common.outbox import conf
+from common.outbox import conf, statements
 from common.outbox.models import OutboxDelivery, OutboxEvent
 from common.outbox.publisher import ScheduledCall
 from common.request_id import current_request_id
@@ -87,25 +85,19 @@ def _client(target: str) -> ServiceClient:
     return client_for(target) if "://" not in target else _url_clients.get(target)
 
 
-def take_due(
-    *, limit: int, event_ids: list[uuid.UUID] | None = None, ignore_backoff: bool = False
-) -> list[OutboxDelivery]:
-    """Due, undelivered deliveries not leased to anyone (of some events, or any), now
-    leased to the caller. `ignore_backoff` takes them even if their next try is later."""
+def take_due(*, limit: int, key: str | None = None, ignore_backoff: bool = False) -> list[OutboxDelivery]:
+    """Due, undelivered deliveries not leased to anyone (of events about `key`, or any),
+    now leased to the caller. `ignore_backoff` takes them even if their next try is later."""
     now = timezone.now()
-    with transaction.atomic():
-        due = OutboxDelivery.objects.waiting().filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
-        if not ignore_backoff:
-            due = due.filter(next_attempt_at__lte=now)
-        if event_ids is not None:
-            due = due.filter(event_id__in=event_ids)
-        due = due.order_by("next_attempt_at", "id")
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        ids = [delivery.pk for delivery in due[:limit]]
-        if not ids:
-            return []
-        OutboxDelivery.objects.filter(pk__in=ids).update(leased_until=now + timedelta(seconds=conf.lease_seconds()))
+    ids = statements.deliveries_take(
+        now=now,
+        lease_until=now + timedelta(seconds=conf.lease_seconds()),
+        limit=limit,
+        due=not ignore_backoff,
+        key=key,
+    )
+    if not ids:
+        return []
     return list(OutboxDelivery.objects.filter(pk__in=ids).select_related("event").order_by("id"))
 
 
@@ -184,7 +176,7 @@ def _record(delivery: OutboxDelivery, *, ok: bool, error: str, status: int | Non
             )
         else:
             logger.warning("outbox: %s %s%s for %s %s failed (try %d): %s", *what, attempts, error)
-    OutboxDelivery.objects.filter(pk=delivery.pk).update(**changes)
+    statements.delivery_update(delivery.pk, changes)
     for field, value in changes.items():
         setattr(delivery, field, value)
 
@@ -203,14 +195,13 @@ def undelivered(*, key: str) -> bool:
     """Whether anything about `key` ("cart:5") still waits to be delivered. A parked
     delivery does not wait (it is given up until someone retries it), so it does not
     hold up a caller for ever: checkout would otherwise refuse that customer for good."""
-    return OutboxDelivery.objects.waiting().filter(event__key=key).exists()
+    return statements.waiting_for_key(key)
 
 
 def deliver_pending(*, key: str) -> bool:
     """Try now whatever about `key` is undelivered, without waiting for its backoff (a
     caller needs it done); True if nothing about it is left undelivered (parked aside)."""
-    event_ids = list(OutboxDelivery.objects.waiting().filter(event__key=key).values_list("event_id", flat=True))
-    for delivery in take_due(limit=100, event_ids=event_ids, ignore_backoff=True):
+    for delivery in take_due(limit=100, key=key, ignore_backoff=True):
         attempt(delivery)
     return not undelivered(key=key)
 
@@ -227,8 +218,8 @@ def dispatch_once(*, limit: int | None = None) -> int:
         due = take_due(limit=limit or conf.batch_size())
     for delivery in due:
         if delivery.target in unreachable:
-            OutboxDelivery.objects.filter(pk=delivery.pk).update(
-                leased_until=None, next_attempt_at=unreachable[delivery.target]
+            statements.delivery_update(
+                delivery.pk, {"leased_until": None, "next_attempt_at": unreachable[delivery.target]}
             )
             continue
         tried += 1

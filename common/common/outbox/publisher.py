@@ -20,7 +20,7 @@ from django.utils import timezone
 from common import telemetry
 from common.background import run_in_background
 from common.events import CONTRACTS, check_payload
-from common.outbox import conf
+from common.outbox import conf, statements
 from common.outbox.models import OutboxDelivery, OutboxEvent
 from common.request_id import current_request_id
 
@@ -75,7 +75,7 @@ def schedule_call(
 
 
 def _create(*, kind: str, event_type: str, payload: dict[str, Any], key: str) -> OutboxEvent:
-    return OutboxEvent.objects.create(
+    event = OutboxEvent(
         id=uuid.uuid4(),
         kind=kind,
         event_type=event_type,
@@ -84,6 +84,8 @@ def _create(*, kind: str, event_type: str, payload: dict[str, Any], key: str) ->
         request_id=current_request_id.get() or "",
         traceparent=telemetry.current_traceparent(),  # the publish span's, inside telemetry.span above
     )
+    statements.insert([event])
+    return event
 
 
 def _attributes(name: str, key: str) -> dict[str, str]:
@@ -100,10 +102,8 @@ def _add_deliveries(event: OutboxEvent, calls: list[tuple[str, str, str]], *, he
         )
         for target, method, path in calls
     ]
-    if len(deliveries) == 1:
-        deliveries[0].save(force_insert=True)
-    else:  # both databases return the new ids from a bulk insert (SQLite from 3.35)
-        OutboxDelivery.objects.bulk_create(deliveries)
+    if deliveries:
+        statements.insert(deliveries)
     return deliveries
 
 

@@ -1,0 +1,120 @@
+"""The outbox's statements on the paths every purchase takes: writing an event and its
+deliveries, recording a try, taking due deliveries, asking whether a key waits.
+
+Written as SQL here rather than built by the ORM on each call: building them was most
+of the CPU these paths took (docs/performance.md), and a dispatcher builds its due
+query every poll, busy or not. Values go through each field's get_db_prep_save, as the
+ORM sends them. PostgreSQL and SQLite (3.35 and later, for RETURNING) read the same
+statements; test_outbox_statements.py holds them to the models' tables and columns.
+"""
+
+import functools
+from datetime import datetime
+from typing import Any, TypeVar, cast
+
+from django.db import connection, models
+
+from common.outbox.models import OutboxDelivery
+
+_M = TypeVar("_M", bound=models.Model)
+
+# The due deliveries no one holds, the first due first, leased in the statement that
+# chooses them. The %(...)s parts are filled in once per variant (_take_statement);
+# %s are the values. IN (subquery ... LIMIT) is evaluated once, before the UPDATE.
+_TAKE = """
+UPDATE outbox_outboxdelivery SET leased_until = %%s WHERE id IN (
+    SELECT id FROM outbox_outboxdelivery
+    WHERE delivered_at IS NULL AND parked_at IS NULL
+        AND (leased_until IS NULL OR leased_until <= %%s)
+        %(due)s %(of_key)s
+    ORDER BY next_attempt_at, id LIMIT %%s %(lock)s
+) RETURNING id
+"""
+_DUE = "AND next_attempt_at <= %s"
+_OF_KEY = 'AND event_id IN (SELECT id FROM outbox_outboxevent WHERE "key" = %s)'
+# PostgreSQL locks the rows it chooses and skips those another taker holds; SQLite
+# runs one writing statement at a time.
+_LOCK = "FOR UPDATE SKIP LOCKED"
+
+_WAITING_FOR_KEY = """
+SELECT 1 FROM outbox_outboxdelivery d INNER JOIN outbox_outboxevent e ON d.event_id = e.id
+WHERE d.delivered_at IS NULL AND d.parked_at IS NULL AND e."key" = %s LIMIT 1
+"""
+
+
+def _delivery_field(name: str) -> "models.Field[Any, Any]":
+    return cast("models.Field[Any, Any]", OutboxDelivery._meta.get_field(name))  # a concrete field, not a relation
+
+
+def _quoted_column(field: "models.Field[Any, Any]") -> str:
+    return connection.ops.quote_name(cast(str, field.column))  # a concrete field has its column
+
+
+@functools.cache
+def _insert_head(model: type[models.Model]) -> tuple[list["models.Field[Any, Any]"], str]:
+    """The fields an INSERT of `model` writes (all but an auto-increment key) and the statement's head."""
+    meta = model._meta
+    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
+    quote = connection.ops.quote_name
+    columns = ", ".join(_quoted_column(field) for field in fields)
+    return fields, f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608 (names from the model)
+
+
+def insert(rows: list[_M]) -> None:
+    """Write `rows` (new instances of one model) in one statement, as save() would: defaults
+    and auto_now_add times filled, an auto-increment key set from the database's answer
+    (given in the order of the rows, as bulk_create relies on too)."""
+    meta = rows[0]._meta
+    fields, head = _insert_head(type(rows[0]))
+    placeholders = f"({', '.join(['%s'] * len(fields))})"
+    statement = head + ", ".join([placeholders] * len(rows))
+    params = [field.get_db_prep_save(field.pre_save(row, add=True), connection) for row in rows for field in fields]
+    auto_key = meta.auto_field is not None
+    if auto_key:
+        statement += f" RETURNING {_quoted_column(meta.pk)}"
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        keys = [key for (key,) in cursor.fetchall()] if auto_key else []
+    for n, row in enumerate(rows):
+        if auto_key:
+            row.pk = keys[n]
+        row._state.adding, row._state.db = False, connection.alias
+
+
+def delivery_update(delivery_id: int, changes: dict[str, Any]) -> None:
+    """UPDATE one delivery's `changes` (field name -> value)."""
+    fields = [_delivery_field(name) for name in changes]
+    assignments = ", ".join(f"{_quoted_column(field)} = %s" for field in fields)
+    params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, changes.values(), strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE outbox_outboxdelivery SET {assignments} WHERE id = %s", [*params, delivery_id])  # noqa: S608 (columns of the model)
+
+
+@functools.cache
+def _take_statement(*, due: bool, of_key: bool, lock: bool) -> str:
+    return _TAKE % {"due": _DUE if due else "", "of_key": _OF_KEY if of_key else "", "lock": _LOCK if lock else ""}
+
+
+def deliveries_take(*, now: datetime, lease_until: datetime, limit: int, due: bool, key: str | None) -> list[int]:
+    """Lease up to `limit` waiting deliveries no one holds (due by `now` if `due`; of
+    events about `key` if given), the first due first, until `lease_until`: their ids,
+    in order. One statement: a poll that finds nothing is one round trip, with no
+    transaction around it."""
+    lock = connection.features.has_select_for_update_skip_locked
+    prepared = _delivery_field("leased_until").get_db_prep_save
+    params: list[Any] = [prepared(lease_until, connection), prepared(now, connection)]
+    if due:
+        params.append(prepared(now, connection))
+    if key is not None:
+        params.append(key)
+    params.append(limit)
+    with connection.cursor() as cursor:
+        cursor.execute(_take_statement(due=due, of_key=key is not None, lock=lock), params)
+        return sorted(pk for (pk,) in cursor.fetchall())
+
+
+def waiting_for_key(key: str) -> bool:
+    """Whether a delivery of an event about `key` is neither delivered nor parked."""
+    with connection.cursor() as cursor:
+        cursor.execute(_WAITING_FOR_KEY, [key])
+        return cursor.fetchone() is not None
