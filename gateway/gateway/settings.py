@@ -11,9 +11,10 @@ _base = service_settings("gateway", base_dir=Path(__file__).resolve().parent.par
 # The gateway serves the back office (backoffice.views) and sends X-Forwarded-Prefix to the
 # services; it is never itself an admin under a prefix.
 _base["MIDDLEWARE"].remove("common.backoffice.BackofficeMiddleware")
-# After the request id and the access log, before anything answers.
+# After the request id and the access log, before anything answers (django-cors-headers',
+# with a shortcut for requests without an Origin: routing/cors.py).
 _base["MIDDLEWARE"].insert(
-    _base["MIDDLEWARE"].index("common.access_log.AccessLogMiddleware") + 1, "corsheaders.middleware.CorsMiddleware"
+    _base["MIDDLEWARE"].index("common.access_log.AccessLogMiddleware") + 1, "routing.cors.CorsMiddleware"
 )
 # Swagger UI at /api/docs/ offers every service's schema (proxied from /api/schema/<service>/).
 _base["SPECTACULAR_SETTINGS"] |= {
