@@ -8,6 +8,7 @@ take their locks in the same order: cart, then its lines.
 
 from collections.abc import Iterable
 from decimal import Decimal
+from string import Formatter
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -32,15 +33,17 @@ MAX_LINES = books.MAX_IDS_PER_CALL
 # upsert, an update() that cannot answer the id, a delete() through the cart's user_id)
 # building them cost more CPU than their round trips (docs/performance.md).
 def _sql(template: str, model: type[Model]) -> str:
-    """`template` with {table} and each {column} of `model` quoted for this database."""
+    """`template` with {table} and each {field} of `model` as its quoted column."""
     quote = connection.ops.quote_name
-    columns = {field.column: quote(field.column) for field in model._meta.concrete_fields}
+    fields = {name for _, name, _, _ in Formatter().parse(template) if name and name != "table"}
+    columns = {name: quote(model._meta.get_field(name).column) for name in fields}
     return template.format(table=quote(model._meta.db_table), **columns)
 
 
-def _now() -> Any:
-    """The time now as this database takes it in a statement written out."""
-    return connection.ops.adapt_datetimefield_value(timezone.now())
+def _now(model: type[Model]) -> Any:
+    """The time now as `model`'s updated_at takes it in a statement written out (on
+    SQLite, the naive UTC text the ORM writes)."""
+    return model._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
 
 
 @transaction.atomic
@@ -123,7 +126,7 @@ def _cart_touch(*, user_id: int) -> int:
         "ON CONFLICT ({user_id}) DO UPDATE SET {updated_at} = EXCLUDED.{updated_at} RETURNING {id}",
         Cart,
     )
-    now = _now()
+    now = _now(Cart)
     with connection.cursor() as cursor:
         cursor.execute(statement, [user_id, now, now])
         (cart_id,) = cursor.fetchone()
@@ -175,12 +178,13 @@ def cart_clear(*, user_id: int) -> int:
     # a subquery on the cart's user_id.
     with connection.cursor() as cursor:
         cursor.execute(
-            _sql("UPDATE {table} SET {updated_at} = %s WHERE {user_id} = %s RETURNING {id}", Cart), [_now(), user_id]
+            _sql("UPDATE {table} SET {updated_at} = %s WHERE {user_id} = %s RETURNING {id}", Cart),
+            [_now(Cart), user_id],
         )
         cart = cursor.fetchone()
         if cart is None:
             raise cart_not_found(user_id)
-        cursor.execute(_sql("DELETE FROM {table} WHERE {cart_id} = %s", CartItem), cart)
+        cursor.execute(_sql("DELETE FROM {table} WHERE {cart} = %s", CartItem), cart)
         return cursor.rowcount
 
 

@@ -180,6 +180,21 @@ def test_an_add_moves_the_carts_updated_at_and_a_refused_one_does_not(book_servi
     assert Cart.objects.get().created_at == cart.created_at  # the upsert moves only updated_at
 
 
+def test_the_times_written_out_are_stored_as_the_orm_stores_them(book_service):
+    """The upsert and the clear write their times outside the ORM: a lookup by the time
+    read back must find the row (on SQLite the column is text, compared as written)."""
+    book_service.has(book(5))
+    services.cart_item_add(user_id=7, product_id=5, quantity=1)
+    made = Cart.objects.get()
+    assert made.created_at == made.updated_at
+    assert Cart.objects.filter(created_at=made.created_at, updated_at=made.updated_at).exists()
+
+    services.cart_clear(user_id=7)
+    cleared = Cart.objects.get()
+    assert cleared.updated_at > made.updated_at
+    assert Cart.objects.filter(created_at=made.created_at, updated_at=cleared.updated_at).exists()
+
+
 def test_clearing_is_one_update_and_one_delete():
     cart, _ = services.cart_create(user_id=7)
     CartItem.objects.bulk_create(CartItem(cart=cart, product_id=product_id, quantity=1) for product_id in (1, 2, 3))
