@@ -9,10 +9,10 @@ take their locks in the same order: cart, then its lines.
 from collections.abc import Iterable
 from decimal import Decimal
 from string import Formatter
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
@@ -35,15 +35,20 @@ MAX_LINES = books.MAX_IDS_PER_CALL
 def _sql(template: str, model: type[Model]) -> str:
     """`template` with {table} and each {field} of `model` as its quoted column."""
     quote = connection.ops.quote_name
-    fields = {name for _, name, _, _ in Formatter().parse(template) if name and name != "table"}
-    columns = {name: quote(model._meta.get_field(name).column) for name in fields}
+    names = {name for _, name, _, _ in Formatter().parse(template) if name and name != "table"}
+    columns = {name: quote(cast(str, _field(model, name).column)) for name in names}
     return template.format(table=quote(model._meta.db_table), **columns)
 
 
 def _now(model: type[Model]) -> Any:
     """The time now as `model`'s updated_at takes it in a statement written out (on
     SQLite, the naive UTC text the ORM writes)."""
-    return model._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
+    return _field(model, "updated_at").get_db_prep_save(timezone.now(), connection)
+
+
+def _field(model: type[Model], name: str) -> "Field[Any, Any]":
+    # A concrete field (the stubs allow a relation's other side, which has no column).
+    return cast("Field[Any, Any]", model._meta.get_field(name))
 
 
 @transaction.atomic
