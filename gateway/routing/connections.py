@@ -126,10 +126,6 @@ class ServiceConnections:
                     raise
             retried = True
 
-    def close_idle(self) -> None:
-        while self._idle:
-            self._idle.pop().close()
-
     def _request_bytes(self, method: str, target: str, headers: dict[str, str], body: bytes) -> bytes:
         if _NOT_IN_TARGET.search(target):
             raise ValueError(f"A request target cannot hold spaces or control characters: {target!r}")
