@@ -16,8 +16,8 @@ from rest_framework.test import APIRequestFactory
 
 from common.auth import mint_access_token, service_token
 from common.events import CONTRACTS
-from common.outbox import conf, dispatcher, publisher
-from common.outbox.consumer import EventReceiverView, consume_once
+from common.outbox import conf, consumer, dispatcher, publisher
+from common.outbox.consumer import EventEnvelopeSerializer, EventReceiverView, consume_once
 from common.outbox.models import OutboxDelivery, OutboxEvent, ProcessedEvent
 from common.settings import ImproperlyConfiguredEnv
 from tests.outbox_setup import NOTIFICATION_EVENTS, SUBSCRIBER, due_now
@@ -392,6 +392,18 @@ def test_the_receiver_handles_an_event_in_three_statements():
 def test_the_receiver_refuses_a_bad_envelope(body):
     response = _post_event(body, mint_access_token(user_id=None, service="order"))
     assert response.status_code == 400
+    # The receiver's fields are made once for the process: its answer is a fresh serializer's.
+    fresh = EventEnvelopeSerializer(data=body)
+    assert not fresh.is_valid()
+    assert response.data["error"]["details"] == fresh.errors
+
+
+def test_an_envelope_is_read_as_a_fresh_serializer_reads_it():
+    body = {"id": str(uuid.uuid4()), "type": "t", "occurred_at": "2026-01-01T01:00:00+01:00", "payload": {"n": 1}}
+    fresh = EventEnvelopeSerializer(data=body)
+    assert fresh.is_valid()
+
+    assert consumer._envelope_read(body) == consumer._envelope_read(dict(body)) == fresh.validated_data
 
 
 @pytest.mark.django_db
