@@ -4,8 +4,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from catalog.models import Book
-from catalog.selectors import BookSearch
+from catalog.selectors import BookRow, BookSearch
 from common.errors import NotFound
 from common.pagination import PageNumberPagination
 
@@ -45,7 +44,7 @@ class BookSearchPagination(PageNumberPagination):
     request: Request
 
     # A BookSearch (BookSearchView's), where DRF's pagination is typed for a QuerySet.
-    def paginate_queryset(self, search: BookSearch, request, view=None) -> list[Book]:  # type: ignore[override]
+    def paginate_queryset(self, search: BookSearch, request, view=None) -> list[BookRow]:  # type: ignore[override]
         self.request = request
         self.page_size = cast(int, self.get_page_size(request))  # never None: the class sets page_size
         try:

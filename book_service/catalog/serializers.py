@@ -1,9 +1,11 @@
+from typing import Any
+
 from rest_framework import serializers
 from rest_framework.request import Request
 
 from catalog.folding import fold
 from catalog.models import MAX_PAGES, Author, Book, Category
-from catalog.selectors import RELEVANCE, SORTS
+from catalog.selectors import BOOK_ROW, RELEVANCE, SORTS, BookRow
 from common.batch import IdListField
 from common.converters import MAX_ID
 from common.serializers import ModelSerializer, Serializer
@@ -73,36 +75,63 @@ class BookSerializer(ModelSerializer):
     def get_cover_url(self, book: Book) -> str | None:
         """Absolute from the address the client used (as pages' links are), unless the
         storage gives one already (a bucket's)."""
-        if not book.cover:
-            return None
-        request: Request | None = self.context.get("request")
-        return request.build_absolute_uri(book.cover.url) if request is not None else book.cover.url
+        return _cover_url(book.cover.name, self.context.get("request"))
 
     def to_representation(self, book: Book) -> dict:
-        # Every catalog page, search and cart read serializes books: built here in one
-        # step rather than through DRF's per-field machinery, which also builds the
-        # serializer's fields on each request (a large share of book_service's CPU under
-        # load, docs/performance.md). Each value goes through the same DRF field as before, and
-        # a test holds the result equal to DRF's own for every field in Meta.fields.
-        return {
-            "id": book.id,
-            "title": book.title,
-            "author_id": book.author_id,
-            "author_name": book.author.name,
-            "category_id": book.category_id,
-            "category_name": book.category.name,
-            "published_date": _DATE.to_representation(book.published_date),
-            "price": _PRICE.to_representation(book.price),
-            "description": book.description,
-            "isbn": book.isbn,
-            "language": book.language,
-            "page_count": book.page_count,
-            "publisher": book.publisher,
-            "cover_url": self.get_cover_url(book),
-            "in_stock": book.in_stock,
-            "created_at": _DATETIME.to_representation(book.created_at),
-            "updated_at": _DATETIME.to_representation(book.updated_at),
-        }
+        return book_answer(_row_of(book), self.context.get("request"))
+
+
+class BookRowSerializer(BookSerializer):
+    """BookSerializer's answer, of a book's row (selectors.BOOK_ROW) rather than its model:
+    what the catalog's reads page through."""
+
+    def to_representation(self, row: BookRow) -> dict:  # type: ignore[override]
+        return book_answer(row, self.context.get("request"))
+
+
+def book_answer(row: BookRow, request: Request | None) -> dict[str, Any]:
+    """A book as BookSerializer answers it, from its row (selectors.BOOK_ROW).
+
+    Every catalog page, search and cart read serializes books: built here in one step
+    rather than through DRF's per-field machinery, which also builds the serializer's
+    fields on each request (a large share of book_service's CPU under load,
+    docs/performance.md). Each value goes through the same DRF field as before, and a
+    test holds the result equal to DRF's own for every field in Meta.fields."""
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "author_id": row["author_id"],
+        "author_name": row["author__name"],
+        "category_id": row["category_id"],
+        "category_name": row["category__name"],
+        "published_date": _DATE.to_representation(row["published_date"]),
+        "price": _PRICE.to_representation(row["price"]),
+        "description": row["description"],
+        "isbn": row["isbn"],
+        "language": row["language"],
+        "page_count": row["page_count"],
+        "publisher": row["publisher"],
+        "cover_url": _cover_url(row["cover"], request),
+        "in_stock": row["in_stock"],
+        "created_at": _DATETIME.to_representation(row["created_at"]),
+        "updated_at": _DATETIME.to_representation(row["updated_at"]),
+    }
+
+
+def _row_of(book: Book) -> BookRow:
+    """The row (selectors.BOOK_ROW) of a book read or written as a model."""
+    row = {name: getattr(book, name) for name in BOOK_ROW if "__" not in name}
+    return {**row, "author__name": book.author.name, "category__name": book.category.name, "cover": book.cover.name}
+
+
+_COVERS = Book._meta.get_field("cover").storage  # where covers are (settings.STORAGES), as Book.cover's
+
+
+def _cover_url(name: str | None, request: Request | None) -> str | None:
+    if not name:
+        return None
+    url = _COVERS.url(name)
+    return request.build_absolute_uri(url) if request is not None else url
 
 
 class FoundBookSerializer(BookSerializer):

@@ -14,7 +14,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from catalog.cache import CATALOG
+from catalog.cache import CATALOG, book_part
 from catalog.clients import inventory
 from catalog.covers import cover_extension
 from catalog.errors import CatalogErrorCode, CoverStorageUnavailable
@@ -219,7 +219,7 @@ def book_availability_set(payload: dict[str, Any]) -> None:
         in_stock=payload["in_stock"], stock_changed_at=payload["changed_at"]
     )
     if kept:
-        CATALOG.changed()
+        CATALOG.changed(book_part(payload["product_id"]))
 
 
 def books_stock_sync() -> tuple[int, int]:

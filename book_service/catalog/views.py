@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors, services
-from catalog.cache import CATALOG
+from catalog.cache import CATALOG, book_part
 from catalog.errors import CatalogErrorCode
 from catalog.models import Author, Book, Category
 from catalog.pagination import BookSearchPagination
@@ -16,6 +16,7 @@ from catalog.serializers import (
     AuthorSerializer,
     BookCoverSerializer,
     BookListQuerySerializer,
+    BookRowSerializer,
     BookSearchQuerySerializer,
     BookSerializer,
     CategorySerializer,
@@ -23,6 +24,7 @@ from catalog.serializers import (
     NameQuerySerializer,
     SuggestionsSerializer,
     SuggestQuerySerializer,
+    book_answer,
 )
 from common.batch import batch_answer
 from common.outbox.consumer import EventReceiverView
@@ -130,11 +132,11 @@ class BookListCreateView(APIView):
         return self._batch(request, query["ids"]) if "ids" in query else self._page(request, query)
 
     def _batch(self, request, ids: list[int]) -> dict:
-        books = BookSerializer(selectors.books_by_ids(ids), many=True, context={"request": request}).data
+        books = [book_answer(row, request) for row in selectors.books_by_ids(ids)]
         return batch_answer(books, asked=ids)
 
     def _page(self, request, query: dict) -> dict:
-        return paginated(self, request, selectors.book_list(**query), BookSerializer).data
+        return paginated(self, request, selectors.book_list(**query), BookRowSerializer).data
 
     @extend_schema(request=BookSerializer, responses={201: BookSerializer, 409: ISBN_TAKEN})
     def post(self, request):
@@ -149,7 +151,8 @@ class BookDetailView(APIView):
 
     @extend_schema(responses=BookSerializer)
     def get(self, request, pk):
-        return Response(CATALOG.answer(request, lambda: _book_answer(request, selectors.book_get(pk))))
+        answer = CATALOG.answer(request, lambda: book_answer(selectors.book_row(pk), request), part=book_part(pk))
+        return Response(answer)
 
     @extend_schema(request=BookSerializer, responses={200: BookSerializer, 409: ISBN_TAKEN})
     def patch(self, request, pk):
@@ -198,7 +201,7 @@ class BookSearchView(APIView):
         query = validated_query(BookSearchQuerySerializer, request)  # on a miss only, as the list's
         term, sort = query.pop("search_term"), query.pop("sort")
         search = selectors.BookSearch(term, where=selectors.book_filter(**query), sort=sort)
-        page = paginated(self, request, search, BookSerializer).data
+        page = paginated(self, request, search, BookRowSerializer).data
         return {**page, "facets": search.facets()}
 
 

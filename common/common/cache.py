@@ -12,6 +12,7 @@ not asked at all, so a dead cache costs a request nothing more than a cold one.
 
 import hashlib
 import logging
+import pickle
 import threading
 import time
 import uuid
@@ -74,18 +75,25 @@ class ForgivingRedisCache(RedisCache):
         self._call("clear", None)
 
 
-_MISSING = object()
+# How long a part's version is kept unless written: past it, that part's answers are read
+# once more from the database, so that parts read or written long ago do not fill Redis.
+PART_VERSION_SECONDS = 24 * 3600
 
 
 class ReadCache:
     """Answers of a family of reads (the catalog's), kept until the next write to what they
-    read: every answer is filed under the family's current version, and a write makes a
-    new version once it commits, so the next read of every answer goes to the database.
+    read: every answer is filed with the versions of what it read, and a write makes new
+    versions once it commits, so the next read of those answers goes to the database.
 
-    A read takes the version before it reads the database: an answer computed from data
-    a write then changed is filed under the old version, which nobody asks any more. The
-    answers also expire after a while (`seconds_setting`), which bounds how late a write is seen when the
-    cache could not be told of it (Redis unreachable at that moment).
+    A read that names a `part` (one book) read only that part of the family: its answer
+    is renewed by a write to that part (`changed(part)`) or to the whole family
+    (`changed()`), not by writes to other parts. Any other answer is renewed by every write.
+
+    A read takes the versions before it reads the database: an answer computed from data
+    a write then changed is filed with the old versions, and the next read, seeing new
+    ones, does not take it. The versions and the answer are read in one round trip. The
+    answers also expire after a while (`seconds_setting`), which bounds how late a write
+    is seen when the cache could not be told of it (Redis unreachable at that moment).
 
     An answer is keyed by the request's absolute URL (host, path, query): answers hold
     links built from it. Only what every caller may see belongs here."""
@@ -93,33 +101,54 @@ class ReadCache:
     def __init__(self, family: str, *, seconds_setting: str) -> None:
         self.family = family
         self.seconds_setting = seconds_setting  # a Django setting: how long an answer is kept; 0 keeps none
-        self.version_key = f"{family}:version"
+        self.version_key = f"{family}:version"  # the whole family's
+        self._any_part_key = f"{family}:version:any-part"  # renewed with every part's
 
-    def answer(self, request: Request, compute: Callable[[], Any]) -> Any:
-        """The cached answer to this request, or compute() filed for the next one."""
+    def answer(self, request: Request, compute: Callable[[], Any], *, part: str | None = None) -> Any:
+        """The cached answer to this request, or compute() filed for the next one. `part`:
+        the answer reads only that part of the family."""
         seconds = getattr(settings, self.seconds_setting)
-        version = self._version() if seconds > 0 else None
-        if version is None:  # no cache to be had: the database answers
+        if seconds <= 0:
             return compute()
-        key = f"{self.family}:{version}:{hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()}"
-        hit = cache.get(key, _MISSING)
-        if hit is not _MISSING:
-            return hit
+        version_keys = [self.version_key, self._any_part_key if part is None else self._part_key(part)]
+        key = f"{self.family}:{hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()}"
+        found = cache.get_many([*version_keys, key])
+        versions: tuple[Any, ...] = tuple(found.get(version_key) for version_key in version_keys)
+        if None not in versions:
+            filed = found.get(key)
+            if filed is not None and filed[0] == versions:
+                return pickle.loads(filed[1])  # noqa: S301 (what this class filed, as Django's cache unpickles)
+        else:  # first read, or evicted: any new version will do
+            made = self._versions_made(version_keys)
+            if made is None:  # no cache to be had: the database answers
+                return compute()
+            versions = made
         data = compute()
-        cache.set(key, data, seconds)
+        # Pickled apart from its versions: an answer out of date comes with them (the same
+        # call) and is dropped without being unpickled.
+        cache.set(key, (versions, pickle.dumps(data, pickle.HIGHEST_PROTOCOL)), seconds)
         return data
 
-    def changed(self) -> None:
+    def changed(self, part: str | None = None) -> None:
         """What this family's answers say is out of date once the current transaction
-        commits (at once outside a transaction)."""
-        transaction.on_commit(self._renew)
+        commits (at once outside a transaction): every answer, or with `part` those that
+        read that part and those that read the whole family."""
+        keys = [self.version_key] if part is None else [self._part_key(part), self._any_part_key]
+        transaction.on_commit(lambda: self._renew(keys))
 
-    def _version(self) -> str | None:
-        version = cache.get(self.version_key)
-        if version is None:  # first read, or evicted: any new version will do
-            cache.add(self.version_key, uuid.uuid4().hex, None)
-            version = cache.get(self.version_key)
-        return None if version is None else str(version)
+    def _part_key(self, part: str) -> str:
+        return f"{self.family}:version:part:{part}"
 
-    def _renew(self) -> None:
-        cache.set(self.version_key, uuid.uuid4().hex, None)
+    def _versions_made(self, version_keys: list[str]) -> tuple[Any, ...] | None:
+        for version_key in version_keys:
+            cache.add(version_key, uuid.uuid4().hex, self._kept_for(version_key))
+        found = cache.get_many(version_keys)
+        versions = tuple(found.get(version_key) for version_key in version_keys)
+        return None if None in versions else versions
+
+    def _renew(self, version_keys: list[str]) -> None:
+        for version_key in version_keys:
+            cache.set(version_key, uuid.uuid4().hex, self._kept_for(version_key))
+
+    def _kept_for(self, version_key: str) -> int | None:
+        return PART_VERSION_SECONDS if version_key.startswith(self._part_key("")) else None

@@ -3,11 +3,14 @@ kind of write (the API, the admin's services, a rename of an author or category,
 generation) is seen by the next read; a cache that cannot be reached is no cache."""
 
 import logging
+import uuid
 
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from django.utils import timezone
 
+import common.cache
 from catalog import services
 from catalog.synthetic import books_generate
 from common.cache import ForgivingRedisCache
@@ -42,6 +45,39 @@ def test_a_repeated_read_is_answered_without_the_database(book, api_client, djan
     assert again.json() == first.json()
 
 
+class CountingCache:
+    """Django's cache, counting the calls made to it (each one round trip to Redis)."""
+
+    def __init__(self, cache):
+        self.cache, self.calls = cache, []
+
+    def __getattr__(self, name):
+        self.calls.append(name)
+        return getattr(self.cache, name)
+
+
+@pytest.mark.parametrize("read", READS.values(), ids=READS.keys())
+def test_a_read_takes_one_call_to_the_cache_and_a_miss_one_more(
+    book, api_client, monkeypatch, django_capture_on_commit_callbacks, read
+):
+    """The versions of what an answer read come with the answer, in one call (one round
+    trip to Redis); a miss then files the new answer."""
+    counting = CountingCache(common.cache.cache)
+    monkeypatch.setattr(common.cache, "cache", counting)
+    url = read.format(id=book.id)
+    api_client.get(url)  # the versions made
+    counting.calls.clear()
+
+    api_client.get(url)
+    hit = list(counting.calls)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.book_update(book=book, price="13.00")
+    counting.calls.clear()
+    api_client.get(url)
+
+    assert (hit, counting.calls) == (["get_many"], ["get_many", "set"])
+
+
 @pytest.mark.parametrize("read", READS.values(), ids=READS.keys())
 def test_a_new_price_is_seen_by_the_next_read(book, api_client, staff_client, django_capture_on_commit_callbacks, read):
     url = read.format(id=book.id)
@@ -63,6 +99,45 @@ def test_a_bad_query_is_400_every_time_never_a_cached_answer(book, api_client, u
     answers = [api_client.get(url) for _ in range(2)]
 
     assert [(a.status_code, a.json()["error"]["code"]) for a in answers] == [(400, "validation_error")] * 2
+
+
+def test_a_write_to_one_book_keeps_the_other_books_answers(
+    make_book, api_client, staff_client, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """One book's answer is renewed by writes to that book (or to any author or
+    category), not by those to other books; lists, searches and batch reads by every one."""
+    repriced, other = make_book("Mắt biếc", price="12.00"), make_book("Cho tôi xin một vé đi tuổi thơ")
+    reads = [f"/api/books/{repriced.id}/", f"/api/books/{other.id}/", "/api/books/", f"/api/books/?ids={other.id}"]
+    for url in reads:
+        api_client.get(url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff_client.patch(f"/api/books/{repriced.id}/", {"price": "15.50"}).status_code == 200
+
+    with django_assert_num_queries(0):
+        assert api_client.get(f"/api/books/{other.id}/").status_code == 200
+    assert api_client.get(f"/api/books/{repriced.id}/").json()["price"] == "15.50"
+    assert api_client.get("/api/books/").json()["results"][0]["price"] == "15.50"
+    with django_assert_num_queries(1):  # a batch read of the other book only: renewed too
+        api_client.get(f"/api/books/?ids={other.id}")
+
+
+@pytest.mark.parametrize("read", ["/api/books/{id}/", "/api/books/?in_stock=true", "/api/books/?ids={id}"])
+def test_a_book_coming_into_stock_is_seen_by_the_next_read(
+    book, api_client, service_client, django_capture_on_commit_callbacks, read
+):
+    url = read.format(id=book.id)
+    assert [b["in_stock"] for b in books_in(api_client.get(url).json())] in ([False], [])
+    event = {
+        "id": str(uuid.uuid4()),
+        "type": "stock.availability_changed",
+        "payload": {"product_id": book.id, "in_stock": True, "changed_at": timezone.now().isoformat()},
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert service_client.post("/api/events/", event, format="json").status_code == 200
+
+    assert [b["in_stock"] for b in books_in(api_client.get(url).json())] == [True]
 
 
 def test_renaming_an_author_or_a_category_is_seen_in_their_books(book, api_client, django_capture_on_commit_callbacks):
@@ -145,8 +220,8 @@ def test_with_the_cache_unreachable_reads_and_writes_still_work(
 ):
     assert isinstance(unreachable_redis, ForgivingRedisCache)
     tries = []
-    real_get = RedisCache.get
-    monkeypatch.setattr(RedisCache, "get", lambda self, *a, **k: tries.append(1) or real_get(self, *a, **k))
+    real_get_many = RedisCache.get_many
+    monkeypatch.setattr(RedisCache, "get_many", lambda self, *a, **k: tries.append(1) or real_get_many(self, *a, **k))
 
     with caplog.at_level(logging.WARNING, logger="common.cache"):
         assert api_client.get(f"/api/books/{book.id}/").json()["price"] == "12.00"
