@@ -4,7 +4,7 @@ from common.auth import Caller
 from common.db import filter_given
 from common.errors import NotFound
 from common.permissions import listed_owner, visible_or_404
-from orders.models import Order
+from orders.models import Order, OrderLine, OrderStatusChange
 
 
 def order_list(*, user_id: int | None = None, status: str | None = None) -> QuerySet[Order]:
@@ -13,7 +13,33 @@ def order_list(*, user_id: int | None = None, status: str | None = None) -> Quer
 
 
 def order_get(*, order_id: int) -> Order | None:
-    return order_list().filter(pk=order_id).first()
+    """The order with its lines and history (order_details_read), or None."""
+    order = order_by_key(order_id)
+    return order_details_read(order) if order else None
+
+
+def order_by_key(order_id: int, *, locked: bool = False) -> Order | None:
+    """The order alone, or None; `locked`: its row locked until the transaction ends."""
+    orders = Order.objects.select_for_update() if locked else Order.objects.all()
+    # One row by its key: without first()'s ORDER BY, which has nothing to sort.
+    return next(iter(orders.filter(pk=order_id).order_by()[:1]), None)
+
+
+def order_details_read(order: Order) -> Order:
+    """`order` with its lines and history, one query each: what prefetch_related reads,
+    without building its querysets through the relations."""
+    return order_details_attach(
+        order,
+        lines=list(OrderLine.objects.filter(order_id=order.pk)),
+        history=list(OrderStatusChange.objects.filter(order_id=order.pk)),
+    )
+
+
+def order_details_attach(order: Order, *, lines: list[OrderLine], history: list[OrderStatusChange]) -> Order:
+    """`order` answering order.lines.all() and order.history.all() with these rows, as if
+    prefetched (OrderSerializer reads them so), where they are in hand already."""
+    order._prefetched_objects_cache = {"lines": lines, "history": history}  # type: ignore[attr-defined]  # Django's, private
+    return order
 
 
 def orders_listed_for(caller: Caller, *, user_id: int | None = None, status: str | None = None) -> QuerySet[Order]:
@@ -22,7 +48,7 @@ def orders_listed_for(caller: Caller, *, user_id: int | None = None, status: str
 
 
 def order_visible(caller: Caller, order_id: int) -> Order:
-    """Someone else's order is a 404, as one that does not exist."""
-    return visible_or_404(
-        order_get(order_id=order_id), caller=caller, not_found=NotFound(f"There is no order {order_id}.")
-    )
+    """Someone else's order is a 404, as one that does not exist (its lines and history
+    are read only once it is seen to be the caller's)."""
+    order = visible_or_404(order_by_key(order_id), caller=caller, not_found=NotFound(f"There is no order {order_id}."))
+    return order_details_read(order)

@@ -67,16 +67,15 @@ class OrderListCreateView(APIView):
 
     def _checkout(self, request) -> Response:
         body = validated(CheckoutSerializer, request.data)
+        answer: dict = {}
 
         def keep_answer(order: Order) -> None:  # in the order's transaction: a crash after it still replays
-            complete_in_transaction(response_status=status.HTTP_201_CREATED, response_body=self._answer(order))
+            # The order is final once saved: the answer kept is the one sent, made once.
+            answer.update(represent(OrderSerializer, order))
+            complete_in_transaction(response_status=status.HTTP_201_CREATED, response_body=answer)
 
-        order = services.order_checkout(user_id=body["user_id"], caller=Caller.of(request.user), on_saved=keep_answer)
-        return Response(self._answer(order), status=status.HTTP_201_CREATED)
-
-    @staticmethod
-    def _answer(order: Order) -> dict:
-        return represent(OrderSerializer, order)
+        services.order_checkout(user_id=body["user_id"], caller=Caller.of(request.user), on_saved=keep_answer)
+        return Response(answer, status=status.HTTP_201_CREATED)
 
 
 class OrderDetailView(APIView):

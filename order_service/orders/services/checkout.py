@@ -21,6 +21,7 @@ from typing import cast
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
@@ -33,6 +34,7 @@ from common.outbox.publisher import ScheduledCall, publish, schedule_call
 from orders.clients import carts, inventory
 from orders.errors import DatabaseUnavailable, EmailNotVerified, OrderErrorCode
 from orders.models import CheckoutLock, Order, OrderLine, OrderStatus, OrderStatusChange, ReservationIntent
+from orders.selectors import order_details_attach
 from orders.services.stock import release_scheduled
 
 logger = logging.getLogger(__name__)
@@ -79,7 +81,7 @@ def _checkout(*, user_id: int, caller: Caller, on_saved: Callable[[Order], None]
         inventory.stock_reserve(reference=reference, items=items)
         order, calls = _order_save(user_id=user_id, caller=caller, cart=cart, reference=reference, on_saved=on_saved)
     except Conflict:  # not enough stock: nothing was reserved
-        ReservationIntent.objects.filter(reference=reference).delete()
+        _rows_delete(ReservationIntent.objects.filter(reference=reference))
         raise
     except DatabaseError:
         logger.exception("checkout of user %s: saving the order failed; releasing %s", user_id, reference)
@@ -124,7 +126,7 @@ def _order_save(
     """The order and everything that must come with it; (order, (hold confirmation, cart clearing))."""
     # The intent ends with the order. Gone already: this checkout took so long that the
     # sweep released its stock, so it must not make an order.
-    if not ReservationIntent.objects.filter(reference=reference).delete()[0]:
+    if not _rows_delete(ReservationIntent.objects.filter(reference=reference)):
         raise ServiceUnavailable("order", "The checkout took too long and was undone; nothing was ordered. Try again.")
     now = timezone.now()
     lines = [
@@ -191,7 +193,7 @@ def _order_save(
         key=f"reservation:{reference}",
     )
     # The answer shows what was just written, without reading it back.
-    order._prefetched_objects_cache = {"lines": lines, "history": [first_change]}  # type: ignore[attr-defined]  # Django's, private
+    order_details_attach(order, lines=lines, history=[first_change])
     on_saved(order)
     return order, (hold_confirm, cart_clear)
 
@@ -202,7 +204,7 @@ def _reservation_abandon(*, reference: str) -> None:
     and the sweep does it later."""
     try:
         inventory.stock_release(reference=reference)
-        ReservationIntent.objects.filter(reference=reference).delete()
+        _rows_delete(ReservationIntent.objects.filter(reference=reference))
         return
     except DependencyError:
         pass
@@ -212,7 +214,7 @@ def _reservation_abandon(*, reference: str) -> None:
     try:
         with transaction.atomic():
             release_scheduled(reference=reference, try_now=False)  # inventory just failed: the backoff decides
-            ReservationIntent.objects.filter(reference=reference).delete()
+            _rows_delete(ReservationIntent.objects.filter(reference=reference))
     except DatabaseError:  # both inventory and our database are failing: the sweep retries
         logger.exception("reservation %s could not be released nor scheduled; the sweep retries", reference)
 
@@ -227,7 +229,7 @@ def reservation_intents_abandon(*, limit: int = 100) -> int:
         with transaction.atomic():
             # Deleting is the claim: a checkout saving its order meanwhile finds the
             # intent gone and gives up; of two sweeps, one deletes it.
-            if not ReservationIntent.objects.filter(reference=reference).delete()[0]:
+            if not _rows_delete(ReservationIntent.objects.filter(reference=reference)):
                 continue
             release = release_scheduled(reference=reference)
         logger.warning("checkout reservation %s was abandoned: releasing it", reference)
@@ -247,4 +249,11 @@ def _checkout_lock_acquire(*, user_id: int) -> None:
 
 
 def _checkout_lock_release(*, user_id: int) -> None:
-    CheckoutLock.objects.filter(user_id=user_id).delete()
+    _rows_delete(CheckoutLock.objects.filter(user_id=user_id))
+
+
+def _rows_delete(rows: QuerySet[CheckoutLock] | QuerySet[ReservationIntent]) -> int:
+    """Delete `rows` with one DELETE; how many went. delete() collects them first and,
+    outside a transaction, opens one around the statement (BEGIN, COMMIT): a lock or an
+    intent has no relations, cascades or signals that would need either."""
+    return rows._raw_delete(rows.db)

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from functools import partial
 
 from django.db import transaction
-from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
@@ -21,6 +20,7 @@ from common.outbox.dispatcher import deliver_now
 from common.outbox.publisher import ScheduledCall, publish
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderStatus, OrderStatusChange, PaymentMethod
+from orders.selectors import order_by_key, order_details_read
 from orders.services.stock import release_scheduled
 
 logger = logging.getLogger(__name__)
@@ -52,15 +52,14 @@ def order_payment_accept(*, order_id: int, payment_id: int, method: str, by_serv
     again for the same payment answers the order as it is now (the payment service
     retries after a crash and reads the outcome from it); anything else is a 409.
     The order comes with its lines and history loaded, for the answer."""
-    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    order = order_by_key(order_id, locked=True)
     if order is None:
         raise NotFound(f"There is no order {order_id}.")
     if order.payment_id != payment_id:
         _order_take(order, payment_id=payment_id, method=method, by_service=by_service)
     # Read under the lock, so they agree with the order, which is answered as it was
     # just written rather than read again.
-    prefetch_related_objects([order], "lines", "history")
-    return order
+    return order_details_read(order)
 
 
 def _order_take(order: Order, *, payment_id: int, method: str, by_service: str) -> None:
@@ -123,7 +122,7 @@ def orders_expire_unpaid(*, limit: int = 100) -> int:
 
 @transaction.atomic
 def _order_expire(*, order_id: int) -> ScheduledCall | None:
-    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    order = order_by_key(order_id, locked=True)
     # Checked again under the lock: paid, taken or cancelled meanwhile, it stays.
     if order is None or order.status != OrderStatus.PENDING or order.payment_id is not None:
         return None
@@ -161,7 +160,7 @@ def allowed_moves(order: Order) -> tuple[str, ...]:
 def _order_status_save(
     *, order_id: int, to_status: str, caller: Caller, reason: str = ""
 ) -> tuple[Order, ScheduledCall | None]:
-    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    order = order_by_key(order_id, locked=True)
     if order is None:
         raise NotFound(f"There is no order {order_id}.")
     if not caller.is_privileged and order.user_id != caller.user_id:  # someone else's: not there for them

@@ -22,10 +22,10 @@ TWO_LINES = [(11, 2, "10.50"), (12, 1, "99.00")]
 RELEASE_URL = re.compile(rf"{RESERVATIONS}order-[0-9a-f]+/")
 CONFIRM_URL = re.compile(rf"{RESERVATIONS}order-[0-9a-f]+/confirm/")
 # What a checkout makes, the test database's savepoints included; among them the
-# reservation intent (written, then deleted with the order) and the hold confirmation
-# (an outbox call: its event, its delivery, the outcome), and the Idempotency-Key's
-# claim, which also forgets the caller's expired keys.
-CHECKOUT_MAX_QUERIES = 21
+# reservation intent (written, then deleted with the order), the hold confirmation
+# (an outbox call: its event, its delivery, the outcome) and the Idempotency-Key's
+# claim and answer.
+CHECKOUT_MAX_QUERIES = 20
 
 
 def fake_peers(mocked, lines=TWO_LINES, *, user_id=USER):

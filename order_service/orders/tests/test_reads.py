@@ -1,6 +1,8 @@
 """Reading orders: one (owner or staff), a customer's own list, staff's filtered list."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +30,21 @@ def test_someone_elses_order_is_404_as_a_missing_one_and_no_token_401(user_clien
     assert api_client.get(f"/api/orders/{order.pk}/").status_code == 401
     assert user_client(5).get("/api/orders/424242/").status_code == 404
     assert user_client(5).get(f"/api/orders/{2**64}/").status_code == 404
+
+
+def test_an_order_is_three_reads_and_someone_elses_one(user_client, make_order):
+    # The order by its key (nothing to sort), then its lines and its history; someone
+    # else's is refused before its lines and history are read.
+    order = make_order(user_id=5)
+
+    with CaptureQueriesContext(connection) as own:
+        assert user_client(5).get(f"/api/orders/{order.pk}/").status_code == 200
+    with CaptureQueriesContext(connection) as someone_elses:
+        assert user_client(6).get(f"/api/orders/{order.pk}/").status_code == 404
+
+    assert [query["sql"].split(None, 1)[0] for query in own] == ["SELECT", "SELECT", "SELECT"]
+    assert "ORDER BY" not in own[0]["sql"]
+    assert len(someone_elses) == 1
 
 
 def test_a_customer_lists_only_their_own_orders(user_client, make_order):
