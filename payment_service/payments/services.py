@@ -81,7 +81,7 @@ def payment_create(*, order_id: int, method: str, card: Card | None, caller: Cal
             lambda: get_provider().authorize(amount=payment.amount, card=cast(Card, card), reference=payment.reference),
             f"payment {payment.pk}",
         )
-        payment = _authorization_settle(payment_id=payment.pk, result=result, created_by=created_by)
+        payment = _authorization_settle(payment, result=result, created_by=created_by)
         if payment.status != PaymentStatus.AUTHORIZED:
             return payment
     payment = _payment_complete(payment, created_by=created_by)
@@ -118,7 +118,7 @@ def _payment_open(*, order: orders.OrderSummary, method: str, card: Card | None,
         # loser's insert wait for the winner's commit; SQLite serializes them): looking
         # for a live payment first would only ask the database twice.
         with _alone_or_in_savepoint():
-            return Payment.objects.create(
+            payment = Payment.objects.create(
                 order_id=order.id,
                 user_id=order.user_id,
                 amount=order.total,
@@ -134,6 +134,16 @@ def _payment_open(*, order: orders.OrderSummary, method: str, card: Card | None,
         raise Conflict(  # the winner has failed since: this order may be paid again
             "Another payment of this order was under way; try again.", code=PaymentErrorCode.PAYMENT_IN_PROGRESS
         ) from None
+    _transactions_kept(payment)
+    return payment
+
+
+def _transactions_kept(payment: Payment) -> None:
+    """`payment`, opened by this request and so without transactions, answers
+    payment.transactions.all() with the rows this request records on it (_record), as
+    if prefetched: its answer needs no read. An instance read again (by another step,
+    the sweep) has no such list and is read as usual."""
+    payment._prefetched_objects_cache = {"transactions": []}  # type: ignore[attr-defined]  # Django's, private
 
 
 @contextlib.contextmanager
@@ -167,9 +177,12 @@ def _record(payment: Payment, kind: str, result: ProviderResult | None, created_
             "failure_code": result.failure_code,
             "failure_message": result.failure_message,
         }
-    PaymentTransaction.objects.create(
+    row = PaymentTransaction.objects.create(
         payment=payment, kind=kind, amount=payment.amount, created_by=created_by, **fields
     )
+    kept = getattr(payment, "_prefetched_objects_cache", {}).get("transactions")
+    if isinstance(kept, list):  # _transactions_kept's
+        kept.append(row)
 
 
 def _fail(payment: Payment, *, code: str, message: str) -> None:
@@ -177,6 +190,10 @@ def _fail(payment: Payment, *, code: str, message: str) -> None:
     payment.failure_code = code
     payment.failure_message = message[:300]
     payment.save(update_fields=["status", "failure_code", "failure_message", "updated_at"])
+    _failed_publish(payment)
+
+
+def _failed_publish(payment: Payment) -> None:
     publish(
         "payment.failed",
         {**_event_payload(payment), "failure_code": payment.failure_code, "failure_message": payment.failure_message},
@@ -190,19 +207,49 @@ def _locked(payment_id: int, *, expected: tuple[str, ...]) -> Payment | None:
     return Payment.objects.select_for_update().filter(pk=payment_id, status__in=expected).first()
 
 
+def _moved(payment: Payment, *, expected: tuple[str, ...], unless_cancelled: bool = False, **changes) -> bool:
+    """Write `changes` to the payment in hand if it is still in one of the `expected`
+    states (and, `unless_cancelled`, its order was not cancelled meanwhile), by one
+    UPDATE that takes the row's lock and decides as _locked's read would: whoever comes
+    second (the request or the recovery sweep) changes nothing. True if it moved; the
+    payment in hand then holds the changes."""
+    changes["updated_at"] = timezone.now()
+    still = Payment.objects.filter(pk=payment.pk, status__in=expected)
+    if unless_cancelled:
+        still = still.filter(order_cancelled=False)
+    if not still.update(**changes):
+        return False
+    for field, value in changes.items():
+        setattr(payment, field, value)
+    return True
+
+
 @transaction.atomic
-def _authorization_settle(*, payment_id: int, result: ProviderResult, created_by: str) -> Payment:
-    payment = _locked(payment_id, expected=(PaymentStatus.PROCESSING,))
-    if payment is None:  # the recovery sweep gave up on it meanwhile (and voided it)
-        transaction.on_commit(lambda: _void_quietly(f"payment-{payment_id}"))
-        return Payment.objects.get(pk=payment_id)
-    _record(payment, TransactionKind.AUTHORIZATION, result, created_by)
+def _authorization_settle(payment: Payment, *, result: ProviderResult, created_by: str) -> Payment:
+    """`payment` as opened by this request. Only a cancel of its order can have changed it
+    since (order_cancelled, which the capture reads again)."""
     if result.succeeded:
-        payment.status = PaymentStatus.AUTHORIZED
-        payment.provider_reference = result.reference
-        payment.save(update_fields=["status", "provider_reference", "updated_at"])
+        moved = _moved(
+            payment,
+            expected=(PaymentStatus.PROCESSING,),
+            status=PaymentStatus.AUTHORIZED,
+            provider_reference=result.reference,
+        )
     else:
-        _fail(payment, code=result.failure_code, message=result.failure_message)
+        moved = _moved(
+            payment,
+            expected=(PaymentStatus.PROCESSING,),
+            status=PaymentStatus.FAILED,
+            failure_code=result.failure_code,
+            failure_message=result.failure_message[:300],
+        )
+    if not moved:  # the recovery sweep gave up on it meanwhile (and voided it)
+        reference = payment.reference
+        transaction.on_commit(lambda: _void_quietly(reference))
+        return Payment.objects.get(pk=payment.pk)
+    _record(payment, TransactionKind.AUTHORIZATION, result, created_by)
+    if not result.succeeded:
+        _failed_publish(payment)
     return payment
 
 
@@ -234,7 +281,7 @@ def _payment_complete(payment: Payment, *, created_by: str) -> Payment:
     if not result.succeeded:  # the order is paid: keep trying to capture (recovery sweep)
         logger.warning("payment %s: capture failed (%s); retried later", payment.pk, result.failure_message)
         return Payment.objects.get(pk=payment.pk)  # as it is now: an event may have changed it meanwhile
-    return _capture_settle(payment.pk, result=result, created_by=created_by)
+    return _capture_settle(payment, result=result, created_by=created_by)
 
 
 def _payment_give_up(payment_id: int, *, order_status: str, created_by: str) -> Payment:
@@ -266,15 +313,19 @@ def _given_up_settle(payment_id: int, *, result: ProviderResult | None, order_st
 
 
 @transaction.atomic
-def _capture_settle(payment_id: int, *, result: ProviderResult, created_by: str) -> Payment:
-    payment = _locked(payment_id, expected=(PaymentStatus.AUTHORIZED,))
-    if payment is None:
-        return Payment.objects.get(pk=payment_id)
+def _capture_settle(payment: Payment, *, result: ProviderResult, created_by: str) -> Payment:
+    """`payment` as this request left it authorized: succeeded by one UPDATE if its order
+    was not cancelled meanwhile; else, read again under its lock, succeeded and refunded."""
+    if not _moved(payment, expected=(PaymentStatus.AUTHORIZED,), unless_cancelled=True, status=PaymentStatus.SUCCEEDED):
+        locked = _locked(payment.pk, expected=(PaymentStatus.AUTHORIZED,))
+        if locked is None:
+            return Payment.objects.get(pk=payment.pk)
+        payment = locked  # authorized, and its order cancelled while the capture was under way
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.save(update_fields=["status", "updated_at"])
     _record(payment, TransactionKind.CHARGE, result, created_by)
-    payment.status = PaymentStatus.SUCCEEDED
-    payment.save(update_fields=["status", "updated_at"])
     publish("payment.succeeded", _event_payload(payment), key=f"order:{payment.order_id}")
-    if payment.order_cancelled:  # the order was cancelled while the capture was under way
+    if payment.order_cancelled:
         _refund_due(payment)
     return payment
 
@@ -432,8 +483,9 @@ def payments_recover(*, limit: int = 50) -> int:
     stuck = Payment.objects.filter(status__in=IN_FLIGHT_STATUSES, updated_at__lt=before).order_by("updated_at")
     moved = 0
     for payment in stuck[:limit]:
-        logger.warning("payment %s was left %s: finishing it", payment.pk, payment.status)
-        if _recover(payment).status != payment.status:
+        left = payment.status  # the payment in hand moves with it
+        logger.warning("payment %s was left %s: finishing it", payment.pk, left)
+        if _recover(payment).status != left:
             moved += 1
     return moved
 

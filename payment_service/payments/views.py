@@ -46,7 +46,7 @@ class PaymentListCreateView(APIView):
         payment = services.payment_create(
             order_id=body["order_id"], method=body["method"], card=body["card"], caller=Caller.of(request.user)
         )
-        # Answered from the payment as payment_create left it; its transactions are read here.
+        # Answered from the payment as payment_create left it, with the transactions it recorded.
         return Response(represent(PaymentSerializer, payment), status=status.HTTP_201_CREATED)
 
 

@@ -127,6 +127,33 @@ def test_a_card_payment_interrupted_before_its_authorization_was_recorded_is_voi
     assert books() == ["voided"]
 
 
+def test_a_payment_the_sweep_gave_up_on_during_its_authorization_is_voided(
+    owner_client, fake_order, django_capture_on_commit_callbacks
+):
+    fake_order()
+    provider = services.get_provider()
+    real_authorize = provider.authorize
+
+    def swept_during_authorization(*, amount, card, reference):
+        # The sweep takes the payment for interrupted (nothing held yet) while the bank holds the amount.
+        payment_id = int(reference.removeprefix("payment-"))
+        services._interrupted_settle(payment_id, result=provider.void(reference=reference))
+        return real_authorize(amount=amount, card=card, reference=reference)
+
+    provider.authorize = swept_during_authorization
+    with (
+        mock.patch.object(services, "get_provider", return_value=provider),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = pay(owner_client, card_body())
+
+    body = response.json()
+    assert (response.status_code, body["status"], body["failure_code"]) == (201, "failed", "processing_error")
+    assert [(t["kind"], t["status"]) for t in body["transactions"]] == [("void", "succeeded")]
+    assert books() == ["voided"]  # the request's lost authorization given up after its commit
+    assert event_types() == ["payment.failed"]
+
+
 def test_a_payment_captured_but_not_recorded_is_recorded_once(paid, settings, mocked_responses):
     # The capture reached the provider, then the process died before recording it.
     Payment.objects.filter(pk=paid["id"]).update(status="authorized")
