@@ -1,10 +1,47 @@
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from django.db import models
 from django.db.models import QuerySet
+from django.db.models.query import RawQuerySet
 
 from common.auth import Caller
 from common.db import filter_given
 from common.errors import NotFound
 from common.permissions import listed_owner, visible_or_404
 from orders.models import Order, OrderLine, OrderStatusChange
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+class _ReadByKey(Generic[_M]):
+    """The rows of `rows(key)`, read through raw() with the SQL the ORM wrote for the
+    first key. Django compiles a queryset's SQL anew each time it runs, most of the CPU
+    of a read by key, while these differ only in the key, a parameter. The rows are
+    models as the queryset's, each field converted from the database as it would be.
+    A locking one compiles, and so checks that it is in a transaction, only the first
+    time: its callers are all atomic."""
+
+    def __init__(self, rows: Callable[[int], QuerySet[_M]]) -> None:
+        self._rows = rows
+        self._compiled: tuple[type[_M], str] | None = None
+
+    def __call__(self, key: int) -> "RawQuerySet[_M]":
+        if self._compiled is None:
+            queryset = self._rows(key)
+            sql, params = queryset.query.sql_with_params()
+            if params != (key,):
+                raise ValueError(f"a read by key takes the key as its one parameter, not {params}")
+            self._compiled = (queryset.model, sql)
+        model, sql = self._compiled
+        return model._default_manager.raw(sql, [key])
+
+
+# One row by its key: without first()'s ORDER BY, which has nothing to sort.
+_order = _ReadByKey(lambda order_id: Order.objects.filter(pk=order_id).order_by()[:1])
+_order_locked = _ReadByKey(lambda order_id: Order.objects.select_for_update().filter(pk=order_id).order_by()[:1])
+_lines = _ReadByKey(lambda order_id: OrderLine.objects.filter(order_id=order_id))
+_history = _ReadByKey(lambda order_id: OrderStatusChange.objects.filter(order_id=order_id))
 
 
 def order_list(*, user_id: int | None = None, status: str | None = None) -> QuerySet[Order]:
@@ -20,19 +57,13 @@ def order_get(*, order_id: int) -> Order | None:
 
 def order_by_key(order_id: int, *, locked: bool = False) -> Order | None:
     """The order alone, or None; `locked`: its row locked until the transaction ends."""
-    orders = Order.objects.select_for_update() if locked else Order.objects.all()
-    # One row by its key: without first()'s ORDER BY, which has nothing to sort.
-    return next(iter(orders.filter(pk=order_id).order_by()[:1]), None)
+    return next(iter((_order_locked if locked else _order)(order_id)), None)
 
 
 def order_details_read(order: Order) -> Order:
     """`order` with its lines and history, one query each: what prefetch_related reads,
     without building its querysets through the relations."""
-    return order_details_attach(
-        order,
-        lines=list(OrderLine.objects.filter(order_id=order.pk)),
-        history=list(OrderStatusChange.objects.filter(order_id=order.pk)),
-    )
+    return order_details_attach(order, lines=list(_lines(order.pk)), history=list(_history(order.pk)))
 
 
 def order_details_attach(order: Order, *, lines: list[OrderLine], history: list[OrderStatusChange]) -> Order:

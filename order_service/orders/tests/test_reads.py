@@ -1,8 +1,12 @@
 """Reading orders: one (owner or staff), a customer's own list, staff's filtered list."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
+
+from orders import selectors
+from orders.models import Order, OrderLine, OrderStatusChange
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +49,30 @@ def test_an_order_is_three_reads_and_someone_elses_one(user_client, make_order):
     assert [query["sql"].split(None, 1)[0] for query in own] == ["SELECT", "SELECT", "SELECT"]
     assert "ORDER BY" not in own[0]["sql"]
     assert len(someone_elses) == 1
+
+
+def test_reads_by_key_give_the_values_the_orm_gives(make_order):
+    # Read through raw() with SQL compiled once: each field converted as a queryset's,
+    # and each read sees the rows as they are now.
+    order = make_order()
+    for _ in range(2):
+        read = selectors.order_get(order_id=order.pk)
+        assert read is not None
+        with transaction.atomic():
+            locked = selectors.order_by_key(order.pk, locked=True)
+        expected = Order.objects.get(pk=order.pk)
+        assert model_to_dict(read) == model_to_dict(locked) == model_to_dict(expected)
+        assert (read.created_at, read.updated_at) == (expected.created_at, expected.updated_at)
+        assert [model_to_dict(line) for line in read.lines.all()] == [
+            model_to_dict(line) for line in OrderLine.objects.filter(order=order)
+        ]
+        assert [(model_to_dict(change), change.changed_at) for change in read.history.all()] == [
+            (model_to_dict(change), change.changed_at) for change in OrderStatusChange.objects.filter(order=order)
+        ]
+        Order.objects.filter(pk=order.pk).update(status="paid", payment_id=7)
+        OrderStatusChange.objects.create(order=order, from_status="pending", to_status="paid", changed_by="test")
+    assert selectors.order_by_key(order.pk + 1000) is None
+    assert selectors.order_get(order_id=order.pk + 1000) is None
 
 
 def test_a_customer_lists_only_their_own_orders(user_client, make_order):
