@@ -11,11 +11,12 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, cast
 
 from django.apps import apps
 from django.conf import settings
+from django.core.signals import setting_changed
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.models import TokenUser
@@ -103,6 +104,11 @@ class ClaimsAuthentication(JWTStatelessUserAuthentication):
     already verified in this process has only its dates checked again (common.verified_tokens);
     the revocation check runs at every request."""
 
+    def __init__(self) -> None:
+        # Not simplejwt's, which looks up the user model: DRF makes an authenticator for
+        # each request, and only simplejwt's database-backed get_user reads the model.
+        pass
+
     def get_validated_token(self, raw_token: bytes) -> Token:
         return VERIFIED.get_or_validate(raw_token, super().get_validated_token)
 
@@ -116,8 +122,18 @@ class ClaimsAuthentication(JWTStatelessUserAuthentication):
         return user
 
 
+@cache
 def _revocations_recorded() -> bool:
+    # Asked at every request; Django's answer walks the installed apps.
     return apps.is_installed("common.revocation")
+
+
+def _ask_again_on_apps_change(*, setting: str, **kwargs: Any) -> None:
+    if setting == "INSTALLED_APPS":  # override_settings in tests
+        _revocations_recorded.cache_clear()
+
+
+setting_changed.connect(_ask_again_on_apps_change)
 
 
 def mint_access_token(

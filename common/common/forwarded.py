@@ -70,6 +70,19 @@ def client_address(peer: str, forwarded_for: str, networks: tuple[Network, ...])
     return client
 
 
+@lru_cache(maxsize=1024)
+def believed_client(peer: str, forwarded_for: str, entries: tuple[str, ...]) -> str | None:
+    """The client's address after this middleware, for a request from socket peer `peer`
+    with `forwarded_for` (X-Forwarded-For, or "") under TRUSTED_PROXIES `entries`; None
+    when the peer is not a trusted proxy. Kept for the last few peers and chains: a
+    process hears from the same ones again and again, and parsing the addresses anew
+    was most of this middleware's work."""
+    networks = trusted_networks(entries)
+    if not is_trusted(peer, networks):
+        return None
+    return client_address(peer, forwarded_for, networks) if forwarded_for else peer
+
+
 class ForwardedHeadersMiddleware:
     """First in every process's middleware: after it, REMOTE_ADDR is the real client
     and the X-Forwarded-* headers are there only if a trusted proxy sent them."""
@@ -79,12 +92,12 @@ class ForwardedHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         meta = request.META
-        networks = trusted_networks(tuple(settings.TRUSTED_PROXIES))
-        peer = meta.get("REMOTE_ADDR", "")
-        if is_trusted(peer, networks):
-            if forwarded_for := meta.get("HTTP_X_FORWARDED_FOR"):
-                meta["REMOTE_ADDR"] = client_address(peer, forwarded_for, networks)
-        else:
+        client = believed_client(
+            meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR", ""), tuple(settings.TRUSTED_PROXIES)
+        )
+        if client is None:
             for key in PROXY_HEADERS:
                 meta.pop(key, None)
+        else:
+            meta["REMOTE_ADDR"] = client
         return self.get_response(request)

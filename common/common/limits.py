@@ -39,9 +39,18 @@ def _header_name(meta_key: str) -> str:
     return meta_key.removeprefix("HTTP_").replace("_", "-").title()
 
 
+_BODY_HEADERS = ("CONTENT_TYPE", "CONTENT_LENGTH")
+
+
 def oversized_header(meta: dict[str, Any]) -> str | None:
+    # Headers are text in a WSGI environ (PEP 3333); the length first, as nearly every
+    # entry is short, and the name only of a long one.
     for key, value in meta.items():
-        if (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")) and len(value) > MAX_HEADER_BYTES:
+        if (
+            isinstance(value, str)
+            and len(value) > MAX_HEADER_BYTES
+            and (key.startswith("HTTP_") or key in _BODY_HEADERS)
+        ):
             return _header_name(key)
     return None
 

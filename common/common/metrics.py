@@ -136,11 +136,19 @@ class MetricsMiddleware:
         if request.path_info == "/metrics":
             request.metrics_peer = _peer(request)  # type: ignore[attr-defined]  # read by metrics_view
         response = self.get_response(request)
-        route = route_of(request)
         method = request.method if request.method in METHODS else "other"
-        REQUESTS.labels(self.service, route, method, str(response.status_code)).inc()
-        REQUEST_SECONDS.labels(self.service, route, method).observe(time.perf_counter() - started)
+        count, seconds = _request_series(self.service, route_of(request), method, response.status_code)
+        count.inc()
+        seconds.observe(time.perf_counter() - started)
         return response
+
+
+@cache
+def _request_series(service: str, route: str, method: str, status: int) -> tuple[Any, Any]:
+    """The count and the latency series of requests with these labels, looked up once:
+    `labels()` checks and joins the labels under a lock at each call. As few as the
+    labels' values (route templates, methods, statuses)."""
+    return REQUESTS.labels(service, route, method, str(status)), REQUEST_SECONDS.labels(service, route, method)
 
 
 def _peer(request: HttpRequest) -> tuple[str, bool]:

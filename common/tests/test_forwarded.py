@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from common.forwarded import client_address, trusted_networks
+from common.forwarded import believed_client, client_address, trusted_networks
 
 GATEWAY = "127.0.0.1"
 PROXIES = trusted_networks(("127.0.0.1", "10.0.0.0/8", "::1"))
@@ -72,3 +72,27 @@ def test_the_client_is_the_right_most_address_that_is_not_a_proxy_of_ours(forwar
 def test_a_wrong_entry_in_the_setting_is_an_error():
     with pytest.raises(ValueError, match="not-a-network"):
         trusted_networks(("127.0.0.1", "not-a-network"))
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded_for", "client"),
+    [
+        pytest.param("198.51.100.4", "203.0.113.7", None, id="not a proxy of ours"),
+        pytest.param("", "203.0.113.7", None, id="no peer"),
+        pytest.param(GATEWAY, "", GATEWAY, id="a proxy of ours, no chain: the peer"),
+        pytest.param(GATEWAY, "6.6.6.6, 203.0.113.7", "203.0.113.7", id="a proxy of ours: its chain"),
+    ],
+)
+def test_the_believed_client_is_the_same_asked_again(peer, forwarded_for, client):
+    entries = ("127.0.0.1", "::1")
+
+    assert believed_client(peer, forwarded_for, entries) == client
+    assert believed_client(peer, forwarded_for, entries) == client  # kept
+
+
+def test_a_wrong_entry_in_the_setting_fails_every_request(settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1", "not-a-network"]
+
+    for _ in range(2):
+        with pytest.raises(ValueError, match="not-a-network"):
+            get(GATEWAY, HTTP_X_FORWARDED_FOR="203.0.113.7")

@@ -1,8 +1,9 @@
 """common.http: the one way a service calls another."""
 
+import copy
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -286,3 +287,69 @@ def test_a_peer_answering_garbage_is_unavailable(inventory, mocked_responses, an
         peer_body(response, service="inventory", shape=CART)
 
     assert raised.value.details == {"service": "inventory"}
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """Answers every call and keeps what arrived, as bytes: the request line, the
+    headers and the body. /cookie sets a cookie; /moved redirects to /moved-here."""
+
+    protocol_version = "HTTP/1.1"
+    arrived: list[bytes] = []
+
+    def answer(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.arrived.append(self.requestline.encode() + b"\r\n" + bytes(self.headers) + body)
+        self.send_response(302 if self.path == "/moved" else 200)
+        if self.path == "/moved":
+            self.send_header("Location", "/moved-here")
+        if self.path == "/cookie":
+            self.send_header("Set-Cookie", "flavour=oat; Path=/")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = answer
+
+    def log_message(self, *args):
+        pass
+
+
+SENT_AS_REQUESTS_SENDS = [
+    ("GET", "/api/stock/1/", {}),
+    ("GET", "/api/books/", {"params": {"ids": "1,2,3", "blank": "", "gone": None, "many": [1, "two"]}}),
+    ("GET", "/api/books/?page=2", {"params": {"page_size": 5}}),
+    ("GET", "/api/books/search/", {"params": {"search_term": "Dune & ünïcode/?#"}}),
+    ("POST", "/api/orders/", {"json": {"user_id": 7, "note": "ünïcode"}, "headers": {"Idempotency-Key": "k-1"}}),
+    ("POST", "/api/orders/", {"json": {"user_id": 7}, "headers": {"Idempotency-Key": None}}),
+    ("POST", "/api/events/", {}),
+    ("PATCH", "/api/orders/3/", {"json": {"status": "paid"}, "headers": {"user-agent": "ours", "ACCEPT": "x/y"}}),
+    ("DELETE", "/api/reservations/r-1/", {}),
+    ("GET", "/cookie", {}),
+    ("GET", "/api/stock/1/", {}),  # with the cookie the peer set
+    ("GET", "/moved", {}),  # followed
+]
+
+
+def test_a_call_is_sent_as_requests_session_request_sends_it(local_client, request_id):
+    """ServiceClient prepares its requests itself: the bytes on the wire are those of
+    Session.request, given the same headers, with the session's cookies and redirects."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)  # a thread per kept-alive connection
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    ours, reference = local_client(server.server_port), local_client(server.server_port)
+    try:
+        for method, path, kwargs in SENT_AS_REQUESTS_SENDS:
+            Recorder.arrived = []
+            ours.request(method, path, **copy.deepcopy(kwargs))
+            by_us = Recorder.arrived
+            Recorder.arrived = []
+            headers = dict(kwargs.get("headers", {}))  # as ServiceClient adds its own
+            headers.setdefault("Authorization", f"Bearer {service_token()}")
+            headers.setdefault("X-Request-ID", request_id)
+            reference.session.request(
+                method, f"{reference.base_url}{path}", **{**kwargs, "headers": headers}, timeout=reference.timeout
+            )
+            assert by_us == Recorder.arrived, (method, path)
+            assert by_us
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -144,3 +144,15 @@ def test_what_a_process_knows_is_forgotten_between_tests():
     RECENT.forget(read_again=False)
 
     assert not token_revoked(user_id=5, issued_at=time.time() - 60)
+
+
+@pytest.mark.filterwarnings("ignore:Converter 'id' is already registered")  # common's ready() runs again
+def test_the_check_follows_the_installed_apps(api_client, settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        account_revoke(user_id=5, at=timezone.now(), erased=False)
+    token = token_issued(5, at=timezone.now() - timedelta(seconds=30))
+    assert whoami(api_client, token).status_code == 401
+
+    settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS if app != "common.revocation"]
+
+    assert whoami(api_client, token).status_code == 200  # a service that records no revocations
