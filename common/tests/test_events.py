@@ -2,6 +2,7 @@
 every test suite) and read by consumers with the same contract."""
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from rest_framework.exceptions import ValidationError
@@ -42,6 +43,66 @@ def test_a_payload_that_breaks_its_contract_is_refused_on_both_sides(broken):
         check_payload("payment.refunded", broken)
     with pytest.raises(ValidationError):
         payload_of("payment.refunded", broken)
+
+
+def _fresh(event_type, payload):
+    """The contract's serializer as DRF makes it, fields and all: what payload_of must answer like."""
+    serializer = CONTRACTS[event_type].payload(data=payload)
+    serializer.is_valid()
+    return serializer
+
+
+ORDER = CONTRACTS["order.created"].example
+BROKEN = [
+    ("payment.refunded", {k: v for k, v in REFUNDED.items() if k != "refunded_at"}),
+    ("payment.refunded", REFUNDED | {"amount": "1" * 20, "user_id": "five", "refunded_at": "soon"}),
+    ("payment.refunded", ["not", "a", "dict"]),
+    ("order.created", ORDER | {"lines": [ORDER["lines"][0] | {"quantity": 0}, {"product_id": None}]}),
+    ("order.created", ORDER | {"lines": "none"}),
+    ("order.created", ORDER | {"lines": [ORDER["lines"][0]] * 1001}),
+    ("order.status_changed", {"user_id": 5}),
+    ("account.created", {"user_id": 5, "username": "x" * 151, "email": "not an address"}),
+]
+
+
+@pytest.mark.parametrize("event_type", sorted(CONTRACTS))
+def test_a_payload_is_read_as_a_fresh_serializer_reads_it(event_type):
+    # The payload serializers' fields are made once for the process: the values are a fresh serializer's.
+    example = CONTRACTS[event_type].example
+    for _ in range(2):  # the second read uses the fields the first one made
+        assert payload_of(event_type, example) == _fresh(event_type, example).validated_data
+
+
+@pytest.mark.parametrize(("event_type", "broken"), BROKEN)
+def test_a_broken_payload_is_refused_as_a_fresh_serializer_refuses_it(event_type, broken):
+    expected = _fresh(event_type, broken).errors
+    assert expected
+    for _ in range(2):
+        with pytest.raises(ValidationError) as refused:
+            payload_of(event_type, broken)
+        assert refused.value.detail == expected
+        with pytest.raises(ValueError, match="breaks its contract") as checked:
+            check_payload(event_type, broken)
+        assert str(checked.value) == f"{event_type} payload breaks its contract: {expected}"
+    # and a good one read after a bad one is read whole (nothing of the bad one kept)
+    example = CONTRACTS[event_type].example
+    assert payload_of(event_type, example) == _fresh(event_type, example).validated_data
+
+
+def test_threads_reading_at_once_each_get_their_own_payloads_answer():
+    # One set of fields serves every thread: nothing of one read may show in another's.
+    cases = [("order.created", ORDER), *BROKEN[:4]]
+    expected = [(_fresh(t, p).validated_data, _fresh(t, p).errors) for t, p in cases]
+
+    def read(event_type, payload):
+        try:
+            return payload_of(event_type, payload), {}
+        except ValidationError as refused:
+            return {}, refused.detail
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda n: read(*cases[n % len(cases)]), range(400)))
+    assert answers == [expected[n % len(cases)] for n in range(400)]
 
 
 @pytest.mark.django_db
