@@ -1,6 +1,7 @@
 """Database helpers every service may use."""
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from typing import Any, TypeVar, cast
 
@@ -15,18 +16,14 @@ def _column(field: "models.Field[Any, Any] | ForeignObjectRel | None") -> str:
     return cast(str, cast("models.Field[Any, Any]", field).column)
 
 
-def create_unless_present(model: type[_M], *, unique: tuple[str, ...], **values: Any) -> _M | None:
-    """A new row of `model` with `values`, unless one with the same `unique` fields
-    exists: the new instance, or None.
-
-    One statement, INSERT ... ON CONFLICT DO NOTHING RETURNING (PostgreSQL, and SQLite
-    since 3.35), where `create()` would need a transaction or a savepoint around it to
-    catch the IntegrityError: three round trips to the database instead of one, each a
-    wait for a core on a busy machine (docs/performance.md). `values` are given as to
-    create(); the fields left out get their defaults, and auto_now(_add) fields the
-    time, as create() would give them."""
+@functools.cache
+def _insert_unless_present(
+    model: type[models.Model], unique: tuple[str, ...]
+) -> tuple[list["models.Field[Any, Any]"], str]:
+    """The fields create_unless_present writes for `model` (all but an auto-increment key)
+    and its statement, made once for the process: building the text was a good part of
+    the CPU each call took, on the paths every purchase takes."""
     meta = model._meta
-    instance = model(**values)
     fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
     quote = connection.ops.quote_name
     # Only names from the model, quoted, are formatted in; the values are parameters.
@@ -39,6 +36,21 @@ def create_unless_present(model: type[_M], *, unique: tuple[str, ...], **values:
         unique=", ".join(quote(_column(meta.get_field(name))) for name in unique),
         pk=quote(_column(meta.pk)),
     )
+    return fields, statement
+
+
+def create_unless_present(model: type[_M], *, unique: tuple[str, ...], **values: Any) -> _M | None:
+    """A new row of `model` with `values`, unless one with the same `unique` fields
+    exists: the new instance, or None.
+
+    One statement, INSERT ... ON CONFLICT DO NOTHING RETURNING (PostgreSQL, and SQLite
+    since 3.35), where `create()` would need a transaction or a savepoint around it to
+    catch the IntegrityError: three round trips to the database instead of one, each a
+    wait for a core on a busy machine (docs/performance.md). `values` are given as to
+    create(); the fields left out get their defaults, and auto_now(_add) fields the
+    time, as create() would give them."""
+    instance = model(**values)
+    fields, statement = _insert_unless_present(model, unique)
     params = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)

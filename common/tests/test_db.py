@@ -2,6 +2,7 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from common.db import create_unless_present, one_snapshot
@@ -82,6 +83,27 @@ def test_the_instance_is_a_stored_row_to_django():
     made.event_type = "thing.renamed"
     made.save()  # unsaved, a primary key with a default is inserted again: an IntegrityError
     assert list(OutboxEvent.objects.values_list("event_type", flat=True)) == ["thing.renamed"]
+
+
+def test_each_call_converts_its_own_values_with_the_statement_made_once():
+    # The statement is made once per model and unique fields; defaults, auto_now_add
+    # times and each field's conversion of the values are still made per call.
+    with CaptureQueriesContext(connection) as queries:
+        first = create_unless_present(OutboxEvent, unique=("id",), event_type="a.b", payload={"n": 1})
+        second = create_unless_present(OutboxEvent, unique=("id",), event_type="c.d", payload={"n": [2]})
+        claimed = claim("k1")
+    assert queries[0]["sql"].split("VALUES")[0] == queries[1]["sql"].split("VALUES")[0]
+    assert 'ON CONFLICT ("id")' in queries[0]["sql"]
+    assert 'INTO "idempotency_idempotencykey"' in queries[2]["sql"]
+    assert 'ON CONFLICT ("caller", "key")' in queries[2]["sql"]
+    assert first.pk != second.pk
+    assert first.created_at <= second.created_at
+    stored = {event.pk: (event.event_type, event.payload, event.created_at) for event in OutboxEvent.objects.all()}
+    assert stored == {
+        first.pk: ("a.b", {"n": 1}, first.created_at),
+        second.pk: ("c.d", {"n": [2]}, second.created_at),
+    }
+    assert IdempotencyKey.objects.get().pk == claimed.pk
 
 
 def committed_by_another_connection(write) -> None:
