@@ -20,8 +20,9 @@ exporting in a thread of its own, and the official instrumentations:
 - Django (web processes): a server span per request, named by the route template,
   carrying the request id (`bookstore.request_id`); it continues the caller's trace from
   its W3C `traceparent`. Health, readiness and metrics requests are not traced;
-- requests (common.http: service to service) and urllib3 (the gateway's forwarding): a
-  client span per call, with `traceparent` sent on, so one checkout is one trace;
+- requests (common.http: service to service): a client span per call, with
+  `traceparent` sent on, so one checkout is one trace (the gateway's forwarding makes
+  its own, routing.proxy);
 - psycopg and sqlite3: a span per database statement, only with
   `TRACE_DB_STATEMENTS=1` (off by default: wrapping every cursor and statement of every
   request, sampled or not, about a sixth of an unsampled request's cost; docs/performance.md).
@@ -172,10 +173,8 @@ def unsampled_callers_skip_the_middleware(environ: Mapping[str, str]) -> bool:
 
 def _instrument(provider: "TracerProvider", *, web: bool, service: str, statements: bool, shortcut: bool) -> None:
     from opentelemetry.instrumentation.requests import RequestsInstrumentor
-    from opentelemetry.instrumentation.urllib3 import URLLib3Instrumentor
 
     RequestsInstrumentor().instrument(tracer_provider=provider)
-    URLLib3Instrumentor().instrument(tracer_provider=provider)
     if statements:
         from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
         from opentelemetry.instrumentation.sqlite3 import SQLite3Instrumentor
@@ -216,7 +215,7 @@ class UnsampledShortcutMiddleware:
     sampler follows the caller's decision): a request whose `traceparent` says its caller
     is not sampled goes straight to the middleware after OpenTelemetry's, with the
     caller's context current. No span of it would have been kept; calls onward (the
-    requests and urllib3 instrumentations) still send the caller's trace id on, unsampled,
+    requests instrumentation and the gateway's forwarding) still send the caller's trace id on, unsampled,
     so the services after it skip it too. Any other request (sampled, or starting a
     trace) goes through OpenTelemetry's middleware as before.
 
