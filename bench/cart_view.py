@@ -10,7 +10,7 @@ processes started by tools/serve.py, fresh databases), makes 50 books and three 
 same view straight from cart_service and the batch read of book_service it makes;
 carts and requests take turns, so all of them share whatever the machine is doing. Every view must come back with
 every line priced. The target: the 50-line median within 1.5x of the 1-line one,
-since each view is two queries and one batched call to book_service whatever its
+since each view is one query and one batched call to book_service whatever its
 size. Results go to bench/results/cart_view.{json,md} with the machine they ran on.
 """
 
