@@ -78,6 +78,14 @@ def orders_listed_for(caller: Caller, *, user_id: int | None = None, status: str
     return order_list(user_id=listed_owner(caller, user_id, what="orders"), status=status)
 
 
+def order_found(order_id: int) -> Order:
+    """The order alone (for a service: no owner check), or a 404."""
+    order = order_by_key(order_id)
+    if order is None:
+        raise NotFound(f"There is no order {order_id}.")
+    return order
+
+
 def order_visible(caller: Caller, order_id: int) -> Order:
     """Someone else's order is a 404, as one that does not exist (its lines and history
     are read only once it is seen to be the caller's)."""

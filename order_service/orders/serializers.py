@@ -39,6 +39,16 @@ class OrderSerializer(ModelSerializer):
         ]
 
 
+class OrderForPaymentSerializer(ModelSerializer):
+    """An order as payment_service reads and takes it (GET and POST /api/orders/{id}/payment/):
+    whose it is, its status and total, and what a payment taking it changed. Without the
+    lines and history, which a payment does not need and which cost two more reads."""
+
+    class Meta:
+        model = Order
+        fields = ["id", "user_id", "status", "total", "payment_due_at", "payment_id", "cash_on_delivery"]
+
+
 class CheckoutSerializer(Serializer):
     user_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 

@@ -17,6 +17,7 @@ from orders.errors import OrderErrorCode
 from orders.models import Order
 from orders.serializers import (
     CheckoutSerializer,
+    OrderForPaymentSerializer,
     OrderListQuerySerializer,
     OrderSerializer,
     PaymentAcceptSerializer,
@@ -99,16 +100,21 @@ class OrderDetailView(APIView):
 
 
 class OrderPaymentView(APIView):
-    """A payment takes the order (services only): a card payment makes a pending order
-    paid, cash on delivery confirms it; the same payment asking again gets the order as
-    it is now; 409 order_not_payable when it is not pending or another payment took it."""
+    """The order as a payment needs it (services only): read it (GET) before paying; take
+    it (POST): a card payment makes a pending order paid, cash on delivery confirms it;
+    the same payment asking again gets the order as it is now; 409 order_not_payable when
+    it is not pending or another payment took it."""
 
     permission_classes = [IsService]
+
+    @extend_schema(responses=OrderForPaymentSerializer)
+    def get(self, request, order_id):
+        return Response(represent(OrderForPaymentSerializer, selectors.order_found(order_id)))
 
     @extend_schema(
         request=PaymentAcceptSerializer,
         responses={
-            200: OrderSerializer,
+            200: OrderForPaymentSerializer,
             409: OpenApiResponse(description=f"{OrderErrorCode.ORDER_NOT_PAYABLE}, with details.status."),
         },
     )
@@ -117,7 +123,7 @@ class OrderPaymentView(APIView):
         order = services.order_payment_accept(
             order_id=order_id, payment_id=body["payment_id"], method=body["method"], by_service=request.user.service
         )
-        return Response(represent(OrderSerializer, order))
+        return Response(represent(OrderForPaymentSerializer, order))
 
 
 def _payment_refunded(payload: dict) -> None:

@@ -20,7 +20,7 @@ from common.outbox.dispatcher import deliver_now
 from common.outbox.publisher import ScheduledCall, publish
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderStatus, OrderStatusChange, PaymentMethod
-from orders.selectors import order_by_key, order_details_read
+from orders.selectors import order_by_key
 from orders.services.stock import release_scheduled
 
 logger = logging.getLogger(__name__)
@@ -51,15 +51,13 @@ def order_payment_accept(*, order_id: int, payment_id: int, method: str, by_serv
     order's row lock, so a cancel or the expiry and a payment cannot both win. Asking
     again for the same payment answers the order as it is now (the payment service
     retries after a crash and reads the outcome from it); anything else is a 409.
-    The order comes with its lines and history loaded, for the answer."""
+    The order is answered as it was just written, not read again."""
     order = order_by_key(order_id, locked=True)
     if order is None:
         raise NotFound(f"There is no order {order_id}.")
     if order.payment_id != payment_id:
         _order_take(order, payment_id=payment_id, method=method, by_service=by_service)
-    # Read under the lock, so they agree with the order, which is answered as it was
-    # just written rather than read again.
-    return order_details_read(order)
+    return order
 
 
 def _order_take(order: Order, *, payment_id: int, method: str, by_service: str) -> None:

@@ -1,5 +1,6 @@
-"""POST /api/orders/{id}/payment/: a payment takes a pending order, once, under the
-same lock as a cancel and the expiry, so that only one of them wins."""
+"""GET and POST /api/orders/{id}/payment/: a payment reads the order, then takes it if
+pending, once, under the same lock as a cancel and the expiry, so that only one of
+them wins."""
 
 import pytest
 from django.db import connection
@@ -9,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied
 from common.auth import Caller
 from common.outbox.models import OutboxEvent
 from orders import services
-from orders.models import Order
+from orders.models import Order, OrderStatusChange
 from orders.tests.conftest import RESERVATIONS
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def test_a_card_payment_makes_a_pending_order_paid_and_asking_again_answers_the_
     again = accept(service_client, order.pk)
     assert first.status_code == again.status_code == 200
     assert (again.json()["status"], again.json()["payment_id"], again.json()["payment_due_at"]) == ("paid", 7, None)
-    assert [h["changed_by"] for h in again.json()["history"]][-1] == "service test"  # the caller's token
+    assert OrderStatusChange.objects.last().changed_by == "service test"  # the caller's token
     assert OutboxEvent.objects.filter(event_type="order.status_changed").count() == 1
 
 
@@ -109,11 +110,6 @@ def kinds(queries) -> list[str]:
     return [query["sql"].split(None, 1)[0] for query in queries]
 
 
-# Lock and read the order, then the lines and history the answer shows, read under the
-# lock; the order itself is answered as written, not read again after the commit.
-READ = ["SELECT", "SELECT"]
-
-
 @pytest.mark.parametrize(
     ("method", "writes"),
     [
@@ -122,13 +118,14 @@ READ = ["SELECT", "SELECT"]
         ("cod", ["UPDATE"]),  # taken: nothing else changes
     ],
 )
-def test_taking_an_order_is_one_update_and_its_answer_two_reads(service_client, make_order, method, writes):
+def test_taking_an_order_is_its_locked_read_and_one_update(service_client, make_order, method, writes):
+    # Answered as written: without its lines and history, nothing is read again.
     order = make_order()
 
     with CaptureQueriesContext(connection) as queries:
         assert accept(service_client, order.pk, method=method).status_code == 200
 
-    assert kinds(queries) == ["SAVEPOINT", "SELECT", *writes, *READ, "RELEASE"]
+    assert kinds(queries) == ["SAVEPOINT", "SELECT", *writes, "RELEASE"]
 
 
 def test_asking_again_reads_and_writes_nothing_more(service_client, make_order):
@@ -138,20 +135,21 @@ def test_asking_again_reads_and_writes_nothing_more(service_client, make_order):
     with CaptureQueriesContext(connection) as queries:
         assert accept(service_client, order.pk).status_code == 200
 
-    assert kinds(queries) == ["SAVEPOINT", "SELECT", *READ, "RELEASE"]
+    assert kinds(queries) == ["SAVEPOINT", "SELECT", "RELEASE"]
 
 
 @pytest.mark.parametrize("method", ["card", "cod"])
 def test_the_answer_is_what_a_later_read_gives(service_client, staff_client, make_order, method):
     # The order is answered as written, not read back: it must be what a read gives,
-    # for the first answer and a replay's.
+    # for the first answer and a replay's, and agree with a customer's read of it.
     order = make_order()
 
     first = accept(service_client, order.pk, method=method)
     again = accept(service_client, order.pk, method=method)
 
+    assert first.json() == again.json() == service_client.get(f"/api/orders/{order.pk}/payment/").json()
     later = staff_client.get(f"/api/orders/{order.pk}/").json()
-    assert first.json() == again.json() == later
+    assert first.json() == {field: later[field] for field in first.json()}
     assert (later["payment_id"], later["status"]) == (7, "paid" if method == "card" else "pending")
     assert len(later["lines"]) == 1
     assert [h["to_status"] for h in later["history"]] == (["pending", "paid"] if method == "card" else ["pending"])
@@ -168,3 +166,25 @@ def test_a_refused_take_writes_nothing(service_client, make_order):
     assert kinds(queries) == ["SAVEPOINT", "SELECT", "ROLLBACK", "RELEASE"]
     after = Order.objects.get()
     assert (after.status, after.payment_id, after.updated_at) == (before.status, before.payment_id, before.updated_at)
+
+
+def test_a_payment_reads_the_order_alone_in_one_statement(service_client, staff_client, make_order):
+    order = make_order()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = service_client.get(f"/api/orders/{order.pk}/payment/")
+
+    assert response.status_code == 200
+    assert kinds(queries) == ["SELECT"]  # no lines, no history
+    full = staff_client.get(f"/api/orders/{order.pk}/").json()
+    expected = ["id", "user_id", "status", "total", "payment_due_at", "payment_id", "cash_on_delivery"]
+    assert response.json() == {field: full[field] for field in expected}
+
+
+def test_only_services_read_an_order_for_a_payment_and_an_unknown_one_is_404(
+    user_client, staff_client, service_client, make_order
+):
+    order = make_order()
+    assert user_client(5).get(f"/api/orders/{order.pk}/payment/").status_code == 403
+    assert staff_client.get(f"/api/orders/{order.pk}/payment/").status_code == 403
+    assert service_client.get("/api/orders/424242/payment/").status_code == 404

@@ -19,8 +19,10 @@ class OrderSummary:
 
 
 def order_get(*, order_id: int) -> OrderSummary | None:
-    """The order (with this service's token: the owner check is ours), or None if there is none."""
-    response = client_for(SERVICE).get(f"/api/orders/{order_id}/")
+    """The order as payments read it (with this service's token: the owner check is ours),
+    or None if there is none: GET /api/orders/{id}/payment/, the order without the lines
+    and history a customer's read carries, which cost order_service two more reads."""
+    response = client_for(SERVICE).get(_payment_path(order_id))
     if response.status_code == 404:
         return None
     return _order_of(response, doing="read the order")
@@ -39,12 +41,14 @@ def order_take(*, order_id: int, payment_id: int, method: str) -> OrderSummary:
     (the same payment asking again after a crash reads what became of it), or
     OrderNotPayable. Not retried on a timeout by the client (a POST): the recovery
     sweep asks again, which is safe since the same payment asking is answered the same."""
-    response = client_for(SERVICE).post(
-        f"/api/orders/{order_id}/payment/", json={"payment_id": payment_id, "method": method}
-    )
+    response = client_for(SERVICE).post(_payment_path(order_id), json={"payment_id": payment_id, "method": method})
     if response.status_code in (404, 409):
         raise OrderNotPayable(_error_details(response).get("status"))
     return _order_of(response, doing="take the order")
+
+
+def _payment_path(order_id: int) -> str:
+    return f"/api/orders/{order_id}/payment/"
 
 
 def _order_of(response, *, doing: str) -> OrderSummary:

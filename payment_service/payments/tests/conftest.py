@@ -12,20 +12,20 @@ CARD_REFUND_FAILS = "4000000000005126"
 
 
 def order_url(order_id: int) -> str:
-    return f"{ORDER_URL}/api/orders/{order_id}/"
+    """Where payments read the order (GET) and take it (POST)."""
+    return f"{ORDER_URL}/api/orders/{order_id}/payment/"
 
 
 def order_body(order_id: int = 1, *, user_id: int = OWNER, status: str = "pending", total: str = "45.50") -> dict:
-    """order_service's answer to GET /api/orders/{id}/."""
+    """order_service's answer to GET and POST /api/orders/{id}/payment/."""
     return {
         "id": order_id,
         "user_id": user_id,
         "status": status,
         "total": total,
-        "lines": [{"product_id": 1, "title": "Số đỏ", "unit_price": total, "quantity": 1, "line_total": total}],
-        "history": [],
-        "created_at": "2026-11-25T12:00:00Z",
-        "updated_at": "2026-11-25T12:00:00Z",
+        "payment_due_at": "2026-11-25T12:30:00Z" if status == "pending" else None,
+        "payment_id": None,
+        "cash_on_delivery": False,
     }
 
 
@@ -48,10 +48,6 @@ def _outbox_without_threads(settings):
     settings.OUTBOX_FAST_PATH = False
 
 
-def order_take_url(order_id: int) -> str:
-    return f"{ORDER_URL}/api/orders/{order_id}/payment/"
-
-
 @pytest.fixture
 def fake_order(mocked_responses):
     """fake_order(order_id=1, user_id=5, status="pending", total="45.50"): order_service
@@ -65,7 +61,7 @@ def fake_order(mocked_responses):
             taken = fields | {"status": "paid" if method == "card" else "pending"}
             return 200, {}, json.dumps(order_body(order_id, **taken))
 
-        takes.append(mocked_responses.add_callback("POST", order_take_url(order_id), callback=take))
+        takes.append(mocked_responses.add_callback("POST", order_url(order_id), callback=take))
         return mocked_responses.get(order_url(order_id), json=order_body(order_id, **fields))
 
     yield make

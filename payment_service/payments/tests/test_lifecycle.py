@@ -13,7 +13,7 @@ from django.utils import timezone
 from common.outbox.models import OutboxEvent
 from payments import services
 from payments.models import Payment, SandboxCharge
-from payments.tests.conftest import OWNER, card_body, order_body, order_take_url, order_url, pay
+from payments.tests.conftest import OWNER, card_body, order_body, order_url, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def test_an_order_cancelled_before_the_payment_takes_it_is_not_charged(owner_cli
     # The cancel won the race: order_service refuses to let the payment take the order.
     mocked_responses.get(order_url(1), json=order_body(1))
     mocked_responses.post(
-        order_take_url(1),
+        order_url(1),
         status=409,
         json={"error": {"code": "order_not_payable", "message": "no", "details": {"status": "cancelled"}}},
     )
@@ -75,7 +75,7 @@ def test_with_order_service_down_the_payment_stays_authorized_and_the_sweep_capt
     owner_client, mocked_responses, settings
 ):
     mocked_responses.get(order_url(1), json=order_body(1))
-    take = mocked_responses.post(order_take_url(1), status=503, json={"error": {"code": "x", "message": "down"}})
+    take = mocked_responses.post(order_url(1), status=503, json={"error": {"code": "x", "message": "down"}})
 
     response = pay(owner_client, card_body())
 
@@ -85,7 +85,7 @@ def test_with_order_service_down_the_payment_stays_authorized_and_the_sweep_capt
 
     age_everything(settings)
     mocked_responses.remove(take)
-    mocked_responses.post(order_take_url(1), json=order_body(1, status="paid"))
+    mocked_responses.post(order_url(1), json=order_body(1, status="paid"))
     assert services.payments_recover() == 1
 
     assert Payment.objects.get().status == "succeeded"
@@ -97,12 +97,12 @@ def test_the_sweep_voids_an_authorized_payment_whose_order_was_cancelled_meanwhi
     owner_client, mocked_responses, settings
 ):
     mocked_responses.get(order_url(1), json=order_body(1))
-    take = mocked_responses.post(order_take_url(1), status=503, json={})
+    take = mocked_responses.post(order_url(1), status=503, json={})
     pay(owner_client, card_body())
     age_everything(settings)
     mocked_responses.remove(take)
     mocked_responses.post(
-        order_take_url(1), status=409, json={"error": {"code": "order_not_payable", "details": {"status": "cancelled"}}}
+        order_url(1), status=409, json={"error": {"code": "order_not_payable", "details": {"status": "cancelled"}}}
     )
 
     assert services.payments_recover() == 1
@@ -158,7 +158,7 @@ def test_a_payment_captured_but_not_recorded_is_recorded_once(paid, settings, mo
     # The capture reached the provider, then the process died before recording it.
     Payment.objects.filter(pk=paid["id"]).update(status="authorized")
     age_everything(settings)
-    mocked_responses.post(order_take_url(1), json=order_body(1, status="paid"))
+    mocked_responses.post(order_url(1), json=order_body(1, status="paid"))
 
     assert services.payments_recover() == 1
 

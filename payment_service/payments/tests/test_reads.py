@@ -11,7 +11,6 @@ from payments.tests.conftest import (
     OWNER,
     card_body,
     order_body,
-    order_take_url,
     order_url,
     pay,
 )
@@ -32,7 +31,7 @@ def test_the_owner_and_staff_read_a_payment_and_to_others_it_is_404(
 
 def order_service_down(mocked_responses) -> None:
     mocked_responses.get(order_url(1), json=order_body(1))
-    mocked_responses.post(order_take_url(1), status=503, json={"error": {"code": "x", "message": "down"}})
+    mocked_responses.post(order_url(1), status=503, json={"error": {"code": "x", "message": "down"}})
 
 
 @pytest.mark.parametrize(
