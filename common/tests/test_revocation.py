@@ -85,6 +85,16 @@ def test_a_deletion_stays_and_is_not_undone_by_a_deactivation_heard_later():
     assert not account_erased(6)
 
 
+def test_whether_an_account_was_deleted_is_one_statement_each_time(django_assert_num_queries):
+    RevokedAccount.objects.create(user_id=5, revoked_at=timezone.now(), erased=True)
+    RevokedAccount.objects.create(user_id=6, revoked_at=timezone.now(), erased=False)  # deactivated only
+
+    with django_assert_num_queries(4):
+        answers = [account_erased(user_id) for user_id in (5, 6, 7, 5)]
+
+    assert answers == [True, False, False, True]
+
+
 def test_revocations_older_than_any_live_token_are_dropped_but_deletions_kept(settings):
     long_ago = timezone.now() - settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"] - timedelta(minutes=1)
     RevokedAccount.objects.create(user_id=1, revoked_at=long_ago, erased=False)

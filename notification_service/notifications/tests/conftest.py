@@ -38,6 +38,15 @@ def _notification_settings(settings):
     settings.NOTIFICATION_EMAIL_BACKOFF_MAX_SECONDS = 100
 
 
+@pytest.fixture(autouse=True)
+def _no_addresses_kept():
+    """Each test starts with no address kept from another (customers.ADDRESSES: this
+    process's memory, which the common plugin's clearing of the default cache misses)."""
+    from notifications.clients.customers import ADDRESSES
+
+    ADDRESSES.clear()
+
+
 @pytest.fixture
 def make_notification(db):
     """make_notification(user_id=5, event_type="payment.succeeded", ...) -> a notification as an event leaves it."""

@@ -3,12 +3,11 @@ go, and an event about them arriving later makes none; the account's tokens are 
 here from then on."""
 
 import pytest
-from django.core.cache import cache
 
 from common.testing.account_events import hear, token_from_before
 from common.testing.plugin import bearer_client
 from notifications import services
-from notifications.clients.customers import _cache_key
+from notifications.clients.customers import ADDRESSES, _cache_key
 from notifications.models import Notification
 from notifications.tests.conftest import PAYLOADS, envelope
 
@@ -21,13 +20,13 @@ def test_a_deleted_account_s_notifications_and_address_go(
     make_notification(user_id=5, event_type="account.created")
     make_notification(user_id=5, event_type="order.created")
     kept = make_notification(user_id=6)
-    cache.set(_cache_key(5), "thi.no@example.com")
+    ADDRESSES.set(_cache_key(5), "thi.no@example.com")
     token = token_from_before(5)
 
     hear(service_client, "account.deleted", 5, django_capture_on_commit_callbacks)
 
     assert list(Notification.objects.values_list("pk", flat=True)) == [kept.pk]
-    assert cache.get(_cache_key(5)) is None
+    assert ADDRESSES.get(_cache_key(5)) is None
     assert bearer_client(token).get("/api/notifications/").status_code == 401
 
 

@@ -6,11 +6,13 @@ from datetime import timedelta
 import pytest
 import requests
 from django.core import mail
+from django.core.cache import cache
 from django.core.mail.backends import locmem
 from django.core.management import call_command
 from django.utils import timezone
 
 from notifications import services
+from notifications.clients import customers
 from notifications.models import EmailState, Notification
 from notifications.tests.conftest import account_url
 
@@ -47,6 +49,16 @@ def test_the_address_is_kept_for_a_while(make_notification, mocked_responses):
 
     assert len(mocked_responses.calls) == 1
     assert [m.to for m in mail.outbox] == [[ADDRESS], [ADDRESS]]
+
+
+def test_the_address_is_kept_in_this_process_not_in_the_shared_cache(make_notification, mocked_responses):
+    make_notification(user_id=5)
+    mocked_responses.get(account_url(5), json={"id": 5, "email": ADDRESS})
+
+    services.notification_emails_send_due()
+
+    assert customers.ADDRESSES.get(customers._cache_key(5)) == ADDRESS
+    assert cache.get(customers._cache_key(5)) is None  # CACHES' default: Redis when REDIS_URL is set
 
 
 def test_an_address_the_event_carried_needs_no_lookup(make_notification, mocked_responses):
