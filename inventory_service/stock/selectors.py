@@ -1,13 +1,13 @@
 """Reads of warehouses and stock."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from common.errors import NotFound
+from stock import statements
 from stock.errors import StockErrorCode
 from stock.models import CAPACITY_FIELDS, ProductType, StockItem, Warehouse
 
@@ -32,16 +32,7 @@ def warehouse_get_default(*, lock: Literal["update", "share"] | None = None) -> 
     for the rest of the transaction: "update" by the writes that check or change
     capacities, "share" by those that only need its status to stay as read (many
     reservations hold it at once; no capacity or status change meanwhile)."""
-    # One default at most (the constraint one_default_warehouse): no ordering or limit.
-    default = Warehouse.objects.filter(is_default=True).order_by()
-    warehouses: Iterable[Warehouse] = default
-    if lock == "update":
-        warehouses = default.select_for_update()
-    elif lock == "share" and connection.features.has_select_for_update:
-        # Django's queryset has no FOR SHARE; SQLite has no row locks (its writers take turns).
-        sql, params = default.query.sql_with_params()
-        warehouses = Warehouse.objects.raw(f"{sql} FOR SHARE", params)
-    warehouse = next(iter(warehouses), None)
+    warehouse = next(iter(statements.default_warehouse(lock)), None)
     if warehouse is None:
         raise NotFound(
             "There is no warehouse yet: create it with POST /api/warehouse/.", code=StockErrorCode.WAREHOUSE_NOT_FOUND

@@ -25,19 +25,18 @@ negative stock, so a bug here fails loudly instead of overselling.
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from common.db import create_unless_present
 from common.errors import Conflict, NotFound
 from common.outbox.publisher import publish
+from stock import statements
 from stock.clients import books
 from stock.errors import StockErrorCode
 from stock.models import CAPACITY_FIELDS, ProductType, Reservation, ReservationLine, StockItem, Warehouse
@@ -188,28 +187,13 @@ def _insufficient(item: StockItem | None, product_type: str, product_id: int, re
     }
 
 
-def _per_item(moves: list[tuple[StockItem, int]], field: str) -> tuple[Q, Value | Case]:
-    """For one UPDATE of the items of `moves`: the condition that each has its quantity
-    in `field`, and each one's quantity (one number when all are the same, as a
-    checkout's lines usually are: cheaper to build than a CASE)."""
-    by_quantity: dict[int, list[int]] = {}
-    for item, quantity in moves:
-        by_quantity.setdefault(quantity, []).append(item.pk)
-    enough = reduce(or_, (Q(pk__in=ids, **{f"{field}__gte": units}) for units, ids in by_quantity.items()))
-    if len(by_quantity) == 1:
-        return enough, Value(next(iter(by_quantity)))
-    return enough, Case(*(When(pk=item.pk, then=Value(quantity)) for item, quantity in moves))
-
-
 def _take(takes: list[tuple[StockItem, int]], *, reserve: bool, at) -> None:
     """Takes each pair's units off its (locked) item's available, into reserved if
     `reserve`, in one statement. The update is conditional: it changes nothing if the
     units are not there."""
-    enough, quantity = _per_item(takes, "available")
-    changes = {"available": F("available") - quantity, "updated_at": at}
-    if reserve:
-        changes["reserved"] = F("reserved") + quantity
-    if StockItem.objects.filter(enough).update(**changes) != len(takes):
+    moves = [(item.pk, units) for item, units in takes]
+    taken = statements.units_move(moves, taken_from="available", put_into="reserved" if reserve else None, at=at)
+    if taken != len(takes):
         # The row locks make this unreachable; never oversell if it is not.
         raise Conflict(
             "The stock changed while this request was served; try again.",
@@ -271,14 +255,14 @@ def reservation_create(*, reference: str, items: list[ReservationItem]) -> tuple
         return _reservation_replayed(reference=reference, items=items), False
     _require_active(warehouse)  # a refusal from here on undoes the claim with the transaction
     wanted = {(item.product_type, item.product_id) for item in items}
-    candidates = StockItem.objects.filter(
-        warehouse=warehouse,
-        product_type__in={product_type for product_type, _ in wanted},
-        product_id__in={product_id for _, product_id in wanted},
+    candidates = statements.stock_items_locked(
+        warehouse_id=warehouse.pk,
+        types=(product_type for product_type, _ in wanted),
+        ids=(product_id for _, product_id in wanted),
     )
     stocked = {
         (stock.product_type, stock.product_id): stock
-        for stock in candidates.order_by("id").select_for_update()
+        for stock in candidates
         if (stock.product_type, stock.product_id) in wanted
     }
     short = []
@@ -310,22 +294,19 @@ def _lines_set(reservation: Reservation, lines: list[ReservationLine]) -> None:
 
 
 def _reservation_read(reference: str, *, lock_items: bool = False) -> Reservation | None:
-    """The reservation with its lines and their stock items, in one query for one that
-    has lines (all but those recorded released when unknown); None if there is none.
-    With lock_items, its stock items are locked, in id order (the caller holds the
-    reservation's row lock already)."""
-    rows = ReservationLine.objects.filter(reservation__reference=reference).select_related("reservation", "stock_item")
-    if lock_items:
-        rows = rows.select_for_update(of=("stock_item",)).order_by("stock_item_id")
-    lines = sorted(rows, key=lambda line: line.pk) if lock_items else list(rows)
-    if not lines:
-        reservation = Reservation.objects.filter(reference=reference).first()
+    """The reservation with its lines and their stock items, in one query (all but
+    those recorded released when unknown); None if there is none. With lock_items, its
+    stock items are locked, in id order (the caller holds the reservation's row lock
+    already)."""
+    read = statements.reservation_with_lines(reference, lock_items=lock_items)
+    if read is None:
+        if not lock_items:
+            return None
+        reservation = Reservation.objects.filter(reference=reference).first()  # one without lines
         if reservation is not None:
             _lines_set(reservation, [])
         return reservation
-    reservation = lines[0].reservation
-    for line in lines:
-        line.reservation = reservation
+    reservation, lines = read
     _lines_set(reservation, lines)
     return reservation
 
@@ -400,11 +381,9 @@ def _give_back(reference: str) -> Reservation:
     reservation = _reservation_read(reference, lock_items=True)
     assert reservation is not None  # its row is locked
     lines = list(reservation.lines.all())
-    held, quantity = _per_item([(line.stock_item, line.quantity) for line in lines], "reserved")
     at = timezone.now()  # under the items' locks: orders the words about them
-    returned = StockItem.objects.filter(held).update(
-        available=F("available") + quantity, reserved=F("reserved") - quantity, updated_at=at
-    )
+    moves = [(line.stock_item_id, line.quantity) for line in lines]
+    returned = statements.units_move(moves, taken_from="reserved", put_into="available", at=at)
     if returned != len(lines):  # reserved units only leave through a reservation: this is a bug, not a client's error
         raise RuntimeError(f"Reservation {reference} holds more than is reserved; nothing released.")
     for line in lines:

@@ -145,8 +145,9 @@ def test_a_reservation_of_another_book_does_not_wait_for_one_in_progress(put_sto
 def test_a_reservation_waits_for_a_release_of_its_book_and_the_later_word_is_the_last(put_stock, monkeypatch):
     put_stock(1, 1)
     reserve("order-1", (1, 1))
-    # The release holds its items' locks and has not taken the time of its change yet.
-    with paused_in(monkeypatch, "_per_item") as reached:
+    # The release holds its items' locks (its lines read with them, now kept on the
+    # reservation) and has not taken the time of its change yet.
+    with paused_in(monkeypatch, "_lines_set") as reached:
         releasing = Background(lambda: services.reservation_release(reference="order-1"))
         assert reached.wait(WAIT)
         reserving = Background(lambda: reserve("order-2", (1, 1)))

@@ -6,10 +6,12 @@ so no stock.availability_changed is written."""
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from stock import services
-from stock.models import Reservation, StockItem
+from stock import services, statements
+from stock.models import Reservation, ReservationLine, StockItem, Warehouse
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +116,94 @@ def test_an_expiring_hold_is_three_statements(service_client, stocked, settings,
     with django_assert_num_queries(2 + 3):
         assert services._reservation_expire(reference="order-1") == 1
     assert all(item.available == 10 and item.reserved == 0 for item in StockItem.objects.all())
+
+
+# stock.statements: the statements made once per process give what the ORM gives, and
+# read each call's rows afresh.
+
+
+def _fields(instance, names=None) -> dict:
+    names = names or [field.attname for field in type(instance)._meta.concrete_fields]
+    return {name: getattr(instance, name) for name in names}
+
+
+@pytest.mark.parametrize("lock_items", [False, True])
+def test_a_reservation_with_its_lines_reads_as_the_orm_reads_it(stocked, lock_items):
+    services.reservation_create(
+        reference="order-1",
+        items=[services.ReservationItem(product_id=3, quantity=2), services.ReservationItem(product_id=1, quantity=1)],
+    )
+    services.reservation_confirm(reference="order-1")
+    with transaction.atomic():
+        reservation, lines = statements.reservation_with_lines("order-1", lock_items=lock_items)
+    expected = Reservation.objects.get(reference="order-1")
+    assert _fields(reservation) == _fields(expected)  # every field, each converted as the ORM does
+    orm_lines = list(ReservationLine.objects.filter(reservation=expected).select_related("stock_item").order_by("id"))
+    assert [_fields(line) for line in lines] == [_fields(line) for line in orm_lines]
+    item_fields = list(statements.ITEM_COLUMNS)
+    assert [_fields(line.stock_item, item_fields) for line in lines] == [
+        _fields(line.stock_item, item_fields) for line in orm_lines
+    ]
+    assert all(line.reservation is reservation for line in lines)
+    StockItem.objects.filter(product_id=3).update(available=F("available") - 1)  # read afresh each time
+    with transaction.atomic():
+        _, again = statements.reservation_with_lines("order-1", lock_items=lock_items)
+    assert [line.stock_item.available for line in again] == [8 - 1, 9]
+    assert [line.stock_item.available for line in lines] == [8, 9]
+
+
+def test_a_reservation_without_lines_is_read_alone_and_not_when_its_items_are_locked(warehouse):
+    services.reservation_release(reference="order-1")  # recorded released, with no lines
+    reservation, lines = statements.reservation_with_lines("order-1", lock_items=False)
+    assert _fields(reservation) == _fields(Reservation.objects.get(reference="order-1"))
+    assert lines == []
+    with transaction.atomic():
+        assert statements.reservation_with_lines("order-1", lock_items=True) is None
+    assert statements.reservation_with_lines("order-2", lock_items=False) is None
+
+
+@pytest.mark.parametrize(("types", "ids"), [(["book"], [2]), (["book"], [3, 1, 2, 9]), (["book", "clothes"], [1, 3])])
+def test_the_locked_stock_items_are_the_orms_in_id_order(stocked, put_stock, types, ids):
+    put_stock(3, 4, product_type="clothes")
+    with transaction.atomic():
+        items = list(statements.stock_items_locked(warehouse_id=Warehouse.objects.get().pk, types=types, ids=ids))
+    expected = StockItem.objects.filter(product_type__in=types, product_id__in=ids).order_by("id")
+    assert [_fields(item) for item in items] == [_fields(item) for item in expected]
+    assert items  # each shape finds rows
+
+
+def test_the_default_warehouse_reads_as_the_orm_reads_it(warehouse):
+    with transaction.atomic():
+        for lock in (None, "share", "update"):
+            assert _fields(next(iter(statements.default_warehouse(lock)))) == _fields(Warehouse.objects.get())
+    Warehouse.objects.update(status=Warehouse.Status.PAUSED)  # read afresh each time
+    assert next(iter(statements.default_warehouse(None))).status == Warehouse.Status.PAUSED
+
+
+@pytest.mark.parametrize(
+    ("taken_from", "put_into", "after"),
+    [
+        ("available", "reserved", [(7, 3), (9, 1)]),
+        ("available", None, [(7, 0), (9, 0)]),
+        ("reserved", "available", None),
+    ],
+)
+def test_units_move_between_the_columns_only_where_they_are(stocked, taken_from, put_into, after):
+    ids = list(StockItem.objects.order_by("product_id").values_list("id", flat=True))
+    if taken_from == "reserved":
+        StockItem.objects.update(reserved=4)
+        after = [(13, 1), (11, 3)]
+    at = timezone.now()
+    moved = statements.units_move([(ids[0], 3), (ids[1], 1)], taken_from=taken_from, put_into=put_into, at=at)
+    assert moved == 2
+    rows = StockItem.objects.order_by("product_id")
+    assert [(item.available, item.reserved) for item in rows][:2] == after
+    assert [item.updated_at for item in rows][:2] == [at, at]  # stored as the ORM stores a time
+    before = list(StockItem.objects.order_by("product_id").values_list("available", "reserved"))
+    # Too many units of one: that item is left as it was, the other moves.
+    too_many = StockItem.objects.get(pk=ids[0]).__dict__[taken_from] + 1
+    moves = [(ids[0], too_many), (ids[1], 1)]
+    assert statements.units_move(moves, taken_from=taken_from, put_into=put_into, at=at) == 1
+    after_refusal = list(StockItem.objects.order_by("product_id").values_list("available", "reserved"))
+    assert after_refusal[0] == before[0]
+    assert after_refusal[1] != before[1]
