@@ -28,15 +28,21 @@ class AccessLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()
         response = self.get_response(request)
-        if logger.isEnabledFor(logging.INFO):
-            extra = getattr(request, "access_log_extra", {})
-            logger.info(
-                "%s %s status=%s ms=%.1f client=%s%s",
-                escape_controls(request.method or ""),
-                escape_controls(request.path),
-                response.status_code,
-                (time.perf_counter() - started) * 1000,
-                request.META.get("REMOTE_ADDR", "-"),
-                "".join(f" {key}={value}" for key, value in extra.items()),
-            )
+        log_access(request, response, started)
         return response
+
+
+def log_access(request: HttpRequest, response: HttpResponseBase, started: float) -> None:
+    """The access line of a request whose middleware below this one began at `started`
+    (time.perf_counter)."""
+    if logger.isEnabledFor(logging.INFO):
+        extra = getattr(request, "access_log_extra", {})
+        logger.info(
+            "%s %s status=%s ms=%.1f client=%s%s",
+            escape_controls(request.method or ""),
+            escape_controls(request.path),
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+            request.META.get("REMOTE_ADDR", "-"),
+            "".join(f" {key}={value}" for key, value in extra.items()),
+        )

@@ -7,19 +7,34 @@ back office's prefix (common.backoffice) serve the admin alone. So a request for
 resolving, signals and exception handling, and every other middleware in its order,
 but not those. Everything else (the admin, /health/, /ready/, /metrics, static files),
 and any request that names a back-office prefix, goes to the full Django application.
+
+The API chain's eight middleware (FOLDED_MIDDLEWARE) run as one, ApiMiddleware: the
+same steps in the same order, without Django's wrapper and call around each of them.
 """
 
+import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.core.handlers.exception import convert_exception_to_response
+from django.core.handlers.exception import convert_exception_to_response, response_for_exception
 from django.core.handlers.wsgi import WSGIHandler
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.common import CommonMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
+from django.middleware.security import SecurityMiddleware
 from django.utils.module_loading import import_string
 
+from common.access_log import log_access
 from common.backoffice import PREFIX_HEADER
+from common.forwarded import believe_trusted_proxies
+from common.limits import refusal_of
+from common.metrics import note_scrape_peer, record_request, service_name
+from common.request_id import HEADER as REQUEST_ID_HEADER
+from common.request_id import current_request_id, take_request_id
 
 API_PREFIX = "/api/"
 # Swagger UI's page (common.urls): HTML with a CSRF token, whose cookie the full chain sets.
@@ -35,12 +50,102 @@ ADMIN_ONLY_MIDDLEWARE = frozenset(
     }
 )
 _CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
+# The API chain ApiMiddleware stands for, outermost first: the project's MIDDLEWARE less
+# ADMIN_ONLY_MIDDLEWARE. Any other list (tracing adds OpenTelemetry's) is built one
+# middleware at a time, as Django builds it.
+FOLDED_MIDDLEWARE = (
+    "common.metrics.MetricsMiddleware",
+    "common.forwarded.ForwardedHeadersMiddleware",
+    "common.request_id.RequestIdMiddleware",
+    "common.access_log.AccessLogMiddleware",
+    "common.limits.RequestLimitsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+)
 
 WSGIApplication = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+Handler = Callable[[HttpRequest], HttpResponseBase]
+
+
+class ApiMiddleware:
+    """FOLDED_MIDDLEWARE in one: each one's steps, in their order, with the same answers
+    and headers. Django wraps each middleware in convert_exception_to_response; here an
+    exception becomes its answer (response_for_exception) at the same place, so the
+    steps of the middleware outside the one that raised see the answer they saw before,
+    and those inside it do not run."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response: Callable[[HttpRequest], Any] = get_response
+        self.service = service_name()
+        self.security = SecurityMiddleware(get_response)
+        self.common = CommonMiddleware(get_response)
+        self.xframe = XFrameOptionsMiddleware(get_response)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        # common.metrics (its exceptions: the wrapper load_middleware puts around this).
+        started = time.perf_counter()
+        note_scrape_peer(request)
+        response = self._identified(request)
+        record_request(self.service, request, response.status_code, time.perf_counter() - started)
+        return response
+
+    def _identified(self, request: HttpRequest) -> HttpResponseBase:
+        """common.forwarded, common.request_id and common.access_log."""
+        try:
+            believe_trusted_proxies(request.META)
+            try:
+                request_id = take_request_id(request)
+                token = current_request_id.set(request_id)
+                try:
+                    logged_from = time.perf_counter()
+                    try:
+                        response = self._checked(request)
+                        log_access(request, response, logged_from)
+                    except Exception as exc:
+                        response = response_for_exception(request, exc)
+                finally:
+                    current_request_id.reset(token)
+                response[REQUEST_ID_HEADER] = request_id
+            except Exception as exc:
+                response = response_for_exception(request, exc)
+        except Exception as exc:
+            response = response_for_exception(request, exc)
+        return response
+
+    def _checked(self, request: HttpRequest) -> HttpResponseBase:
+        """common.limits, then Django's SecurityMiddleware, CommonMiddleware and
+        XFrameOptionsMiddleware around the view."""
+        try:
+            response = refusal_of(request) or self._secured(request)
+        except Exception as exc:
+            response = response_for_exception(request, exc)
+        return response
+
+    def _secured(self, request: HttpRequest) -> HttpResponseBase:
+        response: Any  # None, or a response: django-stubs types each middleware's hooks narrower
+        try:
+            response = self.security.process_request(request)
+            if response is None:
+                try:
+                    response = self.common.process_request(request)
+                    if response is None:
+                        try:
+                            response = self.xframe.process_response(request, self.get_response(request))
+                        except Exception as exc:
+                            response = response_for_exception(request, exc)
+                    response = self.common.process_response(request, response)
+                except Exception as exc:
+                    response = response_for_exception(request, exc)
+            response = self.security.process_response(request, response)
+        except Exception as exc:
+            response = response_for_exception(request, exc)
+        return cast(HttpResponseBase, response)
 
 
 class ApiHandler(WSGIHandler):
-    """Django's WSGI handler with the project's middleware less ADMIN_ONLY_MIDDLEWARE.
+    """Django's WSGI handler with the project's middleware less ADMIN_ONLY_MIDDLEWARE
+    (ApiMiddleware when they are FOLDED_MIDDLEWARE).
 
     Of CSRF only the check before the view is kept: it lets DRF's views (csrf_exempt)
     through, and still refuses an unsafe method without the token to a plain Django
@@ -51,6 +156,11 @@ class ApiHandler(WSGIHandler):
         self._template_response_middleware: list[Callable[..., Any]] = []
         self._exception_middleware: list[Callable[..., Any]] = []
         handler = convert_exception_to_response(self._get_response)  # type: ignore[attr-defined]  # not in django-stubs
+        if [path for path in settings.MIDDLEWARE if path not in ADMIN_ONLY_MIDDLEWARE] == list(FOLDED_MIDDLEWARE):
+            if _CSRF_MIDDLEWARE in settings.MIDDLEWARE:
+                self._view_middleware.append(CsrfViewMiddleware(handler).process_view)
+            self._middleware_chain = convert_exception_to_response(ApiMiddleware(cast(Handler, handler)))  # sync: WSGI
+            return
         for middleware_path in reversed(settings.MIDDLEWARE):
             if middleware_path == _CSRF_MIDDLEWARE:
                 self._view_middleware.insert(0, CsrfViewMiddleware(handler).process_view)

@@ -15,6 +15,7 @@ the gateway's public host and scheme).
 import ipaddress
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -91,13 +92,18 @@ class ForwardedHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        meta = request.META
-        client = believed_client(
-            meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR", ""), tuple(settings.TRUSTED_PROXIES)
-        )
-        if client is None:
-            for key in PROXY_HEADERS:
-                meta.pop(key, None)
-        else:
-            meta["REMOTE_ADDR"] = client
+        believe_trusted_proxies(request.META)
         return self.get_response(request)
+
+
+def believe_trusted_proxies(meta: dict[str, Any]) -> None:
+    """REMOTE_ADDR made the client's behind a trusted proxy; from anyone else, the
+    proxies' headers dropped."""
+    client = believed_client(
+        meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR", ""), tuple(settings.TRUSTED_PROXIES)
+    )
+    if client is None:
+        for key in PROXY_HEADERS:
+            meta.pop(key, None)
+    else:
+        meta["REMOTE_ADDR"] = client

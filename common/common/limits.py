@@ -75,13 +75,19 @@ class RequestLimitsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if header := oversized_header(request.META):
-            message = f"The {header} header is over {MAX_HEADER_BYTES} bytes."
-            return _refusal(431, "HEADER_TOO_LARGE", message, {header: [message]})
-        if names := overlong_numbers(request.GET):
-            details = {name: [f"A number of at most {MAX_QUERY_DIGITS} digits is required."] for name in names}
-            return _refusal(400, "VALIDATION_ERROR", "The request has invalid fields.", details)
-        return self.get_response(request)
+        return refusal_of(request) or self.get_response(request)
+
+
+def refusal_of(request: HttpRequest) -> JsonResponse | None:
+    """The answer refusing an oversized header or an overlong number, else None."""
+    if header := oversized_header(request.META):
+        message = f"The {header} header is over {MAX_HEADER_BYTES} bytes."
+        return _refusal(431, "HEADER_TOO_LARGE", message, {header: [message]})
+    # Without a query string, its parameters are not parsed here (request.GET, for DRF, may never be).
+    if request.META.get("QUERY_STRING") and (names := overlong_numbers(request.GET)):
+        details = {name: [f"A number of at most {MAX_QUERY_DIGITS} digits is required."] for name in names}
+        return _refusal(400, "VALIDATION_ERROR", "The request has invalid fields.", details)
+    return None
 
 
 def _refusal(status: int, code: str, message: str, details: dict[str, Any]) -> JsonResponse:

@@ -133,14 +133,24 @@ class MetricsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()
-        if request.path_info == "/metrics":
-            request.metrics_peer = _peer(request)  # type: ignore[attr-defined]  # read by metrics_view
+        note_scrape_peer(request)
         response = self.get_response(request)
-        method = request.method if request.method in METHODS else "other"
-        count, seconds = _request_series(self.service, route_of(request), method, response.status_code)
-        count.inc()
-        seconds.observe(time.perf_counter() - started)
+        record_request(self.service, request, response.status_code, time.perf_counter() - started)
         return response
+
+
+def note_scrape_peer(request: HttpRequest) -> None:
+    """For /metrics alone, before common.forwarded believes or drops a proxy's headers."""
+    if request.path_info == "/metrics":
+        request.metrics_peer = _peer(request)  # type: ignore[attr-defined]  # read by metrics_view
+
+
+def record_request(service: str, request: HttpRequest, status: int, seconds: float) -> None:
+    """One request answered: counted by route, method and status, and its time."""
+    method = request.method if request.method in METHODS else "other"
+    count, latency = _request_series(service, route_of(request), method, status)
+    count.inc()
+    latency.observe(seconds)
 
 
 @cache

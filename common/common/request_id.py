@@ -26,13 +26,19 @@ def accept_request_id(candidate: str | None) -> str:
     return candidate if candidate and _VALID.match(candidate) else new_request_id()
 
 
+def take_request_id(request: HttpRequest) -> str:
+    """The request's id, the caller's or a new one, kept on the request as `request_id`."""
+    request_id = accept_request_id(request.META.get(META_KEY))
+    request.request_id = request_id  # type: ignore[attr-defined]  # an attribute of our own on Django's request
+    return request_id
+
+
 class RequestIdMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        request_id = accept_request_id(request.META.get(META_KEY))
-        request.request_id = request_id  # type: ignore[attr-defined]  # an attribute of our own on Django's request
+        request_id = take_request_id(request)
         token = current_request_id.set(request_id)
         try:
             response = self.get_response(request)

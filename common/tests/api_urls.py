@@ -18,6 +18,12 @@ def plain_post(request: HttpRequest) -> HttpResponse:
     return HttpResponse("done", status=201)
 
 
+def bad_log_extra(request: HttpRequest) -> HttpResponse:
+    """Leaves the access log something it cannot write: the error is the access log's."""
+    request.access_log_extra = 5  # type: ignore[attr-defined]  # read by common.access_log
+    return HttpResponse("logged?")
+
+
 urlpatterns = [
     *platform_urls(),
     path("api/whoami/", views.WhoAmIView.as_view()),
@@ -25,4 +31,5 @@ urlpatterns = [
     path("api/boom/", views.BoomView.as_view()),
     path("api/attributes/", request_attributes),
     path("api/plain/", plain_post),
+    path("api/bad-log-extra/", bad_log_extra),
 ]

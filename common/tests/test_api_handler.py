@@ -15,8 +15,16 @@ from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
 from common import api_handler
-from common.api_handler import ADMIN_ONLY_MIDDLEWARE, ApiHandler, api_routed_application, is_api_request
+from common.api_handler import (
+    ADMIN_ONLY_MIDDLEWARE,
+    FOLDED_MIDDLEWARE,
+    ApiHandler,
+    ApiMiddleware,
+    api_routed_application,
+    is_api_request,
+)
 from common.auth import mint_access_token
+from common.metrics import REGISTRY
 
 
 @dataclass
@@ -126,7 +134,26 @@ def test_an_api_request_skips_the_admins_middleware(application):
     }
 
 
-def test_every_other_middleware_runs_in_its_order(monkeypatch, settings):
+def test_the_projects_api_chain_is_the_folded_one(monkeypatch, settings):
+    imported = []
+    monkeypatch.setattr(api_handler, "import_string", lambda path: imported.append(path))
+    handler = ApiHandler()
+    assert [path for path in settings.MIDDLEWARE if path not in ADMIN_ONLY_MIDDLEWARE] == list(FOLDED_MIDDLEWARE)
+    assert imported == []  # ApiMiddleware does their work
+    assert call(handler, "GET", "/api/attributes/").status == 200
+
+
+class PassThroughMiddleware:
+    """Another middleware in the project's list (tracing adds OpenTelemetry's)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+
+def test_any_other_chain_runs_every_middleware_in_its_order(monkeypatch, settings):
     ran = []
 
     def recording_import(path):
@@ -145,11 +172,14 @@ def test_every_other_middleware_runs_in_its_order(monkeypatch, settings):
 
         return factory
 
+    extra = f"{__name__}.PassThroughMiddleware"
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE[:2], extra, *settings.MIDDLEWARE[2:]]
     monkeypatch.setattr(api_handler, "import_string", recording_import)
     answer = call(ApiHandler(), "GET", "/api/attributes/")
     assert answer.status == 200
     assert set(settings.MIDDLEWARE) >= ADMIN_ONLY_MIDDLEWARE  # the names are the project's
     assert ran == [path for path in settings.MIDDLEWARE if path not in ADMIN_ONLY_MIDDLEWARE]
+    assert extra in ran
 
 
 _SAME_ANSWERS = [
@@ -261,3 +291,101 @@ def test_request_started_and_finished_fire_around_an_api_request(application):
         request_started.disconnect(started)
         request_finished.disconnect(finished)
     assert fired == [("started", ApiHandler), ("finished", ApiHandler)]
+
+
+_FOLDED_ANSWERS = [
+    *_SAME_ANSWERS,
+    ("HEAD", "/api/whoami/", {"HTTP_AUTHORIZATION": "token"}),
+    ("OPTIONS", "/api/items/", {"HTTP_AUTHORIZATION": "token"}),
+    ("GET", "/api/boom/", {"HTTP_AUTHORIZATION": "token"}),  # the view's error: a 500
+    ("GET", "/api/bad-log-extra/", {}),  # the access log's error: a 500 with the request id
+    ("GET", "/api/whoami/", {"HTTP_HOST": "elsewhere.example"}),  # CommonMiddleware's DisallowedHost: 400
+    ("GET", "/api/whoami/", {"HTTP_X_LONG": "x" * 9000}),  # 431
+    ("GET", "/api/whoami/", {"query": "page=" + "1" * 25}),  # 400 naming page
+    ("GET", "/api/whoami/", {"query": "&".join(f"f{i}=1" for i in range(1001))}),  # too many fields: 400
+    ("GET", "/api/whoami/", {"query": "format=json", "HTTP_AUTHORIZATION": "token"}),
+    ("GET", "/api/whoami/", {"HTTP_ACCEPT": "text/html", "HTTP_AUTHORIZATION": "token"}),  # 406
+    # A proxy's headers from an untrusted peer (dropped), and from a trusted one (believed).
+    ("GET", "/api/whoami/", {"REMOTE_ADDR": "203.0.113.9", "HTTP_X_FORWARDED_FOR": "198.51.100.4"}),
+    ("GET", "/api/whoami/", {"HTTP_X_FORWARDED_FOR": "198.51.100.4", "HTTP_X_FORWARDED_PROTO": "https"}),
+    ("GET", "/api/whoami", {"HTTP_X_FORWARDED_HOST": "shop.example", "HTTP_X_FORWARDED_PROTO": "https"}),
+]
+
+
+def requests_counted() -> dict[tuple, float]:
+    """The samples of http_server_requests_total and of the latency histogram's count."""
+    wanted = ("http_server_requests_total", "http_server_request_duration_seconds_count")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for metric in REGISTRY.collect()
+        for sample in metric.samples
+        if sample.name in wanted
+    }
+
+
+def observed(handler, caplog, method, path, kwargs) -> tuple[Answer, list[str], dict[tuple, float]]:
+    """The answer, the access lines (their milliseconds left out) and the requests counted."""
+    before = requests_counted()
+    caplog.clear()
+    with caplog.at_level("INFO", logger="access"):
+        answer = call(handler, method, path, **kwargs)
+    lines = [re.sub(r" ms=[\d.]+ ", " ", r.getMessage()) for r in caplog.records if r.name == "access"]
+    counted = {key: value - before.get(key, 0.0) for key, value in requests_counted().items()}
+    return answer, lines, {key: moved for key, moved in counted.items() if moved}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "path", "kwargs"), _FOLDED_ANSWERS)
+def test_the_folded_chain_answers_logs_and_counts_as_the_chain_of_eight(
+    method, path, kwargs, monkeypatch, settings, caplog
+):
+    settings.DEBUG = False
+    settings.SECURE_HSTS_SECONDS = 3600  # HSTS on a request a trusted proxy says came over https
+    if kwargs.get("HTTP_AUTHORIZATION") == "token":
+        kwargs = {**kwargs, "HTTP_AUTHORIZATION": bearer()}
+    kwargs = {"HTTP_X_REQUEST_ID": "same-id", **kwargs}
+    folded = ApiHandler()
+    monkeypatch.setattr(api_handler, "FOLDED_MIDDLEWARE", ())
+    one_at_a_time = ApiHandler()
+    assert isinstance(folded._middleware_chain.__wrapped__, ApiMiddleware)
+    assert not isinstance(one_at_a_time._middleware_chain.__wrapped__, ApiMiddleware)
+
+    answer, lines, counted = observed(folded, caplog, method, path, kwargs)
+    assert (answer, lines, counted) == observed(one_at_a_time, caplog, method, path, kwargs)
+    assert sum(counted.values()) == 2  # one request, and its time
+
+
+def test_the_folded_chain_refuses_before_djangos_security_headers():
+    answer = call(ApiHandler(), "GET", "/api/whoami/", HTTP_X_LONG="x" * 9000, HTTP_X_REQUEST_ID="kept-id")
+    assert answer.status == 431
+    assert answer.json()["error"]["code"] == "header_too_large"
+    assert answer.header("X-Request-ID") == ["kept-id"]
+    # common.limits comes before SecurityMiddleware and XFrameOptionsMiddleware, as in the list.
+    assert answer.header("X-Content-Type-Options") == answer.header("X-Frame-Options") == []
+
+
+def test_the_folded_chain_sets_hsts_behind_a_trusted_https_proxy(settings):
+    settings.SECURE_HSTS_SECONDS = 3600
+    answer = call(ApiHandler(), "GET", "/api/whoami/", HTTP_X_FORWARDED_PROTO="https")
+    assert answer.status == 401
+    assert answer.header("Strict-Transport-Security") == ["max-age=3600"]
+    assert answer.header("X-Content-Type-Options") == ["nosniff"]
+    assert answer.header("X-Frame-Options") == ["DENY"]
+
+
+def test_an_error_in_the_access_log_is_a_500_with_the_request_id(application, settings):
+    settings.DEBUG = False
+    answer = call(application, "GET", "/api/bad-log-extra/", HTTP_X_REQUEST_ID="kept-id")
+    assert answer.status == 500
+    assert answer.json()["error"]["request_id"] == "kept-id"
+    assert answer.header("X-Request-ID") == ["kept-id"]
+
+
+def test_a_bad_trusted_proxies_entry_is_a_500_counted_but_not_logged(settings, caplog):
+    settings.DEBUG = False
+    settings.TRUSTED_PROXIES = ["not-a-network"]
+    with caplog.at_level("INFO", logger="access"):
+        answer = call(ApiHandler(), "GET", "/api/whoami/")
+    assert answer.status == 500
+    assert not answer.header("X-Request-ID")  # the error came before the request id's step
+    assert not [r for r in caplog.records if r.name == "access"]

@@ -1,6 +1,8 @@
 """common.negotiation.ContentNegotiation chooses what DRF's DefaultContentNegotiation
 chooses (or refuses what it refuses), without building Django's `request.headers`."""
 
+from unittest.mock import ANY
+
 import pytest
 from django.http import Http404
 from rest_framework import exceptions, renderers
@@ -8,6 +10,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
+from common import negotiation
 from common.negotiation import ContentNegotiation
 from common.renderers import JSONRenderer
 
@@ -45,11 +48,48 @@ def choice(negotiation, accept, renderer_list, query=""):
 
 @pytest.mark.parametrize("renderer_list", RENDERER_LISTS)
 @pytest.mark.parametrize("accept", ACCEPTS)
-@pytest.mark.parametrize("query", ["", "?format=json", "?format=api", "?format=xml"])
+@pytest.mark.parametrize("query", ["", "?format=json", "?format=api", "?format=xml", "?page=2"])
 def test_the_choice_is_drfs(renderer_list, accept, query):
-    ours = choice(ContentNegotiation(), accept, renderer_list, query)
+    drfs = choice(DefaultContentNegotiation(), accept, renderer_list, query)
+    negotiation._CHOICES.clear()
 
-    assert ours == choice(DefaultContentNegotiation(), accept, renderer_list, query)
+    assert choice(ContentNegotiation(), accept, renderer_list, query) == drfs
+    assert choice(ContentNegotiation(), accept, renderer_list, query) == drfs  # the kept choice
+
+
+@pytest.mark.parametrize("suffix", ["json", "api", "xml"])
+def test_a_format_suffix_is_chosen_as_drf_chooses_it(suffix):
+    def chosen(negotiation_class):
+        request = Request(APIRequestFactory().get("/api/books/", HTTP_ACCEPT="text/html"))
+        renderer_list = [JSONRenderer(), renderers.BrowsableAPIRenderer()]
+        try:
+            renderer, media_type = negotiation_class().select_renderer(request, renderer_list, suffix)
+        except (exceptions.NotAcceptable, Http404) as exc:
+            return type(exc).__name__
+        return renderer_list.index(renderer), media_type
+
+    assert chosen(ContentNegotiation) == chosen(ContentNegotiation) == chosen(DefaultContentNegotiation)
+
+
+def test_a_choice_is_kept_for_the_renderers_it_was_made_among():
+    negotiation._CHOICES.clear()
+    choice(ContentNegotiation(), "application/json", [JSONRenderer()])
+
+    class OtherJSON(JSONRenderer):
+        media_type = "application/vnd.other+json"
+
+    assert choice(ContentNegotiation(), "application/json", [OtherJSON()]) == ("NotAcceptable", ANY)
+    assert len(negotiation._CHOICES) == 1  # a refusal is not kept
+
+
+def test_few_choices_are_kept_and_no_long_header():
+    negotiation._CHOICES.clear()
+    for n in range(negotiation._KEPT_CHOICES + 10):
+        choice(ContentNegotiation(), f"application/json; v={n}", [JSONRenderer()])
+    choice(ContentNegotiation(), "application/json; " + "v" * 300, [JSONRenderer()])
+
+    assert 0 < len(negotiation._CHOICES) <= negotiation._KEPT_CHOICES
+    assert not any(len(accept or "") > negotiation._KEPT_ACCEPT_LENGTH for _, accept, _ in negotiation._CHOICES)
 
 
 def test_the_headers_mapping_is_not_built():
