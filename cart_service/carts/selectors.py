@@ -1,13 +1,19 @@
 """Reads of carts."""
 
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import F, QuerySet
 
 from carts.clients import books
 from carts.errors import cart_not_found
-from carts.models import Cart
+from carts.models import Cart, CartItem
 from common.errors import DependencyError
 
 logger = logging.getLogger(__name__)
@@ -46,21 +52,61 @@ class CartDetail:
         return sum((line.line_total for line in self.lines if line.line_total is not None), Decimal("0"))
 
 
+def _by_key(rows: Callable[[int], QuerySet]) -> Callable[[], str]:
+    """The SQL the ORM writes for `rows(key)`, written once for the process: these reads
+    run on every add, cart view and checkout, and Django compiles a queryset's SQL anew
+    each time it runs, most of their CPU, while they differ only in the key, their one
+    parameter."""
+
+    @functools.cache
+    def sql() -> str:
+        statement, params = rows(0).query.sql_with_params()
+        if params != (0,):
+            raise ValueError(f"a read by key takes the key as its one parameter, not {params}")
+        return statement
+
+    return sql
+
+
+# The cart and its lines in one statement (a LEFT JOIN): a row per line, one row without
+# a product for an empty cart, none for a user without a cart.
+_cart_with_lines = _by_key(
+    lambda user_id: (
+        Cart.objects.filter(user_id=user_id)
+        .order_by("items__id")
+        .annotate(line_product_id=F("items__product_id"), line_quantity=F("items__quantity"))
+        .only("updated_at")
+    )
+)
+# Without the model's ORDER BY id, which the callers do not need.
+_product_ids_in_cart = _by_key(
+    lambda user_id: CartItem.objects.filter(cart__user_id=user_id).order_by().values_list("product_id", flat=True)
+)
+_lines_of_cart = _by_key(lambda cart_id: CartItem.objects.filter(cart_id=cart_id).order_by())
+
+
+def cart_product_ids(*, user_id: int) -> set[int]:
+    """The ids of the products in the user's cart (none without a cart)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_product_ids_in_cart(), [user_id])
+        return {product_id for (product_id,) in cursor.fetchall()}
+
+
+def cart_lines(*, cart_id: int) -> list[CartItem]:
+    """The lines of a cart, in no particular order."""
+    return list(CartItem.objects.raw(_lines_of_cart(), [cart_id]))
+
+
 def cart_detail(*, user_id: int) -> CartDetail:
     """5.4: every line with its book's title and price from one batched call to
     book_service. A book deleted since shows as unavailable; if book_service cannot
     answer, the lines come without details rather than the cart failing."""
-    # The cart and its lines in one statement (a LEFT JOIN): a row per line, one row
-    # without a product for an empty cart, none for a user without a cart.
-    rows = list(
-        Cart.objects.filter(user_id=user_id)
-        .order_by("items__id")
-        .values_list("updated_at", "items__product_id", "items__quantity")
-    )
+    # Carts, each with one line's line_product_id and line_quantity; updated_at converted as a queryset does.
+    rows: list[Any] = list(Cart.objects.raw(_cart_with_lines(), [user_id]))
     if not rows:
         raise cart_not_found(user_id)
-    updated_at = rows[0][0]
-    items = [(product_id, quantity) for _, product_id, quantity in rows if product_id is not None]
+    updated_at = rows[0].updated_at
+    items = [(row.line_product_id, row.line_quantity) for row in rows if row.line_product_id is not None]
     try:
         found = books.books_fetch(ids=[product_id for product_id, _ in items])
     except DependencyError as error:

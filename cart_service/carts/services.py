@@ -6,16 +6,18 @@ already serializes writers), so changes to one cart happen one at a time and alw
 take their locks in the same order: cart, then its lines.
 """
 
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 from string import Formatter
 from typing import Any, cast
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
+from carts import selectors
 from carts.clients import books
 from carts.errors import CartErrorCode, cart_not_found
 from carts.models import MAX_LINE_QUANTITY, Cart, CartItem
@@ -28,10 +30,12 @@ from common.money import check_total
 MAX_LINES = books.MAX_IDS_PER_CALL
 
 
-# The cart's busiest writes (an add's upsert, a clear) are written out, on PostgreSQL
-# and SQLite (3.35+) alike, as gateway's rate counter is: through the ORM (bulk_create's
-# upsert, an update() that cannot answer the id, a delete() through the cart's user_id)
-# building them cost more CPU than their round trips (docs/performance.md).
+# The cart's busiest writes (an add's upsert and its line, a clear) are written out, on
+# PostgreSQL and SQLite (3.35+) alike, as gateway's rate counter is: through the ORM
+# (bulk_create's upsert, save(), an update() that cannot answer the id, a delete()
+# through the cart's user_id) building them cost more CPU than their round trips
+# (docs/performance.md). Each statement's text is made once for the process.
+@functools.cache
 def _sql(template: str, model: type[Model]) -> str:
     """`template` with {table} and each {field} of `model` as its quoted column."""
     quote = connection.ops.quote_name
@@ -73,8 +77,7 @@ def cart_item_add(*, user_id: int, product_id: int, quantity: int) -> tuple[Cart
     # Asked before the transaction, so no lock is held while book_service answers;
     # if it is down, this raises and nothing has changed. The prices of the lines
     # already in the cart come in the same call, for the total's limit.
-    # Without the model's ORDER BY id, which a set does not need (nor the dict below).
-    in_cart = set(CartItem.objects.filter(cart__user_id=user_id).order_by().values_list("product_id", flat=True))
+    in_cart = selectors.cart_product_ids(user_id=user_id)
     if product_id not in in_cart and len(in_cart) >= MAX_LINES:
         raise _cart_full()
     known = books.books_fetch(ids=in_cart | {product_id})
@@ -92,7 +95,7 @@ def _cart_item_add(
     cart_id = _cart_touch(user_id=user_id)
     # All the lines in one read, under the cart's lock: the line to raise, how many
     # there are and the total come from it, and a refused add writes nothing.
-    lines = {line.product_id: line for line in CartItem.objects.filter(cart_id=cart_id).order_by()}
+    lines = {line.product_id: line for line in selectors.cart_lines(cart_id=cart_id)}
     line = lines.get(product_id)
     if line is None:
         if len(lines) >= MAX_LINES:  # filled by a concurrent request since the first look
@@ -112,11 +115,35 @@ def _cart_item_add(
         line.quantity += quantity
     _check_total(lines.values(), prices)
     created = line.pk is None
-    if created:
-        line.save(force_insert=True)
-    else:
-        line.save(update_fields=["quantity", "updated_at"])
+    _line_write(line, created=created)
     return line, created
+
+
+def _line_write(line: CartItem, *, created: bool) -> None:
+    """Writes `line` as save() would (force_insert when `created`, else its quantity and
+    updated_at), each value through its field's pre_save and get_db_prep_save; a new
+    line gets the id the database made and is a stored row to Django from then on."""
+    if created:
+        names = ["created_at", "updated_at", "cart", "product_id", "quantity"]
+        statement = _sql(
+            "INSERT INTO {table} ({created_at}, {updated_at}, {cart}, {product_id}, {quantity}) "
+            "VALUES (%s, %s, %s, %s, %s) RETURNING {id}",
+            CartItem,
+        )
+    else:
+        names = ["quantity", "updated_at"]
+        statement = _sql("UPDATE {table} SET {quantity} = %s, {updated_at} = %s WHERE {id} = %s", CartItem)
+    fields = [_field(CartItem, name) for name in names]
+    params = [field.get_db_prep_save(field.pre_save(line, add=created), connection) for field in fields]
+    with connection.cursor() as cursor:
+        if created:
+            cursor.execute(statement, params)
+            (line.pk,) = cursor.fetchone()
+            line._state.adding, line._state.db = False, connection.alias
+        else:
+            cursor.execute(statement, [*params, line.pk])
+            if cursor.rowcount != 1:  # as save(update_fields=...) refuses a row gone
+                raise DatabaseError("Save with update_fields did not affect any rows.")
 
 
 def _cart_touch(*, user_id: int) -> int:

@@ -1,12 +1,14 @@
 """5.4 the cart view: book details from one batched call, and what it shows when they are missing."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from carts import selectors, services
 from carts.errors import CartErrorCode
-from carts.models import CartItem
+from carts.models import Cart, CartItem
 from carts.tests.conftest import book
 from common.errors import NotFound
 
@@ -94,3 +96,35 @@ def test_a_user_without_a_cart_is_404():
     with pytest.raises(NotFound) as raised:
         selectors.cart_detail(user_id=7)
     assert raised.value.code == CartErrorCode.CART_NOT_FOUND
+
+
+# The reads whose SQL is written once per process (selectors._by_key) give what the
+# ORM gives, each field converted as a queryset converts it, and read afresh each time.
+
+
+def _fields(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+
+def test_the_carts_reads_by_key_give_the_values_the_orm_gives(book_service):
+    cart = fill(7, {3: 2, 1: 1})
+    fill(8, {1: 5})
+    book_service.has(book(1), book(3))
+
+    detail = selectors.cart_detail(user_id=7)
+    assert detail.updated_at == Cart.objects.get(user_id=7).updated_at
+    assert [(line.product_id, line.quantity) for line in detail.lines] == [(3, 2), (1, 1)]  # in the order added
+    assert selectors.cart_product_ids(user_id=7) == {1, 3}
+    orm_lines = sorted(CartItem.objects.filter(cart=cart), key=lambda line: line.pk)
+    read = sorted(selectors.cart_lines(cart_id=cart.pk), key=lambda line: line.pk)
+    assert [_fields(line) for line in read] == [_fields(line) for line in orm_lines]
+    assert all(not line._state.adding and line._state.db == "default" for line in read)
+
+    CartItem.objects.filter(cart=cart, product_id=1).update(quantity=4)
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now() + timedelta(days=1))
+    book_service.has(book(1), book(3))
+    again = selectors.cart_detail(user_id=7)
+    assert again.updated_at == Cart.objects.get(user_id=7).updated_at != detail.updated_at
+    assert [(line.product_id, line.quantity) for line in again.lines] == [(3, 2), (1, 4)]
+    assert {line.quantity for line in selectors.cart_lines(cart_id=cart.pk)} == {2, 4}
+    assert selectors.cart_product_ids(user_id=9) == set()

@@ -160,8 +160,11 @@ def test_the_line_answered_is_the_line_stored(book_service):
 
     made, _ = services.cart_item_add(user_id=7, product_id=5, quantity=2)
     assert serialize(made).data == serialize(CartItem.objects.get()).data
+    # Written out (services._line_write): a stored row to Django, as save() leaves it.
+    assert (made.pk, made._state.adding, made._state.db) == (CartItem.objects.get().pk, False, "default")
     raised, _ = services.cart_item_add(user_id=7, product_id=5, quantity=1)
     assert serialize(raised).data == serialize(CartItem.objects.get()).data
+    assert raised.pk == made.pk
 
 
 def test_an_add_moves_the_carts_updated_at_and_a_refused_one_does_not(book_service):
@@ -188,6 +191,16 @@ def test_the_times_written_out_are_stored_as_the_orm_stores_them(book_service):
     made = Cart.objects.get()
     assert made.created_at == made.updated_at
     assert Cart.objects.filter(created_at=made.created_at, updated_at=made.updated_at).exists()
+
+    line = CartItem.objects.get()  # the line's insert, and its update below, are written out too
+    assert line.created_at >= made.created_at
+    assert CartItem.objects.filter(created_at=line.created_at, updated_at=line.updated_at).exists()
+    book_service.has(book(5))
+    services.cart_item_add(user_id=7, product_id=5, quantity=1)
+    raised = CartItem.objects.get()
+    assert (raised.created_at, raised.quantity) == (line.created_at, 2)
+    assert raised.updated_at > line.updated_at
+    assert CartItem.objects.filter(created_at=line.created_at, updated_at=raised.updated_at).exists()
 
     services.cart_clear(user_id=7)
     cleared = Cart.objects.get()
