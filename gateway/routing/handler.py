@@ -15,21 +15,51 @@ reset_queries, close_caches, reset_urlconf) have nothing to do otherwise, since 
 caches' close() is a no-op for locmem and Redis and the forwarding chain sets no
 urlconf of its own. With a pool (PostgreSQL), the connection a write borrowed goes
 back at the end of that request, as before.
+
+Most forwarded requests (no Origin, not OPTIONS: no CORS work; the project's own
+middleware list) take a shorter way still, OnePassForwarding: the same middleware
+steps in the same order, called as functions in one pass, with Django's request but,
+for a service's answer, a Reply in place of Django's response, whose headers Django
+converts one by one. The answers, metrics, access-log lines and errors are the
+chain's (routing/tests/test_one_pass.py holds them equal). Any other forwarded request
+(a browser's cross-origin one, a preflight, tracing's middleware in the list) goes
+through ForwardingHandler.
 """
 
 import re
+import time
+from collections.abc import Callable, Iterator
+from http.client import responses
+from types import MappingProxyType
+from typing import Any
 
 from django.conf import settings
-from django.core.handlers.exception import convert_exception_to_response
-from django.core.handlers.wsgi import WSGIHandler, get_script_name
-from django.core.signals import request_started
+from django.core.handlers.exception import convert_exception_to_response, response_for_exception
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_script_name
+from django.core.signals import request_finished, request_started
 from django.db import connections
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase, ResponseHeaders
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.common import CommonMiddleware
+from django.middleware.security import SecurityMiddleware
 from django.urls import set_script_prefix
+from django.utils.cache import patch_vary_headers
+from django.utils.log import log_response
 from django.utils.module_loading import import_string
 
+from common.access_log import log_access
 from common.api_handler import ADMIN_ONLY_MIDDLEWARE  # the proxy view authenticates by token at the edge
+from common.forwarded import believe_trusted_proxies
+from common.limits import refusal_of
+from common.metrics import record_request, service_name
+from common.request_id import HEADER as REQUEST_ID_HEADER
+from common.request_id import current_request_id, take_request_id
+from routing.connections import Answer
+from routing.cors import CorsMiddleware
+from routing.proxy import passed_back
 from routing.routes import ROUTES
-from routing.views import proxy
+from routing.views import answer_for, proxy
 
 _API_PATH = re.compile(r"^/api/([^/]+)(?:/|$)")
 
@@ -40,12 +70,16 @@ def forwarded_resource(path: str) -> str | None:
     return match[1] if match and match[1] in ROUTES else None
 
 
-def _forward(request):
+def _routed(request) -> str:
     # Only forwarded paths come here (gateway_application): "" is never a route.
     resource = forwarded_resource(request.path_info) or ""
     # Not resolved, so no route template: the metrics and the span are named by the prefix.
     request.metrics_route = f"api/{resource}/*"
-    return proxy(request, resource)
+    return resource
+
+
+def _forward(request):
+    return proxy(request, _routed(request))
 
 
 class ForwardingHandler(WSGIHandler):
@@ -67,7 +101,7 @@ class ForwardingHandler(WSGIHandler):
         status = f"{response.status_code} {response.reason_phrase}"
         cookies = (("Set-Cookie", cookie.output(header="")) for cookie in response.cookies.values())
         start_response(status, [*response.items(), *cookies])
-        return AnswerInMemory(response, request)
+        return AnswerInMemory(response, request, sender=self.__class__)
 
 
 def _holds_database_connection() -> bool:
@@ -77,29 +111,238 @@ def _holds_database_connection() -> bool:
 class AnswerInMemory:
     """The body of a forwarded request's answer, for the server. Every answer on this
     path is in memory (the service's, or one in the common error shape), never streamed,
-    so the request is the one resource it holds. Closing it closes the response
-    (request_finished sent) only when the thread holds a database connection, else
-    the request alone."""
+    so the request is the one resource it holds. Closing it closes the request and,
+    only when the thread holds a database connection, sends request_finished as
+    Django's response does."""
 
-    def __init__(self, response, request):
+    def __init__(self, response, request, *, sender: type):
         self.response = response
         self.request = request
+        self.sender = sender
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[bytes]:
         yield self.response.content
 
     def close(self) -> None:
+        self.request.close()
         if _holds_database_connection():
-            self.response.close()
-        else:
-            self.request.close()
+            request_finished.send(sender=self.sender)
+
+
+# The chain OnePassForwarding stands for, outermost first: the project's MIDDLEWARE
+# less ADMIN_ONLY_MIDDLEWARE, as gateway/settings.py makes it.
+ONE_PASS_MIDDLEWARE = (
+    "common.metrics.MetricsMiddleware",
+    "common.forwarded.ForwardedHeadersMiddleware",
+    "common.request_id.RequestIdMiddleware",
+    "common.access_log.AccessLogMiddleware",
+    "routing.cors.CorsMiddleware",
+    "common.limits.RequestLimitsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+)
+
+
+def _not_called(request: HttpRequest) -> HttpResponseBase:
+    raise AssertionError("OnePassForwarding calls the middleware's steps, not the middleware")
+
+
+class Reply:
+    """A service's answer on OnePassForwarding's way back: what a ProxiedResponse holds
+    (routing.proxy.proxied), with the part of Django's response the middleware's
+    response steps use (headers by any case of their name, setdefault, Content-Length
+    from the content). A header Django would convert or refuse (one not in ASCII, or
+    holding a line break) goes through Django's own ResponseHeaders."""
+
+    __slots__ = ("_has_been_logged", "_headers", "content", "set_cookies", "status_code")
+    streaming = False
+    cookies: MappingProxyType[str, Any] = MappingProxyType({})  # the gateway sets none of its own
+
+    def __init__(self, status: int, headers: list[tuple[str, str]], content: bytes, set_cookies: list[str]):
+        if not 100 <= status <= 599:  # as HttpResponse refuses it
+            raise ValueError("HTTP status code must be an integer from 100 to 599.")
+        self.status_code = status
+        self.content = content
+        self.set_cookies = set_cookies
+        self._has_been_logged = False  # django.utils.log.log_response's mark
+        self._headers: dict[str, tuple[str, str]] = {}
+        for name, value in headers:
+            self[name] = value
+
+    @property
+    def reason_phrase(self) -> str:
+        return responses.get(self.status_code, "Unknown Status Code")
+
+    @property
+    def headers(self) -> "Reply":
+        return self
+
+    def __setitem__(self, name: str, value: str) -> None:
+        if not (name.isascii() and value.isascii()) or _has_line_break(name) or _has_line_break(value):
+            ((name, value),) = ResponseHeaders({name: value}).items()
+        self._headers[name.lower()] = (name, value)
+
+    def __getitem__(self, name: str) -> str:
+        return self._headers[name.lower()][1]
+
+    def __contains__(self, name: str) -> bool:
+        return name.lower() in self._headers
+
+    has_header = __contains__
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        header = self._headers.get(name.lower())
+        return default if header is None else header[1]
+
+    def setdefault(self, name: str, value: str) -> None:
+        if name not in self:
+            self[name] = value
+
+    def items(self) -> list[tuple[str, str]]:
+        return [*self._headers.values(), *(("Set-Cookie", value) for value in self.set_cookies)]
+
+
+def _has_line_break(text: str) -> bool:
+    return "\n" in text or "\r" in text
+
+
+class ForwardedRequest(WSGIRequest):
+    """Django's request, whose host is checked against ALLOWED_HOSTS once: by
+    CommonMiddleware, then sent on by the proxy (X-Forwarded-Host). What it reads is
+    settled by then (common.forwarded has believed or dropped a proxy's headers)."""
+
+    _host: str | None = None
+
+    def get_host(self) -> str:
+        if self._host is None:
+            self._host = super().get_host()
+        return self._host
+
+
+class OnePassForwarding:
+    """ONE_PASS_MIDDLEWARE and the proxy view in one pass (the module's docstring): each
+    middleware's steps, in their order. Django wraps each middleware in
+    convert_exception_to_response; here an exception becomes its answer
+    (response_for_exception) at the same place, so the steps of the middleware outside
+    the one that raised see the answer they saw before, and those inside it do not run.
+    Django's thread-local URLconf and script prefix are left alone: nothing on this way
+    resolves or reverses a URL."""
+
+    def __init__(self) -> None:
+        self.service = service_name()
+        self.cors = CorsMiddleware(_not_called)
+        self.security = SecurityMiddleware(_not_called)
+        self.common = CommonMiddleware(_not_called)
+        self.xframe = XFrameOptionsMiddleware(_not_called)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> "AnswerInMemory":
+        # WSGIHandler.__call__ and BaseHandler.get_response, but for the signals (the module's docstring).
+        if _holds_database_connection():
+            request_started.send(sender=self.__class__, environ=environ)
+        request = ForwardedRequest(environ)
+        response = self._measured(request)
+        if response.status_code >= 400:
+            log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
+        cookies = (("Set-Cookie", cookie.output(header="")) for cookie in response.cookies.values())
+        start_response(f"{response.status_code} {response.reason_phrase}", [*response.items(), *cookies])
+        return AnswerInMemory(response, request, sender=self.__class__)
+
+    def _measured(self, request: HttpRequest) -> Any:
+        """common.metrics."""
+        started = time.perf_counter()
+        response = self._identified(request)
+        record_request(self.service, request, response.status_code, time.perf_counter() - started)
+        return response
+
+    def _identified(self, request: HttpRequest) -> Any:
+        """common.forwarded, common.request_id and common.access_log."""
+        try:
+            believe_trusted_proxies(request.META)
+            try:
+                request_id = take_request_id(request)
+                token = current_request_id.set(request_id)
+                try:
+                    logged_from = time.perf_counter()
+                    try:
+                        response = self._cors(request)
+                        log_access(request, response, logged_from)
+                    except Exception as exc:
+                        response = response_for_exception(request, exc)
+                finally:
+                    current_request_id.reset(token)
+                response[REQUEST_ID_HEADER] = request_id
+            except Exception as exc:
+                response = response_for_exception(request, exc)
+        except Exception as exc:
+            response = response_for_exception(request, exc)
+        return response
+
+    def _cors(self, request: HttpRequest) -> Any:
+        """routing.cors for a request without an Origin, not OPTIONS."""
+        try:
+            response = self._checked(request)
+            if self.cors.is_enabled(request):
+                patch_vary_headers(response, ("origin",))
+        except Exception as exc:
+            response = response_for_exception(request, exc)
+        return response
+
+    def _checked(self, request: HttpRequest) -> Any:
+        """common.limits."""
+        try:
+            response = refusal_of(request) or self._secured(request)
+        except Exception as exc:
+            response = response_for_exception(request, exc)
+        return response
+
+    def _secured(self, request: HttpRequest) -> Any:
+        """Django's SecurityMiddleware, CommonMiddleware and XFrameOptionsMiddleware."""
+        try:
+            response: Any = self.security.process_request(request)
+            if response is None:
+                try:
+                    response = self.common.process_request(request)
+                    if response is None:
+                        try:
+                            response = self.xframe.process_response(request, self._forwarded(request))
+                        except Exception as exc:
+                            response = response_for_exception(request, exc)
+                    response = self.common.process_response(request, response)
+                except Exception as exc:
+                    response = response_for_exception(request, exc)
+            response = self.security.process_response(request, response)
+        except Exception as exc:
+            response = response_for_exception(request, exc)
+        return response
+
+    def _forwarded(self, request: HttpRequest) -> Any:
+        """The proxy view, with a Reply for the service's answer."""
+        try:
+            answer = answer_for(request, _routed(request))
+            if not isinstance(answer, Answer):
+                return answer
+            headers, cookies = passed_back(answer)
+            return Reply(answer.status, headers, answer.body, cookies)
+        except Exception as exc:
+            return response_for_exception(request, exc)
+
+
+def takes_one_pass(environ: dict[str, Any]) -> bool:
+    """A forwarded request with no CORS work: no Origin, not a preflight."""
+    return "HTTP_ORIGIN" not in environ and environ.get("REQUEST_METHOD", "").upper() != "OPTIONS"
 
 
 def gateway_application(django_application):
     forwarding = ForwardingHandler()
+    chain = tuple(path for path in settings.MIDDLEWARE if path not in ADMIN_ONLY_MIDDLEWARE)
+    one_pass = OnePassForwarding() if chain == ONE_PASS_MIDDLEWARE else None
 
     def application(environ, start_response):
-        forwarded = forwarded_resource(environ.get("PATH_INFO", ""))
-        return (forwarding if forwarded else django_application)(environ, start_response)
+        if not forwarded_resource(environ.get("PATH_INFO", "")):
+            return django_application(environ, start_response)
+        if one_pass is not None and takes_one_pass(environ):
+            return one_pass(environ, start_response)
+        return forwarding(environ, start_response)
 
     return application

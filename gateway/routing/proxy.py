@@ -97,6 +97,20 @@ def forward(
     """The request sent on to the service and its answer. `target`: another path and
     query than the client's; `headers`: set (or, with None, removed) on top of
     upstream_headers, whatever the client sent under those names."""
+    answer = send(request, service, body=body, target=target, headers=headers)
+    return proxied(answer) if isinstance(answer, Answer) else answer
+
+
+def send(
+    request,
+    service: str,
+    *,
+    body: bytes = b"",
+    target: str | None = None,
+    headers: Mapping[str, str | None] | None = None,
+) -> Answer | HttpResponse:
+    """The service's answer as it came (forward), or the gateway's own 503 or 504 when
+    there was none."""
     sent = upstream_headers(request)
     if headers:
         replaced = {name.lower() for name in headers}
@@ -127,7 +141,7 @@ def forward(
             503, ErrorCode.SERVICE_UNAVAILABLE, f"The {service} service is unavailable.", {"service": service}
         )
     record_call(service, outcome_of_status(answer.status), time.perf_counter() - started)
-    return _proxied(answer)
+    return answer
 
 
 def _call(service: str, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer:
@@ -147,20 +161,33 @@ def _call(service: str, method: str, target: str, headers: dict[str, str], body:
     return answer
 
 
-def _proxied(answer: Answer) -> "ProxiedResponse":
-    response = ProxiedResponse(answer.body, status=answer.status)
-    # A repeated header's values joined with ", " (RFC 9110 5.3), under its first spelling.
+def passed_back(answer: Answer) -> tuple[list[tuple[str, str]], list[str]]:
+    """The headers of a service's answer as the gateway passes them back, and its
+    Set-Cookie values. A repeated header's values are joined with ", " (RFC 9110 5.3),
+    under its first spelling; Content-Type, if the service sent one, comes first (where
+    Django's response keeps its own)."""
     copied: dict[str, tuple[str, str]] = {}
+    cookies = []
     for name, value in answer.headers:
         lowered = name.lower()
         if lowered == "set-cookie":
-            response.set_cookies.append(value)
+            cookies.append(value)
         elif lowered not in _NOT_COPIED_OUT:
             first = copied.get(lowered)
             copied[lowered] = (first[0], f"{first[1]}, {value}") if first else (name, value)
-    if "content-type" not in copied:
+    content_type = copied.pop("content-type", None)
+    headers = list(copied.values())
+    if content_type is not None:
+        headers.insert(0, content_type)
+    return headers, cookies
+
+
+def proxied(answer: Answer) -> "ProxiedResponse":
+    response = ProxiedResponse(answer.body, status=answer.status)
+    headers, response.set_cookies = passed_back(answer)
+    if not headers or headers[0][0].lower() != "content-type":
         del response["Content-Type"]
-    for name, value in copied.values():
+    for name, value in headers:
         response[name] = value
     return response
 

@@ -7,9 +7,10 @@ from django.views.decorators.http import require_GET
 
 from common.errors import ErrorCode, error_response
 from routing import rate_limits
+from routing.connections import Answer
 from routing.edge_auth import EdgeAuthError, edge_user
 from routing.probes import PEERS, probe_all
-from routing.proxy import forward
+from routing.proxy import forward, proxied, send
 from routing.routes import ROUTES
 
 
@@ -36,29 +37,35 @@ def _read_body(request) -> bytes:
 
 @csrf_exempt
 def proxy(request, resource: str):
-    """Route /api/<resource>/... to its service: edge auth, rate limits and the body
-    size limit first, so a refused request never reaches a service."""
+    """Route /api/<resource>/... to its service (answer_for)."""
+    answer = answer_for(request, resource)
+    return proxied(answer) if isinstance(answer, Answer) else answer
+
+
+def answer_for(request, resource: str) -> Answer | HttpResponse:
+    """The service's answer to /api/<resource>/..., or the gateway's own refusal: edge
+    auth, rate limits and the body size limit first, so a refused request never reaches
+    a service. Sets what the access log adds (service, user)."""
     service = ROUTES.get(resource)
     user = None
+    answer: Answer | HttpResponse
     try:
         if service is None:
-            response: HttpResponse = error_response(
-                404, ErrorCode.NOT_FOUND, f"No route for {request.method} {request.path}."
-            )
+            answer = error_response(404, ErrorCode.NOT_FOUND, f"No route for {request.method} {request.path}.")
         else:
             body = _read_body(request)
             user = edge_user(request)
             refusal = rate_limits.check(request, user)
-            response = rate_limits.refusal_response(refusal) if refusal else forward(request, service, body=body)
+            answer = rate_limits.refusal_response(refusal) if refusal else send(request, service, body=body)
     except BodyTooLarge:
         limit = settings.GATEWAY_MAX_BODY_BYTES
-        response = error_response(
+        answer = error_response(
             413, ErrorCode.PAYLOAD_TOO_LARGE, f"The request body is over {limit} bytes.", {"max_bytes": limit}
         )
     except EdgeAuthError as refused:
-        response = refused.response
+        answer = refused.response
     request.access_log_extra = {"service": service or "-", "user": _caller(user)}
-    return response
+    return answer
 
 
 def _caller(user) -> str:

@@ -46,14 +46,16 @@ def test_the_forwarding_chain_is_the_projects_less_the_admins(client, upstream):
 
 
 @override_settings(DEBUG=False)
-def test_an_unexpected_error_while_forwarding_is_a_json_500_without_a_traceback(upstream, monkeypatch):
+@pytest.mark.parametrize("headers", [{}, {"HTTP_ORIGIN": "https://shop.example.com"}], ids=["one pass", "chain"])
+def test_an_unexpected_error_while_forwarding_is_a_json_500_without_a_traceback(upstream, monkeypatch, headers):
     from conftest import GatewayClient
 
     def broken(request, resource):
         raise RuntimeError("a bug in the proxy")
 
     monkeypatch.setattr(handler, "proxy", broken)
-    response = GatewayClient(raise_request_exception=False).get("/api/books/1/")
+    monkeypatch.setattr(handler, "answer_for", broken)
+    response = GatewayClient(raise_request_exception=False).get("/api/books/1/", **headers)
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
     assert b"Traceback" not in response.content
