@@ -36,6 +36,7 @@ from rest_framework.exceptions import ValidationError
 from common.db import create_unless_present
 from common.errors import Conflict, NotFound
 from common.outbox.publisher import publish
+from common.outbox.statements import insert
 from stock import statements
 from stock.clients import books
 from stock.errors import StockErrorCode
@@ -279,7 +280,7 @@ def reservation_create(*, reference: str, items: list[ReservationItem]) -> tuple
     takes = [(stocked[(item.product_type, item.product_id)], item.quantity) for item in items]
     _take(takes, reserve=True, at=timezone.now())  # the time taken under the items' locks orders their words
     lines = [ReservationLine(reservation=reservation, stock_item=stock, quantity=units) for stock, units in takes]
-    ReservationLine.objects.bulk_create(lines)
+    insert(lines)  # one INSERT ... RETURNING, as bulk_create's, made without the ORM's compiler
     _lines_set(reservation, lines)  # the answer shows what was just written, without reading it back
     return reservation, True
 
@@ -333,11 +334,12 @@ def _reservation_replayed(*, reference: str, items: list[ReservationItem]) -> Re
     return existing
 
 
-def _hold_end(reference: str, status: str, *, at, **conditions: Any) -> bool:
-    """Ends the hold named `reference`, if it is held (and meets `conditions`), with
-    `status`: one statement, which takes the reservation's row lock; whether it did."""
-    held = Reservation.objects.filter(reference=reference, status=Reservation.Status.HELD, **conditions)
-    return held.update(status=status, released_at=at, updated_at=at) == 1
+def _hold_end(reference: str, status: str, *, at, expired_by=None) -> bool:
+    """Ends the hold named `reference`, if it is held (and expired by `expired_by`, if
+    given), with `status`: one statement, which takes the reservation's row lock;
+    whether it did."""
+    changes = {"status": status, "released_at": at, "updated_at": at}
+    return statements.held_update(reference, changes, expired_by=expired_by)
 
 
 @transaction.atomic
@@ -398,8 +400,8 @@ def reservation_confirm(*, reference: str) -> Reservation:
     (else 409 reservation_expired); a released one is 409 reservation_released."""
     now = timezone.now()
     # The common case, a hold not confirmed yet: one statement, under the row's lock.
-    held = Reservation.objects.filter(reference=reference, status=Reservation.Status.HELD, confirmed_at__isnull=True)
-    if held.update(expires_at=None, confirmed_at=now, updated_at=now):
+    confirmation = {"expires_at": None, "confirmed_at": now, "updated_at": now}
+    if statements.held_update(reference, confirmation, unconfirmed=True):
         confirmed = _reservation_read(reference)
         assert confirmed is not None  # just updated
         return confirmed
@@ -457,7 +459,7 @@ def reservations_expire(*, limit: int = 100) -> int:
 @transaction.atomic
 def _reservation_expire(*, reference: str) -> int:
     now = timezone.now()
-    if not _hold_end(reference, Reservation.Status.EXPIRED, at=now, expires_at__lt=now):
+    if not _hold_end(reference, Reservation.Status.EXPIRED, at=now, expired_by=now):
         return 0  # confirmed or released meanwhile
     _give_back(reference)
     logger.info("reservation %s expired unconfirmed: its units are back on sale", reference)

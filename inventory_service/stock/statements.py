@@ -107,6 +107,32 @@ def units_move(
 
 
 @functools.cache
+def _held_update(changed: tuple[str, ...], unconfirmed: bool, expired: bool) -> str:
+    conditions = [f"{_column(Reservation, 'reference')} = %s", f"{_column(Reservation, 'status')} = %s"]
+    if unconfirmed:
+        conditions.append(f"{_column(Reservation, 'confirmed_at')} IS NULL")
+    if expired:
+        conditions.append(f"{_column(Reservation, 'expires_at')} < %s")
+    assignments = ", ".join(f"{_column(Reservation, name)} = %s" for name in changed)
+    return f"UPDATE {_table(Reservation)} SET {assignments} WHERE {' AND '.join(conditions)}"  # noqa: S608 (names from the model)
+
+
+def held_update(
+    reference: str, changes: dict[str, Any], *, unconfirmed: bool = False, expired_by: datetime | None = None
+) -> bool:
+    """Writes `changes` (field name -> value) to the reservation named `reference` if it
+    is held (and not confirmed yet, if `unconfirmed`; past its expiry at `expired_by`, if
+    given): one statement, which takes the reservation's row lock; whether it did."""
+    params = [_prepared(Reservation, name, value) for name, value in changes.items()]
+    params += [reference, Reservation.Status.HELD.value]
+    if expired_by is not None:
+        params.append(_prepared(Reservation, "expires_at", expired_by))
+    with connection.cursor() as cursor:
+        cursor.execute(_held_update(tuple(changes), unconfirmed, expired_by is not None), params)
+        return cursor.rowcount == 1
+
+
+@functools.cache
 def _reservation_with_lines(lock_items: bool) -> str:
     reservation, line, item = _table(Reservation), _table(ReservationLine), _table(StockItem)
     columns = [f"{reservation}.{_column(Reservation, field.name)}" for field in Reservation._meta.concrete_fields]

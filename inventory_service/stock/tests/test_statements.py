@@ -207,3 +207,30 @@ def test_units_move_between_the_columns_only_where_they_are(stocked, taken_from,
     after_refusal = list(StockItem.objects.order_by("product_id").values_list("available", "reserved"))
     assert after_refusal[0] == before[0]
     assert after_refusal[1] != before[1]
+
+
+def test_a_held_update_changes_only_a_held_reservation_meeting_its_conditions(stocked):
+    services.reservation_create(reference="order-1", items=[services.ReservationItem(product_id=1, quantity=1)])
+    now = timezone.now()
+    made = Reservation.objects.get()
+    assert not statements.held_update("order-1", {"updated_at": now}, expired_by=made.expires_at)  # not past it yet
+    assert not statements.held_update("order-2", {"updated_at": now})
+    confirmation = {"expires_at": None, "confirmed_at": now, "updated_at": now}
+    assert statements.held_update("order-1", confirmation, unconfirmed=True)
+    assert not statements.held_update("order-1", confirmation, unconfirmed=True)  # confirmed already
+    # Stored as the ORM stores a time: a lookup by the time read back finds the row.
+    assert Reservation.objects.filter(expires_at=None, confirmed_at=now, updated_at=now).exists()
+    ended = {"status": Reservation.Status.RELEASED, "released_at": now, "updated_at": now}
+    assert statements.held_update("order-1", ended)
+    assert not statements.held_update("order-1", ended)  # no longer held
+    assert Reservation.objects.filter(status="released", released_at=now, created_at=made.created_at).exists()
+
+
+def test_a_held_update_by_expiry_takes_only_holds_past_it(stocked, settings):
+    settings.STOCK_HOLD_MINUTES = 0
+    services.reservation_create(reference="order-1", items=[services.ReservationItem(product_id=1, quantity=1)])
+    expires_at = Reservation.objects.get().expires_at
+    ended = {"status": Reservation.Status.EXPIRED, "released_at": expires_at, "updated_at": expires_at}
+    assert not statements.held_update("order-1", ended, expired_by=expires_at)  # expires_at < expired_by
+    assert statements.held_update("order-1", ended, expired_by=expires_at + timedelta(microseconds=1))
+    assert Reservation.objects.get().status == Reservation.Status.EXPIRED
