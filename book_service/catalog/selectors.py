@@ -7,12 +7,14 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from rest_framework.generics import get_object_or_404
 
+from catalog import statements
 from catalog.folding import fold
 from catalog.isbn import isbn_or_none
 from catalog.models import Author, Book, Category
@@ -100,9 +102,40 @@ def _book_rows() -> QuerySet[Book, BookRow]:
     return Book.objects.values(*BOOK_ROW)
 
 
-def book_list(*, order_by: tuple[str, ...] = ("id",), **filters: Any) -> QuerySet[Book, BookRow]:
+def book_list(*, order_by: tuple[str, ...] = ("id",), **filters: Any) -> "BookList":
     """Books' rows (BOOK_ROW), narrowed by book_filter's `filters` and ordered (id breaks ties)."""
-    return _book_rows().filter(book_filter(**filters)).order_by(*order_by)
+    return BookList(order_by=order_by, filters=tuple(sorted(filters.items())))
+
+
+class BookList:
+    """book_list's rows, read as a paginator reads them (count(), then a slice), each
+    statement written by the ORM once per process for its filters, order and page
+    (catalog/statements.py): the shop reads the same few pages again and again."""
+
+    def __init__(self, *, order_by: tuple[str, ...], filters: tuple[tuple[str, Any], ...]) -> None:
+        self.order_by = order_by
+        self.filters = filters
+
+    def count(self) -> int:
+        return statements.counted(_list_count(self.filters))
+
+    def __getitem__(self, page: slice) -> list[BookRow]:
+        if page.start == page.stop:  # the one page of an empty list
+            return []
+        return _list_page(self.filters, self.order_by, page.start, page.stop).rows()
+
+
+@functools.lru_cache(maxsize=256)
+def _list_count(filters: tuple[tuple[str, Any], ...]) -> tuple[str, tuple[Any, ...]]:
+    return statements.count_statement(Book.objects.filter(book_filter(**dict(filters))))
+
+
+@functools.lru_cache(maxsize=1024)
+def _list_page(
+    filters: tuple[tuple[str, Any], ...], order_by: tuple[str, ...], start: int | None, stop: int | None
+) -> statements.Statement:
+    rows = _book_rows().filter(book_filter(**dict(filters))).order_by(*order_by)
+    return statements.Statement.of(rows[start:stop])
 
 
 def book_get(pk: int) -> Book:
@@ -110,15 +143,21 @@ def book_get(pk: int) -> Book:
     return get_object_or_404(Book.objects.select_related("author", "category"), pk=pk)
 
 
+_book_row = statements.ByKeys(lambda keys: _book_rows().filter(pk=keys[0]))
+_books_by_ids = statements.ByKeys(lambda keys: _book_rows().filter(id__in=keys))
+
+
 def book_row(pk: int) -> BookRow:
     """One book's row (BOOK_ROW), or the 404."""
-    row: BookRow = get_object_or_404(cast(Any, _book_rows()), pk=pk)  # the stubs take models only
-    return row
+    found = _book_row([pk])
+    if not found:
+        raise Http404
+    return found[0]
 
 
-def books_by_ids(ids: list[int]) -> QuerySet[Book, BookRow]:
-    """The rows (BOOK_ROW) of the books among `ids` that exist, in one query."""
-    return _book_rows().filter(id__in=ids)
+def books_by_ids(ids: list[int]) -> list[BookRow]:
+    """The rows (BOOK_ROW) of the books among `ids` (distinct) that exist, in one query."""
+    return _books_by_ids(ids) if ids else []
 
 
 def _title_starts(folded: str) -> Q:

@@ -25,6 +25,7 @@ from catalog.serializers import (
     SuggestionsSerializer,
     SuggestQuerySerializer,
     book_answer,
+    query_of,
 )
 from common.batch import batch_answer
 from common.outbox.consumer import EventReceiverView
@@ -124,11 +125,11 @@ class BookListCreateView(APIView):
 
     @extend_schema(parameters=[BookListQuerySerializer], responses=BookSerializer(many=True))
     def get(self, request):
-        return Response(CATALOG.answer(request, lambda: self._answer(request)))
+        return CATALOG.response(request, lambda: self._answer(request))
 
     def _answer(self, request) -> dict:
         # Read on a miss only: a cached answer's URL, the cache's key, was read when it was filed.
-        query = validated_query(BookListQuerySerializer, request)
+        query = query_of(BookListQuerySerializer, request)
         return self._batch(request, query["ids"]) if "ids" in query else self._page(request, query)
 
     def _batch(self, request, ids: list[int]) -> dict:
@@ -151,8 +152,7 @@ class BookDetailView(APIView):
 
     @extend_schema(responses=BookSerializer)
     def get(self, request, pk):
-        answer = CATALOG.answer(request, lambda: book_answer(selectors.book_row(pk), request), part=book_part(pk))
-        return Response(answer)
+        return CATALOG.response(request, lambda: book_answer(selectors.book_row(pk), request), part=book_part(pk))
 
     @extend_schema(request=BookSerializer, responses={200: BookSerializer, 409: ISBN_TAKEN})
     def patch(self, request, pk):
@@ -195,10 +195,10 @@ class BookSearchView(APIView):
 
     @extend_schema(parameters=[BookSearchQuerySerializer], responses=FoundBookSerializer(many=True))
     def get(self, request):
-        return Response(CATALOG.answer(request, lambda: self._found(request)))
+        return CATALOG.response(request, lambda: self._found(request))
 
     def _found(self, request) -> dict:
-        query = validated_query(BookSearchQuerySerializer, request)  # on a miss only, as the list's
+        query = query_of(BookSearchQuerySerializer, request)  # on a miss only, as the list's
         term, sort = query.pop("search_term"), query.pop("sort")
         search = selectors.BookSearch(term, where=selectors.book_filter(**query), sort=sort)
         page = paginated(self, request, search, BookRowSerializer).data
@@ -212,10 +212,9 @@ class BookSuggestView(APIView):
 
     @extend_schema(parameters=[SuggestQuerySerializer], responses=SuggestionsSerializer)
     def get(self, request):
-        answer = CATALOG.answer(
+        return CATALOG.response(
             request, lambda: selectors.book_suggest(validated_query(SuggestQuerySerializer, request)["q"])
         )
-        return Response(answer)
 
 
 def media_file(request, path: str):

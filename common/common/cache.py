@@ -11,8 +11,8 @@ not asked at all, so a dead cache costs a request nothing more than a cold one.
 """
 
 import hashlib
+import json
 import logging
-import pickle
 import threading
 import time
 import uuid
@@ -24,7 +24,9 @@ from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 logger = logging.getLogger(__name__)
 
@@ -104,30 +106,34 @@ class ReadCache:
         self.version_key = f"{family}:version"  # the whole family's
         self._any_part_key = f"{family}:version:any-part"  # renewed with every part's
 
-    def answer(self, request: Request, compute: Callable[[], Any], *, part: str | None = None) -> Any:
-        """The cached answer to this request, or compute() filed for the next one. `part`:
-        the answer reads only that part of the family."""
+    def response(self, request: Request, compute: Callable[[], Any], *, part: str | None = None) -> Response:
+        """The answer to this request: the cached one, or compute()'s, filed for the next
+        one once rendered. `part`: the answer reads only that part of the family.
+
+        An answer is filed as the bytes this request's renderer wrote for it, with the
+        renderer and media type they were written for; a later request that negotiated
+        the same is answered with those bytes, not decoded and rendered again; any other
+        renders what they say."""
         seconds = getattr(settings, self.seconds_setting)
         if seconds <= 0:
-            return compute()
+            return Response(compute())
         version_keys = [self.version_key, self._any_part_key if part is None else self._part_key(part)]
-        key = f"{self.family}:{hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()}"
+        # Not the key of the pickled answers filed before (a process of the last release may
+        # still read and write those during a deploy).
+        key = f"{self.family}:rendered:{hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()}"
+        rendering = _rendering_of(request)
         found = cache.get_many([*version_keys, key])
         versions: tuple[Any, ...] = tuple(found.get(version_key) for version_key in version_keys)
         if None not in versions:
             filed = found.get(key)
             if filed is not None and filed[0] == versions:
-                return pickle.loads(filed[1])  # noqa: S301 (what this class filed, as Django's cache unpickles)
+                return _Filed(filed[2]) if filed[1] == rendering else Response(json.loads(filed[2]))
         else:  # first read, or evicted: any new version will do
             made = self._versions_made(version_keys)
             if made is None:  # no cache to be had: the database answers
-                return compute()
+                return Response(compute())
             versions = made
-        data = compute()
-        # Pickled apart from its versions: an answer out of date comes with them (the same
-        # call) and is dropped without being unpickled.
-        cache.set(key, (versions, pickle.dumps(data, pickle.HIGHEST_PROTOCOL)), seconds)
-        return data
+        return _Filing(compute(), lambda rendered: cache.set(key, (versions, rendering, rendered), seconds))
 
     def changed(self, part: str | None = None) -> None:
         """What this family's answers say is out of date once the current transaction
@@ -152,3 +158,60 @@ class ReadCache:
 
     def _kept_for(self, version_key: str) -> int | None:
         return PART_VERSION_SECONDS if version_key.startswith(self._part_key("")) else None
+
+
+def _rendering_of(request: Request) -> tuple[str, str]:
+    """The renderer and media type content negotiation chose for `request` (DRF chooses
+    before the view runs), which make an answer's bytes from what it says."""
+    renderer = type(request.accepted_renderer)
+    return f"{renderer.__module__}.{renderer.__qualname__}", request.accepted_media_type
+
+
+class _Filing(Response):
+    """compute()'s answer, handed to `file` as it is rendered (on a 200: an answer is
+    200 or raised)."""
+
+    def __init__(self, data: Any, file: Callable[[bytes], None]) -> None:
+        super().__init__(data)
+        self._file = file
+
+    @property
+    def rendered_content(self) -> bytes:  # type: ignore[override]  # DRF's is bytes; the stubs say str
+        rendered: bytes = super().rendered_content
+        self._file(rendered)
+        return rendered
+
+
+class _Filed(Response):
+    """A filed answer: its bytes as the renderer negotiated for this request wrote them
+    (through DRF's rendering, which sets the Content-Type from that renderer)."""
+
+    def __init__(self, rendered: bytes) -> None:
+        self._rendered = rendered
+        super().__init__()
+
+    @property
+    def data(self) -> Any:
+        """What the body says, for whoever reads the response's data (tests)."""
+        return json.loads(self._rendered)
+
+    @data.setter
+    def data(self, value: None) -> None:
+        pass  # Response.__init__'s None: the body is in hand
+
+    @property
+    def rendered_content(self) -> bytes:  # type: ignore[override]  # DRF's is bytes; the stubs say str
+        self.accepted_renderer = _Replay(self.accepted_renderer, self._rendered)
+        rendered: bytes = super().rendered_content
+        return rendered
+
+
+class _Replay(BaseRenderer):
+    """A renderer's media type and charset, writing the bytes it wrote before."""
+
+    def __init__(self, renderer: BaseRenderer, rendered: bytes) -> None:
+        self.media_type, self.charset = renderer.media_type, renderer.charset
+        self._rendered = rendered
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return self._rendered

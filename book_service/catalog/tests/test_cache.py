@@ -232,3 +232,53 @@ def test_with_the_cache_unreachable_reads_and_writes_still_work(
     assert len(tries) == 1  # after the first failure Redis is left alone for a while
     assert [r.message for r in caplog.records].count(caplog.records[0].message) == 1
     assert "cache unavailable" in caplog.records[0].message
+
+
+def headers_of(response) -> dict[str, str]:
+    return {name: value for name, value in response.headers.items() if name != "X-Request-ID"}  # one per request
+
+
+@pytest.mark.parametrize("read", READS.values(), ids=READS.keys())
+def test_a_cached_answer_is_the_first_answers_bytes_and_headers(book, api_client, read):
+    """A hit answers the bytes the miss's renderer wrote, with the same status and headers."""
+    url = read.format(id=book.id)
+    first, again = api_client.get(url), api_client.get(url)
+
+    assert (again.status_code, again.content, headers_of(again)) == (
+        first.status_code,
+        first.content,
+        headers_of(first),
+    )
+    assert again.headers["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("accept", ["application/json; indent=2", "application/json;q=0.9", "*/*"])
+@pytest.mark.parametrize("read", READS.values(), ids=READS.keys())
+def test_an_answer_filed_for_one_rendering_is_rendered_for_another_as_a_fresh_one_is(
+    book, api_client, settings, django_assert_num_queries, read, accept
+):
+    """Filed as a plain request's bytes, an answer to a request that negotiated another
+    media type (an indented one) is what that request gets without the cache."""
+    url = read.format(id=book.id)
+    api_client.get(url)  # filed for application/json
+    with django_assert_num_queries(0):
+        cached = api_client.get(url, HTTP_ACCEPT=accept)
+    settings.CATALOG_CACHE_SECONDS = 0
+    fresh = api_client.get(url, HTTP_ACCEPT=accept)
+
+    assert (cached.content, headers_of(cached)) == (fresh.content, headers_of(fresh))
+    assert cached.json() == cached.data
+
+
+def test_a_hit_after_a_write_is_the_new_answers_bytes(
+    book, api_client, staff_client, django_capture_on_commit_callbacks
+):
+    url = f"/api/books/{book.id}/"
+    api_client.get(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.patch(url, {"price": "15.50"})
+
+    miss, hit = api_client.get(url), api_client.get(url)
+
+    assert miss.content == hit.content
+    assert hit.json()["price"] == "15.50"
