@@ -12,6 +12,7 @@ CHECKOUT_ABANDONED_SECONDS is released. Everything after the order's transaction
 delivered by the outbox until it succeeds.
 """
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -20,8 +21,7 @@ from decimal import Decimal
 from typing import cast
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
-from django.db.models import QuerySet
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
@@ -31,6 +31,7 @@ from common.errors import Conflict, DependencyError, ServiceUnavailable
 from common.money import check_total
 from common.outbox.dispatcher import deliver_now, deliver_pending, undelivered
 from common.outbox.publisher import ScheduledCall, publish, schedule_call
+from common.outbox.statements import insert
 from orders.clients import carts, inventory
 from orders.errors import DatabaseUnavailable, EmailNotVerified, OrderErrorCode
 from orders.models import CheckoutLock, Order, OrderLine, OrderStatus, OrderStatusChange, ReservationIntent
@@ -76,12 +77,12 @@ def _checkout(*, user_id: int, caller: Caller, on_saved: Callable[[Order], None]
     items = [inventory.ReservationItem(product_id=line.product_id, quantity=line.quantity) for line in cart.lines]
     # Committed before inventory hears of the reference: if this process dies from
     # here until the order is saved, the sweep finds it and releases the stock.
-    ReservationIntent.objects.create(reference=reference, user_id=user_id, created_at=timezone.now())
+    insert([ReservationIntent(reference=reference, user_id=user_id, created_at=timezone.now())])
     try:
         inventory.stock_reserve(reference=reference, items=items)
         order, calls = _order_save(user_id=user_id, caller=caller, cart=cart, reference=reference, on_saved=on_saved)
     except Conflict:  # not enough stock: nothing was reserved
-        _rows_delete(ReservationIntent.objects.filter(reference=reference))
+        _row_delete(ReservationIntent, reference)
         raise
     except DatabaseError:
         logger.exception("checkout of user %s: saving the order failed; releasing %s", user_id, reference)
@@ -126,7 +127,7 @@ def _order_save(
     """The order and everything that must come with it; (order, (hold confirmation, cart clearing))."""
     # The intent ends with the order. Gone already: this checkout took so long that the
     # sweep released its stock, so it must not make an order.
-    if not _rows_delete(ReservationIntent.objects.filter(reference=reference)):
+    if not _row_delete(ReservationIntent, reference):
         raise ServiceUnavailable("order", "The checkout took too long and was undone; nothing was ordered. Try again.")
     now = timezone.now()
     lines = [
@@ -139,22 +140,26 @@ def _order_save(
         )
         for line in cart.lines
     ]
-    order = Order.objects.create(
+    # Written by statements made once per process (common.outbox.statements.insert), as
+    # save() and bulk_create() write them: those build each INSERT anew every time.
+    order = Order(
         user_id=user_id,
         total=sum((line.line_total for line in lines), Decimal("0.00")),
         reservation_reference=reference,
         payment_due_at=now + timedelta(minutes=settings.ORDER_PAYMENT_MINUTES),
     )
+    insert([order])
     for line in lines:
         line.order = order
-    OrderLine.objects.bulk_create(lines)
-    first_change = OrderStatusChange.objects.create(
+    insert(lines)
+    first_change = OrderStatusChange(
         order=order,
         from_status="",
         to_status=OrderStatus.PENDING,
         changed_by_user_id=caller.user_id,
         changed_by=caller.label,
     )
+    insert([first_change])
     publish(
         "order.created",
         {
@@ -204,7 +209,7 @@ def _reservation_abandon(*, reference: str) -> None:
     and the sweep does it later."""
     try:
         inventory.stock_release(reference=reference)
-        _rows_delete(ReservationIntent.objects.filter(reference=reference))
+        _row_delete(ReservationIntent, reference)
         return
     except DependencyError:
         pass
@@ -214,7 +219,7 @@ def _reservation_abandon(*, reference: str) -> None:
     try:
         with transaction.atomic():
             release_scheduled(reference=reference, try_now=False)  # inventory just failed: the backoff decides
-            _rows_delete(ReservationIntent.objects.filter(reference=reference))
+            _row_delete(ReservationIntent, reference)
     except DatabaseError:  # both inventory and our database are failing: the sweep retries
         logger.exception("reservation %s could not be released nor scheduled; the sweep retries", reference)
 
@@ -229,7 +234,7 @@ def reservation_intents_abandon(*, limit: int = 100) -> int:
         with transaction.atomic():
             # Deleting is the claim: a checkout saving its order meanwhile finds the
             # intent gone and gives up; of two sweeps, one deletes it.
-            if not _rows_delete(ReservationIntent.objects.filter(reference=reference)):
+            if not _row_delete(ReservationIntent, reference):
                 continue
             release = release_scheduled(reference=reference)
         logger.warning("checkout reservation %s was abandoned: releasing it", reference)
@@ -249,11 +254,22 @@ def _checkout_lock_acquire(*, user_id: int) -> None:
 
 
 def _checkout_lock_release(*, user_id: int) -> None:
-    _rows_delete(CheckoutLock.objects.filter(user_id=user_id))
+    _row_delete(CheckoutLock, user_id)
 
 
-def _rows_delete(rows: QuerySet[CheckoutLock] | QuerySet[ReservationIntent]) -> int:
-    """Delete `rows` with one DELETE; how many went. delete() collects them first and,
-    outside a transaction, opens one around the statement (BEGIN, COMMIT): a lock or an
-    intent has no relations, cascades or signals that would need either."""
-    return rows._raw_delete(rows.db)
+def _row_delete(model: type[CheckoutLock] | type[ReservationIntent], key: int | str) -> int:
+    """Delete the row of `model` whose primary key is `key` with one DELETE; how many
+    went (0 or 1). delete() collects the rows first and, outside a transaction, opens one
+    around the statement (BEGIN, COMMIT), and a queryset's DELETE is compiled anew on
+    each call: a lock or an intent has no relations, cascades or signals that would
+    need either, and the statement differs only in the key."""
+    with connection.cursor() as cursor:
+        cursor.execute(_delete_by_key(model), [model._meta.pk.get_db_prep_value(key, connection)])
+        return cursor.rowcount
+
+
+@functools.cache
+def _delete_by_key(model: type[CheckoutLock] | type[ReservationIntent]) -> str:
+    quote = connection.ops.quote_name
+    key_column = cast(str, model._meta.pk.column)  # a concrete primary key has its column
+    return f"DELETE FROM {quote(model._meta.db_table)} WHERE {quote(key_column)} = %s"  # noqa: S608 (names from the model)

@@ -12,7 +12,8 @@ from django.utils import timezone
 from common.idempotency.models import IdempotencyKey
 from common.outbox.dispatcher import dispatch_once
 from common.outbox.models import OutboxDelivery, OutboxEvent
-from orders.models import CheckoutLock, Order, ReservationIntent
+from common.outbox.statements import insert
+from orders.models import CheckoutLock, Order, OrderLine, ReservationIntent
 from orders.tests.conftest import RESERVATIONS, cart_body, cart_items_url, cart_url
 
 pytestmark = pytest.mark.django_db
@@ -288,7 +289,12 @@ def test_a_database_error_after_reserving_releases_the_stock_and_keeps_no_order(
     mocked_responses.post(RESERVATIONS, status=201, json={})
     mocked_responses.add("DELETE", RELEASE_URL, status=200)
 
-    with mock.patch("orders.models.OrderLine.objects.bulk_create", side_effect=DatabaseError("disk full")):
+    def insert_failing_on_the_lines(rows):  # the order is written by then: its rollback is seen
+        if isinstance(rows[0], OrderLine):
+            raise DatabaseError("disk full")
+        insert(rows)
+
+    with mock.patch("orders.services.checkout.insert", side_effect=insert_failing_on_the_lines):
         response = checkout(user_client(USER))
 
     assert response.status_code == 503

@@ -1,0 +1,74 @@
+"""The rows checkout and status changes write and delete through statements made once
+per process (common.outbox.statements.insert, checkout._row_delete) rather than by the
+ORM on each call: each is stored and read back as the ORM would have it."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from common.outbox.models import OutboxEvent
+from common.outbox.statements import insert
+from orders.models import CheckoutLock, Order, OrderLine, OrderStatusChange, ReservationIntent
+from orders.services.checkout import _row_delete
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_row_is_deleted_by_its_key_alone_in_one_statement():
+    now = timezone.now()
+    for reference in ("order-a", "order-b"):
+        ReservationIntent.objects.create(reference=reference, user_id=5, created_at=now)
+    for user_id in (5, 6):
+        CheckoutLock.objects.create(user_id=user_id, acquired_at=now)
+
+    with CaptureQueriesContext(connection) as queries:
+        deleted = (_row_delete(ReservationIntent, "order-a"), _row_delete(CheckoutLock, 5))
+
+    assert deleted == (1, 1)
+    assert [query["sql"].split(None, 1)[0] for query in queries] == ["DELETE", "DELETE"]
+    assert list(ReservationIntent.objects.values_list("reference", flat=True)) == ["order-b"]
+    assert list(CheckoutLock.objects.values_list("user_id", flat=True)) == [6]
+    assert (_row_delete(ReservationIntent, "order-a"), _row_delete(CheckoutLock, 5)) == (0, 0)
+
+
+def test_inserted_rows_read_back_as_the_orm_creates_them():
+    due = timezone.now()
+    made = Order.objects.create(user_id=5, total=Decimal("20.00"), reservation_reference="order-1", payment_due_at=due)
+    written = Order(user_id=5, total=Decimal("20.00"), reservation_reference="order-2", payment_due_at=due)
+    insert([written])
+    lines = [
+        OrderLine(order=written, product_id=p, title="Số đỏ", unit_price=Decimal("10.50"), quantity=2, line_total=21)
+        for p in (1, 2)
+    ]
+    insert(lines)
+    change = OrderStatusChange(order=written, to_status="pending", changed_by="user 5")
+    insert([change])
+
+    read = Order.objects.get(pk=written.pk)
+    assert model_to_dict(read, exclude=["id", "reservation_reference"]) == model_to_dict(
+        made, exclude=["id", "reservation_reference"]
+    )
+    assert (read.created_at, read.updated_at) == (written.created_at, written.updated_at)
+    assert not written._state.adding  # a stored row to Django: save() updates it
+    written.status = "paid"
+    written.save(update_fields=["status"])
+    assert Order.objects.get(pk=written.pk).status == "paid"
+    assert [model_to_dict(line) for line in OrderLine.objects.filter(order=written)] == [
+        model_to_dict(line) for line in lines
+    ]
+    assert model_to_dict(OrderStatusChange.objects.get(pk=change.pk)) == model_to_dict(change)
+    assert OrderStatusChange.objects.get(pk=change.pk).changed_at == change.changed_at
+
+
+def test_a_status_change_is_stored_as_its_event_tells_it(service_client, make_order):
+    order = make_order()
+    service_client.post(f"/api/orders/{order.pk}/payment/", {"payment_id": 7, "method": "card"}, format="json")
+
+    change = OrderStatusChange.objects.filter(order=order).last()
+    event = OutboxEvent.objects.get(event_type="order.status_changed").payload
+    assert (change.from_status, change.to_status, change.changed_by) == ("pending", "paid", "service test")
+    assert change.changed_at.isoformat() == event["changed_at"]
