@@ -211,7 +211,8 @@ def service_settings(name: str, *, base_dir: Path, apps: list[str]) -> dict[str,
         # Kubernetes name their network (README.md, Configuration).
         "TRUSTED_PROXIES": env_list("TRUSTED_PROXIES", "127.0.0.1,::1"),
         "INSTALLED_APPS": [
-            "django.contrib.admin",
+            # django.contrib.admin, whose site imports the apps' admin modules on first use.
+            "common.admin_site.AdminConfig",
             "django.contrib.auth",
             "django.contrib.contenttypes",
             "django.contrib.sessions",
