@@ -27,6 +27,7 @@ through ForwardingHandler.
 """
 
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from http.client import responses
@@ -38,6 +39,7 @@ from django.core.handlers.exception import convert_exception_to_response, respon
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_script_name
 from django.core.signals import request_finished, request_started
 from django.db import connections
+from django.db.backends.signals import connection_created
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase, ResponseHeaders
 from django.middleware.clickjacking import XFrameOptionsMiddleware
@@ -105,7 +107,24 @@ class ForwardingHandler(WSGIHandler):
 
 
 def _holds_database_connection() -> bool:
-    return any(connection.connection is not None for connection in connections.all(initialized_only=True))
+    """Whether the thread holds a database connection. Asked of Django's connections only
+    when it may (_thread.may_hold_connection): after the thread last held none, until it
+    opens (or borrows from the pool) one, which Django announces (connection_created)."""
+    if getattr(_thread, "may_hold_connection", True):
+        _thread.may_hold_connection = any(
+            connection.connection is not None for connection in connections.all(initialized_only=True)
+        )
+    return _thread.may_hold_connection
+
+
+_thread = threading.local()
+
+
+def _connection_opened(sender: object, **kwargs: object) -> None:
+    _thread.may_hold_connection = True
+
+
+connection_created.connect(_connection_opened, dispatch_uid="routing.handler")
 
 
 class AnswerInMemory:
@@ -166,9 +185,7 @@ class Reply:
         self.content = content
         self.set_cookies = set_cookies
         self._has_been_logged = False  # django.utils.log.log_response's mark
-        self._headers: dict[str, tuple[str, str]] = {}
-        for name, value in headers:
-            self[name] = value
+        self._headers = {name.lower(): _header(name, value) for name, value in headers}
 
     @property
     def reason_phrase(self) -> str:
@@ -179,9 +196,7 @@ class Reply:
         return self
 
     def __setitem__(self, name: str, value: str) -> None:
-        if not (name.isascii() and value.isascii()) or _has_line_break(name) or _has_line_break(value):
-            ((name, value),) = ResponseHeaders({name: value}).items()
-        self._headers[name.lower()] = (name, value)
+        self._headers[name.lower()] = _header(name, value)
 
     def __getitem__(self, name: str) -> str:
         return self._headers[name.lower()][1]
@@ -201,6 +216,15 @@ class Reply:
 
     def items(self) -> list[tuple[str, str]]:
         return [*self._headers.values(), *(("Set-Cookie", value) for value in self.set_cookies)]
+
+
+def _header(name: str, value: str) -> tuple[str, str]:
+    """The header as Django's response holds it: as it is when it is ASCII without a line
+    break (nearly always), else converted or refused by Django's ResponseHeaders."""
+    if name.isascii() and value.isascii() and not _has_line_break(name) and not _has_line_break(value):
+        return name, value
+    ((name, value),) = ResponseHeaders({name: value}).items()
+    return name, value
 
 
 def _has_line_break(text: str) -> bool:

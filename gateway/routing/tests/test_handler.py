@@ -125,3 +125,40 @@ def test_a_forwarded_write_counted_in_the_database_sends_them_so_its_connection_
 
     assert response.status_code == 201
     assert sent.names == ["request_started", "request_finished"]
+
+
+def test_a_thread_is_asked_for_its_database_connections_again_once_it_opened_one(monkeypatch):
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    class Held:  # a pooled connection lent to the thread
+        connection = object()
+        alias = "default"
+        settings_dict = {"OPTIONS": {"pool": True}}
+
+        def __init__(self):
+            self.execute_wrappers = []
+
+    asked = []
+    held = []
+
+    def all_connections(initialized_only=False):
+        asked.append(initialized_only)
+        return held
+
+    monkeypatch.setattr(connections, "all", all_connections)
+    seen = []
+
+    def on_a_worker_thread():
+        seen.append(handler._holds_database_connection())  # a new thread: asked
+        seen.append(handler._holds_database_connection())  # held none since: not asked
+        held.append(Held())
+        connection_created.send(sender=None, connection=held[0])
+        seen.append(handler._holds_database_connection())  # opened one: asked
+        seen.append(handler._holds_database_connection())  # may still hold it: asked
+
+    worker = threading.Thread(target=on_a_worker_thread)
+    worker.start()
+    worker.join()
+    assert seen == [False, False, True, True]
+    assert asked == [True, True, True]
