@@ -295,9 +295,21 @@ def book_facets(books: list[tuple[int, int, Decimal]]) -> dict[str, list[dict[st
 
 
 def _facet(model: type[Author] | type[Category], counts: Counter[int]) -> list[dict[str, Any]]:
-    names = dict(model.objects.filter(id__in=counts).values_list("id", "name"))
+    if not counts:
+        return []
+    # Named: the ids that can be among the FACET_SIZE with most books (the rest have fewer
+    # than the FACET_SIZE-th most; names only break ties).
+    most = sorted(counts.values(), reverse=True)[FACET_SIZE - 1] if len(counts) > FACET_SIZE else 0
+    names = {row["id"]: row["name"] for row in _names_of[model]([i for i, count in counts.items() if count >= most])}
     ranked = sorted(counts.items(), key=lambda item: (-item[1], names.get(item[0], ""), item[0]))
     return [{"id": i, "name": names[i], "count": count} for i, count in ranked if i in names][:FACET_SIZE]
+
+
+def _names_read(model: type[Author] | type[Category]) -> statements.ByKeys:
+    return statements.ByKeys(lambda keys: model.objects.filter(id__in=keys).values("id", "name"))
+
+
+_names_of = {Author: _names_read(Author), Category: _names_read(Category)}
 
 
 SUGGEST_SIZE = 8  # titles, and authors, per suggestion

@@ -29,7 +29,7 @@ class Statement:
     converters: tuple[tuple[int, tuple[Converter, ...], Any], ...]  # (column, converters, expression)
 
     @classmethod
-    def of(cls, queryset: QuerySet[Any, dict[str, Any]]) -> "Statement":
+    def of(cls, queryset: QuerySet[Any, Any]) -> "Statement":
         query = queryset.query
         compiler = query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
@@ -64,7 +64,7 @@ class ByKeys:
     """Rows of `rows(keys)`, whose SQL differs only in its keys (its parameters, in the
     order given): compiled once per number of keys."""
 
-    def __init__(self, rows: Callable[[Sequence[int]], QuerySet[Any, dict[str, Any]]]) -> None:
+    def __init__(self, rows: Callable[[Sequence[int]], QuerySet[Any, Any]]) -> None:
         self._rows = rows
         self._compiled: dict[int, Statement] = {}
 

@@ -361,6 +361,21 @@ def test_facets_list_the_categories_with_most_books_first_and_at_most_twenty(api
     assert (categories[0]["name"], categories[0]["count"]) == ("Loại 05", 2)
 
 
+def test_facets_tied_at_the_twentieth_are_ranked_by_name_as_when_every_one_is_named(api_client, make_book):
+    """Only the ids that can be in the twenty are named: the ties at the twentieth count
+    are still broken by name, then id, as when the names of every match were read."""
+    counts = {f"Tác giả {chr(ord('Z') - i)}": 1 + (i % 3 == 0) + (i % 7 == 0) for i in range(26)}
+    for author, books in counts.items():
+        for n in range(books):
+            make_book(f"Sách {author} {n}", author=author, category=author)
+
+    facets = api_client.get("/api/books/search/", {"search_term": "sach"}).json()["facets"]
+
+    every = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_SIZE]
+    for facet in ("authors", "categories"):
+        assert [(f["name"], f["count"]) for f in facets[facet]] == every
+
+
 def test_facets_at_the_count_cap_count_the_matches_counted(api_client, make_book, monkeypatch):
     from catalog.selectors import BookSearch
 
