@@ -31,6 +31,8 @@ from common.auth import Caller
 from common.background import run_in_background
 from common.errors import Conflict, DependencyError, NotFound, ServiceUnavailable
 from common.outbox.publisher import publish
+from common.outbox.statements import insert
+from payments import statements
 from payments.cards import Card
 from payments.clients import orders
 from payments.errors import PaymentErrorCode
@@ -118,7 +120,7 @@ def _payment_open(*, order: orders.OrderSummary, method: str, card: Card | None,
         # loser's insert wait for the winner's commit; SQLite serializes them): looking
         # for a live payment first would only ask the database twice.
         with _alone_or_in_savepoint():
-            payment = Payment.objects.create(
+            payment = Payment(
                 order_id=order.id,
                 user_id=order.user_id,
                 amount=order.total,
@@ -128,6 +130,7 @@ def _payment_open(*, order: orders.OrderSummary, method: str, card: Card | None,
                 card_last4="" if cod else cast(Card, card).last4,
                 provider="" if cod else get_provider().name,
             )
+            insert([payment])  # as create() writes it, by a statement made once per process
     except IntegrityError:
         if live := Payment.objects.filter(order_id=order.id, status__in=LIVE_STATUSES).first():
             raise _already_paying(live) from None
@@ -177,9 +180,8 @@ def _record(payment: Payment, kind: str, result: ProviderResult | None, created_
             "failure_code": result.failure_code,
             "failure_message": result.failure_message,
         }
-    row = PaymentTransaction.objects.create(
-        payment=payment, kind=kind, amount=payment.amount, created_by=created_by, **fields
-    )
+    row = PaymentTransaction(payment=payment, kind=kind, amount=payment.amount, created_by=created_by, **fields)
+    insert([row])  # as create() writes it, by a statement made once per process
     kept = getattr(payment, "_prefetched_objects_cache", {}).get("transactions")
     if isinstance(kept, list):  # _transactions_kept's
         kept.append(row)
@@ -214,10 +216,9 @@ def _moved(payment: Payment, *, expected: tuple[str, ...], unless_cancelled: boo
     second (the request or the recovery sweep) changes nothing. True if it moved; the
     payment in hand then holds the changes."""
     changes["updated_at"] = timezone.now()
-    still = Payment.objects.filter(pk=payment.pk, status__in=expected)
-    if unless_cancelled:
-        still = still.filter(order_cancelled=False)
-    if not still.update(**changes):
+    if not statements.payment_update_if(
+        payment.pk, expected=expected, unless_cancelled=unless_cancelled, changes=changes
+    ):
         return False
     for field, value in changes.items():
         setattr(payment, field, value)
@@ -275,7 +276,7 @@ def _payment_complete(payment: Payment, *, created_by: str) -> Payment:
         return _payment_give_up(payment.pk, order_status=order.status, created_by=created_by)
     if payment.method == PaymentMethod.COD:
         return _cash_registered(payment.pk, created_by=created_by)
-    if Payment.objects.filter(pk=payment.pk, order_cancelled=True).exists():  # cancelled since: take nothing
+    if statements.payment_order_cancelled(payment.pk):  # cancelled since: take nothing
         return _payment_give_up(payment.pk, order_status=CANCELLED_ORDER_STATUS, created_by=created_by)
     result = _provider_call(lambda: get_provider().capture(reference=payment.reference), f"capture of {payment}")
     if not result.succeeded:  # the order is paid: keep trying to capture (recovery sweep)
