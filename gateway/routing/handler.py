@@ -178,14 +178,17 @@ class Reply:
     streaming = False
     cookies: MappingProxyType[str, Any] = MappingProxyType({})  # the gateway sets none of its own
 
-    def __init__(self, status: int, headers: list[tuple[str, str]], content: bytes, set_cookies: list[str]):
+    def __init__(self, status: int, headers: dict[str, tuple[str, str]], content: bytes, set_cookies: list[str]):
+        """`headers`: (name, value) by lowered name (routing.proxy.passed_back)."""
         if not 100 <= status <= 599:  # as HttpResponse refuses it
             raise ValueError("HTTP status code must be an integer from 100 to 599.")
         self.status_code = status
         self.content = content
         self.set_cookies = set_cookies
         self._has_been_logged = False  # django.utils.log.log_response's mark
-        self._headers = {name.lower(): _header(name, value) for name, value in headers}
+        if not _plain("".join(f"{name}{value}" for name, value in headers.values())):
+            headers = {lowered: _header(name, value) for lowered, (name, value) in headers.items()}
+        self._headers = headers
 
     @property
     def reason_phrase(self) -> str:
@@ -221,14 +224,14 @@ class Reply:
 def _header(name: str, value: str) -> tuple[str, str]:
     """The header as Django's response holds it: as it is when it is ASCII without a line
     break (nearly always), else converted or refused by Django's ResponseHeaders."""
-    if name.isascii() and value.isascii() and not _has_line_break(name) and not _has_line_break(value):
+    if _plain(name) and _plain(value):
         return name, value
     ((name, value),) = ResponseHeaders({name: value}).items()
     return name, value
 
 
-def _has_line_break(text: str) -> bool:
-    return "\n" in text or "\r" in text
+def _plain(text: str) -> bool:
+    return text.isascii() and "\n" not in text and "\r" not in text
 
 
 class ForwardedRequest(WSGIRequest):

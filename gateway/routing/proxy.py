@@ -161,33 +161,33 @@ def _call(service: str, method: str, target: str, headers: dict[str, str], body:
     return answer
 
 
-def passed_back(answer: Answer) -> tuple[list[tuple[str, str]], list[str]]:
-    """The headers of a service's answer as the gateway passes them back, and its
-    Set-Cookie values. A repeated header's values are joined with ", " (RFC 9110 5.3),
-    under its first spelling; Content-Type, if the service sent one, comes first (where
-    Django's response keeps its own)."""
+def passed_back(answer: Answer) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """The headers of a service's answer as the gateway passes them back, by their
+    lowered name, and its Set-Cookie values. A repeated header's values are joined with
+    ", " (RFC 9110 5.3), under its first spelling; Content-Type, if the service sent
+    one, comes first (where Django's response keeps its own)."""
     copied: dict[str, tuple[str, str]] = {}
     cookies = []
     for name, value in answer.headers:
         lowered = name.lower()
-        if lowered == "set-cookie":
-            cookies.append(value)
-        elif lowered not in _NOT_COPIED_OUT:
-            first = copied.get(lowered)
-            copied[lowered] = (first[0], f"{first[1]}, {value}") if first else (name, value)
-    content_type = copied.pop("content-type", None)
-    headers = list(copied.values())
-    if content_type is not None:
-        headers.insert(0, content_type)
-    return headers, cookies
+        if lowered in _NOT_COPIED_OUT:
+            if lowered == "set-cookie":
+                cookies.append(value)
+        elif (first := copied.get(lowered)) is not None:
+            copied[lowered] = (first[0], f"{first[1]}, {value}")
+        else:
+            copied[lowered] = (name, value)
+    if "content-type" in copied and next(iter(copied)) != "content-type":
+        copied = {"content-type": copied.pop("content-type"), **copied}
+    return copied, cookies
 
 
 def proxied(answer: Answer) -> "ProxiedResponse":
     response = ProxiedResponse(answer.body, status=answer.status)
     headers, response.set_cookies = passed_back(answer)
-    if not headers or headers[0][0].lower() != "content-type":
+    if "content-type" not in headers:
         del response["Content-Type"]
-    for name, value in headers:
+    for name, value in headers.values():
         response[name] = value
     return response
 
