@@ -68,6 +68,13 @@ class AdminConfig(SimpleAdminConfig):
 
     default_site = "common.admin_site.AdminSite"
 
+    def ready(self) -> None:
+        super().ready()
+        # The site made now, as autodiscover would make it: the admin's system checks check
+        # the sites made so far (django.contrib.admin.sites.all_sites), and this one then
+        # discovers (AdminSite.check).
+        admin.site.name  # noqa: B018 (made on first attribute read)
+
 
 class LazyAdminURLconf(ModuleType):
     """The site's URLconf, as a module for a URLResolver, whose `urlpatterns` the site makes

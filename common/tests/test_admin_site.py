@@ -29,16 +29,35 @@ print("common.outbox.admin" in sys.modules, admin.site._registry.get(OutboxEvent
 
 
 def test_a_fresh_process_loads_the_admin_modules_and_the_schema_views_on_first_use_only():
+    assert run(STARTUP) == ["[]", "True OutboxEventAdmin"]
+
+
+def run(script: str) -> list[str]:
+    """The lines `script` prints, run in a fresh process with this suite's settings."""
     common_dir = Path(__file__).resolve().parents[1]
     result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(STARTUP)],
+        [sys.executable, "-c", textwrap.dedent(script)],
         cwd=common_dir,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "PYTHONPATH": str(common_dir)},
         capture_output=True,
         text=True,
         check=True,
     )
-    assert result.stdout.splitlines() == ["[]", "True OutboxEventAdmin"]
+    return result.stdout.splitlines()
+
+
+CHECKS = """
+import sys
+import django
+from django.core import checks
+
+django.setup()
+print("common.outbox.admin" in sys.modules, checks.run_checks(tags=["admin"]), "common.outbox.admin" in sys.modules)
+"""
+
+
+def test_the_admins_system_checks_check_every_model_admin():
+    assert run(CHECKS) == ["False [] True"]
 
 
 def test_the_site_discovers_once_whatever_asks_first(monkeypatch):
