@@ -23,6 +23,7 @@ from orders.errors import OrderErrorCode
 from orders.models import Order, OrderStatus, OrderStatusChange, PaymentMethod
 from orders.selectors import order_by_key
 from orders.services.stock import release_scheduled
+from orders.statements import order_fields_save
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def _order_take(order: Order, *, payment_id: int, method: str, by_service: str) 
     if method == PaymentMethod.CARD:  # taken and paid in one UPDATE
         _order_move(order, to_status=OrderStatus.PAID, caller=Caller(user_id=None, service=by_service), saving=taken)
     else:
-        order.save(update_fields=[*taken, "updated_at"])
+        order_fields_save(order, (*taken, "updated_at"))
 
 
 def order_cancel_refunded(*, order_id: int, by_service: str) -> Order | None:
@@ -190,7 +191,7 @@ def _order_move(
     `saving`: other fields the caller has changed on `order`, saved with the status."""
     from_status = order.status
     order.status = to_status
-    order.save(update_fields=["status", *saving, "updated_at"])
+    order_fields_save(order, ("status", *saving, "updated_at"))
     change = OrderStatusChange(
         order=order,
         from_status=from_status,

@@ -1,11 +1,12 @@
 """The rows checkout and status changes write and delete through statements made once
-per process (common.outbox.statements.insert, checkout._row_delete) rather than by the
-ORM on each call: each is stored and read back as the ORM would have it."""
+per process (common.outbox.statements.insert, checkout._row_delete,
+statements.order_fields_save) rather than by the ORM on each call: each is stored and
+read back as the ORM would have it."""
 
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,6 +15,7 @@ from common.outbox.models import OutboxEvent
 from common.outbox.statements import insert
 from orders.models import CheckoutLock, Order, OrderLine, OrderStatusChange, ReservationIntent
 from orders.services.checkout import _row_delete
+from orders.statements import order_fields_save
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +74,34 @@ def test_a_status_change_is_stored_as_its_event_tells_it(service_client, make_or
     event = OutboxEvent.objects.get(event_type="order.status_changed").payload
     assert (change.from_status, change.to_status, change.changed_by) == ("pending", "paid", "service test")
     assert change.changed_at.isoformat() == event["changed_at"]
+
+
+def test_an_orders_fields_are_updated_as_save_updates_them(make_order):
+    written, saved = make_order(), make_order()
+    fields = ("status", "payment_id", "payment_due_at", "cash_on_delivery", "updated_at")
+    for order in (written, saved):
+        order.status, order.payment_id, order.payment_due_at, order.cash_on_delivery = "paid", 7, None, True
+        order.total = Decimal("99.00")  # changed on the instance, but not among the fields saved
+    before = written.updated_at
+
+    with CaptureQueriesContext(connection) as queries:
+        order_fields_save(written, fields)
+    saved.save(update_fields=list(fields))
+
+    assert [query["sql"].split(None, 1)[0] for query in queries] == ["UPDATE"]
+    assert written.updated_at > before  # auto_now, on the instance as save() sets it
+    with connection.cursor() as cursor:  # as stored, before any conversion on the way back
+        cursor.execute(
+            "SELECT status, payment_id, payment_due_at, cash_on_delivery, total FROM orders_order WHERE id IN (%s, %s)",
+            [written.pk, saved.pk],
+        )
+        assert cursor.fetchone() == cursor.fetchone()
+    assert Order.objects.get(pk=written.pk).updated_at == written.updated_at
+    assert Order.objects.get(pk=written.pk).total == Decimal("20.00")
+
+
+def test_updating_an_order_that_is_not_there_fails_as_save_does(make_order):
+    order = make_order()
+    Order.objects.filter(pk=order.pk).delete()
+    with pytest.raises(DatabaseError):
+        order_fields_save(order, ("status",))
