@@ -1,6 +1,8 @@
 import functools
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.utils.serializer_helpers import BindingDict
@@ -146,7 +148,18 @@ class BookCoverSerializer(Serializer):
 
 
 _DATE = serializers.DateField()
-_DATETIME = serializers.DateTimeField()
+
+
+class _DateTimeField(serializers.DateTimeField):
+    """DRF's, in the default time zone rather than the current one, which is the same one
+    here (nothing activates another) and costs a lookup in a context-local for each value:
+    most of the CPU of writing a book's two times."""
+
+    def default_timezone(self) -> Any:
+        return timezone.get_default_timezone() if settings.USE_TZ else None
+
+
+_DATETIME = _DateTimeField()
 _PRICE = BookSerializer._declared_fields["price"]
 
 

@@ -163,3 +163,13 @@ def test_every_read_answers_a_book_as_its_serializer_writes_its_model(make_book,
     for book in answered:
         assert orjson.dumps(book) == orjson.dumps(expected[book["id"]])
     assert expected[full.id]["cover_url"] == "http://testserver/api/books/media/covers/1-a.png"
+
+
+@pytest.mark.parametrize("time_zone", ["UTC", "Asia/Ho_Chi_Minh", "America/St_Johns"])
+def test_a_books_times_are_written_as_drfs_field_writes_them_in_the_time_zone_set(make_book, settings, time_zone):
+    settings.TIME_ZONE = time_zone
+    book = selectors.book_get(make_book("Số đỏ").pk)
+    answer = BookSerializer(book).data
+
+    for name in ("created_at", "updated_at"):
+        assert answer[name] == serializers.DateTimeField().to_representation(getattr(book, name))
