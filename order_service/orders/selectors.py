@@ -1,9 +1,8 @@
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import QuerySet
-from django.db.models.query import RawQuerySet
 
 from common.auth import Caller
 from common.db import filter_given
@@ -15,26 +14,46 @@ _M = TypeVar("_M", bound=models.Model)
 
 
 class _ReadByKey(Generic[_M]):
-    """The rows of `rows(key)`, read through raw() with the SQL the ORM wrote for the
-    first key. Django compiles a queryset's SQL anew each time it runs, most of the CPU
-    of a read by key, while these differ only in the key, a parameter. The rows are
-    models as the queryset's, each field converted from the database as it would be.
-    A locking one compiles, and so checks that it is in a transaction, only the first
-    time: its callers are all atomic."""
+    """The rows of `rows(key)`, read with the SQL the ORM wrote for the first key.
+    Django compiles a queryset's SQL anew each time it runs, most of the CPU of a read
+    by key, while these differ only in the key, a parameter; raw() would still find the
+    columns, their converters and the model's fields again on each read. Kept with the
+    SQL: the compiler's converters for its columns (each field converted from the
+    database as the queryset's would be), and the rows are made by Model.from_db, as a
+    queryset makes them. A locking one compiles, and so checks that it is in a
+    transaction, only the first time: its callers are all atomic."""
 
     def __init__(self, rows: Callable[[int], QuerySet[_M]]) -> None:
         self._rows = rows
-        self._compiled: tuple[type[_M], str] | None = None
+        self._compiled: tuple[type[_M], str, list[str], dict[int, tuple[list, Any]]] | None = None
 
-    def __call__(self, key: int) -> "RawQuerySet[_M]":
+    def __call__(self, key: int) -> list[_M]:
         if self._compiled is None:
-            queryset = self._rows(key)
-            sql, params = queryset.query.sql_with_params()
-            if params != (key,):
-                raise ValueError(f"a read by key takes the key as its one parameter, not {params}")
-            self._compiled = (queryset.model, sql)
-        model, sql = self._compiled
-        return model._default_manager.raw(sql, [key])
+            self._compiled = self._compile(self._rows(key), key)
+        model, sql, names, converters = self._compiled
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [key])
+            rows = cursor.fetchall()
+        found = []
+        for row in rows:
+            values = list(row)
+            for position, (functions, expression) in converters.items():
+                for convert in functions:  # as the queryset's compiler applies them, with this thread's connection
+                    values[position] = convert(values[position], expression, connection)
+            found.append(model.from_db(connection.alias, names, values))
+        return found
+
+    @staticmethod
+    def _compile(queryset: QuerySet[_M], key: int) -> tuple[type[_M], str, list[str], dict[int, tuple[list, Any]]]:
+        compiler = queryset.query.get_compiler(queryset.db)
+        sql, params = compiler.as_sql()
+        if params != (key,):
+            raise ValueError(f"a read by key takes the key as its one parameter, not {params}")
+        columns = [column for column, _, _ in compiler.select]
+        names = [column.target.attname for column in columns]
+        if names != [field.attname for field in queryset.model._meta.concrete_fields]:
+            raise ValueError(f"a read by key reads every field of its model in order, not {names}")
+        return queryset.model, sql, names, compiler.get_converters(columns)
 
 
 # One row by its key: without first()'s ORDER BY, which has nothing to sort.
