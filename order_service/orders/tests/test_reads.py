@@ -52,7 +52,7 @@ def test_an_order_is_three_reads_and_someone_elses_one(user_client, make_order):
 
 
 def test_reads_by_key_give_the_values_the_orm_gives(make_order):
-    # Read through raw() with SQL compiled once: each field converted as a queryset's,
+    # Read with SQL and converters compiled once: each field converted as a queryset's,
     # and each read sees the rows as they are now.
     order = make_order()
     for _ in range(2):
