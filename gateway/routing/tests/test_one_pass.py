@@ -9,6 +9,7 @@ import re
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
@@ -17,7 +18,7 @@ from django.db import close_old_connections
 
 from common.auth import mint_access_token
 from common.metrics import REGISTRY
-from routing import breakers, proxy
+from routing import breakers, proxy, rate_limits
 from routing.handler import ForwardingHandler, OnePassForwarding, gateway_application
 from routing.rates import Rate
 
@@ -190,11 +191,15 @@ CASES = {
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("method", "path", "options"), CASES.values(), ids=CASES.keys())
-def test_one_pass_answers_as_the_django_chain(method, path, options, stand_in, settings, caplog, closed_port_url):
+def test_one_pass_answers_as_the_django_chain(
+    method, path, options, stand_in, settings, caplog, closed_port_url, monkeypatch
+):
     caplog.set_level("INFO")
     options = dict(options)
     if options.pop("limit", False):
         settings.GATEWAY_RATE_LIMITS = {**settings.GATEWAY_RATE_LIMITS, "login": Rate(0, 60)}
+        # The same Retry-After in both answers, whatever second each comes in.
+        monkeypatch.setattr(rate_limits, "time", SimpleNamespace(time=lambda: 1_000_000.5))
     if options.pop("down", False):
         settings.SERVICE_URLS = {**settings.SERVICE_URLS, "book": closed_port_url}
     breaker_open = options.pop("breaker", False)
