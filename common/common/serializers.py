@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.http import QueryDict
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.settings import api_settings
 
 NOT_A_STRING = "Not a valid string."
@@ -61,11 +62,38 @@ class ModelSerializer(JsonTypesMixin, serializers.ModelSerializer[Any]):
     pass
 
 
+_kept: dict[type[serializers.BaseSerializer[Any]], serializers.BaseSerializer[Any]] = {}
+
+
+def _kept_serializer(serializer_class: type[serializers.BaseSerializer[Any]]) -> serializers.BaseSerializer[Any]:
+    """One serializer of the class for the process, its fields built once: DRF builds a
+    serializer's fields anew for each instance (a deep copy of the declared ones, and for
+    a ModelSerializer a mapping of the model's fields too), most of the CPU it takes to
+    read a body or write an answer (docs/performance.md). Neither run_validation nor
+    to_representation keeps anything on a serializer or its fields (a field's validators
+    are made on first use, the same whichever thread makes them), so one serves every
+    thread. Only for serializers that need nothing of the call: no context, instance or
+    partial, and no validate method reading initial_data."""
+    kept = _kept.get(serializer_class)
+    if kept is None:
+        kept = serializer_class()
+        kept.fields  # type: ignore[attr-defined]  # noqa: B018 (built here, before any thread shares it)
+        kept = _kept.setdefault(serializer_class, kept)
+    return kept
+
+
 def validated(serializer_class: type[serializers.BaseSerializer[Any]], data: Any) -> dict[str, Any]:
-    """The validated data of `data`, or the 400 naming each bad field."""
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    validated_data: dict[str, Any] = serializer.validated_data
+    """The validated data of `data`, or the 400 naming each bad field: what
+    `serializer_class(data=data).is_valid(raise_exception=True)` gives, read by the
+    class's kept serializer."""
+    try:
+        validated_data: dict[str, Any] = _kept_serializer(serializer_class).run_validation(data)
+    except serializers.ValidationError as refused:
+        errors = refused.detail
+        # is_valid's words for a body of null (Serializer.errors)
+        if isinstance(errors, list) and len(errors) == 1 and getattr(errors[0], "code", None) == "null":
+            errors = {api_settings.NON_FIELD_ERRORS_KEY: [ErrorDetail("No data provided", code="null")]}
+        raise serializers.ValidationError(errors) from None
     return validated_data
 
 
@@ -76,21 +104,8 @@ def validated_query(serializer_class: type[serializers.BaseSerializer[Any]], req
     return validated(serializer_class, request.query_params.dict())
 
 
-_readers: dict[type[serializers.Serializer[Any]], serializers.Serializer[Any]] = {}
-
-
 def represent(serializer_class: type[serializers.Serializer[Any]], instance: Any) -> Any:
-    """What `serializer_class(instance).data` gives, from one serializer of that class
-    kept for the process, so its fields are built once rather than for every response.
-
-    DRF builds a serializer's fields anew for each instance (a deep copy of the declared
-    ones, and for a ModelSerializer a mapping of the model's fields too), most of the
-    CPU it takes to write an answer (docs/performance.md). to_representation keeps
-    nothing on the serializer, so one serves every thread. For serializers whose output
-    needs no context (no request in it)."""
-    reader = _readers.get(serializer_class)
-    if reader is None:
-        reader = serializer_class()
-        reader.fields  # noqa: B018 (built here, before any thread shares the reader)
-        reader = _readers.setdefault(serializer_class, reader)
-    return reader.to_representation(instance)
+    """What `serializer_class(instance).data` gives, from the class's kept serializer,
+    so its fields are built once rather than for every response. For serializers whose
+    output needs no context (no request in it)."""
+    return _kept_serializer(serializer_class).to_representation(instance)

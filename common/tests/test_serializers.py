@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from rest_framework import serializers
 
+from common.errors import exception_handler
 from common.outbox.models import OutboxDelivery, OutboxEvent
 from common.serializers import NOT_A_STRING, ModelSerializer, Serializer, represent, validated, validated_query
 
@@ -110,6 +111,103 @@ def test_validated_gives_the_clean_data_or_raises_naming_the_bad_fields():
     with pytest.raises(serializers.ValidationError) as refused:
         validated(PriceSerializer, {"title": "", "price": "x"})
     assert set(refused.value.detail) == {"title", "price"}
+
+
+class LineSerializer(Serializer):
+    product_id = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=9, default=1)
+
+
+class OrderSerializer(Serializer):
+    reference = serializers.RegexField(r"^[a-z]{1,8}$", error_messages={"invalid": "1 to 8 letters"})
+    lines = serializers.ListField(child=LineSerializer(), min_length=1, max_length=3)
+    billing = PriceSerializer(required=False)
+    tags = serializers.DictField(required=False)
+    method = serializers.ChoiceField(choices=["card", "cod"], default="cod")
+
+    def validate_lines(self, lines: list[dict]) -> list[dict]:
+        if len({line["product_id"] for line in lines}) < len(lines):
+            raise serializers.ValidationError("Each product once.")
+        return lines
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["method"] == "card" and "billing" not in attrs:
+            raise serializers.ValidationError({"billing": ["Needed to pay by card."]})
+        if attrs["reference"] == "refused":
+            raise serializers.ValidationError("Refused as a whole.")
+        return attrs
+
+
+LINE = {"product_id": 1, "quantity": 2}
+BILLING = {"title": "Dune", "price": "9.50"}
+BODIES = [
+    {"reference": "abc", "lines": [LINE]},
+    {"reference": "abc", "lines": [LINE, {"product_id": 2}], "method": "card", "billing": BILLING, "tags": {"a": 1}},
+    {},
+    None,
+    [],
+    [{"reference": "abc", "lines": [LINE]}],
+    "text",
+    12,
+    True,
+    {"reference": 12, "lines": [LINE]},
+    {"reference": "ABC!", "lines": []},
+    {"reference": "abc", "lines": {"product_id": 1}},
+    {"reference": "abc", "lines": [LINE, LINE]},
+    {"reference": "abc", "lines": [LINE, {"product_id": 0, "quantity": 10}, "x", None]},
+    {"reference": "abc", "lines": [LINE] * 4},
+    {"reference": "abc", "lines": [LINE], "method": "card"},
+    {"reference": "abc", "lines": [LINE], "method": "cheque", "tags": []},
+    {"reference": "abc", "lines": [LINE], "method": "card", "billing": {"title": 5, "price": 9.5}},
+    {"reference": "abc", "lines": [LINE], "method": "card", "billing": {"title": "", "price": "x"}},
+    {"reference": "abc", "lines": [LINE], "billing": None},
+    {"reference": "abc", "lines": [LINE], "billing": []},
+    {"reference": "refused", "lines": [LINE]},
+    {"reference": None, "lines": None},
+]
+
+
+def checked(check, serializer_class, data):
+    try:
+        return "valid", check(serializer_class, data)
+    except serializers.ValidationError as refused:
+        answer = exception_handler(refused, {})
+        assert answer is not None
+        return "refused", (refused.detail, refused.get_codes(), answer.status_code, answer.data)
+
+
+def checked_by_is_valid(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+@pytest.mark.parametrize("body", BODIES)
+def test_validated_answers_as_a_fresh_serializers_is_valid(body):
+    assert checked(validated, OrderSerializer, body) == checked(checked_by_is_valid, OrderSerializer, body)
+
+
+@pytest.mark.parametrize("body", [{}, None, [], "text", {"title": 5, "price": "1"}, {"title": "Dune", "price": "1"}])
+def test_validated_of_a_flat_serializer_answers_as_is_valid(body):
+    assert checked(validated, PriceSerializer, body) == checked(checked_by_is_valid, PriceSerializer, body)
+
+
+def test_validated_builds_the_fields_once():
+    validated(OrderSerializer, BODIES[0])
+
+    def built_again(*args, **kwargs):
+        raise AssertionError("the fields were built again")
+
+    with mock.patch.object(OrderSerializer, "get_fields", built_again):
+        assert validated(OrderSerializer, BODIES[1])["method"] == "card"
+
+
+def test_one_kept_serializer_validates_for_many_threads_at_once():
+    bodies = BODIES * 20
+    expected = [checked(checked_by_is_valid, OrderSerializer, body) for body in bodies]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(5):
+            assert list(pool.map(lambda body: checked(validated, OrderSerializer, body), bodies)) == expected
 
 
 class DeliverySerializer(ModelSerializer):
