@@ -169,6 +169,15 @@ def _title_starts(folded: str) -> Q:
     return Q(title_folded__gte=folded, title_folded__lt=folded[:-1] + chr(last + 1))
 
 
+# The authors and categories whose (folded) name holds a search's term.
+_authors_holding = statements.ByPattern(
+    lambda text: Author.objects.filter(name_folded__contains=text).order_by().values("id")
+)
+_categories_holding = statements.ByPattern(
+    lambda text: Category.objects.filter(name_folded__contains=text).order_by().values("id")
+)
+
+
 class BookSearch:
     """Books matching a term: an exact id, or part of the title, author or category
     name, accent- and case-insensitively; best matches first.
@@ -200,12 +209,8 @@ class BookSearch:
             self.exact_ids.update(Book.objects.filter(isbn=isbn).values_list("id", flat=True))
         # Matching authors and categories are looked up first (small tables), so each
         # books query filters indexed columns of one table instead of a join.
-        self.author_ids = list(
-            Author.objects.filter(name_folded__contains=self.folded).order_by().values_list("id", flat=True)
-        )
-        self.category_ids = list(
-            Category.objects.filter(name_folded__contains=self.folded).order_by().values_list("id", flat=True)
-        )
+        self.author_ids = [row["id"] for row in _authors_holding(self.folded)]
+        self.category_ids = [row["id"] for row in _categories_holding(self.folded)]
         match = Q(title_folded__contains=self.folded) | self._by_author_or_category()
         if self.exact_ids:
             match |= Q(id__in=self.exact_ids)

@@ -78,6 +78,24 @@ class ByKeys:
         return statement.rows(keys)
 
 
+class ByPattern:
+    """Rows of `rows(text)`, whose SQL differs only in one LIKE pattern holding `text`
+    (a `__contains` lookup): compiled once."""
+
+    def __init__(self, rows: Callable[[str], QuerySet[Any, Any]]) -> None:
+        self._rows = rows
+        self._compiled: Statement | None = None
+
+    def __call__(self, text: str) -> list[dict[str, Any]]:
+        pattern = f"%{connection.ops.prep_for_like_query(text)}%"
+        if self._compiled is None:
+            statement = Statement.of(self._rows(text))
+            if statement.params != (pattern,):
+                raise ValueError(f"a read by pattern takes the pattern as its one parameter, not {statement.params}")
+            self._compiled = statement
+        return self._compiled.rows([pattern])
+
+
 def count_statement(queryset: QuerySet[Any, Any]) -> tuple[str, tuple[Any, ...]]:
     """The statement queryset.count() runs, with its parameters: recorded as it runs."""
     ran: list[tuple[str, tuple[Any, ...]]] = []

@@ -74,3 +74,18 @@ def test_no_book_is_a_404_and_no_ids_no_rows(db):
     assert selectors.books_by_ids([]) == []
     assert selectors.book_list().count() == 0
     assert selectors.book_list()[0:0] == []
+
+
+@pytest.mark.parametrize("term", ["an", "50%", "a_b", "back\\slash", "ngô", "x"])
+def test_the_authors_and_categories_a_term_is_in_are_what_the_orm_finds(make_book, term):
+    from catalog.folding import fold
+    from catalog.models import Author, Category
+
+    for name in ["Anh Đức", "50% off", "a_b c", "axb", "back\\slash", "Ngô Tất Tố", "Nam Cao"]:
+        make_book(f"Book by {name}", author=name, category=name)
+    folded = fold(term)
+
+    for _ in range(2):  # compiled, then from the statement kept
+        for holding, model in ((selectors._authors_holding, Author), (selectors._categories_holding, Category)):
+            found = sorted(row["id"] for row in holding(folded))
+            assert found == sorted(model.objects.filter(name_folded__contains=folded).values_list("id", flat=True))
