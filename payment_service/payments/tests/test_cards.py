@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from payments.cards import Card, card_brand, luhn_valid
 from payments.models import SandboxCharge
@@ -98,6 +100,24 @@ def test_every_call_is_idempotent_by_reference():
     assert provider.refund(reference="payment-1", amount=Decimal("12.00")).succeeded
     assert provider.refund(reference="payment-1", amount=Decimal("12.00")).succeeded
     assert books() == ("refunded", Decimal("12.00"))
+
+
+def test_capturing_an_authorization_is_one_update_storing_its_time_as_the_orm_does():
+    first = sandbox_authorize("4242424242424242")
+    sandbox_authorize("5555555555554444", reference="payment-2")
+    by_orm = SandboxCharge.objects.get(reference="payment-2")
+
+    with CaptureQueriesContext(connection) as queries:
+        captured = SandboxProvider().capture(reference="payment-1")
+    SandboxCharge.objects.filter(pk=by_orm.pk).update(state="captured", updated_at=by_orm.updated_at)
+
+    assert (captured.succeeded, captured.reference) == (True, first.reference)
+    assert [query["sql"].split(None, 1)[0] for query in queries] == ["UPDATE"]
+    with connection.cursor() as cursor:  # the times as stored: the same type and form
+        cursor.execute("SELECT state, updated_at FROM payments_sandboxcharge ORDER BY reference")
+        (state, written), (state_by_orm, by_orm_time) = cursor.fetchall()
+    assert (state, type(written)) == (state_by_orm, type(by_orm_time))
+    assert SandboxCharge.objects.get(reference="payment-1").updated_at > by_orm.updated_at
 
 
 def test_a_voided_authorization_cannot_be_captured_and_a_captured_one_cannot_be_voided():
