@@ -1,11 +1,9 @@
-import functools
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.request import Request
-from rest_framework.utils.serializer_helpers import BindingDict
 
 from catalog.folding import fold
 from catalog.models import MAX_PAGES, Author, Book, Category
@@ -261,21 +259,3 @@ class BookListQuerySerializer(BrowseQuerySerializer):
         if sort and ordering:
             raise serializers.ValidationError({"sort": ["Give sort or ordering, not both."]})
         return {**attrs, "order_by": SORTS[sort] if sort else (ordering or "id", "id")}
-
-
-@functools.cache
-def _fields_of(query: type[Serializer]) -> BindingDict:
-    """A query serializer's fields, made once for the process: DRF deep-copies a
-    serializer's declared fields for every instance. Reading a value keeps nothing on a
-    field, so one set serves every thread (as common.events' payloads')."""
-    return query().fields
-
-
-def query_of(query: type[Serializer], request: Request) -> dict[str, Any]:
-    """common.serializers.validated_query's answer (the query string read as a plain
-    dict, or the 400 naming each bad parameter), read with the fields made once."""
-    serializer = query(data=request.query_params.dict())
-    serializer.fields = _fields_of(query)
-    serializer.is_valid(raise_exception=True)
-    validated: dict[str, Any] = serializer.validated_data
-    return validated

@@ -25,7 +25,6 @@ from catalog.serializers import (
     SuggestionsSerializer,
     SuggestQuerySerializer,
     book_answer,
-    query_of,
 )
 from common.batch import batch_answer
 from common.outbox.consumer import EventReceiverView
@@ -129,7 +128,7 @@ class BookListCreateView(APIView):
 
     def _answer(self, request) -> dict:
         # Read on a miss only: a cached answer's URL, the cache's key, was read when it was filed.
-        query = query_of(BookListQuerySerializer, request)
+        query = validated_query(BookListQuerySerializer, request)
         return self._batch(request, query["ids"]) if "ids" in query else self._page(request, query)
 
     def _batch(self, request, ids: list[int]) -> dict:
@@ -198,7 +197,7 @@ class BookSearchView(APIView):
         return CATALOG.response(request, lambda: self._found(request))
 
     def _found(self, request) -> dict:
-        query = query_of(BookSearchQuerySerializer, request)  # on a miss only, as the list's
+        query = validated_query(BookSearchQuerySerializer, request)  # on a miss only, as the list's
         term, sort = query.pop("search_term"), query.pop("sort")
         search = selectors.BookSearch(term, where=selectors.book_filter(**query), sort=sort)
         page = paginated(self, request, search, BookRowSerializer).data
