@@ -211,16 +211,21 @@ class BookSearch:
         # books query filters indexed columns of one table instead of a join.
         self.author_ids = [row["id"] for row in _authors_holding(self.folded)]
         self.category_ids = [row["id"] for row in _categories_holding(self.folded)]
+        # What ranking and facets need of each, in the one query.
+        first = _first_matches(self._matched_by(), self.where, self.COUNT_CAP).rows()
+        self.first_matches: list[tuple[int, str, int, int, Decimal]] = [
+            (row["id"], row["title_folded"], row["category_id"], row["author_id"], row["price"]) for row in first
+        ]
+
+    @functools.cached_property
+    def matches(self) -> QuerySet[Book]:
+        return Book.objects.filter(self._matched_by(), self.where)
+
+    def _matched_by(self) -> Q:
         match = Q(title_folded__contains=self.folded) | self._by_author_or_category()
         if self.exact_ids:
-            match |= Q(id__in=self.exact_ids)
-        self.matches = Book.objects.filter(match, self.where)
-        # What ranking and facets need of each, in the one query.
-        self.first_matches: list[tuple[int, str, int, int, Decimal]] = list(
-            self.matches.order_by().values_list("id", "title_folded", "category_id", "author_id", "price")[
-                : self.COUNT_CAP
-            ]
-        )
+            match |= Q(id__in=sorted(self.exact_ids))
+        return match
 
     def count(self) -> int:
         """The number of matches, or COUNT_CAP when there are at least that many."""
@@ -273,6 +278,15 @@ class BookSearch:
 
     def _by_author_or_category(self) -> Q:
         return Q(author_id__in=self.author_ids) | Q(category_id__in=self.category_ids)
+
+
+@functools.lru_cache(maxsize=256)
+def _first_matches(match: Q, where: Q, cap: int) -> statements.Statement:
+    """BookSearch's read of its first matches, written by the ORM once per process for
+    each search (its term, the authors and categories it found, its filters): the shop
+    asks the same searches again after every write to the catalog."""
+    matches = Book.objects.filter(match, where).order_by()
+    return statements.Statement.of(matches.values("id", "title_folded", "category_id", "author_id", "price")[:cap])
 
 
 FACET_SIZE = 20  # categories and authors per facet, the most books first

@@ -89,3 +89,12 @@ def test_the_authors_and_categories_a_term_is_in_are_what_the_orm_finds(make_boo
         for holding, model in ((selectors._authors_holding, Author), (selectors._categories_holding, Category)):
             found = sorted(row["id"] for row in holding(folded))
             assert found == sorted(model.objects.filter(name_folded__contains=folded).values_list("id", flat=True))
+
+
+@pytest.mark.parametrize("filters", FILTERS)
+@pytest.mark.parametrize("term", ["book", "author 1", "category 0", "3"])
+def test_a_searchs_first_matches_are_what_the_orm_reads(books, term, filters):
+    for _ in range(2):  # compiled, then from the statement kept
+        search = selectors.BookSearch(term, where=selectors.book_filter(**filters))
+        orm = search.matches.order_by().values_list("id", "title_folded", "category_id", "author_id", "price")
+        assert sorted(search.first_matches) == sorted(orm)
