@@ -10,10 +10,10 @@ import functools
 from collections.abc import Iterable
 from decimal import Decimal
 from string import Formatter
-from typing import Any, cast
+from typing import Any
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Field, Model
+from django.db.models import Model
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
@@ -22,6 +22,7 @@ from carts.clients import books
 from carts.errors import CartErrorCode, cart_not_found
 from carts.models import MAX_LINE_QUANTITY, Cart, CartItem
 from common.auth import Caller
+from common.db import concrete_field, quoted_column, quoted_table
 from common.errors import ApiError, Conflict, NotFound
 from common.money import check_total
 
@@ -38,21 +39,14 @@ MAX_LINES = books.MAX_IDS_PER_CALL
 @functools.cache
 def _sql(template: str, model: type[Model]) -> str:
     """`template` with {table} and each {field} of `model` as its quoted column."""
-    quote = connection.ops.quote_name
     names = {name for _, name, _, _ in Formatter().parse(template) if name and name != "table"}
-    columns = {name: quote(cast(str, _field(model, name).column)) for name in names}
-    return template.format(table=quote(model._meta.db_table), **columns)
+    return template.format(table=quoted_table(model), **{name: quoted_column(model, name) for name in names})
 
 
 def _now(model: type[Model]) -> Any:
     """The time now as `model`'s updated_at takes it in a statement written out (on
     SQLite, the naive UTC text the ORM writes)."""
-    return _field(model, "updated_at").get_db_prep_save(timezone.now(), connection)
-
-
-def _field(model: type[Model], name: str) -> "Field[Any, Any]":
-    # A concrete field (the stubs allow a relation's other side, which has no column).
-    return cast("Field[Any, Any]", model._meta.get_field(name))
+    return concrete_field(model, "updated_at").get_db_prep_save(timezone.now(), connection)
 
 
 @transaction.atomic
@@ -133,7 +127,7 @@ def _line_write(line: CartItem, *, created: bool) -> None:
     else:
         names = ["quantity", "updated_at"]
         statement = _sql("UPDATE {table} SET {quantity} = %s, {updated_at} = %s WHERE {id} = %s", CartItem)
-    fields = [_field(CartItem, name) for name in names]
+    fields = [concrete_field(CartItem, name) for name in names]
     params = [field.get_db_prep_save(field.pre_save(line, add=created), connection) for field in fields]
     with connection.cursor() as cursor:
         if created:

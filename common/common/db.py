@@ -6,37 +6,48 @@ from collections.abc import Iterator
 from typing import Any, TypeVar, cast
 
 from django.db import connection, models, transaction
-from django.db.models import ForeignObjectRel
 
 _M = TypeVar("_M", bound=models.Model)
 
 
-def _column(field: "models.Field[Any, Any] | ForeignObjectRel | None") -> str:
-    # A concrete field's column; the stubs allow a relation (which has none), no pk and None.
-    return cast(str, cast("models.Field[Any, Any]", field).column)
+def concrete_field(model: type[models.Model], name: str) -> "models.Field[Any, Any]":
+    """`model`'s field `name`, one with a column (the stubs allow a relation's other side,
+    which has none)."""
+    return cast("models.Field[Any, Any]", model._meta.get_field(name))
+
+
+def quoted_table(model: type[models.Model]) -> str:
+    """`model`'s table, quoted for a statement written out."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def quoted_column(model: type[models.Model], name: str) -> str:
+    """The column of `model`'s field `name`, quoted for a statement written out."""
+    return connection.ops.quote_name(cast(str, concrete_field(model, name).column))
+
+
+@functools.cache
+def insert_head(model: type[models.Model]) -> tuple[list["models.Field[Any, Any]"], str]:
+    """The fields an INSERT of `model` writes (all but an auto-increment key) and the
+    statement up to its VALUES, made once for the process."""
+    meta = model._meta
+    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
+    columns = ", ".join(quoted_column(model, field.name) for field in fields)
+    return fields, f"INSERT INTO {quoted_table(model)} ({columns}) VALUES "  # noqa: S608 (names from the model)
 
 
 @functools.cache
 def _insert_unless_present(
     model: type[models.Model], unique: tuple[str, ...]
 ) -> tuple[list["models.Field[Any, Any]"], str]:
-    """The fields create_unless_present writes for `model` (all but an auto-increment key)
-    and its statement, made once for the process: building the text was a good part of
-    the CPU each call took, on the paths every purchase takes."""
-    meta = model._meta
-    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
-    quote = connection.ops.quote_name
-    # Only names from the model, quoted, are formatted in; the values are parameters.
-    statement = (  # noqa: S608
-        "INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT ({unique}) DO NOTHING RETURNING {pk}"
-    ).format(
-        table=quote(meta.db_table),
-        columns=", ".join(quote(_column(field)) for field in fields),
-        placeholders=", ".join(["%s"] * len(fields)),
-        unique=", ".join(quote(_column(meta.get_field(name))) for name in unique),
-        pk=quote(_column(meta.pk)),
-    )
-    return fields, statement
+    """The fields create_unless_present writes for `model` and its statement, made once
+    for the process: building the text was a good part of the CPU each call took, on the
+    paths every purchase takes."""
+    fields, head = insert_head(model)
+    placeholders = ", ".join(["%s"] * len(fields))
+    unique_columns = ", ".join(quoted_column(model, name) for name in unique)
+    pk = quoted_column(model, model._meta.pk.name)
+    return fields, f"{head}({placeholders}) ON CONFLICT ({unique_columns}) DO NOTHING RETURNING {pk}"
 
 
 def create_unless_present(model: type[_M], *, unique: tuple[str, ...], **values: Any) -> _M | None:

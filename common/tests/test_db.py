@@ -5,7 +5,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from common.db import create_unless_present, one_snapshot
+from common.db import create_unless_present, insert_head, one_snapshot, quoted_column, quoted_table
 from common.idempotency.models import IdempotencyKey
 from common.outbox.models import OutboxDelivery, OutboxEvent
 
@@ -117,6 +117,20 @@ def committed_by_another_connection(write) -> None:
     thread.start()
     thread.join(10)
     assert not thread.is_alive()  # the write was not held back by the reads
+
+
+def test_names_are_quoted_as_the_database_quotes_them_a_foreign_key_as_its_column():
+    quote = connection.ops.quote_name
+    assert quoted_table(OutboxDelivery) == quote("outbox_outboxdelivery")
+    assert quoted_column(OutboxDelivery, "event") == quoted_column(OutboxDelivery, "event_id") == quote("event_id")
+
+
+def test_an_insert_head_names_every_column_but_an_auto_increment_key():
+    fields, head = insert_head(OutboxDelivery)
+    assert OutboxDelivery._meta.pk not in fields
+    assert {field.column for field in fields} == {f.column for f in OutboxDelivery._meta.concrete_fields} - {"id"}
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    assert head == f"INSERT INTO {quoted_table(OutboxDelivery)} ({columns}) VALUES "  # noqa: S608
 
 
 @pytest.mark.django_db(transaction=True)

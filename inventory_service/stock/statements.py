@@ -12,27 +12,19 @@ stock/tests/test_statements.py holds their rows to the ORM's.
 import functools
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 from django.db import connection, models
 from django.db.models.query import RawQuerySet
 
+from common.db import concrete_field, quoted_column, quoted_table
 from stock.models import Reservation, ReservationLine, StockItem, Warehouse
 
 _M = TypeVar("_M", bound=models.Model)
 
 
-def _column(model: type[models.Model], name: str) -> str:
-    # A concrete field's column (the stubs allow a relation's other side, which has none).
-    return connection.ops.quote_name(cast(str, cast("models.Field[Any, Any]", model._meta.get_field(name)).column))
-
-
-def _table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 def _prepared(model: type[models.Model], name: str, value: Any) -> Any:
-    return cast("models.Field[Any, Any]", model._meta.get_field(name)).get_db_prep_save(value, connection)
+    return concrete_field(model, name).get_db_prep_save(value, connection)
 
 
 @functools.cache
@@ -76,15 +68,15 @@ def stock_items_locked(*, warehouse_id: int, types: Iterable[str], ids: Iterable
 
 @functools.cache
 def _units_move(lines: int, taken_from: str, put_into: str | None) -> str:
-    quantity = f"CASE {_column(StockItem, 'id')} {' '.join(['WHEN %s THEN %s'] * lines)} END"
-    changes = [f"{_column(StockItem, taken_from)} = {_column(StockItem, taken_from)} - {quantity}"]
+    quantity = f"CASE {quoted_column(StockItem, 'id')} {' '.join(['WHEN %s THEN %s'] * lines)} END"
+    changes = [f"{quoted_column(StockItem, taken_from)} = {quoted_column(StockItem, taken_from)} - {quantity}"]
     if put_into is not None:
-        changes.append(f"{_column(StockItem, put_into)} = {_column(StockItem, put_into)} + {quantity}")
-    changes.append(f"{_column(StockItem, 'updated_at')} = %s")
+        changes.append(f"{quoted_column(StockItem, put_into)} = {quoted_column(StockItem, put_into)} + {quantity}")
+    changes.append(f"{quoted_column(StockItem, 'updated_at')} = %s")
     return (
-        f"UPDATE {_table(StockItem)} SET {', '.join(changes)} "  # noqa: S608 (names from the model)
-        f"WHERE {_column(StockItem, 'id')} IN ({', '.join(['%s'] * lines)}) "
-        f"AND {_column(StockItem, taken_from)} >= {quantity}"
+        f"UPDATE {quoted_table(StockItem)} SET {', '.join(changes)} "  # noqa: S608 (names from the model)
+        f"WHERE {quoted_column(StockItem, 'id')} IN ({', '.join(['%s'] * lines)}) "
+        f"AND {quoted_column(StockItem, taken_from)} >= {quantity}"
     )
 
 
@@ -108,13 +100,13 @@ def units_move(
 
 @functools.cache
 def _held_update(changed: tuple[str, ...], unconfirmed: bool, expired: bool) -> str:
-    conditions = [f"{_column(Reservation, 'reference')} = %s", f"{_column(Reservation, 'status')} = %s"]
+    conditions = [f"{quoted_column(Reservation, 'reference')} = %s", f"{quoted_column(Reservation, 'status')} = %s"]
     if unconfirmed:
-        conditions.append(f"{_column(Reservation, 'confirmed_at')} IS NULL")
+        conditions.append(f"{quoted_column(Reservation, 'confirmed_at')} IS NULL")
     if expired:
-        conditions.append(f"{_column(Reservation, 'expires_at')} < %s")
-    assignments = ", ".join(f"{_column(Reservation, name)} = %s" for name in changed)
-    return f"UPDATE {_table(Reservation)} SET {assignments} WHERE {' AND '.join(conditions)}"  # noqa: S608 (names from the model)
+        conditions.append(f"{quoted_column(Reservation, 'expires_at')} < %s")
+    assignments = ", ".join(f"{quoted_column(Reservation, name)} = %s" for name in changed)
+    return f"UPDATE {quoted_table(Reservation)} SET {assignments} WHERE {' AND '.join(conditions)}"  # noqa: S608 (names from the model)
 
 
 def held_update(
@@ -134,23 +126,23 @@ def held_update(
 
 @functools.cache
 def _reservation_with_lines(lock_items: bool) -> str:
-    reservation, line, item = _table(Reservation), _table(ReservationLine), _table(StockItem)
-    columns = [f"{reservation}.{_column(Reservation, field.name)}" for field in Reservation._meta.concrete_fields]
-    columns += [f"{line}.{_column(ReservationLine, name)} AS {alias}" for name, alias in LINE_COLUMNS.items()]
-    columns += [f"{item}.{_column(StockItem, name)} AS {alias}" for name, alias in ITEM_COLUMNS.items()]
+    reservation, line, item = quoted_table(Reservation), quoted_table(ReservationLine), quoted_table(StockItem)
+    columns = [f"{reservation}.{quoted_column(Reservation, field.name)}" for field in Reservation._meta.concrete_fields]
+    columns += [f"{line}.{quoted_column(ReservationLine, name)} AS {alias}" for name, alias in LINE_COLUMNS.items()]
+    columns += [f"{item}.{quoted_column(StockItem, name)} AS {alias}" for name, alias in ITEM_COLUMNS.items()]
     # Locked: only a reservation with lines (a row lock cannot be taken on the nullable
     # side of an outer join), its items in id order; else the reservation with or without.
     join = "INNER JOIN" if lock_items else "LEFT OUTER JOIN"
-    order = f"{line}.{_column(ReservationLine, 'stock_item_id' if lock_items else 'id')} ASC"
+    order = f"{line}.{quoted_column(ReservationLine, 'stock_item_id' if lock_items else 'id')} ASC"
     if lock_items and connection.features.has_select_for_update_of:  # SQLite has no row locks
         order += f" FOR UPDATE OF {item}"
-    line_reservation = f"{line}.{_column(ReservationLine, 'reservation_id')}"
-    line_item = f"{line}.{_column(ReservationLine, 'stock_item_id')}"
+    line_reservation = f"{line}.{quoted_column(ReservationLine, 'reservation_id')}"
+    line_item = f"{line}.{quoted_column(ReservationLine, 'stock_item_id')}"
     return (
         f"SELECT {', '.join(columns)} FROM {reservation} "  # noqa: S608 (names from the models)
-        f"{join} {line} ON ({line_reservation} = {reservation}.{_column(Reservation, 'id')}) "
-        f"{join} {item} ON ({line_item} = {item}.{_column(StockItem, 'id')}) "
-        f"WHERE {reservation}.{_column(Reservation, 'reference')} = %s ORDER BY {order}"
+        f"{join} {line} ON ({line_reservation} = {reservation}.{quoted_column(Reservation, 'id')}) "
+        f"{join} {item} ON ({line_item} = {item}.{quoted_column(StockItem, 'id')}) "
+        f"WHERE {reservation}.{quoted_column(Reservation, 'reference')} = %s ORDER BY {order}"
     )
 
 

@@ -10,10 +10,11 @@ statements; test_outbox_statements.py holds them to the models' tables and colum
 
 import functools
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from django.db import connection, models
 
+from common.db import concrete_field, insert_head, quoted_column
 from common.outbox.models import OutboxDelivery
 
 _M = TypeVar("_M", bound=models.Model)
@@ -42,36 +43,18 @@ WHERE d.delivered_at IS NULL AND d.parked_at IS NULL AND e."key" = %s LIMIT 1
 """
 
 
-def _delivery_field(name: str) -> "models.Field[Any, Any]":
-    return cast("models.Field[Any, Any]", OutboxDelivery._meta.get_field(name))  # a concrete field, not a relation
-
-
-def _quoted_column(field: "models.Field[Any, Any]") -> str:
-    return connection.ops.quote_name(cast(str, field.column))  # a concrete field has its column
-
-
-@functools.cache
-def _insert_head(model: type[models.Model]) -> tuple[list["models.Field[Any, Any]"], str]:
-    """The fields an INSERT of `model` writes (all but an auto-increment key) and the statement's head."""
-    meta = model._meta
-    fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
-    quote = connection.ops.quote_name
-    columns = ", ".join(_quoted_column(field) for field in fields)
-    return fields, f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608 (names from the model)
-
-
 def insert(rows: list[_M]) -> None:
     """Write `rows` (new instances of one model) in one statement, as save() would: defaults
     and auto_now_add times filled, an auto-increment key set from the database's answer
     (given in the order of the rows, as bulk_create relies on too)."""
     meta = rows[0]._meta
-    fields, head = _insert_head(type(rows[0]))
+    fields, head = insert_head(type(rows[0]))
     placeholders = f"({', '.join(['%s'] * len(fields))})"
     statement = head + ", ".join([placeholders] * len(rows))
     params = [field.get_db_prep_save(field.pre_save(row, add=True), connection) for row in rows for field in fields]
     auto_key = meta.auto_field is not None
     if auto_key:
-        statement += f" RETURNING {_quoted_column(meta.pk)}"
+        statement += f" RETURNING {quoted_column(type(rows[0]), meta.pk.name)}"
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         keys = [key for (key,) in cursor.fetchall()] if auto_key else []
@@ -83,8 +66,8 @@ def insert(rows: list[_M]) -> None:
 
 def delivery_update(delivery_id: int, changes: dict[str, Any]) -> None:
     """UPDATE one delivery's `changes` (field name -> value)."""
-    fields = [_delivery_field(name) for name in changes]
-    assignments = ", ".join(f"{_quoted_column(field)} = %s" for field in fields)
+    fields = [concrete_field(OutboxDelivery, name) for name in changes]
+    assignments = ", ".join(f"{quoted_column(OutboxDelivery, name)} = %s" for name in changes)
     params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, changes.values(), strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE outbox_outboxdelivery SET {assignments} WHERE id = %s", [*params, delivery_id])  # noqa: S608 (columns of the model)
@@ -101,7 +84,7 @@ def deliveries_take(*, now: datetime, lease_until: datetime, limit: int, due: bo
     in order. One statement: a poll that finds nothing is one round trip, with no
     transaction around it."""
     lock = connection.features.has_select_for_update_skip_locked
-    prepared = _delivery_field("leased_until").get_db_prep_save
+    prepared = concrete_field(OutboxDelivery, "leased_until").get_db_prep_save
     params: list[Any] = [prepared(lease_until, connection), prepared(now, connection)]
     if due:
         params.append(prepared(now, connection))
