@@ -97,6 +97,7 @@ ROUTE_ACCESS: dict[tuple[str, str, str], str] = {
     ("order", "POST", "/api/orders/"): "customer",
     ("order", "GET", "/api/orders/{order_id}/"): "customer",
     ("order", "PATCH", "/api/orders/{order_id}/"): "customer",  # a customer may only cancel: see STAFF_ACTIONS
+    ("order", "GET", "/api/orders/{order_id}/payment/"): "service",
     ("order", "POST", "/api/orders/{order_id}/payment/"): "service",
     ("payment", "POST", "/api/events/"): "service",
     ("payment", "GET", "/api/payments/"): "customer",
