@@ -36,13 +36,21 @@ def log_access(request: HttpRequest, response: HttpResponseBase, started: float)
     """The access line of a request whose middleware below this one began at `started`
     (time.perf_counter)."""
     if logger.isEnabledFor(logging.INFO):
-        extra = getattr(request, "access_log_extra", {})
-        logger.info(
-            "%s %s status=%s ms=%.1f client=%s%s",
+        extra = getattr(request, "access_log_extra", None)
+        args = (
             escape_controls(request.method or ""),
             escape_controls(request.path),
             response.status_code,
             (time.perf_counter() - started) * 1000,
             request.META.get("REMOTE_ADDR", "-"),
-            "".join(f" {key}={value}" for key, value in extra.items()),
+            "".join(f" {key}={value}" for key, value in extra.items()) if extra is not None else "",
         )
+        # The record logger.info would make, with its caller known rather than found by
+        # walking the stack (no format prints it), handled as logger.info would: the
+        # logger's filters, then every handler up to the root.
+        logger.handle(logger.makeRecord(logger.name, logging.INFO, __file__, _LINE, _MESSAGE, args, None, _CALLER))
+
+
+_MESSAGE = "%s %s status=%s ms=%.1f client=%s%s"
+_CALLER = log_access.__name__
+_LINE = log_access.__code__.co_firstlineno

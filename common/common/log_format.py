@@ -9,6 +9,7 @@ a record of its own either.
 """
 
 import logging
+import time
 from types import TracebackType
 
 
@@ -20,6 +21,20 @@ def escape_controls(text: str) -> str:
 
 
 class OneLineFormatter(logging.Formatter):
+    # The last second written and its text: the records of one second share all of
+    # asctime but its milliseconds, and strftime is most of what formatting a time costs.
+    _second: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        if datefmt or not self.default_msec_format:
+            return super().formatTime(record, datefmt)
+        second, text = self._second
+        if second != int(record.created):
+            second = int(record.created)
+            text = time.strftime(self.default_time_format, self.converter(second))
+            self._second = (second, text)
+        return self.default_msec_format % (text, record.msecs)
+
     def formatMessage(self, record: logging.LogRecord) -> str:
         record.message = escape_controls(record.message)
         return super().formatMessage(record)

@@ -1,11 +1,16 @@
 """common.access_log: one line per request, with the request id, whatever the answer."""
 
 import logging
+import time
 
 import pytest
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 
+from common import access_log
+from common.access_log import log_access
 from common.auth import mint_access_token
+from common.log_format import OneLineFormatter
 
 
 def access_lines(caplog) -> list[logging.LogRecord]:
@@ -56,3 +61,23 @@ def test_a_path_cannot_start_a_line_of_its_own(caplog):
     assert "\n" not in record.getMessage()
     assert "\r" not in record.getMessage()
     assert "/nothing\\r\\n2026-01-01" in record.getMessage()
+
+
+def test_the_line_is_the_one_logger_info_would_write(caplog, settings):
+    """log_access makes its record itself (common.access_log): through the configured
+    formatter it reads as the record logger.info makes of the same arguments."""
+    request = RequestFactory().get("/api/books/1/", REMOTE_ADDR="203.0.113.7")
+    request.access_log_extra = {"service": "book", "user": "5"}
+    with caplog.at_level(logging.INFO, logger="access"):
+        log_access(request, HttpResponse(status=201), time.perf_counter())
+        [made] = access_lines(caplog)
+        logging.getLogger("access").info(made.msg, *made.args)
+    [made, by_info] = access_lines(caplog)
+    made.request_id = by_info.request_id = "trace-1"
+    by_info.created, by_info.msecs = made.created, made.msecs
+    formatter = OneLineFormatter(settings.LOGGING["formatters"]["line"]["format"])
+
+    assert formatter.format(made) == formatter.format(by_info)
+    assert made.getMessage().startswith("GET /api/books/1/ status=201 ms=")
+    assert made.getMessage().endswith(" client=203.0.113.7 service=book user=5")
+    assert (made.levelname, made.funcName, made.pathname) == ("INFO", "log_access", access_log.__file__)

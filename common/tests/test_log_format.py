@@ -3,6 +3,8 @@
 import logging
 import sys
 
+import pytest
+
 from common.log_format import OneLineFormatter, escape_controls
 
 FORMAT = "%(levelname)s %(name)s: %(message)s"
@@ -37,3 +39,15 @@ def test_traceback_lines_are_indented_so_none_looks_like_a_record():
     assert lines[0] == "INFO access: failed"
     assert all(line.startswith("    ") for line in lines[1:])
     assert any("INFO access: forged" in line for line in lines[1:])
+
+
+@pytest.mark.parametrize("datefmt", [None, "%H:%M:%S"])
+def test_times_are_written_as_logging_writes_them(datefmt):
+    """OneLineFormatter keeps the text of the last second it wrote: the same time as
+    logging.Formatter's, second after second, whatever the milliseconds."""
+    ours, logging_s = OneLineFormatter(FORMAT, datefmt), logging.Formatter(FORMAT, datefmt)
+    made = record("x")
+    for created in [made.created + step / 7 for step in range(40)] + [0.0, 1.999, 1_800_000_000.5, 2.0]:
+        made.created, made.msecs = created, (created - int(created)) * 1000
+
+        assert ours.formatTime(made, datefmt) == logging_s.formatTime(made, datefmt)
