@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 import orjson
+from django.conf import settings
 from django.http import HttpRequest, JsonResponse, QueryDict
 from django.http.response import HttpResponseBase
 from rest_framework import parsers
@@ -67,6 +68,20 @@ def overlong_numbers(query: QueryDict) -> list[str]:
     )
 
 
+def may_hold_overlong_numbers(query_string: str) -> bool:
+    """False when parsing `query_string` can neither find an overlong number nor refuse
+    its fields as too many (DATA_UPLOAD_MAX_NUMBER_FIELDS): plain ASCII, where every
+    decoded digit is a digit of the raw text, with no run of more than MAX_QUERY_DIGITS
+    digits and no more fields than the limit (one per "&", as parse_qsl counts them)."""
+    max_fields = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    return (
+        "%" in query_string
+        or not query_string.isascii()
+        or (max_fields is not None and query_string.count("&") >= max_fields)
+        or _DIGIT_RUN.search(query_string) is not None
+    )
+
+
 class RequestLimitsMiddleware:
     """Refuses oversized headers and overlong numbers in the query string before any
     view (or, at the gateway, any service) sees them."""
@@ -83,8 +98,10 @@ def refusal_of(request: HttpRequest) -> JsonResponse | None:
     if header := oversized_header(request.META):
         message = f"The {header} header is over {MAX_HEADER_BYTES} bytes."
         return _refusal(431, "HEADER_TOO_LARGE", message, {header: [message]})
-    # Without a query string, its parameters are not parsed here (request.GET, for DRF, may never be).
-    if request.META.get("QUERY_STRING") and (names := overlong_numbers(request.GET)):
+    # A query string that cannot break a limit is not parsed here (request.GET, for DRF, may
+    # never be; the gateway forwards the query string as it came).
+    query_string = request.META.get("QUERY_STRING")
+    if query_string and may_hold_overlong_numbers(query_string) and (names := overlong_numbers(request.GET)):
         details = {name: [f"A number of at most {MAX_QUERY_DIGITS} digits is required."] for name in names}
         return _refusal(400, "VALIDATION_ERROR", "The request has invalid fields.", details)
     return None
