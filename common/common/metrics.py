@@ -108,9 +108,16 @@ def outcome_of_status(status: int) -> str:
 
 def record_call(peer: str, outcome: str, seconds: float) -> None:
     """One call to another service (common.http, the gateway's forwarding)."""
-    service = service_name()
-    CALLS.labels(service, peer, outcome).inc()
-    CALL_SECONDS.labels(service, peer).observe(seconds)
+    count, latency = _call_series(service_name(), peer, outcome)
+    count.inc()
+    latency.observe(seconds)
+
+
+@cache
+def _call_series(service: str, peer: str, outcome: str) -> tuple[Any, Any]:
+    """The count and the latency series of calls with these labels, looked up once (as
+    _request_series's). As few as the peers times the outcomes."""
+    return CALLS.labels(service, peer, outcome), CALL_SECONDS.labels(service, peer)
 
 
 def route_of(request: HttpRequest) -> str:
