@@ -18,7 +18,8 @@ back at the end of that request, as before.
 
 Most forwarded requests (no Origin, not OPTIONS: no CORS work; the project's own
 middleware list) take a shorter way still, OnePassForwarding: the same middleware
-steps in the same order, called as functions in one pass, with Django's request but,
+steps in the same order, called as functions in one pass (common.api_handler's
+ApiMiddleware, with routing.cors's step and the proxy), with Django's request but,
 for a service's answer, a Reply in place of Django's response, whose headers Django
 converts one by one. The answers, metrics, access-log lines and errors are the
 chain's (routing/tests/test_one_pass.py holds them equal). Any other forwarded request
@@ -28,7 +29,6 @@ through ForwardingHandler.
 
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from http.client import responses
 from types import MappingProxyType
@@ -41,22 +41,13 @@ from django.core.signals import request_finished, request_started
 from django.db import connections
 from django.db.backends.signals import connection_created
 from django.http import HttpRequest
-from django.http.response import HttpResponseBase, ResponseHeaders
-from django.middleware.clickjacking import XFrameOptionsMiddleware
-from django.middleware.common import CommonMiddleware
-from django.middleware.security import SecurityMiddleware
+from django.http.response import ResponseHeaders
 from django.urls import set_script_prefix
 from django.utils.cache import patch_vary_headers
 from django.utils.log import log_response
 from django.utils.module_loading import import_string
 
-from common.access_log import log_access
-from common.api_handler import ADMIN_ONLY_MIDDLEWARE  # the proxy view authenticates by token at the edge
-from common.forwarded import believe_trusted_proxies
-from common.limits import refusal_of
-from common.metrics import record_request, service_name
-from common.request_id import HEADER as REQUEST_ID_HEADER
-from common.request_id import current_request_id, take_request_id
+from common.api_handler import ADMIN_ONLY_MIDDLEWARE, ApiMiddleware  # the proxy view authenticates by token at the edge
 from routing.connections import Answer
 from routing.cors import CorsMiddleware
 from routing.proxy import passed_back
@@ -163,10 +154,6 @@ ONE_PASS_MIDDLEWARE = (
 )
 
 
-def _not_called(request: HttpRequest) -> HttpResponseBase:
-    raise AssertionError("OnePassForwarding calls the middleware's steps, not the middleware")
-
-
 class Reply:
     """A service's answer on OnePassForwarding's way back: what a ProxiedResponse holds
     (routing.proxy.proxied), with the part of Django's response the middleware's
@@ -247,66 +234,30 @@ class ForwardedRequest(WSGIRequest):
         return self._host
 
 
-class OnePassForwarding:
-    """ONE_PASS_MIDDLEWARE and the proxy view in one pass (the module's docstring): each
-    middleware's steps, in their order. Django wraps each middleware in
-    convert_exception_to_response; here an exception becomes its answer
-    (response_for_exception) at the same place, so the steps of the middleware outside
-    the one that raised see the answer they saw before, and those inside it do not run.
-    Django's thread-local URLconf and script prefix are left alone: nothing on this way
-    resolves or reverses a URL."""
+def _forwarded(request: HttpRequest) -> Any:
+    """The proxy view, with a Reply for the service's answer; its exception becomes its
+    answer here, as convert_exception_to_response does around ForwardingHandler's view."""
+    try:
+        answer = answer_for(request, _routed(request))
+        if not isinstance(answer, Answer):
+            return answer
+        headers, cookies = passed_back(answer)
+        return Reply(answer.status, headers, answer.body, cookies)
+    except Exception as exc:
+        return response_for_exception(request, exc)
+
+
+class ForwardingMiddleware(ApiMiddleware):
+    """ONE_PASS_MIDDLEWARE in one: common's API middleware (ApiMiddleware, its steps and
+    their exceptions) with routing.cors's step between the access log and the limits,
+    and the proxy (_forwarded) where the view is."""
 
     def __init__(self) -> None:
-        self.service = service_name()
-        self.cors = CorsMiddleware(_not_called)
-        self.security = SecurityMiddleware(_not_called)
-        self.common = CommonMiddleware(_not_called)
-        self.xframe = XFrameOptionsMiddleware(_not_called)
+        super().__init__(_forwarded)
+        self.cors = CorsMiddleware(_forwarded)
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> "AnswerInMemory":
-        # WSGIHandler.__call__ and BaseHandler.get_response, but for the signals (the module's docstring).
-        if _holds_database_connection():
-            request_started.send(sender=self.__class__, environ=environ)
-        request = ForwardedRequest(environ)
-        response = self._measured(request)
-        if response.status_code >= 400:
-            log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
-        cookies = (("Set-Cookie", cookie.output(header="")) for cookie in response.cookies.values())
-        start_response(f"{response.status_code} {response.reason_phrase}", [*response.items(), *cookies])
-        return AnswerInMemory(response, request, sender=self.__class__)
-
-    def _measured(self, request: HttpRequest) -> Any:
-        """common.metrics."""
-        started = time.perf_counter()
-        response = self._identified(request)
-        record_request(self.service, request, response.status_code, time.perf_counter() - started)
-        return response
-
-    def _identified(self, request: HttpRequest) -> Any:
-        """common.forwarded, common.request_id and common.access_log."""
-        try:
-            believe_trusted_proxies(request.META)
-            try:
-                request_id = take_request_id(request)
-                token = current_request_id.set(request_id)
-                try:
-                    logged_from = time.perf_counter()
-                    try:
-                        response = self._cors(request)
-                        log_access(request, response, logged_from)
-                    except Exception as exc:
-                        response = response_for_exception(request, exc)
-                finally:
-                    current_request_id.reset(token)
-                response[REQUEST_ID_HEADER] = request_id
-            except Exception as exc:
-                response = response_for_exception(request, exc)
-        except Exception as exc:
-            response = response_for_exception(request, exc)
-        return response
-
-    def _cors(self, request: HttpRequest) -> Any:
-        """routing.cors for a request without an Origin, not OPTIONS."""
+    def _within_access_log(self, request: HttpRequest) -> Any:
+        """routing.cors for a request without an Origin, not OPTIONS: its Vary alone."""
         try:
             response = self._checked(request)
             if self.cors.is_enabled(request):
@@ -315,44 +266,26 @@ class OnePassForwarding:
             response = response_for_exception(request, exc)
         return response
 
-    def _checked(self, request: HttpRequest) -> Any:
-        """common.limits."""
-        try:
-            response = refusal_of(request) or self._secured(request)
-        except Exception as exc:
-            response = response_for_exception(request, exc)
-        return response
 
-    def _secured(self, request: HttpRequest) -> Any:
-        """Django's SecurityMiddleware, CommonMiddleware and XFrameOptionsMiddleware."""
-        try:
-            response: Any = self.security.process_request(request)
-            if response is None:
-                try:
-                    response = self.common.process_request(request)
-                    if response is None:
-                        try:
-                            response = self.xframe.process_response(request, self._forwarded(request))
-                        except Exception as exc:
-                            response = response_for_exception(request, exc)
-                    response = self.common.process_response(request, response)
-                except Exception as exc:
-                    response = response_for_exception(request, exc)
-            response = self.security.process_response(request, response)
-        except Exception as exc:
-            response = response_for_exception(request, exc)
-        return response
+class OnePassForwarding:
+    """ONE_PASS_MIDDLEWARE and the proxy view in one pass (the module's docstring), as
+    Django's WSGI handler would call them. Django's thread-local URLconf and script prefix
+    are left alone: nothing on this way resolves or reverses a URL."""
 
-    def _forwarded(self, request: HttpRequest) -> Any:
-        """The proxy view, with a Reply for the service's answer."""
-        try:
-            answer = answer_for(request, _routed(request))
-            if not isinstance(answer, Answer):
-                return answer
-            headers, cookies = passed_back(answer)
-            return Reply(answer.status, headers, answer.body, cookies)
-        except Exception as exc:
-            return response_for_exception(request, exc)
+    def __init__(self) -> None:
+        self.middleware = ForwardingMiddleware()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> "AnswerInMemory":
+        # WSGIHandler.__call__ and BaseHandler.get_response, but for the signals (the module's docstring).
+        if _holds_database_connection():
+            request_started.send(sender=self.__class__, environ=environ)
+        request = ForwardedRequest(environ)
+        response: Any = self.middleware(request)
+        if response.status_code >= 400:
+            log_response("%s: %s", response.reason_phrase, request.path, response=response, request=request)
+        cookies = (("Set-Cookie", cookie.output(header="")) for cookie in response.cookies.values())
+        start_response(f"{response.status_code} {response.reason_phrase}", [*response.items(), *cookies])
+        return AnswerInMemory(response, request, sender=self.__class__)
 
 
 def takes_one_pass(environ: dict[str, Any]) -> bool:
