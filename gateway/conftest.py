@@ -3,6 +3,7 @@ would: a forwarded route goes through the forwarding handler's short middleware
 chain, everything else through the full Django application. `upstream` is a stand-in
 service the gateway forwards to."""
 
+import contextlib
 import json
 import threading
 import time
@@ -98,19 +99,28 @@ class RecordingUpstream(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def upstream(settings, monkeypatch):
-    """A running stand-in for book_service; the gateway's book route points at it."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), RecordingUpstream)
+@contextlib.contextmanager
+def book_stand_in(settings, handler_class: type[BaseHTTPRequestHandler]):
+    """A running HTTP server answering with handler_class; the gateway's book route points at it."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
     server.daemon_threads = True
     server.seen = []
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     settings.SERVICE_URLS = {**settings.SERVICE_URLS, "book": f"http://127.0.0.1:{server.server_port}"}
     proxy.pools.forget()
-    yield server
-    server.shutdown()
-    server.server_close()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def upstream(settings, monkeypatch):
+    """A running stand-in for book_service that records what it was sent."""
+    with book_stand_in(settings, RecordingUpstream) as server:
+        yield server
 
 
 @pytest.fixture

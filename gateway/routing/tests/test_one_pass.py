@@ -8,7 +8,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import SimpleNamespace
 
 import pytest
@@ -18,6 +18,7 @@ from django.db import close_old_connections
 
 from common.auth import mint_access_token
 from common.metrics import REGISTRY
+from conftest import book_stand_in
 from routing import breakers, proxy, rate_limits
 from routing.handler import ForwardingHandler, OnePassForwarding, gateway_application
 from routing.rates import Rate
@@ -62,15 +63,8 @@ class StandIn(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def stand_in(settings):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "book": f"http://127.0.0.1:{server.server_port}"}
-    proxy.pools.forget()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with book_stand_in(settings, StandIn) as server:
+        yield server
 
 
 @dataclass
