@@ -30,41 +30,6 @@ def test_the_written_statements_name_the_models_tables_and_columns():
     assert {"id", "key"} <= {field.column for field in OutboxEvent._meta.concrete_fields}
 
 
-@pytest.mark.django_db
-def test_an_event_is_written_as_create_and_bulk_create_wrote_it():
-    event = publisher.publish("thing.happened", {"n": 1, "text": "Chí Phèo"}, key="thing:1")
-
-    stored = OutboxEvent.objects.get()
-    assert (stored.id, stored.kind, stored.event_type, stored.key, stored.payload, stored.traceparent) == (
-        event.id,
-        "event",
-        "thing.happened",
-        "thing:1",
-        {"n": 1, "text": "Chí Phèo"},
-        "",
-    )
-    assert stored.created_at == event.created_at
-    deliveries = list(OutboxDelivery.objects.order_by("id"))
-    assert [(d.pk, d.target, d.method, d.path) for d in deliveries] == [
-        (d.pk, d.target, d.method, d.path) for d in sorted(event.deliveries.all(), key=lambda d: d.pk)
-    ]
-    assert {(d.attempts, d.refusals, d.last_error, d.last_status, d.delivered_at, d.parked_at) for d in deliveries} == {
-        (0, 0, "", None, None, None)
-    }
-
-
-@pytest.mark.django_db
-def test_the_ids_written_are_the_instances_ids():
-    with transaction.atomic():
-        call = publisher.schedule_call(name="x", service="notification", method="POST", path="/x/", key="x:1")
-        event = publisher.publish("thing.happened", {})
-
-    assert call.deliveries[0].pk == OutboxDelivery.objects.get(event_id=call.event.id).pk
-    stored = dict(OutboxDelivery.objects.filter(event_id=event.id).values_list("target", "id"))
-    assert stored == {d.target: d.pk for d in OutboxDelivery.objects.filter(event_id=event.id)}
-    assert len(set(stored.values())) == 2
-
-
 @pytest.mark.django_db(transaction=True)
 def test_publishing_is_two_inserts_and_a_first_try_one_update(mocked_responses):
     mocked_responses.post(NOTIFICATION_EVENTS, json={})

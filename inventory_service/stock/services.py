@@ -36,7 +36,7 @@ from rest_framework.exceptions import ValidationError
 from common.db import create_unless_present
 from common.errors import Conflict, NotFound
 from common.outbox.publisher import publish
-from common.outbox.statements import insert
+from common.statements import insert
 from stock import statements
 from stock.clients import books
 from stock.errors import StockErrorCode

@@ -31,7 +31,7 @@ from common.auth import Caller
 from common.background import run_in_background
 from common.errors import Conflict, DependencyError, NotFound, ServiceUnavailable
 from common.outbox.publisher import publish
-from common.outbox.statements import insert
+from common.statements import insert
 from payments import statements
 from payments.cards import Card
 from payments.clients import orders

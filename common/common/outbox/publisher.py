@@ -20,9 +20,10 @@ from django.utils import timezone
 from common import telemetry
 from common.background import run_in_background
 from common.events import CONTRACTS, check_payload
-from common.outbox import conf, statements
+from common.outbox import conf
 from common.outbox.models import OutboxDelivery, OutboxEvent
 from common.request_id import current_request_id
+from common.statements import insert
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def _create(*, kind: str, event_type: str, payload: dict[str, Any], key: str) ->
         request_id=current_request_id.get() or "",
         traceparent=telemetry.current_traceparent(),  # the publish span's, inside telemetry.span above
     )
-    statements.insert([event])
+    insert([event])
     return event
 
 
@@ -103,7 +104,7 @@ def _add_deliveries(event: OutboxEvent, calls: list[tuple[str, str, str]], *, he
         for target, method, path in calls
     ]
     if deliveries:
-        statements.insert(deliveries)
+        insert(deliveries)
     return deliveries
 
 

@@ -1,5 +1,6 @@
-"""The outbox's statements on the paths every purchase takes: writing an event and its
-deliveries, recording a try, taking due deliveries, asking whether a key waits.
+"""The outbox's statements on the paths every purchase takes: recording a try, taking
+due deliveries, asking whether a key waits (its events and deliveries are written by
+common.statements.insert).
 
 Written as SQL here rather than built by the ORM on each call: building them was most
 of the CPU these paths took (docs/performance.md), and a dispatcher builds its due
@@ -10,14 +11,12 @@ statements; test_outbox_statements.py holds them to the models' tables and colum
 
 import functools
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db import connection, models
+from django.db import connection
 
-from common.db import concrete_field, insert_head, quoted_column
+from common.db import concrete_field, quoted_column
 from common.outbox.models import OutboxDelivery
-
-_M = TypeVar("_M", bound=models.Model)
 
 # The due deliveries no one holds, the first due first, leased in the statement that
 # chooses them. The %(...)s parts are filled in once per variant (_take_statement);
@@ -41,27 +40,6 @@ _WAITING_FOR_KEY = """
 SELECT 1 FROM outbox_outboxdelivery d INNER JOIN outbox_outboxevent e ON d.event_id = e.id
 WHERE d.delivered_at IS NULL AND d.parked_at IS NULL AND e."key" = %s LIMIT 1
 """
-
-
-def insert(rows: list[_M]) -> None:
-    """Write `rows` (new instances of one model) in one statement, as save() would: defaults
-    and auto_now_add times filled, an auto-increment key set from the database's answer
-    (given in the order of the rows, as bulk_create relies on too)."""
-    meta = rows[0]._meta
-    fields, head = insert_head(type(rows[0]))
-    placeholders = f"({', '.join(['%s'] * len(fields))})"
-    statement = head + ", ".join([placeholders] * len(rows))
-    params = [field.get_db_prep_save(field.pre_save(row, add=True), connection) for row in rows for field in fields]
-    auto_key = meta.auto_field is not None
-    if auto_key:
-        statement += f" RETURNING {quoted_column(type(rows[0]), meta.pk.name)}"
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        keys = [key for (key,) in cursor.fetchall()] if auto_key else []
-    for n, row in enumerate(rows):
-        if auto_key:
-            row.pk = keys[n]
-        row._state.adding, row._state.db = False, connection.alias
 
 
 def delivery_update(delivery_id: int, changes: dict[str, Any]) -> None:

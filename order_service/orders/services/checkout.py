@@ -31,7 +31,7 @@ from common.errors import Conflict, DependencyError, ServiceUnavailable
 from common.money import check_total
 from common.outbox.dispatcher import deliver_now, deliver_pending, undelivered
 from common.outbox.publisher import ScheduledCall, publish, schedule_call
-from common.outbox.statements import insert
+from common.statements import insert
 from orders.clients import carts, inventory
 from orders.errors import DatabaseUnavailable, EmailNotVerified, OrderErrorCode
 from orders.models import CheckoutLock, Order, OrderLine, OrderStatus, OrderStatusChange, ReservationIntent
@@ -140,7 +140,7 @@ def _order_save(
         )
         for line in cart.lines
     ]
-    # Written by statements made once per process (common.outbox.statements.insert), as
+    # Written by statements made once per process (common.statements.insert), as
     # save() and bulk_create() write them: those build each INSERT anew every time.
     order = Order(
         user_id=user_id,

@@ -18,7 +18,7 @@ from common.auth import Caller
 from common.errors import Conflict, NotFound
 from common.outbox.dispatcher import deliver_now
 from common.outbox.publisher import ScheduledCall, publish
-from common.outbox.statements import insert
+from common.statements import insert
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderStatus, OrderStatusChange, PaymentMethod
 from orders.selectors import order_by_key

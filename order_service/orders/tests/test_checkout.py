@@ -12,7 +12,7 @@ from django.utils import timezone
 from common.idempotency.models import IdempotencyKey
 from common.outbox.dispatcher import dispatch_once
 from common.outbox.models import OutboxDelivery, OutboxEvent
-from common.outbox.statements import insert
+from common.statements import insert
 from orders.models import CheckoutLock, Order, OrderLine, ReservationIntent
 from orders.tests.conftest import RESERVATIONS, cart_body, cart_items_url, cart_url
 

@@ -1,5 +1,5 @@
 """The rows checkout and status changes write and delete through statements made once
-per process (common.outbox.statements.insert, checkout._row_delete,
+per process (common.statements.insert, checkout._row_delete,
 statements.order_fields_save) rather than by the ORM on each call: each is stored and
 read back as the ORM would have it."""
 
@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from common.outbox.models import OutboxEvent
-from common.outbox.statements import insert
+from common.statements import insert
 from orders.models import CheckoutLock, Order, OrderLine, OrderStatusChange, ReservationIntent
 from orders.services.checkout import _row_delete
 from orders.statements import order_fields_save

@@ -1,5 +1,5 @@
 """The payment's rows written by statements made once per process (payments.statements,
-common.outbox.statements.insert) rather than by the ORM on each call: each is stored
+common.statements.insert) rather than by the ORM on each call: each is stored
 and read back as the ORM would have it."""
 
 from decimal import Decimal
@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from common.outbox.statements import insert
+from common.statements import insert
 from payments.models import Payment, PaymentStatus, PaymentTransaction
 from payments.statements import payment_order_cancelled, payment_update_if
 
