@@ -8,6 +8,7 @@ the count read back is at least the request's own place in the window, so no mor
 than the limit ever get through, whatever the concurrency.
 """
 
+import functools
 import random
 import time
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.db import connection
 from prometheus_client import Counter
 
+from common.db import quoted_column, quoted_table
 from common.errors import ErrorCode, error_response
 from common.metrics import REGISTRY
 from routing.models import RateCounter
@@ -87,10 +89,14 @@ _COUNT_SQL = (
 )
 
 
+@functools.cache
+def _count_statement() -> str:
+    columns = {name: quoted_column(RateCounter, name) for name in ("key", "count", "expires_at")}
+    return _COUNT_SQL.format(table=quoted_table(RateCounter), **columns)
+
+
 def _count(key: str, *, expires_at: float) -> int:
-    quote = connection.ops.quote_name
-    columns = {name: quote(name) for name in ("key", "count", "expires_at")}
-    statement = _COUNT_SQL.format(table=quote(RateCounter._meta.db_table), **columns)
+    statement = _count_statement()
     with connection.cursor() as cursor:
         cursor.execute(statement, [key, expires_at])
         (count,) = cursor.fetchone()

@@ -26,7 +26,7 @@ from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
 
 from common.auth import Caller
-from common.db import create_unless_present
+from common.db import create_unless_present, quoted_column, quoted_table
 from common.errors import Conflict, DependencyError, ServiceUnavailable
 from common.money import check_total
 from common.outbox.dispatcher import deliver_now, deliver_pending, undelivered
@@ -270,6 +270,4 @@ def _row_delete(model: type[CheckoutLock] | type[ReservationIntent], key: int | 
 
 @functools.cache
 def _delete_by_key(model: type[CheckoutLock] | type[ReservationIntent]) -> str:
-    quote = connection.ops.quote_name
-    key_column = cast(str, model._meta.pk.column)  # a concrete primary key has its column
-    return f"DELETE FROM {quote(model._meta.db_table)} WHERE {quote(key_column)} = %s"  # noqa: S608 (names from the model)
+    return f"DELETE FROM {quoted_table(model)} WHERE {quoted_column(model, model._meta.pk.name)} = %s"  # noqa: S608 (names from the model)
