@@ -12,7 +12,7 @@ from decimal import Decimal
 from string import Formatter
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied
@@ -25,6 +25,7 @@ from common.auth import Caller
 from common.db import concrete_field, quoted_column, quoted_table
 from common.errors import ApiError, Conflict, NotFound
 from common.money import check_total
+from common.statements import fields_save
 
 # One batched call to book_service reads the whole cart, so a cart has at most
 # as many lines as that call takes ids.
@@ -117,27 +118,21 @@ def _line_write(line: CartItem, *, created: bool) -> None:
     """Writes `line` as save() would (force_insert when `created`, else its quantity and
     updated_at), each value through its field's pre_save and get_db_prep_save; a new
     line gets the id the database made and is a stored row to Django from then on."""
-    if created:
-        names = ["created_at", "updated_at", "cart", "product_id", "quantity"]
-        statement = _sql(
-            "INSERT INTO {table} ({created_at}, {updated_at}, {cart}, {product_id}, {quantity}) "
-            "VALUES (%s, %s, %s, %s, %s) RETURNING {id}",
-            CartItem,
-        )
-    else:
-        names = ["quantity", "updated_at"]
-        statement = _sql("UPDATE {table} SET {quantity} = %s, {updated_at} = %s WHERE {id} = %s", CartItem)
+    if not created:
+        fields_save(line, ("quantity", "updated_at"))
+        return
+    names = ["created_at", "updated_at", "cart", "product_id", "quantity"]
+    statement = _sql(
+        "INSERT INTO {table} ({created_at}, {updated_at}, {cart}, {product_id}, {quantity}) "
+        "VALUES (%s, %s, %s, %s, %s) RETURNING {id}",
+        CartItem,
+    )
     fields = [concrete_field(CartItem, name) for name in names]
-    params = [field.get_db_prep_save(field.pre_save(line, add=created), connection) for field in fields]
+    params = [field.get_db_prep_save(field.pre_save(line, add=True), connection) for field in fields]
     with connection.cursor() as cursor:
-        if created:
-            cursor.execute(statement, params)
-            (line.pk,) = cursor.fetchone()
-            line._state.adding, line._state.db = False, connection.alias
-        else:
-            cursor.execute(statement, [*params, line.pk])
-            if cursor.rowcount != 1:  # as save(update_fields=...) refuses a row gone
-                raise DatabaseError("Save with update_fields did not affect any rows.")
+        cursor.execute(statement, params)
+        (line.pk,) = cursor.fetchone()
+    line._state.adding, line._state.db = False, connection.alias
 
 
 def _cart_touch(*, user_id: int) -> int:

@@ -4,7 +4,7 @@ Django compiles a queryset's SQL anew each time it runs; on these paths that was
 of the CPU they took (docs/performance.md), while the statements differ only in their
 values, or in how many lines a reservation has. The reads run the SQL the ORM wrote the
 first time (for that many lines) through raw(), which converts each field as a
-queryset does; the writes are written out, each value through its field's
+queryset does; the writes are written out (a hold's by common.statements.update_by_key), each value through its field's
 get_db_prep_save as the ORM sends it. PostgreSQL and SQLite read the same statements;
 stock/tests/test_statements.py holds their rows to the ORM's.
 """
@@ -18,6 +18,7 @@ from django.db import connection, models
 from django.db.models.query import RawQuerySet
 
 from common.db import concrete_field, quoted_column, quoted_table
+from common.statements import update_by_key
 from stock.models import Reservation, ReservationLine, StockItem, Warehouse
 
 _M = TypeVar("_M", bound=models.Model)
@@ -99,14 +100,13 @@ def units_move(
 
 
 @functools.cache
-def _held_update(changed: tuple[str, ...], unconfirmed: bool, expired: bool) -> str:
-    conditions = [f"{quoted_column(Reservation, 'reference')} = %s", f"{quoted_column(Reservation, 'status')} = %s"]
+def _held_condition(unconfirmed: bool, expired: bool) -> str:
+    conditions = [f"{quoted_column(Reservation, 'status')} = %s"]
     if unconfirmed:
         conditions.append(f"{quoted_column(Reservation, 'confirmed_at')} IS NULL")
     if expired:
         conditions.append(f"{quoted_column(Reservation, 'expires_at')} < %s")
-    assignments = ", ".join(f"{quoted_column(Reservation, name)} = %s" for name in changed)
-    return f"UPDATE {quoted_table(Reservation)} SET {assignments} WHERE {' AND '.join(conditions)}"  # noqa: S608 (names from the model)
+    return "".join(f" AND {condition}" for condition in conditions)
 
 
 def held_update(
@@ -115,13 +115,14 @@ def held_update(
     """Writes `changes` (field name -> value) to the reservation named `reference` if it
     is held (and not confirmed yet, if `unconfirmed`; past its expiry at `expired_by`, if
     given): one statement, which takes the reservation's row lock; whether it did."""
-    params = [_prepared(Reservation, name, value) for name, value in changes.items()]
-    params += [reference, Reservation.Status.HELD.value]
+    values = [Reservation.Status.HELD.value]
     if expired_by is not None:
-        params.append(_prepared(Reservation, "expires_at", expired_by))
-    with connection.cursor() as cursor:
-        cursor.execute(_held_update(tuple(changes), unconfirmed, expired_by is not None), params)
-        return cursor.rowcount == 1
+        values.append(_prepared(Reservation, "expires_at", expired_by))
+    condition = _held_condition(unconfirmed, expired_by is not None)
+    return (
+        update_by_key(Reservation, reference, changes, key="reference", condition=condition, condition_params=values)
+        == 1
+    )
 
 
 @functools.cache

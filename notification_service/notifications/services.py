@@ -5,16 +5,14 @@ background thread right after the commit, then the sweep for retries), so a mail
 server or customer_service that is down never makes an event be refused or lost.
 """
 
-import functools
 import logging
 import uuid
 from concurrent.futures import Future
 from datetime import timedelta
-from typing import Any, cast
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from prometheus_client import Counter
@@ -28,6 +26,7 @@ from common.errors import Conflict, DependencyError, NotFound
 from common.metrics import REGISTRY
 from common.permissions import visible_or_404
 from common.revocation.services import account_erased
+from common.statements import update_by_key
 from notifications import messages
 from notifications.clients import customers
 from notifications.errors import NotificationErrorCode
@@ -217,30 +216,9 @@ def _email_record(notification: Notification, *, address: str, error: str, give_
         logger.warning("notification %s: email try %d failed, will retry: %s", notification.pk, attempts, error)
     if not notification.in_app and changes.get("email_state") in (EmailState.SENT, EmailState.FAILED):
         changes["body"] = messages.EMAIL_ONLY_BODY_AFTER  # its link is kept no longer than needed
-    _notification_update(notification.pk, changes)
+    update_by_key(Notification, notification.pk, changes)  # a statement made once per set of fields
     for field, value in changes.items():
         setattr(notification, field, value)
-
-
-@functools.cache
-def _update_statement(names: tuple[str, ...]) -> tuple[list["models.Field[Any, Any]"], str]:
-    """The fields named and the UPDATE of one notification setting them, written once for
-    the process: update() built the statement anew for every email tried, most of what
-    recording the try cost."""
-    fields = [cast("models.Field[Any, Any]", Notification._meta.get_field(name)) for name in names]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(cast(str, field.column))} = %s" for field in fields)
-    table, pk = quote(Notification._meta.db_table), quote(cast(str, Notification._meta.pk.column))
-    return fields, f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608 (names from the model)
-
-
-def _notification_update(notification_id: int, changes: dict[str, Any]) -> None:
-    """What Notification.objects.filter(pk=...).update(**changes) sends: each value
-    through its field's get_db_prep_save."""
-    fields, statement = _update_statement(tuple(changes))
-    params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, changes.values(), strict=True)]
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, notification_id])
 
 
 def notification_emails_send_due(*, limit: int = 50) -> int:

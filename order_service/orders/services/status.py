@@ -18,12 +18,11 @@ from common.auth import Caller
 from common.errors import Conflict, NotFound
 from common.outbox.dispatcher import deliver_now
 from common.outbox.publisher import ScheduledCall, publish
-from common.statements import insert
+from common.statements import fields_save, insert
 from orders.errors import OrderErrorCode
 from orders.models import Order, OrderStatus, OrderStatusChange, PaymentMethod
 from orders.selectors import order_by_key
 from orders.services.stock import release_scheduled
-from orders.statements import order_fields_save
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +76,7 @@ def _order_take(order: Order, *, payment_id: int, method: str, by_service: str) 
     if method == PaymentMethod.CARD:  # taken and paid in one UPDATE
         _order_move(order, to_status=OrderStatus.PAID, caller=Caller(user_id=None, service=by_service), saving=taken)
     else:
-        order_fields_save(order, (*taken, "updated_at"))
+        fields_save(order, (*taken, "updated_at"))
 
 
 def order_cancel_refunded(*, order_id: int, by_service: str) -> Order | None:
@@ -191,7 +190,7 @@ def _order_move(
     `saving`: other fields the caller has changed on `order`, saved with the status."""
     from_status = order.status
     order.status = to_status
-    order_fields_save(order, ("status", *saving, "updated_at"))
+    fields_save(order, ("status", *saving, "updated_at"))
     change = OrderStatusChange(
         order=order,
         from_status=from_status,

@@ -1,6 +1,6 @@
 """The rows checkout and status changes write and delete through statements made once
-per process (common.statements.insert, checkout._row_delete,
-statements.order_fields_save) rather than by the ORM on each call: each is stored and
+per process (common.statements.insert and fields_save,
+checkout._row_delete) rather than by the ORM on each call: each is stored and
 read back as the ORM would have it."""
 
 from decimal import Decimal
@@ -12,10 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from common.outbox.models import OutboxEvent
-from common.statements import insert
+from common.statements import fields_save, insert
 from orders.models import CheckoutLock, Order, OrderLine, OrderStatusChange, ReservationIntent
 from orders.services.checkout import _row_delete
-from orders.statements import order_fields_save
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +84,7 @@ def test_an_orders_fields_are_updated_as_save_updates_them(make_order):
     before = written.updated_at
 
     with CaptureQueriesContext(connection) as queries:
-        order_fields_save(written, fields)
+        fields_save(written, fields)
     saved.save(update_fields=list(fields))
 
     assert [query["sql"].split(None, 1)[0] for query in queries] == ["UPDATE"]
@@ -104,4 +103,4 @@ def test_updating_an_order_that_is_not_there_fails_as_save_does(make_order):
     order = make_order()
     Order.objects.filter(pk=order.pk).delete()
     with pytest.raises(DatabaseError):
-        order_fields_save(order, ("status",))
+        fields_save(order, ("status",))
