@@ -1,20 +1,19 @@
 """Reads of carts."""
 
-import functools
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import F
 
 from carts.clients import books
 from carts.errors import cart_not_found
 from carts.models import Cart, CartItem
 from common.errors import DependencyError
+from common.statements import ReadByKey, statement_by_key
 
 logger = logging.getLogger(__name__)
 
@@ -52,25 +51,11 @@ class CartDetail:
         return sum((line.line_total for line in self.lines if line.line_total is not None), Decimal("0"))
 
 
-def _by_key(rows: Callable[[int], QuerySet]) -> Callable[[], str]:
-    """The SQL the ORM writes for `rows(key)`, written once for the process: these reads
-    run on every add, cart view and checkout, and Django compiles a queryset's SQL anew
-    each time it runs, most of their CPU, while they differ only in the key, their one
-    parameter."""
-
-    @functools.cache
-    def sql() -> str:
-        statement, params = rows(0).query.sql_with_params()
-        if params != (0,):
-            raise ValueError(f"a read by key takes the key as its one parameter, not {params}")
-        return statement
-
-    return sql
-
-
+# These reads run on every add, cart view and checkout with the SQL the ORM wrote once
+# per process (common.statements): compiling it was most of their CPU.
 # The cart and its lines in one statement (a LEFT JOIN): a row per line, one row without
 # a product for an empty cart, none for a user without a cart.
-_cart_with_lines = _by_key(
+_cart_with_lines = statement_by_key(
     lambda user_id: (
         Cart.objects.filter(user_id=user_id)
         .order_by("items__id")
@@ -79,10 +64,10 @@ _cart_with_lines = _by_key(
     )
 )
 # Without the model's ORDER BY id, which the callers do not need.
-_product_ids_in_cart = _by_key(
+_product_ids_in_cart = statement_by_key(
     lambda user_id: CartItem.objects.filter(cart__user_id=user_id).order_by().values_list("product_id", flat=True)
 )
-_lines_of_cart = _by_key(lambda cart_id: CartItem.objects.filter(cart_id=cart_id).order_by())
+_lines_of_cart = ReadByKey(lambda cart_id: CartItem.objects.filter(cart_id=cart_id).order_by())
 
 
 def cart_product_ids(*, user_id: int) -> set[int]:
@@ -94,7 +79,7 @@ def cart_product_ids(*, user_id: int) -> set[int]:
 
 def cart_lines(*, cart_id: int) -> list[CartItem]:
     """The lines of a cart, in no particular order."""
-    return list(CartItem.objects.raw(_lines_of_cart(), [cart_id]))
+    return _lines_of_cart(cart_id)
 
 
 def cart_detail(*, user_id: int) -> CartDetail:

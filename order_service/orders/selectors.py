@@ -1,66 +1,18 @@
-from collections.abc import Callable
-from typing import Any, Generic, TypeVar
-
-from django.db import connection, models
 from django.db.models import QuerySet
 
 from common.auth import Caller
 from common.db import filter_given
 from common.errors import NotFound
 from common.permissions import listed_owner, visible_or_404
+from common.statements import ReadByKey
 from orders.models import Order, OrderLine, OrderStatusChange
 
-_M = TypeVar("_M", bound=models.Model)
-
-
-class _ReadByKey(Generic[_M]):
-    """The rows of `rows(key)`, read with the SQL the ORM wrote for the first key.
-    Django compiles a queryset's SQL anew each time it runs, most of the CPU of a read
-    by key, while these differ only in the key, a parameter; raw() would still find the
-    columns, their converters and the model's fields again on each read. Kept with the
-    SQL: the compiler's converters for its columns (each field converted from the
-    database as the queryset's would be), and the rows are made by Model.from_db, as a
-    queryset makes them. A locking one compiles, and so checks that it is in a
-    transaction, only the first time: its callers are all atomic."""
-
-    def __init__(self, rows: Callable[[int], QuerySet[_M]]) -> None:
-        self._rows = rows
-        self._compiled: tuple[type[_M], str, list[str], dict[int, tuple[list, Any]]] | None = None
-
-    def __call__(self, key: int) -> list[_M]:
-        if self._compiled is None:
-            self._compiled = self._compile(self._rows(key), key)
-        model, sql, names, converters = self._compiled
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [key])
-            rows = cursor.fetchall()
-        found = []
-        for row in rows:
-            values = list(row)
-            for position, (functions, expression) in converters.items():
-                for convert in functions:  # as the queryset's compiler applies them, with this thread's connection
-                    values[position] = convert(values[position], expression, connection)
-            found.append(model.from_db(connection.alias, names, values))
-        return found
-
-    @staticmethod
-    def _compile(queryset: QuerySet[_M], key: int) -> tuple[type[_M], str, list[str], dict[int, tuple[list, Any]]]:
-        compiler = queryset.query.get_compiler(queryset.db)
-        sql, params = compiler.as_sql()
-        if params != (key,):
-            raise ValueError(f"a read by key takes the key as its one parameter, not {params}")
-        columns = [column for column, _, _ in compiler.select]
-        names = [column.target.attname for column in columns]
-        if names != [field.attname for field in queryset.model._meta.concrete_fields]:
-            raise ValueError(f"a read by key reads every field of its model in order, not {names}")
-        return queryset.model, sql, names, compiler.get_converters(columns)
-
-
-# One row by its key: without first()'s ORDER BY, which has nothing to sort.
-_order = _ReadByKey(lambda order_id: Order.objects.filter(pk=order_id).order_by()[:1])
-_order_locked = _ReadByKey(lambda order_id: Order.objects.select_for_update().filter(pk=order_id).order_by()[:1])
-_lines = _ReadByKey(lambda order_id: OrderLine.objects.filter(order_id=order_id))
-_history = _ReadByKey(lambda order_id: OrderStatusChange.objects.filter(order_id=order_id))
+# Read with the SQL the ORM wrote once per process (common.statements.ReadByKey): compiling
+# it was most of the CPU of a read by key. One row by its key: without first()'s ORDER BY, which has nothing to sort.
+_order = ReadByKey(lambda order_id: Order.objects.filter(pk=order_id).order_by()[:1])
+_order_locked = ReadByKey(lambda order_id: Order.objects.select_for_update().filter(pk=order_id).order_by()[:1])
+_lines = ReadByKey(lambda order_id: OrderLine.objects.filter(order_id=order_id))
+_history = ReadByKey(lambda order_id: OrderStatusChange.objects.filter(order_id=order_id))
 
 
 def order_list(*, user_id: int | None = None, status: str | None = None) -> QuerySet[Order]:

@@ -98,7 +98,7 @@ def test_a_user_without_a_cart_is_404():
     assert raised.value.code == CartErrorCode.CART_NOT_FOUND
 
 
-# The reads whose SQL is written once per process (selectors._by_key) give what the
+# The reads whose SQL is written once per process (common.statements) give what the
 # ORM gives, each field converted as a queryset converts it, and read afresh each time.
 
 

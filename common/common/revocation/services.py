@@ -1,6 +1,5 @@
 """Recording revoked accounts, and asking whether a token is revoked (common.revocation)."""
 
-import functools
 import threading
 import time
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from common.revocation.models import RevokedAccount
+from common.statements import statement_by_key
 
 
 def _access_lifetime() -> timedelta:
@@ -79,20 +79,12 @@ def account_revoke(*, user_id: int, at: datetime, erased: bool) -> None:
     transaction.on_commit(lambda: RECENT.add(user_id, revocation.revoked_at))
 
 
-# Any user id: the statement is compiled with it, then it is a parameter.
-_SOME_USER = 1
-
-
-@functools.cache
-def _erased_statement() -> str:
-    """account_erased's query, its SQL compiled by the ORM once for the process: building
-    it was most of what the question cost, asked for every event a service makes something
-    personal from; the user id is its one parameter."""
-    rows = RevokedAccount.objects.filter(user_id=_SOME_USER, erased=True).order_by().values_list("pk")[:1]
-    statement, params = rows.query.sql_with_params()
-    if params != (_SOME_USER,):
-        raise ValueError(f"account_erased's statement takes the user id as its one parameter, not {params}")
-    return statement
+# account_erased's query, its SQL compiled by the ORM once for the process: building it
+# was most of what the question cost, asked for every event a service makes something
+# personal from.
+_erased_statement = statement_by_key(
+    lambda user_id: RevokedAccount.objects.filter(user_id=user_id, erased=True).order_by().values_list("pk")[:1]
+)
 
 
 def account_erased(user_id: int) -> bool:
