@@ -104,7 +104,6 @@ def book_stand_in(settings, handler_class: type[BaseHTTPRequestHandler]):
     """A running HTTP server answering with handler_class; the gateway's book route points at it."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
     server.daemon_threads = True
-    server.seen = []
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     settings.SERVICE_URLS = {**settings.SERVICE_URLS, "book": f"http://127.0.0.1:{server.server_port}"}
@@ -120,6 +119,7 @@ def book_stand_in(settings, handler_class: type[BaseHTTPRequestHandler]):
 def upstream(settings, monkeypatch):
     """A running stand-in for book_service that records what it was sent."""
     with book_stand_in(settings, RecordingUpstream) as server:
+        server.seen = []
         yield server
 
 
