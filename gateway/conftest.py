@@ -20,6 +20,29 @@ from routing import proxy
 from routing.handler import gateway_application
 
 
+def wsgi_answer(application, environ) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The status, headers and body a WSGI application answers, as a server would read
+    them, with the test's database connection kept open (closing it would end the test's
+    transaction)."""
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = status, headers
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        chunks = application(environ, start_response)
+        try:
+            body = b"".join(chunks)
+        finally:
+            chunks.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return answer["status"], answer["headers"], body
+
+
 class GatewayAppHandler:
     """Calls the WSGI application and turns its answer back into an HttpResponse for the
     test client. Like Django's ClientHandler, it keeps the test's database connection
@@ -29,25 +52,10 @@ class GatewayAppHandler:
         self.application = gateway_application(WSGIHandler())
 
     def __call__(self, environ):
-        answer = {}
-
-        def start_response(status, headers, exc_info=None):
-            answer["status"], answer["headers"] = status, headers
-
-        request_started.disconnect(close_old_connections)
-        request_finished.disconnect(close_old_connections)
-        try:
-            chunks = self.application(environ, start_response)
-            try:
-                body = b"".join(chunks)
-            finally:
-                chunks.close()
-        finally:
-            request_started.connect(close_old_connections)
-            request_finished.connect(close_old_connections)
-        response = HttpResponse(body, status=int(answer["status"].split()[0]))
+        status, headers, body = wsgi_answer(self.application, environ)
+        response = HttpResponse(body, status=int(status.split()[0]))
         del response["Content-Type"]
-        for name, value in answer["headers"]:
+        for name, value in headers:
             if name.lower() == "set-cookie":
                 response.cookies.load(value)
             else:

@@ -13,12 +13,10 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from common.auth import mint_access_token
 from common.metrics import REGISTRY
-from conftest import book_stand_in
+from conftest import book_stand_in, wsgi_answer
 from routing import breakers, proxy, rate_limits
 from routing.handler import ForwardingHandler, OnePassForwarding, gateway_application
 from routing.rates import Rate
@@ -112,29 +110,14 @@ def counted() -> dict:
 
 
 def served(application, env: dict, caplog) -> Seen:
-    answer = {}
-
-    def start_response(status, headers, exc_info=None):
-        answer["status"], answer["headers"] = status, headers
-
     before = counted()
     caplog.clear()
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        chunks = application(env, start_response)
-        try:
-            body = b"".join(chunks)
-        finally:
-            chunks.close()
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+    status, headers, body = wsgi_answer(application, env)
     after = counted()
     changed = {key: value - before.get(key, 0) for key, value in after.items() if value != before.get(key, 0)}
     # The access line's milliseconds differ from one call to the next.
     logged = [(r.name, r.levelname, re.sub(r"ms=[\d.]+", "ms=_", r.getMessage())) for r in caplog.records]
-    return Seen(answer["status"], answer["headers"], body, changed, logged)
+    return Seen(status, headers, body, changed, logged)
 
 
 def token(**claims) -> str:
