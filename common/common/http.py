@@ -1,8 +1,9 @@
 """The one way a service calls another.
 
-One pooled requests.Session per target service, connect and read timeouts on
-every call, retries of idempotent calls on connection errors only, the request
-id and a token passed on (and, with tracing on, the W3C traceparent: common.telemetry
+One pooled requests.Session per target service (its adapter sends over
+common.connections, the gateway's HTTP/1.1 client, in place of urllib3's pool), connect
+and read timeouts on every call, retries of idempotent calls on connection errors only,
+the request id and a token passed on (and, with tracing on, the W3C traceparent: common.telemetry
 instruments requests). Each call is counted by peer and outcome (common.metrics).
 A peer that cannot be reached, times out or fails with a 5xx raises
 ServiceUnavailable (503) or ServiceTimeout (504) naming it; a 4xx is returned for the
@@ -13,8 +14,11 @@ is not JSON, or not of the shape the contract gives, is that peer being unavaila
 (503 naming it), as if it were down, never a 500 of the caller's.
 """
 
+import http.client
 import logging
 import time
+import zlib
+from collections.abc import Iterator
 from typing import Any, Self, cast
 
 import requests
@@ -23,9 +27,12 @@ from requests.adapters import HTTPAdapter
 from requests.cookies import RequestsCookieJar
 from requests.models import PreparedRequest
 from requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
+from urllib3.util.timeout import Timeout
 
 from common.auth import service_token
+from common.connections import Answer, ServiceConnections
 from common.errors import ServiceTimeout, ServiceUnavailable
 from common.lazy import PerKey
 from common.metrics import outcome_of_status, record_call
@@ -47,6 +54,123 @@ class _ConnectRetry(Retry):
         return super().increment(method, *args, **kwargs)
 
 
+class _Answered:
+    """A peer's answer as requests reads urllib3's response (HTTPAdapter.build_response and
+    Response.content): status, reason, headers (a repeated one joined by commas), and the
+    body, decoded as urllib3 decodes it (gzip, deflate); cookies through
+    `_original_response.msg`, made only when the peer sets one."""
+
+    def __init__(self, answer: Answer):
+        self.status = answer.status
+        self.reason = answer.reason
+        names: dict[str, str] = {}
+        headers: dict[str, str] = {}
+        for name, value in answer.headers:
+            name = names.setdefault(name.lower(), name)
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        self.headers = headers
+        self._body = _decoded(answer.body, names.get("content-encoding") and headers[names["content-encoding"]])
+        self._original_response = None
+        if "set-cookie" in names:
+            message = http.client.HTTPMessage()
+            for name, value in answer.headers:
+                message[name] = value
+            self._original_response = _WithMessage(message)
+
+    def stream(self, amt: int | None = None, decode_content: bool | None = None) -> Iterator[bytes]:
+        if body := self.read():
+            yield body
+
+    def read(self, amt: int | None = None, decode_content: bool | None = None) -> bytes:
+        body, self._body = self._body, b""
+        return body
+
+    def close(self) -> None:
+        pass  # read whole: its connection is back in the pool already
+
+
+class _WithMessage:
+    def __init__(self, message: http.client.HTTPMessage):
+        self.msg = message
+
+
+def _decoded(body: bytes, encoding: str | None) -> bytes:
+    if not encoding or not body:
+        return body
+    encoding = encoding.strip().lower()
+    try:
+        if encoding == "gzip":
+            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        if encoding == "deflate":
+            try:
+                return zlib.decompress(body)
+            except zlib.error:  # raw deflate, without the zlib header
+                return zlib.decompress(body, -zlib.MAX_WBITS)
+    except zlib.error as failed:
+        raise requests.exceptions.ContentDecodingError(f"Cannot decode the answer's {encoding} body.") from failed
+    return body
+
+
+class _PeerPool:
+    """What HTTPAdapter.send takes urllib3's connection pool for (`urlopen`), over
+    common.connections: a call costs a fraction of urllib3's CPU. The adapter's retries
+    are those of the connects (urllib3's Retry: _ConnectRetry's rules and backoff); a
+    kept-alive connection found gone is handled by common.connections (an idempotent call
+    tried once more on a new one; a write's idle connection checked before it is sent)."""
+
+    def __init__(self, url: str, max_idle: int):
+        self.connections = ServiceConnections(url, max_idle=max_idle, retry_connect=False)
+
+    def urlopen(
+        self, method: str, url: str, *, body: Any, headers: Any, retries: Retry, timeout: Timeout, **_: Any
+    ) -> _Answered:
+        if isinstance(body, str):
+            body = body.encode("latin-1")  # as http.client encodes a str body
+        while True:
+            try:
+                answer = self.connections.request(
+                    method,
+                    url,
+                    headers=headers,
+                    body=body or b"",
+                    connect_timeout=cast(float, timeout.connect_timeout),
+                    read_timeout=cast(float, timeout.read_timeout),
+                )
+                return _Answered(answer)
+            except NewConnectionError as failed:
+                error: ConnectTimeoutError = failed
+                if isinstance(failed.__cause__, TimeoutError):  # no answer to the connect: as urllib3 tells it
+                    error = ConnectTimeoutError(self, f"Connection to {url} timed out.")
+                retries = retries.increment(method, url, error=error, _pool=self)  # type: ignore[arg-type]
+                retries.sleep()
+
+    def close(self) -> None:
+        self.connections.close()
+
+
+class _PeerAdapter(HTTPAdapter):
+    """requests' HTTPAdapter whose calls to the peer's own origin go through _PeerPool
+    (send is HTTPAdapter's own, so the `responses` library still fakes every call); a
+    redirect elsewhere goes through urllib3 as before."""
+
+    def __init__(self, base_url: str, *, pool_maxsize: int, max_retries: Retry):
+        super().__init__(pool_connections=1, pool_maxsize=pool_maxsize, max_retries=max_retries)
+        scheme, _, rest = base_url.partition("://")
+        self.origin = f"{scheme.lower()}://{rest.split('/', 1)[0]}/"
+        self.pool = _PeerPool(base_url, pool_maxsize)
+
+    def get_connection_with_tls_context(
+        self, request: PreparedRequest, verify: Any, proxies: Any = None, cert: Any = None
+    ) -> Any:
+        if request.url is not None and request.url.startswith(self.origin):
+            return self.pool
+        return super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
+
+    def close(self) -> None:
+        super().close()
+        self.pool.close()
+
+
 class ServiceClient:
     def __init__(self, service: str, base_url: str, *, connect_timeout: float, read_timeout: float, retries: int):
         self.service = service
@@ -63,8 +187,9 @@ class ServiceClient:
         # read=False: a read error is raised as it is (a read timeout stays a timeout);
         # read=0 would wrap it in MaxRetryError, which requests turns into a ConnectionError.
         retry = _ConnectRetry(total=retries, connect=retries, read=False, status=0, other=0, backoff_factor=0.1)
-        self.session.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=32, max_retries=retry))
-        self.session.mount("https://", HTTPAdapter(pool_connections=1, pool_maxsize=32, max_retries=retry))
+        adapter = _PeerAdapter(self.base_url, pool_maxsize=32, max_retries=retry)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
 
     def request(
         self,

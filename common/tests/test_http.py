@@ -1,6 +1,7 @@
 """common.http: the one way a service calls another."""
 
 import copy
+import gzip
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
@@ -11,6 +12,7 @@ from django.conf import settings
 from urllib3.connection import HTTPConnection
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from common import connections
 from common.auth import service_token
 from common.errors import ServiceTimeout, ServiceUnavailable
 from common.http import ServiceClient, _ConnectRetry, client_for, conforms, peer_body
@@ -353,3 +355,94 @@ def test_a_call_is_sent_as_requests_session_request_sends_it(local_client, reque
     finally:
         server.shutdown()
         server.server_close()
+
+
+class Compressed(BaseHTTPRequestHandler):
+    """Answers with a gzipped body and a header sent twice."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        body = gzip.compress(b'{"compressed": true}')
+        self.send_response(200)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept")
+        self.send_header("vary", "Cookie")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_an_answer_reads_as_urllib3_gave_it(local_client):
+    """Calls go through common.connections: the body decoded, a repeated header joined."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Compressed)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        response = local_client(server.server_port).get("/api/stock/1/")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert response.json() == {"compressed": True}
+    assert response.headers["Vary"] == "Accept, Cookie"
+    assert response.reason == "OK"
+
+
+@pytest.fixture
+def connects(monkeypatch):
+    """The connects made (`made`) to a peer that refuses them, or fails them as `failure` says."""
+
+    class Connects:
+        made: list[tuple[str, int]] = []
+        failure: OSError = ConnectionRefusedError("refused")
+
+    def connect(address, timeout):
+        Connects.made.append(address)
+        raise Connects.failure
+
+    monkeypatch.setattr(connections.socket, "create_connection", connect)
+    monkeypatch.setattr(_ConnectRetry, "sleep", lambda self, response=None: None)
+    return Connects
+
+
+@pytest.mark.parametrize(("method", "tries"), [("GET", 3), ("DELETE", 3), ("POST", 1), ("PATCH", 1)])
+def test_a_connect_is_retried_for_idempotent_calls_only(connects, method, tries):
+    client = ServiceClient("inventory", "http://127.0.0.1:9", connect_timeout=0.5, read_timeout=0.5, retries=2)
+
+    with pytest.raises(ServiceUnavailable) as raised:
+        client.request(method, "/api/stock/1/")
+
+    assert len(connects.made) == tries
+    assert str(raised.value.detail) == "The inventory service is unavailable."
+
+
+def test_a_connect_that_times_out_is_a_peer_that_cannot_be_reached(connects):
+    connects.failure = TimeoutError("timed out")
+    client = ServiceClient("inventory", "http://127.0.0.1:9", connect_timeout=0.5, read_timeout=0.5, retries=0)
+
+    with pytest.raises(ServiceUnavailable) as raised:
+        client.get("/api/stock/1/")
+
+    assert str(raised.value.detail) == "The inventory service cannot be reached."
+
+
+def test_with_tracing_on_a_call_sends_its_traceparent(local_client, monkeypatch):
+    from opentelemetry.instrumentation.requests import RequestsInstrumentor
+    from opentelemetry.sdk.trace import TracerProvider
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Recorder.arrived = []
+    RequestsInstrumentor().instrument(tracer_provider=TracerProvider())
+    try:
+        local_client(server.server_port).get("/api/stock/1/")
+    finally:
+        RequestsInstrumentor().uninstrument()
+        server.shutdown()
+        server.server_close()
+
+    (arrived,) = Recorder.arrived
+    assert b"\ntraceparent: 00-" in arrived

@@ -17,13 +17,13 @@ from django.http import HttpResponse
 from urllib3.exceptions import HTTPError, ReadTimeoutError
 
 from common import telemetry
+from common.connections import Answer, ServiceConnections
 from common.errors import ErrorCode, error_response
 from common.forwarded import PROXY_HEADERS
 from common.lazy import PerKey
 from common.metrics import outcome_of_status, record_call
 from common.request_id import HEADER as REQUEST_ID_HEADER
 from routing.breakers import BreakerOpen, breaker_for
-from routing.connections import Answer, ServiceConnections
 
 # Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are not forwarded.
 HOP_BY_HOP = frozenset(

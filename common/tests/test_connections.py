@@ -1,4 +1,4 @@
-"""The gateway's HTTP/1.1 client (routing.connections) against a service played byte by
+"""The HTTP/1.1 client of the gateway and common.http (common.connections) against a service played byte by
 byte: how answers are framed, which connections are kept, and which requests are tried
 again on a new connection."""
 
@@ -9,7 +9,16 @@ from collections.abc import Callable, Iterator
 import pytest
 from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError, ReadTimeoutError
 
-from routing.connections import ServiceConnections
+from common.connections import ServiceConnections
+
+
+@pytest.fixture
+def closed_port_url():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"  # nothing listens there any more
+
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
