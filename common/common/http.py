@@ -149,26 +149,29 @@ class _PeerPool:
 
 
 class _PeerAdapter(HTTPAdapter):
-    """requests' HTTPAdapter whose calls to the peer's own origin go through _PeerPool
-    (send is HTTPAdapter's own, so the `responses` library still fakes every call); a
-    redirect elsewhere goes through urllib3 as before."""
+    """requests' HTTPAdapter whose calls to a plain-HTTP peer's own origin go through
+    _PeerPool (send is HTTPAdapter's own, so the `responses` library still fakes every
+    call); a redirect elsewhere, and an https peer (an event subscriber named by its URL:
+    certificates checked against certifi's bundle, as requests does), go through urllib3
+    as before."""
 
     def __init__(self, base_url: str, *, pool_maxsize: int, max_retries: Retry):
         super().__init__(pool_connections=1, pool_maxsize=pool_maxsize, max_retries=max_retries)
         scheme, _, rest = base_url.partition("://")
         self.origin = f"{scheme.lower()}://{rest.split('/', 1)[0]}/"
-        self.pool = _PeerPool(base_url, pool_maxsize)
+        self.pool = _PeerPool(base_url, pool_maxsize) if scheme.lower() == "http" else None
 
     def get_connection_with_tls_context(
         self, request: PreparedRequest, verify: Any, proxies: Any = None, cert: Any = None
     ) -> Any:
-        if request.url is not None and request.url.startswith(self.origin):
+        if self.pool is not None and request.url is not None and request.url.startswith(self.origin):
             return self.pool
         return super().get_connection_with_tls_context(request, verify, proxies=proxies, cert=cert)
 
     def close(self) -> None:
         super().close()
-        self.pool.close()
+        if self.pool is not None:
+            self.pool.close()
 
 
 class ServiceClient:

@@ -10,6 +10,7 @@ import pytest
 import requests
 from django.conf import settings
 from urllib3.connection import HTTPConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from common import connections
@@ -205,6 +206,22 @@ def test_client_for_is_one_client_per_service():
     assert client_for("inventory") is client
     assert client.base_url == settings.SERVICE_URLS["inventory"]
     assert client.timeout == (settings.SERVICE_CONNECT_TIMEOUT, settings.SERVICE_READ_TIMEOUT)
+
+
+def test_a_plain_http_peer_goes_over_common_connections_and_an_https_one_over_urllib3():
+    plain = ServiceClient("inventory", "http://inventory.internal:8000", connect_timeout=1, read_timeout=1, retries=0)
+    secure = ServiceClient("url", "https://hooks.example.com/events", connect_timeout=1, read_timeout=1, retries=0)
+
+    def pool_for(client, url):
+        request = requests.Request("GET", url).prepare()
+        return client.session.get_adapter(url).get_connection_with_tls_context(request, verify=True)
+
+    assert isinstance(
+        pool_for(plain, "http://inventory.internal:8000/api/stock/1/").connections, connections.ServiceConnections
+    )
+    # certificates checked as requests checks them (certifi's bundle), not by the lean client
+    assert isinstance(pool_for(secure, "https://hooks.example.com/events"), HTTPSConnectionPool)
+    assert isinstance(pool_for(plain, "http://elsewhere.internal/"), HTTPConnectionPool)  # a redirect elsewhere
 
 
 def peer_url(path):

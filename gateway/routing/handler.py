@@ -48,7 +48,7 @@ from django.utils.log import log_response
 from django.utils.module_loading import import_string
 
 from common.api_handler import ADMIN_ONLY_MIDDLEWARE, ApiMiddleware  # the proxy view authenticates by token at the edge
-from routing.connections import Answer
+from common.connections import Answer
 from routing.cors import CorsMiddleware
 from routing.proxy import passed_back
 from routing.routes import ROUTES

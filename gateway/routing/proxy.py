@@ -1,7 +1,7 @@
 """Forwarding one request to a service and its answer back, over kept-alive connections.
 
 This is the gateway's hot path: plain Django, kept-alive connections to each service
-(routing.connections), no re-encoding of bodies, and no retry except once for an
+(common.connections), no re-encoding of bodies, and no retry except once for an
 idempotent request on a kept-alive connection that went stale. Each call is counted by
 service and outcome (common.metrics); with tracing on, each is a client span whose W3C
 traceparent is sent on (common.telemetry).
@@ -41,7 +41,7 @@ HOP_BY_HOP = frozenset(
 )
 # What a proxy says about the client is the gateway's to say (upstream_headers).
 FORWARDED = frozenset(key.removeprefix("HTTP_").replace("_", "-").lower() for key in PROXY_HEADERS)
-# Set by the gateway itself (Host and Content-Length by routing.connections).
+# Set by the gateway itself (Host and Content-Length by common.connections).
 _NOT_COPIED_IN = HOP_BY_HOP | {"host", "content-length", "x-request-id"} | FORWARDED
 _NOT_COPIED_OUT = HOP_BY_HOP | {"content-length", "set-cookie"}  # Set-Cookie: ProxiedResponse
 _TRACE_CONTEXT = frozenset({"traceparent", "tracestate"})

@@ -5,9 +5,9 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from common.connections import Answer
 from common.errors import ErrorCode, error_response
 from routing import rate_limits
-from routing.connections import Answer
 from routing.edge_auth import EdgeAuthError, edge_user
 from routing.probes import PEERS, probe_all
 from routing.proxy import forward, proxied, send
