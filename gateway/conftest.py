@@ -129,13 +129,3 @@ def upstream(settings, monkeypatch):
     with book_stand_in(settings, RecordingUpstream) as server:
         server.seen = []
         yield server
-
-
-@pytest.fixture
-def closed_port_url():
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"  # nothing listens there any more

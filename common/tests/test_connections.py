@@ -11,15 +11,6 @@ from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError, Rea
 
 from common.connections import ServiceConnections
 
-
-@pytest.fixture
-def closed_port_url():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"  # nothing listens there any more
-
-
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
 

@@ -3,6 +3,7 @@
 Fast settings for tests and clients that carry a token for a user, staff or a service.
 """
 
+import socket
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -121,6 +122,15 @@ def fake_names(mocked_responses: responses.RequestsMock) -> Callable[[str], list
         return asked
 
     return fake
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """The URL of a port on this machine where nothing listens (it was free a moment ago)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 def pytest_report_header(config: pytest.Config) -> str:
