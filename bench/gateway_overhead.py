@@ -32,7 +32,6 @@ from bench.wrk import missing_tools, run_wrk
 from common.registry import SERVICES
 from tests.e2e.harness import free_ports
 from tools.dev_keys import development_keys
-from tools.serve import waitress_command
 from tools.stack import REPO_DIR, serve_command, wait_ready
 
 ENDPOINTS = {"book read": "/api/books/1/", "search": "/api/books/search/?search_term=tieng%20viet"}
@@ -47,7 +46,7 @@ def start_service(name: str, port: int, env: dict, tmp: Path) -> subprocess.Pope
 
 def start_floor(port: int, book_port: int, env: dict, tmp: Path) -> subprocess.Popen:
     log = (tmp / "floor.log").open("wb")
-    command = waitress_command("bench.minimal_proxy:application", port, "floor")
+    command = [sys.executable, "-m", "bench.inprocess_server", "waitress", str(port), "bench.minimal_proxy:application"]
     floor_env = env | {"BENCH_UPSTREAM": f"127.0.0.1:{book_port}"}
     return subprocess.Popen(command, cwd=REPO_DIR, env=floor_env, stdout=log, stderr=log)
 

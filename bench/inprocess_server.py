@@ -20,7 +20,7 @@ import socket
 import sys
 import threading
 
-THREADS = 8
+THREADS = 8  # granian's Python threads: waitress's default (tools/serve.py, WEB_THREADS)
 
 
 def load(target: str):
@@ -33,7 +33,7 @@ def serve_waitress(application, port: int) -> int:
     from tools.graceful import GracefulServer
     from tools.serve import SHUTDOWN_GRACE_SECONDS, waitress_settings
 
-    settings = waitress_settings(port, "bench") | {"listen": f"127.0.0.1:{port}", "threads": THREADS}
+    settings = waitress_settings(port, "bench") | {"listen": f"127.0.0.1:{port}"}
     server = GracefulServer(application, grace_seconds=SHUTDOWN_GRACE_SECONDS, **settings)
     server.stop_on_signals()
     return server.serve()

@@ -23,25 +23,25 @@ from collections.abc import Callable
 
 from waitress import wasyncore
 from waitress.adjustments import Adjustments
-from waitress.channel import HTTPChannel
-from waitress.server import TcpWSGIServer
-from waitress.task import ThreadedTaskDispatcher, WSGITask
+from waitress.task import ThreadedTaskDispatcher
+
+from tools.lean_waitress import LeanChannel, LeanServer, LeanTask
 
 logger = logging.getLogger(__name__)
 
 
-class _Task(WSGITask):
+class _Task(LeanTask):
     def build_response_header(self):
         if self.channel.server.draining:  # the client must not send another request on this connection
             self.set_close_on_finish()
         return super().build_response_header()
 
 
-class _Channel(HTTPChannel):
+class _Channel(LeanChannel):
     task_class = _Task
 
 
-class _Server(TcpWSGIServer):
+class _Server(LeanServer):
     channel_class = _Channel
     draining = False
 

@@ -59,16 +59,6 @@ def waitress_settings(port: int, name: str) -> dict:
     }
 
 
-def waitress_command(application: str, port: int, name: str) -> list[str]:
-    """waitress's own runner serving a WSGI application (module:attribute) with the
-    services' settings, for what is not a service (the benchmarks' floor)."""
-    flags = []
-    for key, value in waitress_settings(port, name).items():
-        flag = key.replace("_", "-")
-        flags.append(f"--{flag}" if value is True else f"--no-{flag}" if value is False else f"--{flag}={value}")
-    return [sys.executable, "-m", "waitress", *flags, application]
-
-
 def main() -> None:
     exit_on_signals_while_starting()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

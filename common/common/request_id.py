@@ -2,8 +2,8 @@
 passed on to other services and written in every log line."""
 
 import logging
+import random
 import re
-import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 
@@ -19,7 +19,9 @@ current_request_id: ContextVar[str | None] = ContextVar("request_id", default=No
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    # Not uuid4: its os.urandom is a system call in every request, which lets the server's
+    # other threads take the GIL; an id needs to be unique, not secret.
+    return f"{random.getrandbits(128):032x}"
 
 
 def accept_request_id(candidate: str | None) -> str:

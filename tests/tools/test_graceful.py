@@ -10,11 +10,9 @@ import sys
 import threading
 
 import pytest
-from waitress.adjustments import Adjustments
 
 from tests.tools.graceful_app import GatedApp, wait_for
 from tools.graceful import GracefulServer
-from tools.serve import waitress_command, waitress_settings
 from tools.stack import REPO_DIR
 
 
@@ -173,12 +171,3 @@ def test_a_signal_while_still_starting_ends_the_process_with_exit_code_0(sig):
         if process.poll() is None:
             process.kill()
             process.wait()
-
-
-def test_the_runner_command_has_the_same_settings_as_the_services():
-    """The benchmarks' floor (waitress's runner) is served like the services."""
-    command = waitress_command("bench.minimal_proxy:application", 1234, "floor")
-    kw, apps = Adjustments.parse_args(command[3:])
-    assert apps == ["bench.minimal_proxy:application"]
-    del kw["call"], kw["help"]
-    assert vars(Adjustments(**kw)) == vars(Adjustments(**waitress_settings(1234, "floor")))
