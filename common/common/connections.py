@@ -25,8 +25,10 @@ import re
 import select
 import socket
 import ssl
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutError
@@ -55,13 +57,37 @@ class _GoneBeforeAnswering(Exception):
 
 
 class _Connection:
-    __slots__ = ("read_timeout", "reader", "sock")
+    """A kept-alive connection. A plain one blocks with the read timeout set in the
+    kernel (SO_RCVTIMEO, SO_SNDTIMEO): with a timeout of Python's, each send and each
+    receive is preceded by a poll() of the socket, a system call more every time. A TLS
+    one keeps Python's timeout: ssl reports the kernel's as a wait for more to read."""
+
+    __slots__ = ("kernel_timeout", "read_timeout", "reader", "sock")
 
     def __init__(self, sock: socket.socket, read_timeout: float):
-        sock.settimeout(read_timeout)
         self.sock = sock
-        self.reader = sock.makefile("rb")
+        self.kernel_timeout = not isinstance(sock, ssl.SSLSocket)
+        if self.kernel_timeout:
+            sock.settimeout(None)
+            self.reader: io.BufferedReader = io.BufferedReader(_Received(sock))
+        else:
+            self.reader = sock.makefile("rb")
+        self.set_read_timeout(read_timeout)
+
+    def set_read_timeout(self, read_timeout: float) -> None:
+        if self.kernel_timeout:
+            timeval = _timeval(read_timeout)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+        else:
+            self.sock.settimeout(read_timeout)
         self.read_timeout = read_timeout
+
+    def send(self, data: bytes) -> None:
+        try:
+            self.sock.sendall(data)
+        except BlockingIOError as slow:  # SO_SNDTIMEO ran out
+            raise TimeoutError from slow
 
     def close(self) -> None:
         self.reader.close()
@@ -72,6 +98,32 @@ class _Connection:
         poller = select.poll()
         poller.register(self.sock, select.POLLIN)
         return bool(poller.poll(0))
+
+
+def _timeval(seconds: float | None) -> bytes:
+    """SO_RCVTIMEO's struct timeval: none for None (as Python's); never under a
+    microsecond, which the kernel would take for none."""
+    if seconds is None:
+        return struct.pack("ll", 0, 0)
+    return struct.pack("ll", *divmod(max(round(seconds * 1_000_000), 1), 1_000_000))
+
+
+class _Received(io.RawIOBase):
+    """A blocking socket's bytes, for a BufferedReader: a receive that SO_RCVTIMEO cut
+    short is a TimeoutError, as it is with Python's timeout (socket.SocketIO would
+    answer None, which the reader takes for the end of the connection)."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            return self.sock.recv_into(buffer)
+        except BlockingIOError as slow:
+            raise TimeoutError from slow
 
 
 class ServiceConnections:
@@ -186,10 +238,9 @@ class ServiceConnections:
         keep = False
         try:
             if connection.read_timeout != read_timeout:
-                connection.sock.settimeout(read_timeout)
-                connection.read_timeout = read_timeout
+                connection.set_read_timeout(read_timeout)
             try:
-                connection.sock.sendall(request)
+                connection.send(request)
                 status_line = connection.reader.readline(_MAX_LINE + 1)
             except (ConnectionError, ssl.SSLEOFError) as lost:
                 if reused:

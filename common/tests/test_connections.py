@@ -91,7 +91,8 @@ def answering(*answers: bytes) -> Callable[[ScriptedService, socket.socket], Non
 
 def get(connections: ServiceConnections, method: str = "GET", target: str = "/api/books/1/", **kwargs):
     kwargs.setdefault("headers", {"X-Request-ID": "r-1"})
-    return connections.request(method, target, connect_timeout=1, read_timeout=1, **kwargs)
+    kwargs.setdefault("read_timeout", 1)
+    return connections.request(method, target, connect_timeout=1, **kwargs)
 
 
 def test_a_request_is_written_as_http_1_1_with_host_and_content_length(service):
@@ -207,6 +208,30 @@ def test_a_slow_answer_is_a_read_timeout_never_tried_again(service):
     with pytest.raises(ReadTimeoutError):
         ServiceConnections(book.url).request("GET", "/", headers={}, connect_timeout=1, read_timeout=0.2)
     assert len(book.requests) == 1
+
+
+def test_a_write_the_service_does_not_read_in_time_is_a_read_timeout(service):
+    def serve(service, conn):
+        service.hung_up.acquire()  # reads nothing until the client gives up
+
+    book = service(serve)
+    with pytest.raises(ReadTimeoutError):
+        get(ServiceConnections(book.url), "POST", body=b"x" * (64 * 1024 * 1024), read_timeout=0.2)
+    book.hung_up.release()
+
+
+def test_a_read_timeout_changed_between_requests_is_the_next_ones(service):
+    def serve(service, conn):
+        service.read_request(conn)
+        conn.sendall(OK)
+        service.read_request(conn)
+        threading.Event().wait(0.5)
+        conn.sendall(OK)
+
+    connections = ServiceConnections(service(serve).url)
+    assert get(connections, read_timeout=None).status == 200  # None: no timeout, as Python's own
+    with pytest.raises(ReadTimeoutError):
+        get(connections, read_timeout=0.2)
 
 
 def test_no_connection_is_a_new_connection_error(closed_port_url):
