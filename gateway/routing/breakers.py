@@ -15,11 +15,11 @@ request in flight per service, and one slow answer held up every other caller.
 Here the lock guards the counters only; calls run side by side.
 """
 
-import contextlib
 import math
 import threading
 import time
 from collections.abc import Iterator
+from types import TracebackType
 
 from django.conf import settings
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -55,21 +55,11 @@ class CircuitBreaker:
             return CLOSED
         return HALF_OPEN if self._trial_in_flight or self._cooled_down() else OPEN
 
-    @contextlib.contextmanager
-    def guard(self) -> Iterator[None]:
+    def guard(self) -> "Guarded":
         """Runs the block if the breaker lets it (else raises BreakerOpen); a
         urllib3 HTTPError out of the block counts as a failure, anything else
         coming out of it as a success."""
-        trial = self._admit()
-        try:
-            yield
-        except HTTPError:
-            self._record(success=False, trial=trial)
-            raise
-        except BaseException:
-            self._record(success=True, trial=trial)
-            raise
-        self._record(success=True, trial=trial)
+        return Guarded(self)
 
     def _cooled_down(self) -> bool:
         return self._opened_at is not None and self._clock() - self._opened_at >= self.reset_seconds
@@ -97,6 +87,25 @@ class CircuitBreaker:
             self._failures += 1
             if trial or (self._opened_at is None and self._failures >= self.fail_max):
                 self._opened_at = self._clock()
+
+
+class Guarded:
+    """A call under a breaker (CircuitBreaker.guard). A class rather than a generator's
+    context manager: every forwarded request goes through one."""
+
+    __slots__ = ("breaker", "trial")
+
+    def __init__(self, breaker: CircuitBreaker):
+        self.breaker = breaker
+        self.trial = False
+
+    def __enter__(self) -> None:
+        self.trial = self.breaker._admit()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.breaker._record(success=exc_type is None or not issubclass(exc_type, HTTPError), trial=self.trial)
 
 
 breakers = PerKey(

@@ -30,14 +30,16 @@ through ForwardingHandler.
 import re
 import threading
 from collections.abc import Callable, Iterator
+from functools import cache
 from http.client import responses
 from types import MappingProxyType
 from typing import Any
 
+from corsheaders.conf import conf as cors_conf
 from django.conf import settings
 from django.core.handlers.exception import convert_exception_to_response, response_for_exception
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_script_name
-from django.core.signals import request_finished, request_started
+from django.core.signals import request_finished, request_started, setting_changed
 from django.db import connections
 from django.db.backends.signals import connection_created
 from django.http import HttpRequest
@@ -173,7 +175,7 @@ class Reply:
         self.content = content
         self.set_cookies = set_cookies
         self._has_been_logged = False  # django.utils.log.log_response's mark
-        if not _plain("".join(f"{name}{value}" for name, value in headers.values())):
+        if not _plain("".join(map("".join, headers.values()))):
             headers = {lowered: _header(name, value) for lowered, (name, value) in headers.items()}
         self._headers = headers
 
@@ -224,14 +226,45 @@ def _plain(text: str) -> bool:
 class ForwardedRequest(WSGIRequest):
     """Django's request, whose host is checked against ALLOWED_HOSTS once: by
     CommonMiddleware, then sent on by the proxy (X-Forwarded-Host). What it reads is
-    settled by then (common.forwarded has believed or dropped a proxy's headers)."""
+    settled by then (common.forwarded has believed or dropped a proxy's headers). A
+    host Django has allowed is not checked again (_allowed_hosts) while ALLOWED_HOSTS
+    and DEBUG stay as they were."""
 
     _host: str | None = None
 
     def get_host(self) -> str:
         if self._host is None:
-            self._host = super().get_host()
+            host = self._get_raw_host()  # type: ignore[attr-defined]  # Django's, not in django-stubs
+            if host not in _allowed_hosts:
+                host = super().get_host()  # DisallowedHost, unless allowed
+                if len(_allowed_hosts) >= _MOST_ALLOWED_HOSTS:  # bounded: with "*", clients choose them
+                    _allowed_hosts.clear()
+                _allowed_hosts.add(host)
+            self._host = host
         return self._host
+
+
+# The hosts ForwardedRequest has seen allowed; Django's answer depends on these settings alone.
+_allowed_hosts: set[str] = set()
+_MOST_ALLOWED_HOSTS = 64
+_SETTINGS_OF_HOSTS = frozenset({"ALLOWED_HOSTS", "DEBUG"})
+
+
+@cache
+def _cors_urls() -> re.Pattern[str]:
+    """CORS_URLS_REGEX compiled once (corsheaders' is_enabled looks it up for each request)."""
+    return re.compile(cors_conf.CORS_URLS_REGEX)
+
+
+def _forget_settled(*, setting: str, **kwargs: object) -> None:
+    """What was read of the settings is read again when a test changes them."""
+    if setting in _SETTINGS_OF_HOSTS:
+        _allowed_hosts.clear()
+    elif setting == "CORS_URLS_REGEX":
+        _cors_urls.cache_clear()
+
+
+setting_changed.connect(_forget_settled, dispatch_uid="routing.handler.settled")
 
 
 def _forwarded(request: HttpRequest) -> Any:
@@ -260,7 +293,7 @@ class ForwardingMiddleware(ApiMiddleware):
         """routing.cors for a request without an Origin, not OPTIONS: its Vary alone."""
         try:
             response = self._checked(request)
-            if self.cors.is_enabled(request):
+            if _cors_urls().match(request.path_info) or self.cors.check_signal(request):  # cors.is_enabled
                 patch_vary_headers(response, ("origin",))
         except Exception as exc:
             response = response_for_exception(request, exc)

@@ -155,6 +155,8 @@ CASES = {
     "431, a header too long": ("GET", "/api/books/1/", {"HTTP_X_LONG": "x" * 9000}),
     "400, a number too long": ("GET", "/api/books/", {"query": f"page={'9' * 30}"}),
     "400, a host not allowed": ("GET", "/api/books/1/", {"HTTP_HOST": "evil.example"}),
+    "400, a host allowed before ALLOWED_HOSTS changed": ("GET", "/api/books/1/", {"hosts_changed": True}),
+    "CORS_URLS_REGEX not matching the path": ("GET", "/api/books/1/", {"cors_urls": r"^/api/orders/"}),
     "a client's own forwarded headers": ("GET", "/api/books/1/", {"HTTP_X_FORWARDED_FOR": "203.0.113.9"}),
     "a trusted proxy's": (
         "GET",
@@ -189,6 +191,11 @@ def test_one_pass_answers_as_the_django_chain(
     if options.pop("hsts", False):
         settings.SECURE_HSTS_SECONDS = 3600
         settings.SECURE_PROXY_SSL_HEADER = None
+    if options.pop("hosts_changed", False):  # what the one pass remembers of the hosts it allowed goes
+        served(OnePassForwarding(), environ(method, path), caplog)
+        settings.ALLOWED_HOSTS = ["elsewhere.example"]
+    if cors_urls := options.pop("cors_urls", None):
+        settings.CORS_URLS_REGEX = cors_urls
     settings.GATEWAY_READ_TIMEOUT = 0.2
     if options.get("HTTP_AUTHORIZATION") == "token":
         options["HTTP_AUTHORIZATION"] = token()
