@@ -96,6 +96,16 @@ def summarize(rows: dict) -> dict:
             "floor_cpu_ms_per_request_at_1": one["floor"]["cpu_ms_per_request"]["floor"],
             "gateway_throughput_share_at_16": share("gateway"),
             "nginx_throughput_share_at_16": share("nginx"),
+            "floor_throughput_share_at_16": share("floor"),
+            "direct_throughput_at_16_over_1": round(
+                statistics.median(
+                    m / o
+                    for m, o in zip(
+                        many["direct"]["rounds_requests_per_s"], one["direct"]["rounds_requests_per_s"], strict=True
+                    )
+                ),
+                3,
+            ),
         }
     return summary
 
@@ -124,14 +134,15 @@ def write_markdown(report: dict) -> str:
     lines += ["", "What each path adds or keeps: the median over the rounds of its difference from (or share of)"]
     lines[-1] += " going direct in the same round."
     lines += ["", "| endpoint | gateway adds (median, 1 conn.) | its CPU per request | nginx adds |"]
-    lines[-1] += " floor adds (its CPU per request) | gateway keeps (req/s, 16 conn.) |"
-    lines += ["|---|---|---|---|---|---|"]
+    lines[-1] += " floor adds (its CPU per request) | gateway keeps (req/s, 16 conn.) | direct, 16 conn. against 1 |"
+    lines += ["|---|---|---|---|---|---|---|"]
     for endpoint, s in report["summary"].items():
         lines.append(
             f"| {endpoint} | {s['gateway_added_median_ms_at_1']} ms | {s['gateway_cpu_ms_per_request_at_1']} ms | "
             f"{s['nginx_added_median_ms_at_1']} ms | "
             f"{s['floor_added_median_ms_at_1']} ms ({s['floor_cpu_ms_per_request_at_1']} ms) | "
-            f"{s['gateway_throughput_share_at_16']:.0%} of direct (nginx {s['nginx_throughput_share_at_16']:.0%}) |"
+            f"{s['gateway_throughput_share_at_16']:.0%} of direct (nginx {s['nginx_throughput_share_at_16']:.0%}, "
+            f"floor {s['floor_throughput_share_at_16']:.0%}) | {s['direct_throughput_at_16_over_1']:.0%} |"
         )
     return "\n".join(lines) + "\n"
 
