@@ -26,6 +26,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -98,8 +99,18 @@ DB_STATEMENTS = Counter(
 )
 
 
+@cache
 def service_name() -> str:
+    """SERVICE_NAME, read once (again when a test changes it): each call to a service reads it."""
     return str(getattr(settings, "SERVICE_NAME", "unknown"))
+
+
+def _forget_service_name(*, setting: str, **kwargs: object) -> None:
+    if setting == "SERVICE_NAME":
+        service_name.cache_clear()
+
+
+setting_changed.connect(_forget_service_name, dispatch_uid="common.metrics.service_name")
 
 
 def outcome_of_status(status: int) -> str:

@@ -119,6 +119,19 @@ def test_calls_to_peers_are_counted_by_peer_and_outcome(client, mocked_responses
     )
 
 
+def test_a_call_is_counted_under_the_service_name_of_the_moment(client, mocked_responses, settings):
+    settings.SERVICE_URLS = {**settings.SERVICE_URLS, "cart": "http://cart.test"}
+    mocked_responses.get("http://cart.test/ok/", json={})
+    client_for("cart").get("/ok/")  # the name read before it changes
+    settings.SERVICE_NAME = "renamed"
+    before = scrape(client)
+    client_for("cart").get("/ok/")
+    after = scrape(client)
+    labels = {"service": "renamed", "peer": "cart", "outcome": "2xx"}
+    calls = value(after, "http_client_requests_total", **labels) - value(before, "http_client_requests_total", **labels)
+    assert calls == 1
+
+
 @pytest.mark.django_db
 def test_the_outbox_backlog_is_read_when_scraped(outbox_settings, django_capture_on_commit_callbacks):
     def gauges():

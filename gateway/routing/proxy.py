@@ -9,10 +9,11 @@ traceparent is sent on (common.telemetry).
 
 import time
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.http import HttpResponse
 from urllib3.exceptions import HTTPError, ReadTimeoutError
 
@@ -144,9 +145,23 @@ def send(
     return answer
 
 
+@cache
+def _timeouts() -> dict[str, float]:
+    """The timeouts of a call to a service, read of the settings once (again when a test changes them)."""
+    return {"connect_timeout": settings.GATEWAY_CONNECT_TIMEOUT, "read_timeout": settings.GATEWAY_READ_TIMEOUT}
+
+
+def _forget_timeouts(*, setting: str, **kwargs: object) -> None:
+    if setting in ("GATEWAY_CONNECT_TIMEOUT", "GATEWAY_READ_TIMEOUT"):
+        _timeouts.cache_clear()
+
+
+setting_changed.connect(_forget_timeouts, dispatch_uid="routing.proxy.timeouts")
+
+
 def _call(service: str, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer:
     connections = pool_for(service)
-    timeouts = {"connect_timeout": settings.GATEWAY_CONNECT_TIMEOUT, "read_timeout": settings.GATEWAY_READ_TIMEOUT}
+    timeouts = _timeouts()
     if not telemetry.enabled():
         return connections.request(method, target, headers=headers, body=body, **timeouts)
     # A client span, as OpenTelemetry's instrumentations make one, whose traceparent goes on

@@ -165,6 +165,15 @@ CASES = {
     ),
     "over HTTPS with HSTS": ("GET", "/api/books/1/", {"wsgi.url_scheme": "https", "hsts": True}),
     "a non-ASCII path": ("GET", "/api/books/caf\xc3\xa9/", {}),
+    "a script name": ("GET", "/api/books/1/", {"SCRIPT_NAME": "/shop/"}),
+    "FORCE_SCRIPT_NAME": ("GET", "/api/books/1/", {"force_script_name": "/store"}),
+    "a Content-Type with a charset": (
+        "POST",
+        "/api/books/",
+        {"body": b"{}", "HTTP_AUTHORIZATION": "token", "CONTENT_TYPE": "application/json; charset=latin-1"},
+    ),
+    "a Content-Length not a number": ("POST", "/api/books/", {"HTTP_AUTHORIZATION": "token", "CONTENT_LENGTH": "x"}),
+    "a read timeout changed after a call": ("GET", "/api/books/slow/", {"timeout_changed": True}),
 }
 
 
@@ -174,13 +183,13 @@ def test_one_pass_answers_as_the_django_chain(
     method, path, options, stand_in, settings, caplog, closed_port_url, monkeypatch
 ):
     caplog.set_level("INFO")
+    # No housekeeping of the rate limits' table in one write in a hundred (one more statement counted).
+    monkeypatch.setattr(rate_limits, "random", SimpleNamespace(random=lambda: 1.0))
     options = dict(options)
     if options.pop("limit", False):
         settings.GATEWAY_RATE_LIMITS = {**settings.GATEWAY_RATE_LIMITS, "login": Rate(0, 60)}
         # The same Retry-After in both answers, whatever second each comes in.
         monkeypatch.setattr(rate_limits, "time", SimpleNamespace(time=lambda: 1_000_000.5))
-        # Nor the housekeeping of one write in a hundred (one more statement counted).
-        monkeypatch.setattr(rate_limits, "random", SimpleNamespace(random=lambda: 1.0))
     if options.pop("down", False):
         settings.SERVICE_URLS = {**settings.SERVICE_URLS, "book": closed_port_url}
     breaker_open = options.pop("breaker", False)
@@ -196,6 +205,12 @@ def test_one_pass_answers_as_the_django_chain(
         settings.ALLOWED_HOSTS = ["elsewhere.example"]
     if cors_urls := options.pop("cors_urls", None):
         settings.CORS_URLS_REGEX = cors_urls
+    if force_script_name := options.pop("force_script_name", None):
+        settings.FORCE_SCRIPT_NAME = force_script_name
+    timeout_changed = options.pop("timeout_changed", False)
+    if timeout_changed:  # the timeouts the proxy read go: this call waits, the two below do not
+        settings.GATEWAY_READ_TIMEOUT = 5.0
+        assert served(OnePassForwarding(), environ(method, path), caplog).status.startswith("200")
     settings.GATEWAY_READ_TIMEOUT = 0.2
     if options.get("HTTP_AUTHORIZATION") == "token":
         options["HTTP_AUTHORIZATION"] = token()
@@ -217,6 +232,8 @@ def test_one_pass_answers_as_the_django_chain(
         chain.headers = [(name, new_id if value == chain_id else value) for name, value in chain.headers]
         chain.body = chain.body.replace(chain_id.encode(), new_id.encode())
     assert one_pass == chain
+    if timeout_changed:
+        assert chain.status.startswith("504")
 
 
 @pytest.mark.django_db
