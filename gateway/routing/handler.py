@@ -322,7 +322,10 @@ class ForwardingMiddleware(ApiMiddleware):
         try:
             response = self._checked(request)
             if _cors_urls().match(request.path_info) or self.cors.check_signal(request):  # cors.is_enabled
-                patch_vary_headers(response, ("origin",))
+                if "Vary" in response:
+                    patch_vary_headers(response, ("origin",))
+                else:  # what patch_vary_headers sets then, without splitting and joining
+                    response["Vary"] = "origin"
         except Exception as exc:
             response = response_for_exception(request, exc)
         return response
