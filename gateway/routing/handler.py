@@ -203,8 +203,9 @@ class Reply:
         return default if header is None else header[1]
 
     def setdefault(self, name: str, value: str) -> None:
-        if name not in self:
-            self[name] = value
+        lowered = name.lower()
+        if lowered not in self._headers:
+            self._headers[lowered] = _header(name, value)
 
     def items(self) -> list[tuple[str, str]]:
         return [*self._headers.values(), *(("Set-Cookie", value) for value in self.set_cookies)]
@@ -213,7 +214,7 @@ class Reply:
 def _header(name: str, value: str) -> tuple[str, str]:
     """The header as Django's response holds it: as it is when it is ASCII without a line
     break (nearly always), else converted or refused by Django's ResponseHeaders."""
-    if _plain(name) and _plain(value):
+    if _plain(name + value):
         return name, value
     ((name, value),) = ResponseHeaders({name: value}).items()
     return name, value
