@@ -38,7 +38,7 @@ from typing import Any
 from corsheaders.conf import conf as cors_conf
 from django.conf import settings
 from django.core.handlers.exception import convert_exception_to_response, response_for_exception
-from django.core.handlers.wsgi import LimitedStream, WSGIHandler, WSGIRequest, get_path_info, get_script_name
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_script_name
 from django.core.signals import request_finished, request_started, setting_changed
 from django.db import connections
 from django.db.backends.signals import connection_created
@@ -233,24 +233,6 @@ class ForwardedRequest(WSGIRequest):
 
     _host: str | None = None
 
-    def __init__(self, environ: dict[str, Any]) -> None:
-        """WSGIRequest's, for a forwarded path (never empty: /api/<resource>...) and most often
-        no body: no Content-Type to parse, no Content-Length to convert."""
-        script_name = get_script_name(environ)
-        path_info = get_path_info(environ)
-        self.environ = self.META = environ
-        self.path_info = environ["PATH_INFO"] = path_info
-        environ["SCRIPT_NAME"] = script_name
-        self.path = script_name.rstrip("/") + path_info
-        self.method = environ["REQUEST_METHOD"].upper()
-        if environ.get("CONTENT_TYPE"):
-            self._set_content_type_params(environ)  # type: ignore[attr-defined]  # Django's, not in django-stubs
-        else:
-            self.content_type, self.content_params = "", {}
-        self._stream = LimitedStream(environ["wsgi.input"], _content_length(environ.get("CONTENT_LENGTH")))  # type: ignore[assignment]  # as WSGIRequest's
-        self._read_started = False
-        self.resolver_match = None
-
     def get_host(self) -> str:
         if self._host is None:
             host = self._get_raw_host()  # type: ignore[attr-defined]  # Django's, not in django-stubs
@@ -261,16 +243,6 @@ class ForwardedRequest(WSGIRequest):
                 _allowed_hosts.add(host)
             self._host = host
         return self._host
-
-
-def _content_length(value: str | None) -> int:
-    """CONTENT_LENGTH as WSGIRequest reads it: 0 when absent, empty or not a number."""
-    if not value:
-        return 0
-    try:
-        return int(value)
-    except (ValueError, TypeError):
-        return 0
 
 
 # The hosts ForwardedRequest has seen allowed; Django's answer depends on these settings alone.
