@@ -34,6 +34,10 @@ MAX_JSON_DEPTH = 32
 
 _NUMERIC = re.compile(r"[\d\s,.+-]+")
 _DIGIT_RUN = re.compile(rf"\d{{{MAX_QUERY_DIGITS + 1},}}")
+# A percent escape decodes to a digit only as an ASCII one (%30-%39) or as a byte of a
+# character beyond ASCII (%80-%FF), which \d may take for a digit (U+0661, say); a space
+# (%20) or a comma (%2C) cannot lengthen a run of digits.
+_ESCAPE_OF_A_DIGIT = re.compile(r"%(?:3[0-9]|[89a-fA-F][0-9a-fA-F])")
 
 
 def _header_name(meta_key: str) -> str:
@@ -71,12 +75,13 @@ def overlong_numbers(query: QueryDict) -> list[str]:
 def may_hold_overlong_numbers(query_string: str) -> bool:
     """False when parsing `query_string` can neither find an overlong number nor refuse
     its fields as too many (DATA_UPLOAD_MAX_NUMBER_FIELDS): plain ASCII, where every
-    decoded digit is a digit of the raw text, with no run of more than MAX_QUERY_DIGITS
-    digits and no more fields than the limit (one per "&", as parse_qsl counts them)."""
+    decoded digit is a digit of the raw text (no escape of one), with no run of more
+    than MAX_QUERY_DIGITS digits and no more fields than the limit (one per "&", as
+    parse_qsl counts them)."""
     max_fields = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
     return (
-        "%" in query_string
-        or not query_string.isascii()
+        not query_string.isascii()
+        or ("%" in query_string and _ESCAPE_OF_A_DIGIT.search(query_string) is not None)
         or (max_fields is not None and query_string.count("&") >= max_fields)
         or _DIGIT_RUN.search(query_string) is not None
     )

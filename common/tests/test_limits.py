@@ -106,8 +106,13 @@ def _parse_answer(query_string: str) -> list[str] | str:
 
 # Pieces of query strings: digits, in runs too, plain or percent-encoded; separators;
 # and U+0661 (a digit to the regular expressions) as UTF-8 bytes, one character each.
-_QUERY_PIECES = [*"0123456789&=+%,.-;a", "1234567", "98765432109", "%31", "%2B", "%26", "\u00d9\u00a1", "\u00e9"]
-_NUMBER_PIECES = [*"0123456789" * 3, "1234567", "%31", "+", ",", "-", "\u00d9\u00a1"]
+# U+0661 also percent-encoded, in either case, beside escapes that are not of a digit.
+_QUERY_PIECES = [
+    *"0123456789&=+%,.-;a",
+    *("1234567", "98765432109", "%31", "%2B", "%26", "%20", "%2C", "%3A", "%3", "%d9", "%D9%A1", "%d9%a1"),
+    *("\u00d9\u00a1", "\u00e9"),
+]
+_NUMBER_PIECES = [*"0123456789" * 3, "1234567", "%31", "+", ",", "-", "%20", "%2C", "%D9%A1", "\u00d9\u00a1"]
 
 
 def _query_strings() -> list[str]:
@@ -125,6 +130,8 @@ def _query_strings() -> list[str]:
         "ids=" + ",".join(["1" * digits] * 3),
         "a" + "=1" + "1" * digits,
         "x=" + "\u00d9\u00a1" * (digits + 1),  # U+0661 in UTF-8, as an environ holds it
+        "x=" + "%D9%A1" * (digits + 1),  # and percent-encoded
+        "page=" + "1" * 10 + "%20" + "1" * 11,
         "&" * (fields - 1),
         "&" * fields,
         "a=1&" * (fields - 1) + "a=1",
@@ -156,6 +163,9 @@ def test_a_query_string_not_parsed_is_one_whose_parse_refuses_nothing():
         ("page=" + "1" * MAX_QUERY_DIGITS, False),
         ("page=" + "1" * (MAX_QUERY_DIGITS + 1), True),
         ("search_term=caf%C3%A9", True),
+        ("search_term=tieng%20viet&ids=1%2C2", False),
+        ("page=%39", True),
+        ("x=%D9%A1", True),
         ("search_term=caf\u00e9", True),
     ],
 )
