@@ -3,12 +3,12 @@
     .venv/bin/python -m bench.gateway_overhead                          (needs wrk and nginx:
     .venv/bin/python -m bench.gateway_overhead --rounds 9 --seconds 3    apt-get install wrk nginx-light)
 
-Starts book_service (SQLite, demo catalog) and a gateway in front of it, both under
-the same server settings as `make run` (tools/serve.py), and nginx as a plain keep-alive reverse
-proxy to book_service. wrk then drives the same two endpoints (a book read and a
+Starts book_service (SQLite, demo catalog) and a gateway in front of it, both served
+as `make run` serves them (tools/serve.py: waitress, and granian's worker for the
+gateway), and nginx as a plain keep-alive reverse proxy to book_service. wrk then drives the same two endpoints (a book read and a
 search) directly, through the gateway and through nginx, at 1 and at 16
 connections. A fourth path, the floor, is the least
-a proxy written in Python can do (bench/minimal_proxy.py) under the same server: what
+a proxy written in Python can do (bench/minimal_proxy.py) under the gateway's server: what
 any Python gateway costs on the machine before it does anything.
 
 The machine's speed drifts within minutes, so the paths take turns: each round runs
@@ -46,7 +46,8 @@ def start_service(name: str, port: int, env: dict, tmp: Path) -> subprocess.Pope
 
 def start_floor(port: int, book_port: int, env: dict, tmp: Path) -> subprocess.Popen:
     log = (tmp / "floor.log").open("wb")
-    command = [sys.executable, "-m", "bench.inprocess_server", "waitress", str(port), "bench.minimal_proxy:application"]
+    # Under the gateway's own server (tools/granian_worker.py), as the issue compares them.
+    command = [sys.executable, "-m", "bench.inprocess_server", "granian", str(port), "bench.minimal_proxy:application"]
     floor_env = env | {"BENCH_UPSTREAM": f"127.0.0.1:{book_port}"}
     return subprocess.Popen(command, cwd=REPO_DIR, env=floor_env, stdout=log, stderr=log)
 
@@ -116,9 +117,10 @@ def write_markdown(report: dict) -> str:
     lines += ["Machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()), ""]
     lines += [
         f"wrk, {report['rounds']} rounds of {report['seconds']} s per path, the paths taking turns in each round "
-        f"(a 1 s warm-up first); medians over the rounds; book_service and the gateway under waitress "
-        f"({report['server']}), SQLite; nginx with one worker and keep-alive to book_service; floor: the least "
-        "a Python proxy does (bench/minimal_proxy.py), under the same waitress settings. Times in ms.",
+        f"(a 1 s warm-up first); medians over the rounds; book_service under waitress, the gateway under "
+        f"granian's worker (tools/granian_worker.py) ({report['server']}), SQLite; nginx with one worker and "
+        "keep-alive to book_service; floor: the least a Python proxy does (bench/minimal_proxy.py), under the "
+        "gateway's server. Times in ms.",
         "",
         "| endpoint | connections | path | median | p99 | requests/s | errors | CPU ms per request (book, proxy) |",
         "|---|---|---|---|---|---|---|---|",

@@ -10,6 +10,7 @@ gateway, costs on the machine.
 import http.client
 import os
 import threading
+from urllib.parse import quote
 
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding"})
 _upstream_host, _upstream_port = os.environ.get("BENCH_UPSTREAM", "127.0.0.1:2100").rsplit(":", 1)
@@ -24,7 +25,8 @@ def _connection() -> http.client.HTTPConnection:
 
 
 def application(environ, start_response):
-    target = environ.get("REQUEST_URI") or environ["PATH_INFO"]
+    query = environ.get("QUERY_STRING")
+    target = quote(environ["PATH_INFO"]) + (f"?{query}" if query else "")
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = environ["wsgi.input"].read(length) if length else None
     connection = _connection()

@@ -31,7 +31,7 @@ from common.errors import DependencyError
 from common.registry import SERVICES
 from routing import rate_limits
 from routing.probes import PEERS, probe_all
-from routing.proxy import forward
+from routing.proxy import forward, upstream_target
 
 HOME = "/admin/"
 LOGIN = "/admin/login/"
@@ -189,11 +189,9 @@ def _service_cookies(request: HttpRequest, service: str) -> str | None:
 
 
 def _target(request: HttpRequest, prefix: str) -> str:
-    """The path and query the service is asked for: the client's, less the prefix,
-    as the client wrote it where the server kept it (REQUEST_URI)."""
-    raw = request.META.get("REQUEST_URI", "")
-    full = raw if raw.startswith(f"{prefix}/") else request.get_full_path()
-    return full[len(prefix) :]
+    """The path and query the service is asked for: the client's, less the prefix
+    (routing.proxy.upstream_target)."""
+    return upstream_target(request)[len(prefix) :]
 
 
 @csrf_exempt  # the service checks the CSRF token of its own forms

@@ -82,9 +82,9 @@ def upstream_headers(request) -> dict[str, str]:
 
 
 def upstream_target(request) -> str:
-    # waitress keeps the request target exactly as the client sent it.
-    raw = request.META.get("REQUEST_URI", "")
-    return raw if raw.startswith("/") else request.get_full_path()
+    # The path as Django re-quotes it, the query string as it came: the gateway's server
+    # (tools/granian_worker.py) does not keep the raw request target.
+    return request.get_full_path()
 
 
 def forward(

@@ -19,17 +19,14 @@ class BodyTooLarge(Exception):
 
 
 def _read_body(request) -> bytes:
-    """The request body, refusing one over GATEWAY_MAX_BODY_BYTES before reading it
-    (by its Content-Length) or while reading it (a chunked body)."""
+    """The request body, refusing one over GATEWAY_MAX_BODY_BYTES before reading it (by
+    its Content-Length). A chunked body has one too: the server reads it and sets it
+    (tools/granian_worker.py, as waitress does)."""
     limit = settings.GATEWAY_MAX_BODY_BYTES
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
-    stream = request
-    if not request.META.get("CONTENT_LENGTH") and "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
-        # Django reads no body without a Content-Length; the server has de-chunked wsgi.input.
-        stream = request.META["wsgi.input"]
-    body = stream.read(limit + 1)
+    body = request.read(limit + 1)
     if len(body) > limit:
         raise BodyTooLarge
     return body

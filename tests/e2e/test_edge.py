@@ -3,6 +3,7 @@
 that used to be a 500, a peer answering garbage, and log lines a path tried to forge.
 """
 
+import json
 import threading
 import time
 import uuid
@@ -189,6 +190,44 @@ def test_an_oversized_header_is_a_431_in_the_common_shape(stack):
 
     assert response.status_code == 431
     assert response.json()["error"]["details"] == {"X-Padding": [response.json()["error"]["message"]]}
+
+
+def _chunks(body: bytes, size: int = 65536):
+    """The body as a generator: requests sends it chunked, with no Content-Length."""
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
+def test_a_chunked_body_reaches_the_service_through_the_gateway(stack, user):
+    body = json.dumps({"username": user["username"], "password": PASSWORD}).encode()
+    with client_at("127.0.0.17") as http:
+        response = http.post(
+            f"{stack.gateway}/api/auth/login/", data=_chunks(body, 7), headers={"Content-Type": "application/json"}
+        )
+
+    assert response.request.headers.get("Transfer-Encoding") == "chunked"
+    assert response.status_code == 200, response.text
+    assert response.json()["access"]
+
+
+@pytest.mark.parametrize(
+    ("size", "max_bytes"),
+    [(2 * 1024 * 1024, 1024 * 1024), (9 * 1024 * 1024, 8 * 1024 * 1024)],
+    ids=["over the gateway's limit", "over the server's limit"],
+)
+@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "content-length"])
+def test_a_body_over_a_limit_is_a_413_in_the_common_shape(stack, user, size, max_bytes, chunked):
+    body = b"x" * size
+    with client_at("127.0.0.18") as http:
+        response = http.post(
+            f"{stack.gateway}/api/fullnames/",
+            data=_chunks(body) if chunked else body,
+            headers=user["headers"] | {"Content-Type": "application/json"},
+        )
+
+    assert response.status_code == 413, response.text[:300]
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert str(max_bytes) in response.json()["error"]["message"]
 
 
 # --- A peer answering garbage ---------------------------------------------------------------------

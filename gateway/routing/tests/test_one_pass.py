@@ -79,7 +79,6 @@ def environ(method: str, path: str, *, body: bytes = b"", query: str = "", **ext
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "QUERY_STRING": query,
-        "REQUEST_URI": f"{path}?{query}" if query else path,
         "SCRIPT_NAME": "",
         "SERVER_NAME": "localhost",
         "SERVER_PORT": "1000",
