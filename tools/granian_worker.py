@@ -13,10 +13,14 @@ not is added here:
 
 - the environ holds the WSGI keys and the request, not the process's environment
   (granian's own adapter copies os.environ, secrets included, into every request);
-- a body declared over max_body_bytes is a 413 before the application runs; a chunked
-  body is read (up to that limit) and given a Content-Length, as waitress does, since
-  Django reads no body without one. All headers together over about HEADER_BUFFER_BYTES,
-  or more than 100 of them, are a 431 from granian itself;
+- a body is read whole before the application runs, as waitress does: granian calls it
+  once the headers are in, and its wsgi.input ends quietly where a client stopped, so a
+  proxy would pass a cut-off body on as a whole one. A body declared over max_body_bytes
+  is a 413 and one shorter than declared a 400, neither reaching the application. A
+  chunked body is a 411 (a Content-Length is required): granian's reader ends a cut-off
+  or malformed one as if it were complete, so its end cannot be told from a client gone;
+- headers over HEADER_BUFFER_BYTES (up to twice that when they arrive in one piece) or
+  more than 100 of them are a 431 from granian itself, with an empty body;
 - TCP_NODELAY on the listening socket, which accepted connections inherit: a Django
   response that is not a list would otherwise wait for the client's delayed ACK;
 - a graceful stop: on SIGTERM or SIGINT no new connections, idle ones closed, requests
@@ -29,6 +33,7 @@ forwards the path as Django re-quotes it (routing.proxy.upstream_target).
 
 import asyncio
 import io
+import json
 import logging
 import signal
 import socket
@@ -55,31 +60,32 @@ _BASE_ENVIRON = {
     "wsgi.run_once": False,
     "wsgi.version": (1, 0),
 }
-_TOO_LARGE = b'{"error": {"code": "payload_too_large", "message": "The request body is over %d bytes."}}'
+
+
+def refuse(proto, status: int, code: str, message: str) -> int:
+    """An answer in the common error shape (common.errors), the connection then closed."""
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), ("Connection", "close")]
+    proto.response_bytes(status, headers, body)
+    return status
 
 
 def wsgi_callback(application: Callable, max_body_bytes: int) -> Callable:
     """granian's per-request callback (what granian.wsgi._callback_wrapper makes) for
     `application`, with the environ and body rules above."""
 
-    def refuse(proto) -> int:
-        body = _TOO_LARGE % max_body_bytes
-        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), ("Connection", "close")]
-        proto.response_bytes(413, headers, body)
-        return 413
-
     def run(proto, scope: dict) -> int:
         environ = _BASE_ENVIRON | scope
-        declared = environ.get("CONTENT_LENGTH")
-        if declared:
-            if declared.isdigit() and int(declared) > max_body_bytes:
-                return refuse(proto)
-        elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-            body = environ["wsgi.input"].read(max_body_bytes + 1)
-            if len(body) > max_body_bytes:
-                return refuse(proto)
-            environ["CONTENT_LENGTH"] = str(len(body))
+        if declared := environ.get("CONTENT_LENGTH"):  # granian has checked it is a number
+            length = int(declared)
+            if length > max_body_bytes:
+                return refuse(proto, 413, "payload_too_large", f"The request body is over {max_body_bytes} bytes.")
+            body = environ["wsgi.input"].read(length)
+            if len(body) < length:
+                return refuse(proto, 400, "bad_request", f"The request body ended before its {length} bytes.")
             environ["wsgi.input"] = io.BytesIO(body)
+        elif "HTTP_TRANSFER_ENCODING" in environ:
+            return refuse(proto, 411, "length_required", "A request body needs a Content-Length.")
         start = Response()
         answer = application(environ, start)
         if isinstance(answer, list):

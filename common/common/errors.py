@@ -38,6 +38,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     PAYLOAD_TOO_LARGE = "payload_too_large"
+    LENGTH_REQUIRED = "length_required"  # the gateway's server: a chunked body (tools/granian_worker.py)
     HEADER_TOO_LARGE = "header_too_large"
     CONFLICT = "conflict"
     THROTTLED = "throttled"
