@@ -20,26 +20,33 @@ from routing import proxy
 from routing.handler import gateway_application
 
 
+@contextlib.contextmanager
+def keeping_the_test_connection():
+    """Django's request signals without their closing of old database connections: the
+    test's own would go, and its transaction with it."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 def wsgi_answer(application, environ) -> tuple[str, list[tuple[str, str]], bytes]:
     """The status, headers and body a WSGI application answers, as a server would read
-    them, with the test's database connection kept open (closing it would end the test's
-    transaction)."""
+    them, with the test's database connection kept open."""
     answer = {}
 
     def start_response(status, headers, exc_info=None):
         answer["status"], answer["headers"] = status, headers
 
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
+    with keeping_the_test_connection():
         chunks = application(environ, start_response)
         try:
             body = b"".join(chunks)
         finally:
             chunks.close()
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
     return answer["status"], answer["headers"], body
 
 

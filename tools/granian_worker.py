@@ -91,8 +91,9 @@ def wsgi_callback(application: Callable, max_body_bytes: int) -> Callable:
         if isinstance(answer, list):
             proto.response_bytes(start.status, start.headers, b"".join(answer))
         elif getattr(answer, "streaming", True) is False:
-            # A Django response held in memory: one write, as for a list (granian writes
-            # any other iterable a part at a time, taking the GIL for each).
+            # A Django response held in memory (or the gateway's routing.handler.AnswerInMemory):
+            # one write, as for a list (granian writes any other iterable a part at a time,
+            # taking the GIL for each).
             try:
                 body = answer.content
             finally:

@@ -127,10 +127,16 @@ class AnswerInMemory:
     only when the thread holds a database connection, sends request_finished as
     Django's response does."""
 
+    streaming = False  # as a Django response in memory: the server writes `content` at once
+
     def __init__(self, response, request, *, sender: type):
         self.response = response
         self.request = request
         self.sender = sender
+
+    @property
+    def content(self) -> bytes:
+        return self.response.content
 
     def __iter__(self) -> Iterator[bytes]:
         yield self.response.content

@@ -16,10 +16,11 @@ from django.core.handlers.wsgi import WSGIHandler
 
 from common.auth import mint_access_token
 from common.metrics import REGISTRY
-from conftest import book_stand_in, wsgi_answer
+from conftest import book_stand_in, keeping_the_test_connection, wsgi_answer
 from routing import breakers, proxy, rate_limits
 from routing.handler import ForwardingHandler, OnePassForwarding, gateway_application
 from routing.rates import Rate
+from tools.granian_worker import wsgi_callback
 
 _JSON = "Content-Type: application/json\r\n"
 # What the stand-in service answers, by path: the status line and headers (Content-Length added).
@@ -263,3 +264,27 @@ def test_a_middleware_list_of_its_own_goes_through_the_chain(stand_in, settings,
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "django.middleware.gzip.GZipMiddleware"]
     assert served(gateway_application(WSGIHandler()), environ("GET", "/api/books/1/"), caplog).status == "200 OK"
     assert calls == []
+
+
+class GranianProtocol:
+    """What tools/granian_worker.wsgi_callback writes to granian's protocol object, and how."""
+
+    def __init__(self):
+        self.written: list[tuple[str, int, bytes]] = []
+
+    def response_bytes(self, status: int, headers: list, body: bytes) -> None:
+        self.written.append(("at once", status, body))
+
+    def response_iter(self, status: int, headers: list, body) -> None:
+        self.written.append(("part by part", status, b"".join(body)))
+
+
+@pytest.mark.django_db
+def test_the_gateways_server_writes_a_forwarded_answer_at_once(stand_in):
+    protocol = GranianProtocol()
+    callback = wsgi_callback(gateway_application(WSGIHandler()), max_body_bytes=1024)
+
+    with keeping_the_test_connection():
+        callback(protocol, environ("GET", "/api/books/1/"))
+
+    assert protocol.written == [("at once", 200, json.dumps({"path": "/api/books/1/"}).encode())]
