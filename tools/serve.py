@@ -25,6 +25,7 @@ import logging
 import os
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
 from django.db import connections
 
@@ -32,8 +33,10 @@ from common import telemetry
 from common.registry import SERVICES, Service
 from common.settings import env_float, env_int, env_str, service_port
 from tools.graceful import GracefulServer, exit_on_signals_while_starting
-from tools.granian_worker import GranianServer
 from tools.stack import service_dir
+
+if TYPE_CHECKING:
+    from tools.granian_worker import GranianServer
 
 # Seconds a stopping service gives its requests in flight: below the 30 s Kubernetes
 # allows (terminationGracePeriodSeconds, preStop pause included) and docker-compose.yml's
@@ -65,12 +68,15 @@ def waitress_settings(port: int, name: str) -> dict:
     }
 
 
-def server_for(service: Service, application) -> GracefulServer | GranianServer:
+def server_for(service: Service, application) -> "GracefulServer | GranianServer":
     """The gateway under granian's worker (tools/granian_worker.py), every other service
     under waitress (tools/graceful.py)."""
     grace_seconds = env_float("SHUTDOWN_GRACE_SECONDS", SHUTDOWN_GRACE_SECONDS)
     port = service_port(service.name)
     if service.name == "gateway":
+        # Imported here: granian's Rust library, loaded, is memory (RSS) in every process.
+        from tools.granian_worker import GranianServer
+
         return GranianServer(
             application,
             host=env_str("HOST", "127.0.0.1"),

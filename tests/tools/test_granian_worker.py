@@ -446,3 +446,15 @@ def test_server_for_serves_the_gateway_with_granian_and_the_others_with_waitress
         book.stop()
         assert book.serve() == 0
     assert connections.closed == 8  # by each of waitress's threads as it ended
+
+
+def test_a_service_served_by_waitress_does_not_load_granian():
+    """granian's Rust library, once loaded, is resident memory in the process."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, tools.serve; print(sorted(m for m in sys.modules if 'granian' in m))"],
+        cwd=REPO_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]"
