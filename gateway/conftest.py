@@ -11,26 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.http import HttpResponse
 from django.test import Client
 
+from common.testing.database import database_kept_open
 from routing import proxy
 from routing.handler import gateway_application
-
-
-@contextlib.contextmanager
-def keeping_the_test_connection():
-    """Django's request signals without their closing of old database connections: the
-    test's own would go, and its transaction with it."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 def wsgi_answer(application, environ) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -41,7 +27,7 @@ def wsgi_answer(application, environ) -> tuple[str, list[tuple[str, str]], bytes
     def start_response(status, headers, exc_info=None):
         answer["status"], answer["headers"] = status, headers
 
-    with keeping_the_test_connection():
+    with database_kept_open():
         chunks = application(environ, start_response)
         try:
             body = b"".join(chunks)

@@ -4,14 +4,12 @@ WSGI environ and a start_response, since the test client builds a handler of its
 import io
 import json
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
 from common import api_handler
@@ -25,6 +23,7 @@ from common.api_handler import (
 )
 from common.auth import mint_access_token
 from common.metrics import REGISTRY
+from common.testing.database import database_kept_open
 
 
 @dataclass
@@ -56,18 +55,6 @@ def environ(method: str, path: str, *, body: bytes = b"", query: str = "", **hea
         "CONTENT_TYPE": "application/json",
         **headers,
     }
-
-
-@contextmanager
-def database_kept_open():
-    """As Django's test client does: closing the test's connection would end its transaction."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 def call(application, method: str, path: str, **kwargs) -> Answer:

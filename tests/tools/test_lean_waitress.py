@@ -594,8 +594,10 @@ def test_the_server_has_one_trigger_and_it_is_lean(app):
     assert server._map == {}
 
 
-def test_no_request_is_left_waiting_under_concurrency(app):
-    clients, requests_each = 16, 50
+def keep_alive_clients(address, clients: int, requests_each: int) -> list[tuple[int, bytes, str, str | None]]:
+    """`clients` threads at once, each sending `requests_each` GETs of /echo/<client>/<n>
+    on one kept-alive connection; every answer as (status, body, path, its Connection
+    header), once each client is checked to have had all its answers on its first socket."""
     results: dict[int, list] = {}
     errors: list = []
 
@@ -606,30 +608,34 @@ def test_no_request_is_left_waiting_under_concurrency(app):
             for request in range(requests_each):
                 path = f"/echo/{number}/{request}"
                 connection.request("GET", path)
-                response = connection.getresponse()
-                got.append((response.status, response.read(), path, response.getheader("Connection")))
                 if request == 0:
                     first_socket = connection.sock
-                assert connection.sock is first_socket  # kept alive: one connection for all 50
-        except Exception as error:  # reported below, with the thread number
+                assert connection.sock is first_socket  # kept alive: the request went out on the first socket
+                response = connection.getresponse()
+                got.append((response.status, response.read(), path, response.getheader("Connection")))
+        except Exception as error:  # reported below, with the client's number
             errors.append((number, repr(error)))
         finally:
             connection.close()
             results[number] = got
 
-    with graceful_waitress(app, threads=8) as address:
-        threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(CLIENT_TIMEOUT * 2)
-        assert not any(thread.is_alive() for thread in threads)
-
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(CLIENT_TIMEOUT * 2)
+    assert not any(thread.is_alive() for thread in threads)
     assert errors == []
     assert sorted(results) == list(range(clients))
-    for got in results.values():
-        assert len(got) == requests_each
-        for status, body, path, connection in got:
-            assert status == 200
-            assert body == path.encode() * (1 + len(path) % 7)
-            assert connection is None
+    assert all(len(got) == requests_each for got in results.values())
+    return [answer for got in results.values() for answer in got]
+
+
+def test_no_request_is_left_waiting_under_concurrency(app):
+    with graceful_waitress(app, threads=8) as address:
+        answers = keep_alive_clients(address, clients=16, requests_each=50)
+
+    for status, body, path, connection in answers:
+        assert status == 200
+        assert body == path.encode() * (1 + len(path) % 7)
+        assert connection is None

@@ -16,7 +16,8 @@ from django.core.handlers.wsgi import WSGIHandler
 
 from common.auth import mint_access_token
 from common.metrics import REGISTRY
-from conftest import book_stand_in, keeping_the_test_connection, wsgi_answer
+from common.testing.database import database_kept_open
+from conftest import book_stand_in, wsgi_answer
 from routing import breakers, proxy, rate_limits
 from routing.handler import ForwardingHandler, OnePassForwarding, gateway_application
 from routing.rates import Rate
@@ -284,7 +285,7 @@ def test_the_gateways_server_writes_a_forwarded_answer_at_once(stand_in):
     protocol = GranianProtocol()
     callback = wsgi_callback(gateway_application(WSGIHandler()), max_body_bytes=1024)
 
-    with keeping_the_test_connection():
+    with database_kept_open():
         callback(protocol, environ("GET", "/api/books/1/"))
 
     assert protocol.written == [("at once", 200, json.dumps({"path": "/api/books/1/"}).encode())]
