@@ -117,8 +117,8 @@ def write_markdown(report: dict) -> str:
     lines += ["Machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()), ""]
     lines += [
         f"wrk, {report['rounds']} rounds of {report['seconds']} s per path, the paths taking turns in each round "
-        f"(a 1 s warm-up first); medians over the rounds; book_service under waitress, the gateway under "
-        f"granian's worker (tools/granian_worker.py) ({report['server']}), SQLite; nginx with one worker and "
+        f"(a 1 s warm-up first); medians over the rounds; book_service under waitress and the gateway under "
+        f"granian's worker (tools/granian_worker.py), {report['server']}, SQLite; nginx with one worker and "
         "keep-alive to book_service; floor: the least a Python proxy does (bench/minimal_proxy.py), under the "
         "gateway's server. Times in ms.",
         "",
