@@ -5,9 +5,9 @@
 
 Starts book_service (SQLite, demo catalog) and a gateway in front of it, both served
 as `make run` serves them (tools/serve.py: waitress, and granian's worker for the
-gateway), and nginx as a plain keep-alive reverse proxy to book_service. wrk then drives the same two endpoints (a book read and a
-search) directly, through the gateway and through nginx, at 1 and at 16
-connections. A fourth path, the floor, is the least
+gateway), and nginx as a plain keep-alive reverse proxy to book_service. wrk then
+drives the same two endpoints (a book read and a search) directly, through the gateway
+and through nginx, at 1 and at 16 connections. A fourth path, the floor, is the least
 a proxy written in Python can do (bench/minimal_proxy.py) under the gateway's server: what
 any Python gateway costs on the machine before it does anything.
 

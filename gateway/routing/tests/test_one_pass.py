@@ -21,7 +21,6 @@ from conftest import book_stand_in, wsgi_answer
 from routing import breakers, proxy, rate_limits
 from routing.handler import ForwardingHandler, OnePassForwarding, gateway_application
 from routing.rates import Rate
-from tools.granian_worker import wsgi_callback
 
 _JSON = "Content-Type: application/json\r\n"
 # What the stand-in service answers, by path: the status line and headers (Content-Length added).
@@ -267,25 +266,19 @@ def test_a_middleware_list_of_its_own_goes_through_the_chain(stand_in, settings,
     assert calls == []
 
 
-class GranianProtocol:
-    """What tools/granian_worker.wsgi_callback writes to granian's protocol object, and how."""
-
-    def __init__(self):
-        self.written: list[tuple[str, int, bytes]] = []
-
-    def response_bytes(self, status: int, headers: list, body: bytes) -> None:
-        self.written.append(("at once", status, body))
-
-    def response_iter(self, status: int, headers: list, body) -> None:
-        self.written.append(("part by part", status, b"".join(body)))
-
-
 @pytest.mark.django_db
-def test_the_gateways_server_writes_a_forwarded_answer_at_once(stand_in):
-    protocol = GranianProtocol()
-    callback = wsgi_callback(gateway_application(WSGIHandler()), max_body_bytes=1024)
+def test_a_forwarded_answer_says_it_is_in_memory(stand_in):
+    """What the gateway's server (tools/granian_worker.py) writes in one piece, rather than
+    part by part: an answer whose `streaming` is False, by its `content`."""
+    started = {}
+    application = gateway_application(WSGIHandler())
 
     with database_kept_open():
-        callback(protocol, environ("GET", "/api/books/1/"))
-
-    assert protocol.written == [("at once", 200, json.dumps({"path": "/api/books/1/"}).encode())]
+        answer = application(environ("GET", "/api/books/1/"), lambda status, headers: started.update(status=status))
+        try:
+            assert answer.streaming is False
+            assert answer.content == json.dumps({"path": "/api/books/1/"}).encode()
+            assert b"".join(answer) == answer.content
+        finally:
+            answer.close()
+    assert started["status"] == "200 OK"
